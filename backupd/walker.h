@@ -1,0 +1,39 @@
+/*
+ * walker.h: walking a source tree in a fixed order (depth first, names
+ * sorted bytewise), so two runs over the same tree see the same sequence.
+ * Directories are reported before their contents. The walker stays on the
+ * paths it is given: symlinks are recorded, never followed.
+ */
+#ifndef TRESOR_WALKER_H
+#define TRESOR_WALKER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "format/record.h"
+
+struct walk_item {
+	struct entry	 e;		/* path is the stored path */
+	int		 dirfd;		/* parent directory, to open the file */
+	const char	*name;		/* name within dirfd */
+	dev_t		 dev;
+	ino_t		 ino;
+};
+
+/* Called for each entry; returning -1 stops the walk with *cause. */
+typedef int (*walk_fn)(void *, struct walk_item *, char **);
+
+struct walker_stats {
+	uint64_t	entries;
+	uint64_t	warnings;	/* entries that could not be read */
+};
+
+/*
+ * Walk `path`, storing it as `stored_name`. Entries that vanish during the
+ * walk are skipped silently; unreadable ones are skipped with a warning.
+ * Fails only if `path` itself cannot be read or fn fails.
+ */
+int	walker_run(const char *path, const char *stored_name, walk_fn, void *,
+	    struct walker_stats *, char **cause);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * cli.h: the tresor command. One file per verb (cmd-<verb>.c), each
+ * exporting one struct cmd; tresor.c dispatches.
+ */
+#ifndef TRESOR_CLI_H
+#define TRESOR_CLI_H
+
+#include <getopt.h>
+
+#include "format/filter/crypto.h"
+
+struct cmd {
+	const char	*name;
+	const char	*summary;
+	const char	*usage;		/* full --help text */
+	int		 (*exec)(int, char **);
+};
+
+extern const struct cmd cmd_backup;
+extern const struct cmd cmd_restore;
+extern const struct cmd cmd_status;
+extern const struct cmd cmd_verify;
+
+/* Options every verb that touches keys shares. */
+enum cli_option {
+	OPT_ENCRYPT_KEY = 256,
+	OPT_KEY_FILE,
+	OPT_PASSPHRASE_FILE,
+	OPT_HELP,
+	OPT_VERBOSE,
+	OPT_QUIET,
+	OPT_FIRST_VERB_OPTION,
+};
+
+#define CLI_COMMON_OPTIONS \
+	{ "encrypt-key", required_argument, NULL, OPT_ENCRYPT_KEY }, \
+	{ "key-file", required_argument, NULL, OPT_KEY_FILE }, \
+	{ "passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE }, \
+	{ "help", no_argument, NULL, OPT_HELP }, \
+	{ "verbose", no_argument, NULL, OPT_VERBOSE }, \
+	{ "quiet", no_argument, NULL, OPT_QUIET }
+
+#define CLI_KEY_HELP \
+	"  --encrypt-key FPR       OpenPGP key (fingerprint or ID) in the keyring\n" \
+	"  --key-file KEY.asc      armored key file (public to back up, secret to\n" \
+	"                          restore); imported into a private GnuPG home\n" \
+	"  --passphrase-file FILE  symmetric passphrase, or the secret key's\n" \
+	"                          passphrase (first line of FILE)\n" \
+	"  --verbose, --quiet      more or less output\n" \
+	"  --help                  this text\n"
+
+/*
+ * Handle a shared option; returns 1 if it was one, 0 if not, and exits for
+ * --help.
+ */
+int	cli_common_option(const struct cmd *, int, const char *,
+	    struct crypto_options *, int *quiet);
+/* Print "tresor: <cause>" and the usage hint; returns EXIT_USAGE. */
+int	cli_usage_error(const struct cmd *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Print a failure (one line) and return its exit code. */
+int	cli_finish(int rc, char *cause);
+
+#endif

@@ -1,0 +1,84 @@
+/* cmd-backup.c: tresor backup. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "backupd/backup.h"
+#include "cli.h"
+#include "common/error.h"
+
+enum { OPT_TO = OPT_FIRST_VERB_OPTION, OPT_VOLSIZE, OPT_LEVEL };
+
+static int
+cmd_backup_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "volsize", required_argument, NULL, OPT_VOLSIZE },
+		{ "compress-level", required_argument, NULL, OPT_LEVEL },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct backup_options	 o = { 0 };
+	char			*cause = NULL, *end;
+	unsigned long long	 v;
+	int			 opt;
+
+	o.volsize = BACKUP_DEFAULT_VOLSIZE;
+	o.level = BACKUP_DEFAULT_LEVEL;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (cli_common_option(&cmd_backup, opt, optarg, &o.crypto,
+		    &o.quiet))
+			continue;
+		switch (opt) {
+		case OPT_TO:
+			o.url = optarg;
+			break;
+		case OPT_VOLSIZE:
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || v < 1 || v > 4096)
+				return cli_usage_error(&cmd_backup, "--volsize "
+				    "takes MiB from 1 to 4096, not '%s'", optarg);
+			o.volsize = v * 1024 * 1024;
+			break;
+		case OPT_LEVEL:
+			v = strtoull(optarg, &end, 10);
+			if (*end != '\0' || v < 1 || v > 19)
+				return cli_usage_error(&cmd_backup,
+				    "--compress-level takes 1 to 19, not '%s'",
+				    optarg);
+			o.level = (int)v;
+			break;
+		default:
+			return cli_usage_error(&cmd_backup, "bad option");
+		}
+	}
+	if (o.url == NULL)
+		return cli_usage_error(&cmd_backup, "--to URL is required");
+	if (optind >= argc)
+		return cli_usage_error(&cmd_backup, "no SOURCE given");
+	o.sources = argv + optind;
+	o.nsources = (size_t)(argc - optind);
+	return cli_finish(backup_run(&o, &cause), cause);
+}
+
+const struct cmd cmd_backup = {
+	.name = "backup",
+	.summary = "back up directories or files to a target URL",
+	.usage =
+	"usage: tresor backup --to URL [KEY OPTIONS] [--volsize MIB] SOURCE...\n"
+	"\n"
+	"Back up each SOURCE (stored under its last path component) as a new\n"
+	"encrypted set in URL (file:///path). Volumes are written and checked\n"
+	"first, the manifest last: a set exists only once it is complete.\n"
+	"\n"
+	"  --to URL                target, e.g. file:///srv/backup\n"
+	"  --volsize MIB           target size of a volume (default 64)\n"
+	"  --compress-level N      zstd level 1-19 (default 3)\n"
+	CLI_KEY_HELP
+	"\n"
+	"exit: 0 done, 1 failed (nothing published), 2 usage, 3 done but some\n"
+	"entries could not be read and are missing from the set\n",
+	.exec = cmd_backup_exec,
+};

@@ -1,0 +1,75 @@
+/* cmd-restore.c: tresor restore. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "common/error.h"
+#include "restore/restore.h"
+
+enum { OPT_FROM = OPT_FIRST_VERB_OPTION, OPT_TO, OPT_SET, OPT_FORCE };
+
+static int
+cmd_restore_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct restore_options	 o = { 0 };
+	char			*cause = NULL;
+	int			 opt;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (cli_common_option(&cmd_restore, opt, optarg, &o.crypto,
+		    &o.quiet))
+			continue;
+		switch (opt) {
+		case OPT_FROM:
+			o.url = optarg;
+			break;
+		case OPT_TO:
+			o.dest = optarg;
+			break;
+		case OPT_SET:
+			o.set = optarg;
+			break;
+		case OPT_FORCE:
+			o.force = 1;
+			break;
+		default:
+			return cli_usage_error(&cmd_restore, "bad option");
+		}
+	}
+	if (o.url == NULL)
+		return cli_usage_error(&cmd_restore, "--from URL is required");
+	if (o.dest == NULL)
+		return cli_usage_error(&cmd_restore, "--to DIR is required");
+	o.paths = argv + optind;
+	o.npaths = (size_t)(argc - optind);
+	return cli_finish(restore_run(&o, &cause), cause);
+}
+
+const struct cmd cmd_restore = {
+	.name = "restore",
+	.summary = "restore a set, or selected paths, into a directory",
+	.usage =
+	"usage: tresor restore --from URL --to DIR [KEY OPTIONS] [--set ID]\n"
+	"                      [--force] [PATH...]\n"
+	"\n"
+	"Restore the newest complete set (or --set ID, see tresor status) into\n"
+	"DIR. PATHs are stored paths such as ecs-storage-vault/ab/cd: only\n"
+	"they (and what they contain) are restored, and only the volumes that\n"
+	"hold them are fetched. Every file is checked against its SHA-256\n"
+	"before it appears under its name.\n"
+	"\n"
+	"  --from URL              the target the backup was written to\n"
+	"  --to DIR                where to restore (created if missing)\n"
+	"  --set ID                a set id instead of the newest\n"
+	"  --force                 overwrite files that exist in DIR\n"
+	CLI_KEY_HELP,
+	.exec = cmd_restore_exec,
+};

@@ -1,0 +1,57 @@
+/* cmd-status.c: tresor status. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "common/error.h"
+#include "restore/verify.h"
+
+enum { OPT_FROM = OPT_FIRST_VERB_OPTION, OPT_JSON };
+
+static int
+cmd_status_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct crypto_options	 co = { 0 };
+	const char		*url = NULL;
+	char			*cause = NULL;
+	int			 opt, json = 0, quiet = 0;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (cli_common_option(&cmd_status, opt, optarg, &co, &quiet))
+			continue;
+		switch (opt) {
+		case OPT_FROM:
+			url = optarg;
+			break;
+		case OPT_JSON:
+			json = 1;
+			break;
+		default:
+			return cli_usage_error(&cmd_status, "bad option");
+		}
+	}
+	if (url == NULL)
+		return cli_usage_error(&cmd_status, "--from URL is required");
+	if (optind < argc)
+		return cli_usage_error(&cmd_status, "unexpected '%s'",
+		    argv[optind]);
+	return cli_finish(status_run(url, json, &cause), cause);
+}
+
+const struct cmd cmd_status = {
+	.name = "status",
+	.summary = "list the sets on a target (no key needed)",
+	.usage =
+	"usage: tresor status --from URL [--json]\n"
+	"\n"
+	"List the backup sets in URL: type, time, id, volumes and stored bytes,\n"
+	"and incomplete sets left by interrupted runs. Reads object names and\n"
+	"sizes only; needs no key.\n",
+	.exec = cmd_status_exec,
+};

@@ -1,0 +1,115 @@
+/*
+ * tresor.c: entry point of the tresor command; dispatches to the verbs.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/error.h"
+#include "common/hash.h"
+#include "common/log.h"
+#include "config.h"
+
+static const struct cmd *cmds[] = {
+	&cmd_backup,
+	&cmd_restore,
+	&cmd_status,
+	&cmd_verify,
+};
+
+static void
+usage(FILE *f)
+{
+	size_t	i;
+
+	fprintf(f, "usage: tresor VERB [OPTIONS]   (tresor VERB --help for "
+	    "details)\n\nverbs:\n");
+	for (i = 0; i < sizeof cmds / sizeof *cmds; i++)
+		fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
+}
+
+int
+cli_common_option(const struct cmd *cmd, int opt, const char *arg,
+    struct crypto_options *co, int *quiet)
+{
+	switch (opt) {
+	case OPT_ENCRYPT_KEY:
+		co->encrypt_key = arg;
+		return 1;
+	case OPT_KEY_FILE:
+		co->key_file = arg;
+		return 1;
+	case OPT_PASSPHRASE_FILE:
+		co->passphrase_file = arg;
+		return 1;
+	case OPT_VERBOSE:
+		log_verbose = 1;
+		return 1;
+	case OPT_QUIET:
+		*quiet = 1;
+		return 1;
+	case OPT_HELP:
+		fputs(cmd->usage, stdout);
+		exit(EXIT_OK);
+	}
+	return 0;
+}
+
+int
+cli_usage_error(const struct cmd *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "tresor: %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see tresor %s --help)\n", cmd->name);
+	return EXIT_USAGE;
+}
+
+int
+cli_finish(int rc, char *cause)
+{
+	if (cause != NULL) {
+		if (rc == EXIT_WARNINGS)
+			log_warn("%s", cause);
+		else
+			log_error("%s", cause);
+		free(cause);
+	}
+	fflush(stdout);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	char	*cause = NULL;
+	size_t	 i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("tresor %s (format %d)\n", PACKAGE_VERSION, 1);
+		return EXIT_OK;
+	}
+	hash_library_init();
+	if (crypto_library_init(&cause) != 0)
+		return cli_finish(EXIT_FAILURE_, cause);
+	for (i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+		if (strcmp(argv[1], cmds[i]->name) == 0)
+			return cmds[i]->exec(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "tresor: unknown verb '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

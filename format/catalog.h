@@ -1,0 +1,43 @@
+/*
+ * catalog.h: what is on a target, from object names alone (no key needed).
+ *
+ *	tresor.<TIME>.<TYPE>.vol<NNNNNN>.gpg	a data volume
+ *	tresor.<TIME>.<TYPE>.manifest.gpg	the set's manifest, written last
+ *
+ * TIME is the set's UTC time as YYYYMMDDTHHMMSSZ and TYPE is "full" or
+ * "inc"; "<TIME>.<TYPE>" is the set id. A set exists only when its manifest
+ * is present; volumes of a set without one are debris of an interrupted run.
+ */
+#ifndef TRESOR_CATALOG_H
+#define TRESOR_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct transport;
+
+struct catalog_set {
+	char		*id;		/* "<TIME>.<TYPE>" */
+	time_t		 time;
+	int		 full;
+	int		 has_manifest;
+	uint32_t	 volumes;	/* volume objects present */
+	uint64_t	 bytes;		/* stored bytes, manifest included */
+};
+
+struct catalog {
+	struct catalog_set	*sets;	/* oldest first */
+	size_t			 nsets;
+};
+
+int	catalog_load(struct transport *, struct catalog *, char **cause);
+void	catalog_clear(struct catalog *);
+/* The newest set that has a manifest, or NULL. */
+const struct catalog_set *catalog_latest(const struct catalog *);
+
+char	*catalog_set_id(time_t, int full);
+char	*catalog_volume_name(const char *set_id, uint32_t number);
+char	*catalog_manifest_name(const char *set_id);
+
+#endif

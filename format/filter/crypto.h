@@ -1,0 +1,47 @@
+/*
+ * crypto.h: OpenPGP encryption through gpgme.
+ *
+ * Two modes, as with duplicity: public key (--encrypt-key FPR from the
+ * user's keyring, or --key-file KEY.asc imported into a private, temporary
+ * GnuPG home that is removed afterwards) and symmetric (--passphrase-file).
+ * The passphrase reaches gpg through gpgme's loopback pinentry, never argv.
+ */
+#ifndef TRESOR_CRYPTO_H
+#define TRESOR_CRYPTO_H
+
+#include <sys/types.h>
+
+#include "common/sink.h"
+
+struct crypto_options {
+	const char	*encrypt_key;		/* fingerprint or key ID */
+	const char	*key_file;		/* armored public or secret key */
+	const char	*passphrase_file;	/* first line is the passphrase */
+};
+
+struct crypto;
+
+/*
+ * Set up for encryption (for_decrypt = 0: a recipient or a passphrase is
+ * required) or decryption (secret keys come from the key file or the user's
+ * keyring).
+ */
+struct crypto	*crypto_new(const struct crypto_options *, int for_decrypt,
+		     char **cause);
+void		 crypto_free(struct crypto *);
+/* One line describing the mode, for status output ("public key F00..."). */
+const char	*crypto_describe(const struct crypto *);
+
+/* A stage encrypting everything written to it into `next` (owned). */
+struct sink	*crypto_encrypt_sink_new(struct crypto *, const char *what,
+		     struct sink *next, char **cause);
+
+/* Pulls ciphertext from read(), pushes plaintext into out (not owned). */
+typedef ssize_t (*crypto_read_fn)(void *, void *, size_t, char **);
+int		 crypto_decrypt(struct crypto *, const char *what,
+		     crypto_read_fn, void *, struct sink *out, char **cause);
+
+/* Initialise gpgme; call once before threads start. */
+int		 crypto_library_init(char **cause);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * filter.h: the streaming stages of the chain (see common/sink.h).
+ * Each constructor takes ownership of `next`, also when it fails.
+ */
+#ifndef TRESOR_FILTER_H
+#define TRESOR_FILTER_H
+
+#include <stdint.h>
+
+#include "common/hash.h"
+#include "common/sink.h"
+
+/* zstd compression at `level`; bytes_out counts compressed bytes. */
+struct sink	*zstd_compress_sink_new(int level, struct sink *next);
+uint64_t	 zstd_compress_sink_bytes_out(const struct sink *);
+/* zstd decompression; finishing a truncated frame is an error. */
+struct sink	*zstd_decompress_sink_new(const char *what, struct sink *next);
+
+/* Pass-through that hashes and counts; read the result after finish. */
+struct sink	*hash_sink_new(struct sink *next);
+void		 hash_sink_result(const struct sink *, uint8_t [HASH_LEN],
+		     uint64_t *bytes);
+
+/* Discards everything (the end of a chain that only verifies). */
+struct sink	*null_sink_new(void);
+
+#endif

@@ -1,0 +1,183 @@
+/* object.c: writing, verifying and reading stored objects (see object.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/xmalloc.h"
+#include "filter/crypto.h"
+#include "filter/filter.h"
+#include "object.h"
+#include "transports/transport.h"
+
+struct object_writer {
+	struct transport	*transport;
+	char			*name;
+	struct sink		*head;	/* zstd: owns the rest of the chain */
+	struct sink		*hash;	/* borrowed, inside the chain */
+};
+
+struct object_reader_state {
+	struct transport_reader	*reader;
+	struct hash		*hash;
+	uint64_t		 bytes;
+};
+
+struct object_writer *
+object_writer_new(struct transport *t, struct crypto *c, const char *name,
+    int level, char **cause)
+{
+	struct object_writer	*w = xcalloc(1, sizeof *w);
+	struct sink		*s;
+
+	w->transport = t;
+	w->name = xstrdup(name);
+	if ((s = transport_put(t, name, cause)) == NULL)
+		goto fail;
+	w->hash = s = hash_sink_new(s);
+	if ((s = crypto_encrypt_sink_new(c, name, s, cause)) == NULL)
+		goto fail;
+	w->head = zstd_compress_sink_new(level, s);
+	return w;
+fail:
+	object_writer_free(w);
+	return NULL;
+}
+
+struct sink *
+object_writer_sink(struct object_writer *w)
+{
+	return w->head;
+}
+
+uint64_t
+object_writer_bytes(struct object_writer *w)
+{
+	return zstd_compress_sink_bytes_out(w->head);
+}
+
+int
+object_writer_finish(struct object_writer *w, uint64_t *size,
+    uint8_t digest[HASH_LEN], char **cause)
+{
+	if (sink_finish(w->head, cause) != 0)
+		return -1;
+	hash_sink_result(w->hash, digest, size);
+	return object_verify(w->transport, w->name, *size, digest, cause);
+}
+
+void
+object_writer_free(struct object_writer *w)
+{
+	if (w == NULL)
+		return;
+	sink_free(w->head);
+	free(w->name);
+	free(w);
+}
+
+static ssize_t
+object_read_some(void *arg, void *buf, size_t len, char **cause)
+{
+	struct object_reader_state	*st = arg;
+	ssize_t				 n;
+
+	n = transport_reader_read(st->reader, buf, len, cause);
+	if (n > 0) {
+		hash_update(st->hash, buf, (size_t)n);
+		st->bytes += (uint64_t)n;
+	}
+	return n;
+}
+
+/* Read the rest of an object, hash it and compare with what is expected. */
+static int
+object_drain_and_check(struct transport *t, struct object_reader_state *st,
+    const char *name, const uint64_t *size, const uint8_t *digest,
+    char **cause)
+{
+	uint8_t		buf[65536], got[HASH_LEN];
+	char		want_hex[HASH_HEX_LEN + 1], got_hex[HASH_HEX_LEN + 1];
+	ssize_t		n;
+
+	while ((n = object_read_some(st, buf, sizeof buf, cause)) > 0)
+		;
+	if (n < 0)
+		return -1;
+	hash_final(st->hash, got);
+	if (size != NULL && st->bytes != *size)
+		return error_set(cause, "object '%s' in %s is corrupt: %llu "
+		    "bytes stored, %llu expected", name, transport_display(t),
+		    (unsigned long long)st->bytes, (unsigned long long)*size);
+	if (digest != NULL && memcmp(got, digest, HASH_LEN) != 0) {
+		hash_to_hex(digest, want_hex);
+		hash_to_hex(got, got_hex);
+		return error_set(cause, "object '%s' in %s is corrupt: sha256 "
+		    "%s, expected %s", name, transport_display(t), got_hex,
+		    want_hex);
+	}
+	return 0;
+}
+
+int
+object_verify(struct transport *t, const char *name, uint64_t size,
+    const uint8_t digest[HASH_LEN], char **cause)
+{
+	struct object_reader_state	st = { NULL, NULL, 0 };
+	uint64_t			stored;
+	int				rc = -1, found;
+
+	found = transport_stat(t, name, &stored, cause);
+	if (found < 0)
+		goto out;
+	if (found == 1) {
+		error_set(cause, "object '%s' is missing from %s", name,
+		    transport_display(t));
+		goto out;
+	}
+	if (stored != size) {
+		error_set(cause, "object '%s' in %s is corrupt: %llu bytes "
+		    "stored, %llu expected", name, transport_display(t),
+		    (unsigned long long)stored, (unsigned long long)size);
+		goto out;
+	}
+	if ((st.reader = transport_get(t, name, cause)) == NULL)
+		goto out;
+	st.hash = hash_new();
+	rc = object_drain_and_check(t, &st, name, &size, digest, cause);
+out:
+	transport_reader_close(st.reader);
+	hash_free(st.hash);
+	return rc;
+}
+
+int
+object_read(struct transport *t, struct crypto *c, const char *name,
+    const uint64_t *size, const uint8_t *digest, struct sink *out,
+    char **cause)
+{
+	struct object_reader_state	 st = { NULL, NULL, 0 };
+	char				*decrypt_cause = NULL;
+	int				 rc = -1, decrypted;
+
+	if ((st.reader = transport_get(t, name, cause)) == NULL)
+		goto out;
+	st.hash = hash_new();
+	decrypted = crypto_decrypt(c, name, object_read_some, &st, out,
+	    &decrypt_cause);
+	/*
+	 * Corruption makes gpg fail with a vague message; when we know what
+	 * the object must hash to, say exactly that instead.
+	 */
+	if (object_drain_and_check(t, &st, name, size, digest, cause) != 0)
+		goto out;
+	if (decrypted != 0) {
+		error_set(cause, "%s", decrypt_cause);
+		goto out;
+	}
+	rc = sink_finish(out, cause);
+out:
+	free(decrypt_cause);
+	transport_reader_close(st.reader);
+	hash_free(st.hash);
+	return rc;
+}

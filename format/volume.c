@@ -1,0 +1,179 @@
+/* volume.c: writing volumes (see volume.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/xmalloc.h"
+#include "catalog.h"
+#include "object.h"
+#include "record.h"
+#include "volume.h"
+
+struct volume_writer {
+	struct transport	*transport;
+	struct crypto		*crypto;
+	char			*set_id;
+	uint64_t		 target;
+	int			 level;
+	struct object_writer	*current;
+	char			*current_name;
+	uint32_t		 number;	/* of the open or last volume */
+	uint64_t		 offset;	/* plaintext offset in it */
+	uint64_t		 records;
+	struct volume_info	*volumes;
+	size_t			 nvolumes;
+	struct recbuf		 rb;
+};
+
+struct volume_writer *
+volume_writer_new(struct transport *t, struct crypto *c, const char *set_id,
+    uint64_t target, int level)
+{
+	struct volume_writer	*vw = xcalloc(1, sizeof *vw);
+
+	vw->transport = t;
+	vw->crypto = c;
+	vw->set_id = xstrdup(set_id);
+	vw->target = target;
+	vw->level = level;
+	return vw;
+}
+
+static int
+volume_writer_emit(struct volume_writer *vw, uint8_t type, const void *p,
+    size_t len, char **cause)
+{
+	uint8_t	header[RECORD_HEADER_LEN];
+	int	i;
+
+	header[0] = type;
+	for (i = 0; i < 4; i++)
+		header[1 + i] = (uint8_t)((uint32_t)len >> (8 * i));
+	if (sink_write(object_writer_sink(vw->current), header, sizeof header,
+	    cause) != 0 || (len > 0 && sink_write(object_writer_sink(
+	    vw->current), p, len, cause) != 0))
+		return -1;
+	vw->offset += RECORD_HEADER_LEN + len;
+	vw->records++;
+	return 0;
+}
+
+static int
+volume_writer_open(struct volume_writer *vw, char **cause)
+{
+	uint8_t		preamble[VOLUME_PREAMBLE_LEN];
+	struct recbuf	rb = { NULL, 0, 0 };
+	int		rc = -1;
+
+	vw->number++;
+	vw->current_name = catalog_volume_name(vw->set_id, vw->number);
+	vw->current = object_writer_new(vw->transport, vw->crypto,
+	    vw->current_name, vw->level, cause);
+	if (vw->current == NULL)
+		goto out;
+	memcpy(preamble, VOLUME_MAGIC, VOLUME_MAGIC_LEN);
+	preamble[8] = FORMAT_VERSION & 0xff;
+	preamble[9] = FORMAT_VERSION >> 8;
+	if (sink_write(object_writer_sink(vw->current), preamble,
+	    sizeof preamble, cause) != 0)
+		goto out;
+	vw->offset = VOLUME_PREAMBLE_LEN;
+	vw->records = 0;
+	record_encode_volume_info(&rb, vw->set_id, vw->number);
+	rc = volume_writer_emit(vw, RECORD_VOLUME_INFO, rb.data, rb.len, cause);
+out:
+	recbuf_free(&rb);
+	return rc;
+}
+
+int
+volume_writer_record(struct volume_writer *vw, uint8_t type, const void *p,
+    size_t len, char **cause)
+{
+	if (vw->current == NULL && volume_writer_open(vw, cause) != 0)
+		return -1;
+	return volume_writer_emit(vw, type, p, len, cause);
+}
+
+int
+volume_writer_position(struct volume_writer *vw, uint32_t *number,
+    uint64_t *offset, char **cause)
+{
+	if (vw->current == NULL && volume_writer_open(vw, cause) != 0)
+		return -1;
+	*number = vw->number;
+	*offset = vw->offset;
+	return 0;
+}
+
+int
+volume_writer_full(struct volume_writer *vw)
+{
+	return vw->current != NULL &&
+	    object_writer_bytes(vw->current) >= vw->target;
+}
+
+int
+volume_writer_close(struct volume_writer *vw, char **cause)
+{
+	struct volume_info	*vi;
+	uint64_t		 size;
+	uint8_t			 digest[HASH_LEN];
+	int			 rc = -1;
+
+	if (vw->current == NULL)
+		return 0;
+	recbuf_reset(&vw->rb);
+	recbuf_u64(&vw->rb, vw->records);
+	if (volume_writer_emit(vw, RECORD_VOLUME_END, vw->rb.data, vw->rb.len,
+	    cause) != 0)
+		goto out;
+	if (object_writer_finish(vw->current, &size, digest, cause) != 0)
+		goto out;
+	vw->volumes = xrealloc(vw->volumes, (vw->nvolumes + 1) *
+	    sizeof *vw->volumes);
+	vi = &vw->volumes[vw->nvolumes++];
+	vi->number = vw->number;
+	vi->name = vw->current_name;
+	vw->current_name = NULL;
+	vi->size = size;
+	memcpy(vi->sha256, digest, HASH_LEN);
+	rc = 0;
+out:
+	object_writer_free(vw->current);
+	vw->current = NULL;
+	free(vw->current_name);
+	vw->current_name = NULL;
+	return rc;
+}
+
+const struct volume_info *
+volume_writer_volumes(struct volume_writer *vw, size_t *count)
+{
+	*count = vw->nvolumes;
+	return vw->volumes;
+}
+
+void
+volume_info_clear(struct volume_info *vi)
+{
+	free(vi->name);
+	memset(vi, 0, sizeof *vi);
+}
+
+void
+volume_writer_free(struct volume_writer *vw)
+{
+	size_t	i;
+
+	if (vw == NULL)
+		return;
+	object_writer_free(vw->current);
+	free(vw->current_name);
+	for (i = 0; i < vw->nvolumes; i++)
+		volume_info_clear(&vw->volumes[i]);
+	free(vw->volumes);
+	free(vw->set_id);
+	recbuf_free(&vw->rb);
+	free(vw);
+}

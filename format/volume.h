@@ -1,0 +1,48 @@
+/*
+ * volume.h: cutting the record stream of a set into volumes of about
+ * `target` stored bytes. Each volume is a self-contained object: it starts
+ * with the magic, the version and a VOLUME_INFO record, and ends with a
+ * VOLUME_END record, so it can be decrypted and read on its own.
+ */
+#ifndef TRESOR_VOLUME_H
+#define TRESOR_VOLUME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/hash.h"
+
+struct crypto;
+struct transport;
+
+struct volume_info {
+	uint32_t	 number;	/* from 1 */
+	char		*name;
+	uint64_t	 size;		/* stored bytes */
+	uint8_t		 sha256[HASH_LEN];	/* of the stored bytes */
+};
+
+struct volume_writer;
+
+struct volume_writer	*volume_writer_new(struct transport *,
+			     struct crypto *, const char *set_id,
+			     uint64_t target, int level);
+/* Append a record, opening a new volume first if none is open. */
+int			 volume_writer_record(struct volume_writer *, uint8_t,
+			     const void *, size_t, char **cause);
+/* Where the next record goes (opens a volume if none is open). */
+int			 volume_writer_position(struct volume_writer *,
+			     uint32_t *number, uint64_t *offset, char **cause);
+/* Has the open volume reached its target size? */
+int			 volume_writer_full(struct volume_writer *);
+/* End the open volume: VOLUME_END, publish, verify size and hash. */
+int			 volume_writer_close(struct volume_writer *, char **);
+/* The volumes published so far (borrowed). */
+const struct volume_info *volume_writer_volumes(struct volume_writer *,
+			     size_t *count);
+/* Free; an open (unfinished) volume is discarded, never published. */
+void			 volume_writer_free(struct volume_writer *);
+
+void			 volume_info_clear(struct volume_info *);
+
+#endif

@@ -1,0 +1,418 @@
+/* apply.c: writing restored entries to disk (see apply.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+
+struct apply_dir {
+	struct entry	e;
+};
+
+struct apply {
+	char		*dest;
+	int		 rootfd;
+	int		 force;
+	int		 owner;		/* restore uid/gid (only as root) */
+	/* The open regular file. */
+	struct entry	 file;
+	int		 file_parent;
+	int		 file_fd;
+	char		*file_tmp;
+	char		*file_leaf;
+	unsigned	 counter;
+	/* Directories, in creation order, for apply_finish. */
+	struct apply_dir *dirs;
+	size_t		  ndirs;
+};
+
+int
+apply_path_safe(const char *path)
+{
+	const char	*p = path, *slash;
+	size_t		 len;
+
+	if (*path == '\0' || *path == '/')
+		return 0;
+	for (;;) {
+		slash = strchr(p, '/');
+		len = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		if (len == 0 || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		if (slash == NULL)
+			return 1;
+		p = slash + 1;
+	}
+}
+
+static char *
+apply_quote(struct apply *a, const char *path)
+{
+	char	*q = log_quote(path), *s;
+
+	s = xasprintf("%s/%s", a->dest, q);
+	free(q);
+	return s;
+}
+
+static int
+apply_fail(struct apply *a, const char *what, const char *path, char **cause)
+{
+	char	*q = apply_quote(a, path);
+
+	error_sys(cause, "unable to %s '%s'", what, q);
+	free(q);
+	return -1;
+}
+
+/*
+ * Open the directory holding `path`, creating missing directories when
+ * asked to. Returns the fd (or -1) and points *leaf into path.
+ */
+static int
+apply_parent(struct apply *a, const char *path, int create, const char **leaf,
+    char **cause)
+{
+	char		*copy = xstrdup(path), *comp, *slash;
+	int		 fd, next;
+
+	fd = dup(a->rootfd);
+	comp = copy;
+	while (fd != -1 && (slash = strchr(comp, '/')) != NULL) {
+		*slash = '\0';
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (next == -1 && errno == ENOENT && create) {
+			if (mkdirat(fd, comp, 0700) != 0 && errno != EEXIST) {
+				apply_fail(a, "create directory for", path,
+				    cause);
+				close(fd);
+				fd = -1;
+				break;
+			}
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next == -1) {
+			if (errno == ELOOP || errno == ENOTDIR) {
+				char	*q = apply_quote(a, path);
+
+				error_set(cause, "refusing to restore '%s' "
+				    "through a symlink or non-directory", q);
+				free(q);
+			} else
+				apply_fail(a, "open the directory of", path,
+				    cause);
+		}
+		close(fd);
+		fd = next;
+		comp = slash + 1;
+	}
+	*leaf = path + (comp - copy);
+	free(copy);
+	return fd;
+}
+
+struct apply *
+apply_new(const char *dest, int force, char **cause)
+{
+	struct apply	*a = xcalloc(1, sizeof *a);
+
+	a->dest = xstrdup(dest);
+	a->force = force;
+	a->owner = geteuid() == 0;
+	a->file_fd = a->file_parent = -1;
+	if (mkdir(dest, 0700) != 0 && errno != EEXIST) {
+		error_sys(cause, "unable to create restore directory '%s'",
+		    dest);
+		goto fail;
+	}
+	a->rootfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (a->rootfd == -1) {
+		error_sys(cause, "unable to open restore directory '%s'", dest);
+		goto fail;
+	}
+	return a;
+fail:
+	a->rootfd = -1;
+	apply_free(a);
+	return NULL;
+}
+
+int
+apply_exists(struct apply *a, const char *path)
+{
+	const char	*leaf;
+	struct stat	 sb;
+	int		 fd, found;
+
+	fd = apply_parent(a, path, 0, &leaf, NULL);
+	if (fd == -1)
+		return 0;
+	found = fstatat(fd, leaf, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISDIR(sb.st_mode);
+	close(fd);
+	return found;
+}
+
+/* Owner, mode and times of an entry that exists under fd/leaf. */
+static int
+apply_metadata(struct apply *a, int fd, const char *leaf,
+    const struct entry *e, char **cause)
+{
+	struct timespec	times[2];
+
+	if (a->owner && fchownat(fd, leaf, e->uid, e->gid,
+	    AT_SYMLINK_NOFOLLOW) != 0)
+		return apply_fail(a, "set the owner of", e->path, cause);
+	/* After chown, which clears set-id bits. Symlinks have no mode. */
+	if (e->kind != 'l' && fchmodat(fd, leaf, e->mode, 0) != 0)
+		return apply_fail(a, "set the mode of", e->path, cause);
+	times[0].tv_sec = e->mtime_sec;
+	times[0].tv_nsec = e->mtime_nsec;
+	times[1] = times[0];
+	if (utimensat(fd, leaf, times, AT_SYMLINK_NOFOLLOW) != 0)
+		return apply_fail(a, "set the times of", e->path, cause);
+	return 0;
+}
+
+static int
+apply_replace(struct apply *a, int fd, const char *leaf, const char *path,
+    char **cause)
+{
+	if (!a->force) {
+		char	*q = apply_quote(a, path);
+
+		error_set(cause, "refusing to overwrite '%s' (use --force)", q);
+		free(q);
+		return -1;
+	}
+	if (unlinkat(fd, leaf, 0) != 0 && errno != ENOENT)
+		return apply_fail(a, "replace", path, cause);
+	return 0;
+}
+
+static int
+apply_special(struct apply *a, int fd, const char *leaf,
+    const struct entry *e, char **cause)
+{
+	const char	*pleaf;
+	int		 pfd, rc = -1, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		switch (e->kind) {
+		case 'l':
+			rc = symlinkat(e->target, fd, leaf);
+			break;
+		case 'p':
+			rc = mkfifoat(fd, leaf, 0600);
+			break;
+		case 'c':
+		case 'b':
+			rc = mknodat(fd, leaf, (e->kind == 'c' ? S_IFCHR :
+			    S_IFBLK) | 0600, (dev_t)e->rdev);
+			break;
+		case 'h':
+			pfd = apply_parent(a, e->target, 0, &pleaf, cause);
+			if (pfd == -1)
+				return -1;
+			rc = linkat(pfd, pleaf, fd, leaf, 0);
+			close(pfd);
+			break;
+		}
+		if (rc == 0 || errno != EEXIST)
+			break;
+		if (apply_replace(a, fd, leaf, e->path, cause) != 0)
+			return -1;
+	}
+	if (rc != 0)
+		return apply_fail(a, "create", e->path, cause);
+	if (e->kind == 'h')
+		return 0;	/* shares the first name's metadata */
+	return apply_metadata(a, fd, leaf, e, cause);
+}
+
+int
+apply_begin(struct apply *a, const struct entry *e, char **cause)
+{
+	const char	*leaf;
+	struct stat	 sb;
+	int		 fd, rc = -1;
+
+	fd = apply_parent(a, e->path, 1, &leaf, cause);
+	if (fd == -1)
+		return -1;
+	switch (e->kind) {
+	case 'd':
+		if (mkdirat(fd, leaf, 0700) != 0) {
+			if (errno != EEXIST || fstatat(fd, leaf, &sb,
+			    AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(sb.st_mode)) {
+				apply_fail(a, "create directory", e->path,
+				    cause);
+				goto out;
+			}
+		}
+		a->dirs = xrealloc(a->dirs, (a->ndirs + 1) * sizeof *a->dirs);
+		a->dirs[a->ndirs].e = *e;
+		a->dirs[a->ndirs].e.path = xstrdup(e->path);
+		a->dirs[a->ndirs].e.target = NULL;
+		a->ndirs++;
+		rc = 0;
+		break;
+	case 'f':
+		free(a->file_tmp);
+		a->file_tmp = xasprintf(".tresor-part.%ld.%u", (long)getpid(),
+		    a->counter++);
+		a->file_fd = openat(fd, a->file_tmp, O_WRONLY | O_CREAT |
+		    O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (a->file_fd == -1) {
+			apply_fail(a, "create", e->path, cause);
+			goto out;
+		}
+		entry_clear(&a->file);
+		a->file = *e;
+		a->file.path = xstrdup(e->path);
+		a->file.target = NULL;
+		free(a->file_leaf);
+		a->file_leaf = xstrdup(leaf);
+		a->file_parent = fd;
+		fd = -1;
+		rc = 0;
+		break;
+	default:
+		rc = apply_special(a, fd, leaf, e, cause);
+		break;
+	}
+out:
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+int
+apply_data(struct apply *a, const void *buf, size_t len, char **cause)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(a->file_fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return apply_fail(a, "write", a->file.path, cause);
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+apply_hole(struct apply *a, uint64_t len, char **cause)
+{
+	if (lseek(a->file_fd, (off_t)len, SEEK_CUR) == -1)
+		return apply_fail(a, "write", a->file.path, cause);
+	return 0;
+}
+
+int
+apply_commit(struct apply *a, uint64_t size, char **cause)
+{
+	struct stat	sb;
+	int		rc = -1;
+
+	/* A trailing hole is only a seek: set the size explicitly. */
+	if (ftruncate(a->file_fd, (off_t)size) != 0) {
+		apply_fail(a, "write", a->file.path, cause);
+		goto out;
+	}
+	if (close(a->file_fd) != 0) {
+		a->file_fd = -1;
+		apply_fail(a, "write", a->file.path, cause);
+		goto out;
+	}
+	a->file_fd = -1;
+	if (apply_metadata(a, a->file_parent, a->file_tmp, &a->file,
+	    cause) != 0)
+		goto out;
+	if (fstatat(a->file_parent, a->file_leaf, &sb, AT_SYMLINK_NOFOLLOW) ==
+	    0 && (S_ISDIR(sb.st_mode) || apply_replace(a, a->file_parent,
+	    a->file_leaf, a->file.path, cause) != 0)) {
+		if (S_ISDIR(sb.st_mode))
+			apply_fail(a, "replace directory", a->file.path, cause);
+		goto out;
+	}
+	if (renameat(a->file_parent, a->file_tmp, a->file_parent,
+	    a->file_leaf) != 0) {
+		apply_fail(a, "rename into place", a->file.path, cause);
+		goto out;
+	}
+	free(a->file_tmp);
+	a->file_tmp = NULL;
+	rc = 0;
+out:
+	apply_abort(a);
+	return rc;
+}
+
+void
+apply_abort(struct apply *a)
+{
+	if (a->file_fd != -1)
+		close(a->file_fd);
+	a->file_fd = -1;
+	if (a->file_tmp != NULL && a->file_parent != -1)
+		unlinkat(a->file_parent, a->file_tmp, 0);
+	free(a->file_tmp);
+	a->file_tmp = NULL;
+	if (a->file_parent != -1)
+		close(a->file_parent);
+	a->file_parent = -1;
+}
+
+int
+apply_finish(struct apply *a, char **cause)
+{
+	const char	*leaf;
+	size_t		 i;
+	int		 fd, rc;
+
+	for (i = a->ndirs; i > 0; i--) {
+		fd = apply_parent(a, a->dirs[i - 1].e.path, 0, &leaf, cause);
+		if (fd == -1)
+			return -1;
+		rc = apply_metadata(a, fd, leaf, &a->dirs[i - 1].e, cause);
+		close(fd);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+apply_free(struct apply *a)
+{
+	size_t	i;
+
+	if (a == NULL)
+		return;
+	apply_abort(a);
+	entry_clear(&a->file);
+	free(a->file_leaf);
+	for (i = 0; i < a->ndirs; i++)
+		entry_clear(&a->dirs[i].e);
+	free(a->dirs);
+	if (a->rootfd != -1)
+		close(a->rootfd);
+	free(a->dest);
+	free(a);
+}

@@ -1,0 +1,165 @@
+/* verify.c: the verify and status verbs (see verify.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "format/catalog.h"
+#include "format/manifest.h"
+#include "format/object.h"
+#include "restore.h"
+#include "transports/transport.h"
+#include "verify.h"
+
+struct verify_set {
+	struct transport	*transport;
+	uint64_t		 volumes;
+	uint64_t		 bytes;
+	char			*failure;	/* first bad volume */
+};
+
+static int
+verify_volume(void *arg, const struct volume_info *vi, char **cause)
+{
+	struct verify_set	*vs = arg;
+
+	(void)cause;
+	/* Keep going: report the first bad volume, count them all. */
+	if (object_verify(vs->transport, vi->name, vi->size, vi->sha256,
+	    vs->failure == NULL ? &vs->failure : NULL) == 0) {
+		vs->volumes++;
+		vs->bytes += vi->size;
+	}
+	return 0;
+}
+
+static int
+verify_one(const struct verify_options *o, struct transport *t,
+    struct crypto *c, const char *set_id, char **cause)
+{
+	static const struct manifest_visitor visitor = { NULL, NULL,
+	    verify_volume };
+	struct manifest_summary	 summary;
+	struct restore_options	 ro;
+	struct verify_set	 vs = { t, 0, 0, NULL };
+
+	if (manifest_read(t, c, set_id, &visitor, &vs, &summary, cause) != 0)
+		return -1;
+	if (vs.failure != NULL) {
+		error_set(cause, "set %s: %s", set_id, vs.failure);
+		free(vs.failure);
+		return -1;
+	}
+	if (!o->quiet)
+		printf("verify: set %s: manifest ok, %" PRIu64 " volumes ok "
+		    "(%" PRIu64 " bytes)\n", set_id, vs.volumes, vs.bytes);
+	if (!o->read_data)
+		return 0;
+	memset(&ro, 0, sizeof ro);
+	ro.url = o->url;
+	ro.crypto = o->crypto;
+	ro.set = set_id;
+	ro.quiet = o->quiet;
+	return restore_run(&ro, cause) == EXIT_OK ? 0 : -1;
+}
+
+int
+verify_run(const struct verify_options *o, char **cause)
+{
+	struct transport	*t = NULL;
+	struct crypto		*c = NULL;
+	struct catalog		 cat;
+	size_t			 i, checked = 0, failed = 0;
+	char			*one = NULL;
+	int			 rc = EXIT_FAILURE_;
+
+	memset(&cat, 0, sizeof cat);
+	if ((c = crypto_new(&o->crypto, 1, cause)) == NULL ||
+	    (t = transport_open(o->url, cause)) == NULL ||
+	    catalog_load(t, &cat, cause) != 0)
+		goto out;
+	for (i = 0; i < cat.nsets; i++) {
+		if (!cat.sets[i].has_manifest || (o->set != NULL &&
+		    strcmp(o->set, cat.sets[i].id) != 0))
+			continue;
+		checked++;
+		if (verify_one(o, t, c, cat.sets[i].id, &one) != 0) {
+			/* One line per bad set; the summary is the cause. */
+			log_error("%s", one);
+			free(one);
+			one = NULL;
+			failed++;
+		}
+	}
+	if (checked == 0) {
+		if (o->set != NULL)
+			error_set(cause, "no complete set %s in %s", o->set,
+			    transport_display(t));
+		else
+			error_set(cause, "no complete backup set in %s",
+			    transport_display(t));
+		goto out;
+	}
+	if (failed > 0) {
+		error_set(cause, "verify failed: %zu of %zu sets in %s are "
+		    "damaged", failed, checked, transport_display(t));
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	catalog_clear(&cat);
+	transport_close(t);
+	crypto_free(c);
+	return rc;
+}
+
+int
+status_run(const char *url, int json, char **cause)
+{
+	struct transport	*t;
+	struct catalog		 cat;
+	const struct catalog_set *s;
+	char			 when[21];
+	size_t			 i, debris = 0;
+
+	if ((t = transport_open(url, cause)) == NULL)
+		return EXIT_FAILURE_;
+	if (catalog_load(t, &cat, cause) != 0) {
+		transport_close(t);
+		return EXIT_FAILURE_;
+	}
+	if (json)
+		printf("{\"target\":\"%s\",\"sets\":[", transport_display(t));
+	else
+		printf("target: %s\n", transport_display(t));
+	for (i = 0; i < cat.nsets; i++) {
+		s = &cat.sets[i];
+		clock_format_iso(s->time, when);
+		if (!s->has_manifest)
+			debris++;
+		if (json)
+			printf("%s{\"id\":\"%s\",\"time\":\"%s\",\"type\":\"%s\","
+			    "\"complete\":%s,\"volumes\":%u,\"bytes\":%" PRIu64
+			    "}", i > 0 ? "," : "", s->id, when, s->full ?
+			    "full" : "inc", s->has_manifest ? "true" : "false",
+			    s->volumes, s->bytes);
+		else
+			printf("%-4s %s  %s  %6u volumes  %14" PRIu64
+			    " bytes%s\n", s->full ? "full" : "inc", when, s->id,
+			    s->volumes, s->bytes, s->has_manifest ? "" :
+			    "  INCOMPLETE (no manifest: debris of an "
+			    "interrupted run)");
+	}
+	if (json)
+		printf("]}\n");
+	else
+		printf("%zu complete sets, %zu incomplete\n", cat.nsets - debris,
+		    debris);
+	catalog_clear(&cat);
+	transport_close(t);
+	return EXIT_OK;
+}

@@ -1,0 +1,26 @@
+/*
+ * verify.h: checking a target. Without --read-data every complete set's
+ * manifest is decrypted and every volume it lists is read back and its
+ * stored size and SHA-256 compared (no volume is decrypted). With
+ * --read-data every volume is also decrypted and every file's hash checked,
+ * exactly as a restore would, without writing anything.
+ */
+#ifndef TRESOR_VERIFY_H
+#define TRESOR_VERIFY_H
+
+#include "format/filter/crypto.h"
+
+struct verify_options {
+	const char		*url;
+	struct crypto_options	 crypto;
+	const char		*set;		/* NULL: every complete set */
+	int			 read_data;
+	int			 quiet;
+};
+
+int	verify_run(const struct verify_options *, char **cause);
+
+/* status: what is on the target, from names alone (no key needed). */
+int	status_run(const char *url, int json, char **cause);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * tap.h: a minimal TAP producer for the C unit tests (automake's
+ * tap-driver.sh reads it). Every check prints "ok N - ..." or
+ * "not ok N - ..."; tap_done prints the plan and returns the exit code.
+ */
+#ifndef TRESOR_TAP_H
+#define TRESOR_TAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static int tap_count;
+static int tap_failed;
+
+__attribute__((format(printf, 2, 3), unused)) static int
+tap_ok(int cond, const char *fmt, ...)
+{
+	va_list	ap;
+
+	tap_count++;
+	if (!cond)
+		tap_failed++;
+	printf("%sok %d - ", cond ? "" : "not ", tap_count);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	return cond;
+}
+
+__attribute__((unused)) static int
+tap_done(void)
+{
+	printf("1..%d\n", tap_count);
+	return tap_failed == 0 && tap_count > 0 ? 0 : 1;
+}
+
+/* Print a diagnostic line (shown in the test log). */
+#define tap_diag(...) do { printf("# "); printf(__VA_ARGS__); \
+	printf("\n"); } while (0)
+
+#endif

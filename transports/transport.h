@@ -1,0 +1,58 @@
+/*
+ * transport.h: the storage a backup is written to, for callers.
+ *
+ * A target is a flat namespace of write-once objects. Names are
+ * [A-Za-z0-9._-] only and never start with '.', which is reserved for the
+ * temporary names drivers publish from. Every driver behaves the same way:
+ * an object written with transport_put appears under its name only when the
+ * writer sink is finished, complete, or not at all.
+ */
+#ifndef TRESOR_TRANSPORT_H
+#define TRESOR_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct sink;
+struct transport;
+struct transport_reader;
+
+struct name_entry {
+	char		*name;
+	uint64_t	 size;
+};
+
+struct name_list {
+	struct name_entry	*entries;
+	size_t			 count;
+};
+
+/* Connect to (or open) the target named by a URL. */
+struct transport	*transport_open(const char *url, char **cause);
+void			 transport_close(struct transport *);
+/* The URL without any password, for messages. */
+const char		*transport_display(const struct transport *);
+
+/* List objects with their sizes, sorted by name (temporary names are not
+   listed). */
+int	transport_list(struct transport *, struct name_list *, char **cause);
+void	name_list_clear(struct name_list *);
+/* Size of an object: 0 found, 1 no such object, -1 error. */
+int	transport_stat(struct transport *, const char *, uint64_t *, char **);
+/* A sink writing the object; sink_finish publishes it atomically. */
+struct sink	*transport_put(struct transport *, const char *, char **cause);
+/* Open an object for reading. */
+struct transport_reader	*transport_get(struct transport *, const char *,
+			     char **cause);
+/* Read up to len bytes; 0 at the end of the object, -1 on error. */
+ssize_t	transport_reader_read(struct transport_reader *, void *, size_t,
+	    char **cause);
+void	transport_reader_close(struct transport_reader *);
+/* Remove an object; removing one that does not exist is not an error. */
+int	transport_remove(struct transport *, const char *, char **cause);
+
+/* Is this a valid object name? */
+int	transport_name_valid(const char *);
+
+#endif
