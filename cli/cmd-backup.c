@@ -22,7 +22,7 @@ cmd_backup_exec(int argc, char **argv)
 	struct backup_options	 o = { 0 };
 	char			*cause = NULL, *end;
 	unsigned long long	 v;
-	int			 opt;
+	int			 opt, rc;
 
 	o.volsize = BACKUP_DEFAULT_VOLSIZE;
 	o.level = BACKUP_DEFAULT_LEVEL;
@@ -51,7 +51,8 @@ cmd_backup_exec(int argc, char **argv)
 			o.level = (int)v;
 			break;
 		default:
-			return cli_usage_error(&cmd_backup, "bad option");
+			return cli_usage_error(&cmd_backup, "unknown option '%s'",
+			    argv[optind - 1]);
 		}
 	}
 	if (o.url == NULL)
@@ -60,7 +61,8 @@ cmd_backup_exec(int argc, char **argv)
 		return cli_usage_error(&cmd_backup, "no SOURCE given");
 	o.sources = argv + optind;
 	o.nsources = (size_t)(argc - optind);
-	return cli_finish(backup_run(&o, &cause), cause);
+	rc = backup_run(&o, &cause);
+	return cli_finish(rc, cause);
 }
 
 const struct cmd cmd_backup = {

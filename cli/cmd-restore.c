@@ -21,7 +21,7 @@ cmd_restore_exec(int argc, char **argv)
 	};
 	struct restore_options	 o = { 0 };
 	char			*cause = NULL;
-	int			 opt;
+	int			 opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (cli_common_option(&cmd_restore, opt, optarg, &o.crypto,
@@ -41,7 +41,8 @@ cmd_restore_exec(int argc, char **argv)
 			o.force = 1;
 			break;
 		default:
-			return cli_usage_error(&cmd_restore, "bad option");
+			return cli_usage_error(&cmd_restore, "unknown option '%s'",
+			    argv[optind - 1]);
 		}
 	}
 	if (o.url == NULL)
@@ -50,7 +51,8 @@ cmd_restore_exec(int argc, char **argv)
 		return cli_usage_error(&cmd_restore, "--to DIR is required");
 	o.paths = argv + optind;
 	o.npaths = (size_t)(argc - optind);
-	return cli_finish(restore_run(&o, &cause), cause);
+	rc = restore_run(&o, &cause);
+	return cli_finish(rc, cause);
 }
 
 const struct cmd cmd_restore = {

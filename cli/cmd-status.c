@@ -20,7 +20,7 @@ cmd_status_exec(int argc, char **argv)
 	struct crypto_options	 co = { 0 };
 	const char		*url = NULL;
 	char			*cause = NULL;
-	int			 opt, json = 0, quiet = 0;
+	int			 opt, json = 0, quiet = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (cli_common_option(&cmd_status, opt, optarg, &co, &quiet))
@@ -33,7 +33,8 @@ cmd_status_exec(int argc, char **argv)
 			json = 1;
 			break;
 		default:
-			return cli_usage_error(&cmd_status, "bad option");
+			return cli_usage_error(&cmd_status, "unknown option '%s'",
+			    argv[optind - 1]);
 		}
 	}
 	if (url == NULL)
@@ -41,7 +42,8 @@ cmd_status_exec(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(&cmd_status, "unexpected '%s'",
 		    argv[optind]);
-	return cli_finish(status_run(url, json, &cause), cause);
+	rc = status_run(url, json, &cause);
+	return cli_finish(rc, cause);
 }
 
 const struct cmd cmd_status = {

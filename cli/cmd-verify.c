@@ -20,7 +20,7 @@ cmd_verify_exec(int argc, char **argv)
 	};
 	struct verify_options	 o = { 0 };
 	char			*cause = NULL;
-	int			 opt;
+	int			 opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (cli_common_option(&cmd_verify, opt, optarg, &o.crypto,
@@ -37,7 +37,8 @@ cmd_verify_exec(int argc, char **argv)
 			o.read_data = 1;
 			break;
 		default:
-			return cli_usage_error(&cmd_verify, "bad option");
+			return cli_usage_error(&cmd_verify, "unknown option '%s'",
+			    argv[optind - 1]);
 		}
 	}
 	if (o.url == NULL)
@@ -45,7 +46,8 @@ cmd_verify_exec(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(&cmd_verify, "unexpected '%s'",
 		    argv[optind]);
-	return cli_finish(verify_run(&o, &cause), cause);
+	rc = verify_run(&o, &cause);
+	return cli_finish(rc, cause);
 }
 
 const struct cmd cmd_verify = {

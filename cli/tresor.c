@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <getopt.h>
+
 #include "cli.h"
 #include "common/error.h"
 #include "common/hash.h"
@@ -102,6 +104,7 @@ main(int argc, char **argv)
 		printf("tresor %s (format %d)\n", PACKAGE_VERSION, 1);
 		return EXIT_OK;
 	}
+	opterr = 0;	/* the verbs word their own usage errors */
 	hash_library_init();
 	if (crypto_library_init(&cause) != 0)
 		return cli_finish(EXIT_FAILURE_, cause);

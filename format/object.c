@@ -156,13 +156,14 @@ object_read(struct transport *t, struct crypto *c, const char *name,
     char **cause)
 {
 	struct object_reader_state	 st = { NULL, NULL, 0 };
-	char				*decrypt_cause = NULL;
+	char				*decrypt_cause = NULL, *what;
 	int				 rc = -1, decrypted;
 
+	what = xasprintf("'%s' in %s", name, transport_display(t));
 	if ((st.reader = transport_get(t, name, cause)) == NULL)
 		goto out;
 	st.hash = hash_new();
-	decrypted = crypto_decrypt(c, name, object_read_some, &st, out,
+	decrypted = crypto_decrypt(c, what, object_read_some, &st, out,
 	    &decrypt_cause);
 	/*
 	 * Corruption makes gpg fail with a vague message; when we know what
@@ -176,6 +177,7 @@ object_read(struct transport *t, struct crypto *c, const char *name,
 	}
 	rc = sink_finish(out, cause);
 out:
+	free(what);
 	free(decrypt_cause);
 	transport_reader_close(st.reader);
 	hash_free(st.hash);

@@ -396,12 +396,12 @@ gpg_encrypt_main(void *arg)
 		if (g->next_cause != NULL)
 			g->thread_cause = xstrdup(g->next_cause);
 		else if (res != NULL && res->invalid_recipients != NULL)
-			error_set(&g->thread_cause, "unable to encrypt %s: "
+			error_set(&g->thread_cause, "unable to encrypt '%s': "
 			    "key %s is not usable: %s", g->what,
 			    res->invalid_recipients->fpr,
 			    gpgme_strerror(res->invalid_recipients->reason));
 		else
-			error_set(&g->thread_cause, "unable to encrypt %s: %s",
+			error_set(&g->thread_cause, "unable to encrypt '%s': %s",
 			    g->what, gpgme_strerror(err));
 	}
 out:

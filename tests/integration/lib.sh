@@ -1,0 +1,116 @@
+# lib.sh: shared helpers for tresor's shell tests (sourced, POSIX sh + TAP).
+#
+# Each test script sources this file, calls plan-free `ok`/`not_ok` checks
+# through `check`, and ends with `done_testing`. Everything a test creates
+# lives under $WORK, a fresh temporary directory removed on exit.
+
+set -u
+
+: "${TRESOR:?TRESOR must point at the tresor binary (make check sets it)}"
+: "${TREEDIFF:?TREEDIFF must point at tests/helpers/treediff}"
+
+TAP_N=0
+TAP_FAILED=0
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tresor-test.XXXXXX")
+chmod 755 "$WORK"
+trap 'cleanup_work' EXIT
+
+cleanup_work() {
+	for home in "$WORK"/gnupg-*; do
+		[ -d "$home" ] && gpgconf --homedir "$home" --kill all >/dev/null 2>&1
+	done
+	rm -rf "$WORK"
+}
+
+# check DESCRIPTION COMMAND...: one TAP line from a command's exit status.
+check() {
+	desc=$1
+	shift
+	TAP_N=$((TAP_N + 1))
+	if "$@"; then
+		echo "ok $TAP_N - $desc"
+	else
+		echo "not ok $TAP_N - $desc"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
+diag() {
+	printf '# %s\n' "$*"
+}
+
+# bail: a setup step failed; no later check can mean anything.
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+done_testing() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ] && [ "$TAP_N" -gt 0 ]
+}
+
+# make_key NAME: a fresh OpenPGP key pair (no passphrase) in its own
+# GnuPG home; writes $WORK/NAME.pub.asc and $WORK/NAME.sec.asc.
+make_key() {
+	home="$WORK/gnupg-$1"
+	mkdir -p "$home" && chmod 700 "$home"
+	GNUPGHOME="$home" gpg --batch --quiet --passphrase '' \
+	    --quick-gen-key "tresor test $1 <$1@tresor.invalid>" \
+	    future-default default never >/dev/null 2>&1 || bail "gpg key generation failed"
+	GNUPGHOME="$home" gpg --batch --armor --export >"$WORK/$1.pub.asc" || bail "export"
+	GNUPGHOME="$home" gpg --batch --armor --export-secret-keys >"$WORK/$1.sec.asc" || bail "export"
+}
+
+# one_line_error FILE: FILE (stderr of a failed run) is exactly one line,
+# starting with "tresor: ".
+one_line_error() {
+	[ "$(wc -l <"$1")" -eq 1 ] && head -n 1 "$1" | grep -q '^tresor: '
+}
+
+# expect_fail STDERR_FILE COMMAND...: the command exits non-zero.
+expect_fail() {
+	errfile=$1
+	shift
+	if "$@" >/dev/null 2>"$errfile"; then
+		return 1
+	fi
+	return 0
+}
+
+# make_tree DIR: a small tree with every kind of entry tresor handles.
+make_tree() {
+	d=$1
+	mkdir -p "$d/docs/2024/a" "$d/empty-dir" "$d/private"
+	printf 'hello\n' >"$d/docs/hello.txt"
+	head -c 300000 /dev/urandom >"$d/docs/2024/a/random.bin"
+	: >"$d/docs/empty-file"
+	printf 'newline name\n' >"$d/docs/with
+newline"
+	printf 'latin1 name\n' >"$d/docs/$(printf 'caf\351')"
+	printf 'spaces and %% = signs\n' >"$d/docs/a b %41=c.txt"
+	ln -s hello.txt "$d/docs/link-to-hello"
+	ln -s /nonexistent/target "$d/docs/dangling"
+	ln "$d/docs/hello.txt" "$d/docs/hardlink-to-hello"
+	ln "$d/docs/2024/a/random.bin" "$d/private/random-again.bin"
+	mkfifo "$d/docs/a-fifo"
+	printf 'secret\n' >"$d/private/secret.txt"
+	chmod 600 "$d/private/secret.txt"
+	chmod 700 "$d/private"
+	chmod 4755 "$d/docs/empty-file"
+	chmod 1777 "$d/empty-dir"
+	touch -h -d '2001-02-03 04:05:06.123456789' "$d/docs/link-to-hello"
+	touch -d '1999-12-31 23:59:59.987654321' "$d/docs/hello.txt"
+	touch -d '2010-01-01 00:00:00' "$d/docs/2024"
+}
+
+# as_unprivileged COMMAND...: run as nobody when we are root (root ignores
+# file permissions, so permission tests must drop privileges).
+as_unprivileged() {
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		    --inh-caps=-all -- "$@"
+	else
+		"$@"
+	fi
+}
