@@ -4,22 +4,18 @@
  *   treediff [--no-owner] [--no-mtime-dirs] DIR_A DIR_B
  *   treediff --stats DIR
  *
- * Walks both trees (lstat, never following symlinks) and compares every
- * relative path below the two roots (the roots themselves must be
- * directories; their own attributes are not compared): presence, file type,
- * permission bits (st_mode & 07777, not for symlinks), uid/gid, mtime with
- * nanoseconds (directories skipped with --no-mtime-dirs), size and contents
- * of regular files (sparse-aware via SEEK_DATA/SEEK_HOLE), symlink targets,
- * device numbers and the hard-link structure of regular files.
- *
- * Prints one "differ: KIND: PATH" line per difference, paths sorted by raw
- * bytes (strcmp); bytes < 0x20, >= 0x7f and '\' are printed as \xNN.
- * Exit status: 0 identical, 1 differences found, 2 usage or I/O error
- * (message on stderr prefixed "treediff: ").
- *
- * --stats prints "files=N dirs=N symlinks=N hardlinks=N bytes=N" where
- * hardlinks counts extra names beyond the first per inode and bytes is the
- * apparent size of regular files, each inode counted once.
+ * Compares every path below the two roots (whose own attributes are not
+ * compared), never following symlinks: presence, type, st_mode & 07777 (not
+ * for symlinks), uid/gid, mtime incl. ns (not for dirs with --no-mtime-dirs),
+ * size and sparse-aware contents of regular files, symlink targets, rdev and
+ * hard-link structure (each regular file maps to the smallest path sharing
+ * its inode in its own tree; both trees must agree).  Prints one
+ * "differ: KIND: PATH" line per difference, sorted by raw bytes (strcmp);
+ * bytes < 0x20, >= 0x7f and '\' are printed as \xNN.
+ * Exit: 0 identical, 1 differences, 2 usage or I/O error ("treediff: ...").
+ * --stats prints "files=N dirs=N symlinks=N hardlinks=N bytes=N" for entries
+ * below DIR (hardlinks: extra names per inode; bytes: apparent size of
+ * regular files, each inode counted once).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -35,14 +31,19 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#ifndef SEEK_DATA /* Linux values; unsupported kernels fail with EINVAL */
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
+#endif
+
 #define CHUNK (1024 * 1024)
 
 struct entry {
 	char *rel;       /* path relative to the root, raw bytes */
 	struct stat st;  /* lstat() result */
-	char *link;      /* symlink target or NULL */
+	char *link;      /* symlink target (raw bytes) or NULL */
 	size_t linklen;
-	const char *rep; /* hard-link representative: smallest rel of the inode */
+	const char *rep; /* hard-link representative (points to some rel) */
 };
 
 struct tree {
@@ -86,6 +87,7 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+/* "a/b", or a copy of b when a is empty. */
 static char *join(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
@@ -99,11 +101,6 @@ static char *join(const char *a, const char *b)
 	return s;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int cmp_entry(const void *a, const void *b)
 {
 	return strcmp(((const struct entry *)a)->rel, ((const struct entry *)b)->rel);
@@ -111,72 +108,60 @@ static int cmp_entry(const void *a, const void *b)
 
 static int cmp_inode(const void *a, const void *b)
 {
-	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
+	const struct stat *x = &(*(struct entry *const *)a)->st;
+	const struct stat *y = &(*(struct entry *const *)b)->st;
 
-	if (x->st.st_dev != y->st.st_dev)
-		return x->st.st_dev < y->st.st_dev ? -1 : 1;
-	if (x->st.st_ino != y->st.st_ino)
-		return x->st.st_ino < y->st.st_ino ? -1 : 1;
-	return strcmp(x->rel, y->rel);
+	if (x->st_dev != y->st_dev)
+		return x->st_dev < y->st_dev ? -1 : 1;
+	if (x->st_ino != y->st_ino)
+		return x->st_ino < y->st_ino ? -1 : 1;
+	return cmp_entry(*(struct entry *const *)a, *(struct entry *const *)b);
 }
 
-/* Append an entry for rel (ownership of rel passes to the tree). */
+/* Append an entry for rel; the tree takes ownership of rel in all cases. */
 static int add_entry(struct tree *t, char *rel)
 {
 	int ret = -1;
-	char *full = join(t->root, rel), *buf = NULL;
+	char *full = join(t->root, rel);
 	struct entry *e;
+	ssize_t r;
 
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 256;
 		t->e = xrealloc(t->e, t->cap * sizeof(*t->e));
 	}
-	e = &t->e[t->n];
-	memset(e, 0, sizeof(*e));
+	e = memset(&t->e[t->n], 0, sizeof(*e));
+	e->rel = rel;
 	if (lstat(full, &e->st) < 0) {
 		fail("lstat", full, errno);
 		goto out;
 	}
-	if (S_ISLNK(e->st.st_mode)) {
-		size_t sz = e->st.st_size > 0 ? (size_t)e->st.st_size + 1 : 256;
-
-		for (;;) {
-			ssize_t r;
-
-			buf = xrealloc(buf, sz);
-			r = readlink(full, buf, sz);
-			if (r < 0) {
-				fail("readlink", full, errno);
-				goto out;
-			}
-			if ((size_t)r < sz) {
-				buf[r] = '\0';
-				e->linklen = (size_t)r;
-				break;
-			}
-			sz *= 2;
+	for (size_t sz = 256; S_ISLNK(e->st.st_mode); sz *= 2) {
+		e->link = xrealloc(e->link, sz);
+		r = readlink(full, e->link, sz);
+		if (r < 0) {
+			fail("readlink", full, errno);
+			goto out;
 		}
-		e->link = buf;
-		buf = NULL;
+		if ((size_t)r < sz) {
+			e->link[r] = '\0';
+			e->linklen = (size_t)r;
+			break;
+		}
 	}
-	e->rel = rel;
-	rel = NULL;
-	t->n++;
 	ret = 0;
 out:
-	free(rel);
+	t->n++; /* even on error, so free_tree() releases rel and link */
 	free(full);
-	free(buf);
 	return ret;
 }
 
-/* Recursively collect the contents of directory rel ("" = root). */
+/* Recursively collect everything below directory rel ("" = the root). */
 static int walk(struct tree *t, const char *rel)
 {
 	int ret = -1;
-	char *dpath = rel[0] ? join(t->root, rel) : join("", t->root);
-	char **names = NULL;
-	size_t nn = 0, cap = 0, i;
+	char *dpath = join(t->root, rel);
+	size_t first = t->n, last, i;
 	DIR *d = opendir(dpath);
 	struct dirent *de;
 
@@ -184,41 +169,25 @@ static int walk(struct tree *t, const char *rel)
 		fail("opendir", dpath, errno);
 		goto out;
 	}
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de)
-			break;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (nn == cap) {
-			cap = cap ? cap * 2 : 32;
-			names = xrealloc(names, cap * sizeof(*names));
-		}
-		names[nn++] = join("", de->d_name);
+	for (errno = 0; (de = readdir(d)); errno = 0) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    add_entry(t, join(rel, de->d_name)) < 0)
+			goto out;
 	}
 	if (errno) {
 		fail("readdir", dpath, errno);
 		goto out;
 	}
-	closedir(d); /* close before recursing: deep trees must not run out of fds */
+	closedir(d); /* before recursing, so deep trees cannot exhaust fds */
 	d = NULL;
-	qsort(names, nn, sizeof(*names), cmp_str);
-	for (i = 0; i < nn; i++) {
-		char *crel = join(rel, names[i]);
-
-		if (add_entry(t, crel) < 0)
+	/* t->e may move while recursing; rel strings do not. */
+	for (last = t->n, i = first; i < last; i++)
+		if (S_ISDIR(t->e[i].st.st_mode) && walk(t, t->e[i].rel) < 0)
 			goto out;
-		if (S_ISDIR(t->e[t->n - 1].st.st_mode) && walk(t, crel) < 0)
-			goto out;
-	}
 	ret = 0;
 out:
 	if (d)
 		closedir(d);
-	for (i = 0; i < nn; i++)
-		free(names[i]);
-	free(names);
 	free(dpath);
 	return ret;
 }
@@ -230,11 +199,9 @@ static void free_tree(struct tree *t)
 		free(t->e[i].link);
 	}
 	free(t->e);
-	t->e = NULL;
-	t->n = t->cap = 0;
 }
 
-/* Load a whole tree, sorted by rel, with hard-link representatives set. */
+/* Load a tree, sorted by raw relative path, with hard-link representatives. */
 static int load_tree(struct tree *t, const char *root)
 {
 	int ret = -1;
@@ -243,12 +210,9 @@ static int load_tree(struct tree *t, const char *root)
 	struct stat st;
 
 	t->root = root;
-	if (stat(root, &st) < 0) {
-		fail("stat", root, errno);
-		goto out;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		fail("not a directory", root, 0);
+	errno = 0;
+	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fail(errno ? "stat" : "not a directory", root, errno);
 		goto out;
 	}
 	if (walk(t, "") < 0)
@@ -261,75 +225,69 @@ static int load_tree(struct tree *t, const char *root)
 			hl[nh++] = &t->e[i];
 	}
 	qsort(hl, nh, sizeof(*hl), cmp_inode);
-	for (i = 0; i < nh; i = j) {
+	for (i = 0; i < nh; i = j)
 		for (j = i + 1; j < nh && hl[j]->st.st_dev == hl[i]->st.st_dev &&
-				hl[j]->st.st_ino == hl[i]->st.st_ino; j++)
+		     hl[j]->st.st_ino == hl[i]->st.st_ino; j++)
 			hl[j]->rep = hl[i]->rel;
-	}
 	ret = 0;
 out:
 	free(hl);
 	return ret;
 }
 
+/* Next data offset at or after pos; pos itself if SEEK_DATA is unsupported. */
 static off_t next_data(int fd, off_t pos, off_t size)
 {
-#ifdef SEEK_DATA
 	off_t r = lseek(fd, pos, SEEK_DATA);
 
 	if (r < 0)
-		return errno == ENXIO ? size : pos; /* unsupported: all data */
+		return errno == ENXIO ? size : pos;
 	return r < size ? r : size;
-#else
-	(void)fd; (void)size;
-	return pos;
-#endif
 }
 
 static off_t next_hole(int fd, off_t pos, off_t size)
 {
-#ifdef SEEK_HOLE
 	off_t r = lseek(fd, pos, SEEK_HOLE);
 
-	return (r < 0 || r > size) ? size : r;
-#else
-	(void)fd; (void)pos;
-	return size;
-#endif
+	return r < 0 || r > size ? size : r;
 }
 
 static ssize_t read_full(int fd, char *buf, size_t len, off_t off)
 {
 	size_t got = 0;
+	ssize_t r;
 
 	while (got < len) {
-		ssize_t r = pread(fd, buf + got, len - got, off + (off_t)got);
-
+		r = pread(fd, buf + got, len - got, off + (off_t)got);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
+		if (r <= 0)
+			return r < 0 ? -1 : (ssize_t)got;
 		got += (size_t)r;
 	}
 	return (ssize_t)got;
 }
 
-/* 1 = same content, 0 = differs, -1 = I/O error. */
-static int same_content(const char *pa, const char *pb)
+/*
+ * 1 = same content, 0 = differs, -1 = I/O error.  Ranges that are holes in
+ * both files are skipped; a range where either file has data is compared
+ * byte for byte (a hole reads as zeros), so differing layouts still work.
+ */
+static int same_content(const char *ra, const char *rb, const char *rel)
 {
-	int ret = -1, fa = -1, fb = -1;
-	char *ba = NULL, *bb = NULL;
+	int ret = -1, fa, fb = -1;
+	char *pa = join(ra, rel), *pb = join(rb, rel), *ba = NULL, *bb = NULL;
 	struct stat sa, sb;
-	off_t pos = 0, size;
+	off_t pos = 0, size, da, db, d, ea, eb, end;
+	ssize_t na, nb;
+	size_t want;
 
-	fa = open(pa, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fa = open(pa, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fa < 0 || fstat(fa, &sa) < 0) {
 		fail("open", pa, errno);
 		goto out;
 	}
-	fb = open(pb, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fb = open(pb, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fb < 0 || fstat(fb, &sb) < 0) {
 		fail("open", pb, errno);
 		goto out;
@@ -340,34 +298,29 @@ static int same_content(const char *pa, const char *pb)
 	size = sa.st_size;
 	ba = xrealloc(NULL, CHUNK);
 	bb = xrealloc(NULL, CHUNK);
-	/*
-	 * Ranges where both files have a hole are skipped; any range where at
-	 * least one file has data is compared byte for byte (holes read as 0).
-	 */
 	while (pos < size) {
-		off_t da = next_data(fa, pos, size), db = next_data(fb, pos, size);
-		off_t d = da < db ? da : db, ea, eb, end;
-
+		da = next_data(fa, pos, size);
+		db = next_data(fb, pos, size);
+		d = da < db ? da : db;
 		if (d >= size)
 			break;
+		/* [d, end): at least one file has data, neither changes state */
 		ea = da == d ? next_hole(fa, d, size) : da;
 		eb = db == d ? next_hole(fb, d, size) : db;
 		end = ea < eb ? ea : eb;
 		if (end <= d)
 			end = size;
-		for (pos = d; pos < end;) {
-			size_t want = end - pos > CHUNK ? CHUNK : (size_t)(end - pos);
-			ssize_t na = read_full(fa, ba, want, pos);
-			ssize_t nb = read_full(fb, bb, want, pos);
-
+		for (pos = d; pos < end; pos += (off_t)want) {
+			want = end - pos > CHUNK ? CHUNK : (size_t)(end - pos);
+			na = read_full(fa, ba, want, pos);
+			nb = read_full(fb, bb, want, pos);
 			if (na < 0 || nb < 0) {
 				fail("read", na < 0 ? pa : pb, errno);
 				ret = -1;
 				goto out;
 			}
-			if (na != nb || (size_t)na != want || memcmp(ba, bb, want))
+			if ((size_t)na != want || (size_t)nb != want || memcmp(ba, bb, want))
 				goto out;
-			pos += (off_t)want;
 		}
 	}
 	ret = 1;
@@ -378,6 +331,8 @@ out:
 		close(fb);
 	free(ba);
 	free(bb);
+	free(pa);
+	free(pb);
 	return ret;
 }
 
@@ -389,18 +344,16 @@ static void report(const char *kind, const char *rel, int *ndiff)
 	(*ndiff)++;
 }
 
-/* Compare one path present in both trees; -1 on I/O error. */
+/* Compare one path present in both trees; -1 on I/O error (no resources held). */
 static int compare(const struct opts *o, const struct tree *A, const struct entry *a,
 		   const struct tree *B, const struct entry *b, int *ndiff)
 {
-	int ret = -1, r;
-	char *pa = NULL, *pb = NULL;
 	mode_t m = a->st.st_mode;
+	int r;
 
 	if ((m & S_IFMT) != (b->st.st_mode & S_IFMT)) {
 		report("type", a->rel, ndiff);
-		ret = 0;
-		goto out;
+		return 0;
 	}
 	if (!S_ISLNK(m) && (m & 07777) != (b->st.st_mode & 07777))
 		report("mode", a->rel, ndiff);
@@ -412,55 +365,40 @@ static int compare(const struct opts *o, const struct tree *A, const struct entr
 	    (a->st.st_mtim.tv_sec != b->st.st_mtim.tv_sec ||
 	     a->st.st_mtim.tv_nsec != b->st.st_mtim.tv_nsec))
 		report("mtime", a->rel, ndiff);
-	if (S_ISREG(m)) {
-		if (a->st.st_size != b->st.st_size) {
-			report("size", a->rel, ndiff);
-		} else {
-			pa = join(A->root, a->rel);
-			pb = join(B->root, b->rel);
-			r = same_content(pa, pb);
-			if (r < 0)
-				goto out;
-			if (!r)
-				report("content", a->rel, ndiff);
-		}
-		if (strcmp(a->rep, b->rep))
-			report("hardlink", a->rel, ndiff);
-	} else if (S_ISLNK(m)) {
-		if (a->linklen != b->linklen || memcmp(a->link, b->link, a->linklen))
-			report("symlink", a->rel, ndiff);
-	} else if (S_ISCHR(m) || S_ISBLK(m)) {
-		if (a->st.st_rdev != b->st.st_rdev)
-			report("rdev", a->rel, ndiff);
+	if (S_ISREG(m) && a->st.st_size != b->st.st_size) {
+		report("size", a->rel, ndiff);
+	} else if (S_ISREG(m)) {
+		r = same_content(A->root, B->root, a->rel);
+		if (r < 0)
+			return -1;
+		if (!r)
+			report("content", a->rel, ndiff);
 	}
-	ret = 0;
-out:
-	free(pa);
-	free(pb);
-	return ret;
+	if (S_ISREG(m) && strcmp(a->rep, b->rep))
+		report("hardlink", a->rel, ndiff);
+	if (S_ISLNK(m) && (a->linklen != b->linklen || memcmp(a->link, b->link, a->linklen)))
+		report("symlink", a->rel, ndiff);
+	if ((S_ISCHR(m) || S_ISBLK(m)) && a->st.st_rdev != b->st.st_rdev)
+		report("rdev", a->rel, ndiff);
+	return 0;
 }
 
 static int do_diff(const struct opts *o, const char *ra, const char *rb)
 {
-	int ret = 2, ndiff = 0;
+	int ret = 2, ndiff = 0, c;
 	struct tree A = {0}, B = {0};
 	size_t i = 0, j = 0;
 
 	if (load_tree(&A, ra) < 0 || load_tree(&B, rb) < 0)
 		goto out;
 	while (i < A.n || j < B.n) {
-		int c = i == A.n ? 1 : j == B.n ? -1 : strcmp(A.e[i].rel, B.e[j].rel);
-
-		if (c < 0) {
+		c = i == A.n ? 1 : j == B.n ? -1 : strcmp(A.e[i].rel, B.e[j].rel);
+		if (c < 0)
 			report("only in A", A.e[i++].rel, &ndiff);
-		} else if (c > 0) {
+		else if (c > 0)
 			report("only in B", B.e[j++].rel, &ndiff);
-		} else {
-			if (compare(o, &A, &A.e[i], &B, &B.e[j], &ndiff) < 0)
-				goto out;
-			i++;
-			j++;
-		}
+		else if (compare(o, &A, &A.e[i++], &B, &B.e[j++], &ndiff) < 0)
+			goto out;
 	}
 	ret = ndiff ? 1 : 0;
 out:
@@ -478,19 +416,15 @@ static int do_stats(const char *root)
 	if (load_tree(&t, root) < 0)
 		goto out;
 	for (size_t i = 0; i < t.n; i++) {
-		const struct entry *e = &t.e[i];
+		mode_t m = t.e[i].st.st_mode;
 
-		if (S_ISREG(e->st.st_mode)) {
-			files++;
-			if (e->rep != e->rel)
-				hard++;
-			else
-				bytes += (unsigned long long)e->st.st_size;
-		} else if (S_ISDIR(e->st.st_mode)) {
-			dirs++;
-		} else if (S_ISLNK(e->st.st_mode)) {
-			links++;
-		}
+		files += S_ISREG(m);
+		dirs += S_ISDIR(m);
+		links += S_ISLNK(m);
+		if (S_ISREG(m) && t.e[i].rep != t.e[i].rel)
+			hard++;
+		else if (S_ISREG(m))
+			bytes += (unsigned long long)t.e[i].st.st_size;
 	}
 	printf("files=%llu dirs=%llu symlinks=%llu hardlinks=%llu bytes=%llu\n",
 	       files, dirs, links, hard, bytes);
@@ -502,8 +436,8 @@ out:
 
 static int usage(void)
 {
-	fprintf(stderr, "treediff: usage: treediff [--no-owner] [--no-mtime-dirs] DIR_A DIR_B\n"
-			"       treediff --stats DIR\n");
+	fputs("treediff: usage: treediff [--no-owner] [--no-mtime-dirs] DIR_A DIR_B\n"
+	      "       treediff --stats DIR\n", stderr);
 	return 2;
 }
 
@@ -513,7 +447,7 @@ int main(int argc, char **argv)
 	const char *stats = NULL;
 	int i, rc;
 
-	for (i = 1; i < argc; i++) {
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
@@ -523,10 +457,8 @@ int main(int argc, char **argv)
 			o.no_mtime_dirs = true;
 		} else if (!strcmp(argv[i], "--stats") && i + 1 < argc) {
 			stats = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return usage();
 		} else {
-			break;
+			return usage();
 		}
 	}
 	if (stats)
@@ -534,7 +466,7 @@ int main(int argc, char **argv)
 	else
 		rc = argc - i == 2 ? do_diff(&o, argv[i], argv[i + 1]) : usage();
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "treediff: write error on stdout\n");
+		fputs("treediff: write error on stdout\n", stderr);
 		rc = 2;
 	}
 	return rc;

@@ -1,0 +1,38 @@
+#!/bin/sh
+# privacy.sh: nothing but object names is readable on the target: no file
+# names, no directory structure, no content, no per-file sizes.
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+
+make_key k
+mkdir -p "$WORK/src/vault/Ethikkommission-Antraege/Studie-4711" "$WORK/target"
+name="Geheimer-Antrag-Patientendaten-4711.pdf"
+marker="UNIQUE-PLAINTEXT-MARKER-0c5b2f"
+i=0
+while [ $i -lt 50 ]; do
+	printf '%s line %d\n' "$marker" $i >>"$WORK/src/vault/Ethikkommission-Antraege/Studie-4711/$name"
+	i=$((i + 1))
+done
+# A file whose size is distinctive, to look for in object sizes.
+head -c 123457 /dev/zero >"$WORK/src/vault/size-123457.bin"
+
+"$TRESOR" backup --quiet --to "file://$WORK/target" --key-file "$WORK/k.pub.asc" \
+    "$WORK/src/vault" || bail "backup failed"
+
+check "the file name appears nowhere on the target" \
+    sh -c "! grep -rqa 'Geheimer-Antrag' '$WORK/target'"
+check "directory names appear nowhere on the target" \
+    sh -c "! grep -rqa 'Ethikkommission\|Studie-4711' '$WORK/target'"
+check "the source name appears nowhere on the target" \
+    sh -c "! grep -rqa 'vault' '$WORK/target'"
+check "file content appears nowhere on the target" \
+    sh -c "! grep -rqa '$marker' '$WORK/target'"
+check "every object name is a tresor object name" \
+    sh -c "ls -A '$WORK/target' | grep -vqE '^tresor\.[0-9]{8}T[0-9]{6}Z\.(full|inc)\.(vol[0-9]{6}|manifest)\.gpg\$' && exit 1 || exit 0"
+check "every object starts with an OpenPGP packet tag (bit 7 set)" \
+    sh -c "for f in '$WORK'/target/*; do b=\$(od -An -tu1 -N1 \"\$f\"); [ \$b -ge 128 ] || exit 1; done"
+check "no object is 123457 bytes (per-file sizes are not exposed)" \
+    sh -c "! find '$WORK/target' -size 123457c | grep -q ."
+check "status shows the set without any key" \
+    sh -c "GNUPGHOME=/nonexistent '$TRESOR' status --from 'file://$WORK/target' | grep -q 'full'"
+
+done_testing
