@@ -325,9 +325,10 @@ manifest_parse_entry(char **f, size_t n, struct manifest_entry *me)
 		return -1;
 	memcpy(sec, v, (size_t)(dot - v));
 	sec[dot - v] = '\0';
-	if (manifest_number(sec, INT64_MAX, &num) != 0)
+	/* Seconds are signed: files can predate 1970. */
+	if (manifest_number(sec[0] == '-' ? sec + 1 : sec, INT64_MAX, &num))
 		return -1;
-	e->mtime_sec = (int64_t)num;
+	e->mtime_sec = sec[0] == '-' ? -(int64_t)num : (int64_t)num;
 	if (manifest_number(dot + 1, 999999999, &num) != 0)
 		return -1;
 	e->mtime_nsec = (uint32_t)num;

@@ -1,0 +1,11 @@
+/*
+ * suite.h: the behaviour every transport driver must show, as one TAP
+ * suite run against a URL. Each driver's test starts its server (if any)
+ * and calls transport_suite_run with a URL to an empty location.
+ */
+#ifndef TRESOR_TEST_TRANSPORT_SUITE_H
+#define TRESOR_TEST_TRANSPORT_SUITE_H
+
+void	transport_suite_run(const char *url);
+
+#endif
