@@ -126,6 +126,11 @@ walker_visit(struct walker *w, int parent, const char *name, const char *path,
 	}
 	if ((kind = walker_kind(sb.st_mode)) == 0)
 		return 0;
+	if (strlen(path) > 65535) {
+		errno = ENAMETOOLONG;	/* the format stores 64 KiB at most */
+		walker_warn(w, path, "path too long to store");
+		return 0;
+	}
 	it.e.kind = (char)kind;
 	it.e.mode = sb.st_mode & 07777;
 	it.e.uid = sb.st_uid;

@@ -32,6 +32,18 @@ catalog_manifest_name(const char *set_id)
 	return xasprintf(CATALOG_PREFIX "%s.manifest.gpg", set_id);
 }
 
+/* "vol" + at least 6 digits + ".gpg" (more digits past volume 999999). */
+static int
+catalog_volume_suffix(const char *rest)
+{
+	size_t	digits;
+
+	if (strncmp(rest, "vol", 3) != 0)
+		return 0;
+	digits = strspn(rest + 3, "0123456789");
+	return digits >= 6 && strcmp(rest + 3 + digits, ".gpg") == 0;
+}
+
 /* Split "tresor.<TIME>.<TYPE>.<rest>"; 0 if the name is one of ours. */
 static int
 catalog_parse(const char *name, char **id, time_t *t, int *full,
@@ -111,8 +123,7 @@ catalog_load(struct transport *t, struct catalog *c, char **cause)
 		    &rest) != 0)
 			continue;
 		is_manifest = strcmp(rest, "manifest.gpg") == 0;
-		if (!is_manifest && (strncmp(rest, "vol", 3) != 0 ||
-		    strlen(rest) != 13 || strcmp(rest + 9, ".gpg") != 0)) {
+		if (!is_manifest && !catalog_volume_suffix(rest)) {
 			free(id);
 			continue;
 		}

@@ -21,7 +21,8 @@
 #include "object.h"
 #include "transports/transport.h"
 
-#define MANIFEST_LINE_MAX	(256 * 1024)
+#define MANIFEST_LINE_MAX	(512 * 1024)	/* two 64 KiB paths, encoded */
+#define MANIFEST_FIELDS_MAX	64
 
 struct manifest_writer {
 	FILE		*spool;
@@ -361,7 +362,8 @@ manifest_line(void *arg, char *line, uint64_t lineno, char **cause)
 	struct manifest_reader	*mr = arg;
 	struct manifest_entry	 me;
 	struct volume_info	 vi;
-	char			*fields[32], *save = NULL, *tok, *dec;
+	char			*fields[MANIFEST_FIELDS_MAX], *save = NULL;
+	char			*tok, *dec;
 	const char		*v;
 	uint64_t		 num;
 	size_t			 n = 0;
@@ -387,9 +389,13 @@ manifest_line(void *arg, char *line, uint64_t lineno, char **cause)
 		mr->state = 1;
 		return 0;
 	}
-	for (tok = strtok_r(line, " ", &save); tok != NULL && n < 32;
-	    tok = strtok_r(NULL, " ", &save))
+	for (tok = strtok_r(line, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save)) {
+		if (n == MANIFEST_FIELDS_MAX)
+			return error_set(cause, "line %" PRIu64 ": more than %d "
+			    "fields", lineno, MANIFEST_FIELDS_MAX);
 		fields[n++] = tok;
+	}
 	if (n == 0)
 		return error_set(cause, "line %" PRIu64 ": empty", lineno);
 	if (mr->state == 1) {
@@ -399,6 +405,11 @@ manifest_line(void *arg, char *line, uint64_t lineno, char **cause)
 			return 0;
 		}
 		if (strcmp(fields[0], "type") == 0 && n == 2) {
+			if (strcmp(fields[1], "full") != 0 &&
+			    strcmp(fields[1], "inc") != 0)
+				return error_set(cause, "line %" PRIu64 ": set "
+				    "type '%s' is not supported", lineno,
+				    fields[1]);
 			mr->header.full = strcmp(fields[1], "full") == 0;
 			return 0;
 		}

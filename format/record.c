@@ -24,6 +24,7 @@ struct record_reader {
 	size_t		 payload_have;
 	uint64_t	 offset;	/* of the next byte */
 	uint64_t	 record_offset;
+	uint64_t	 records;	/* before VOLUME_END, skippable too */
 	int		 ended;		/* VOLUME_END seen */
 };
 
@@ -285,10 +286,25 @@ record_reader_dispatch(struct record_reader *r, char **cause)
 	if (r->ended)
 		return error_set(cause, "%s is corrupt: data after the "
 		    "volume end", r->what);
-	if (type >= RECORD_SKIPPABLE_FIRST && type <= RECORD_SKIPPABLE_LAST)
+	if ((r->records == 0) != (type == RECORD_VOLUME_INFO))
+		return error_set(cause, "%s is corrupt: VOLUME_INFO must be "
+		    "the first record and only the first", r->what);
+	if (type >= RECORD_SKIPPABLE_FIRST && type <= RECORD_SKIPPABLE_LAST) {
+		r->records++;
 		return 0;
-	if (type == RECORD_VOLUME_END)
+	}
+	if (type == RECORD_VOLUME_END) {
 		r->ended = 1;
+		if (r->payload_len != 8 || (r->payload[0] | (uint64_t)r->payload[1]
+		    << 8 | (uint64_t)r->payload[2] << 16 | (uint64_t)r->payload[3]
+		    << 24 | (uint64_t)r->payload[4] << 32 | (uint64_t)r->payload[5]
+		    << 40 | (uint64_t)r->payload[6] << 48 | (uint64_t)r->payload[7]
+		    << 56) != r->records)
+			return error_set(cause, "%s is corrupt: the volume end "
+			    "does not count %llu records", r->what,
+			    (unsigned long long)r->records);
+	}
+	r->records++;
 	if (r->fn(r->arg, r->record_offset, type, r->payload, r->payload_len,
 	    cause) != 0)
 		return error_prefix(cause, "%s at offset %llu", r->what,

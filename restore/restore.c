@@ -346,8 +346,9 @@ restore_record(void *arg, uint64_t offset, uint8_t type, const uint8_t *p,
 			/* Started reading in the middle of a file. */
 			r->cur = strmap_get(r->entries, path);
 			r->cur_skip = 1;
-			rc = r->cur != NULL ? 0 : restore_corrupt(r, cause,
-			    "'%s' is not in the manifest", path);
+			rc = r->cur != NULL && r->cur->me.e.kind == 'f' ? 0 :
+			    restore_corrupt(r, cause, "'%s' is not a file in the "
+			    "manifest", path);
 		} else if (strcmp(path, r->cur->me.e.path) != 0 ||
 		    (!r->cur_skip && pos != r->cur_pos))
 			rc = restore_corrupt(r, cause, "continuation of '%s' "

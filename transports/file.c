@@ -167,10 +167,18 @@ file_writer_finish(struct sink *s, char **cause)
 		    w->target->display);
 	}
 	w->fd = -1;
-	if (renameat(w->target->dirfd, w->tmpname, w->target->dirfd,
-	    w->name) != 0)
+	/* Objects are write-once: never replace one that exists. */
+	if (renameat2(w->target->dirfd, w->tmpname, w->target->dirfd,
+	    w->name, RENAME_NOREPLACE) != 0 && (errno != EINVAL ||
+	    linkat(w->target->dirfd, w->tmpname, w->target->dirfd, w->name,
+	    0) != 0 || unlinkat(w->target->dirfd, w->tmpname, 0) != 0)) {
+		if (errno == EEXIST)
+			return error_set(cause, "unable to publish '%s' in %s: "
+			    "an object of that name exists", w->name,
+			    w->target->display);
 		return error_sys(cause, "unable to publish '%s' in %s", w->name,
 		    w->target->display);
+	}
 	w->published = 1;
 	if (fsync(w->target->dirfd) != 0 && errno != EINVAL)
 		return error_sys(cause, "unable to sync %s after writing '%s'",

@@ -101,9 +101,9 @@ vol=$(entry_field "$M" src/big.bin vol)
 V2=$(printf '%s/plain/tresor.%s.vol%06d' "$WORK" "$(sed -n 's/^set //p' "$M")" $((vol + 1)))
 [ -f "$V2" ] || bail "no second volume plaintext"
 flip_byte "$V2" 500000
-expect_fail "$WORK/err" "$PYTHON" "$EXTRACT" "$M" "$WORK/plain" src/big.bin "$WORK/out-bad"
 check "a flipped byte in a volume plaintext makes tresor-extract.py fail" \
-    grep -q 'sha256' "$WORK/err"
+    expect_fail "$WORK/err" "$PYTHON" "$EXTRACT" "$M" "$WORK/plain" src/big.bin "$WORK/out-bad"
+check "... reporting a SHA-256 mismatch" grep -q 'sha256 [0-9a-f]* read' "$WORK/err"
 check "... and the damaged file is not published" test ! -e "$WORK/out-bad"
 check "... nor left half-written" test ! -e "$WORK/out-bad.part"
 flip_byte "$V2" 500000
@@ -111,8 +111,9 @@ flip_byte "$V2" 500000
 # An unsupported format version is refused, naming the version.
 V1=$(printf '%s/plain/tresor.%s.vol%06d' "$WORK" "$(sed -n 's/^set //p' "$M")" "$vol")
 printf '\002' | dd of="$V1" bs=1 seek=8 count=1 conv=notrunc 2>/dev/null
-expect_fail "$WORK/err" "$PYTHON" "$EXTRACT" "$M" "$WORK/plain" src/big.bin "$WORK/out-v2"
-check "format version 2 is refused, naming the version" \
+check "a volume of format version 2 is refused" \
+    expect_fail "$WORK/err" "$PYTHON" "$EXTRACT" "$M" "$WORK/plain" src/big.bin "$WORK/out-v2"
+check "... naming the version found and the one supported" \
     grep -q 'format version 2; this reader reads version 1' "$WORK/err"
 
 done_testing

@@ -66,7 +66,7 @@ make_volume(struct recbuf *v)
 	record_encode_entry_end(&rb, 3, digest);
 	add_record(v, RECORD_ENTRY_END, rb.data, rb.len);
 	recbuf_reset(&rb);
-	recbuf_u64(&rb, 4);
+	recbuf_u64(&rb, 5);	/* records before VOLUME_END, skippable too */
 	add_record(v, RECORD_VOLUME_END, rb.data, rb.len);
 	recbuf_free(&rb);
 }
@@ -196,6 +196,22 @@ test_reader(void)
 	cause = parse(copy, v.len, 7, &one);
 	tap_ok(cause != NULL && strstr(cause, "corrupt: record of"),
 	    "an oversized record is refused before allocation: %s",
+	    cause ? cause : "");
+	free(cause);
+
+	memcpy(copy, v.data, v.len);
+	copy[v.len - 8] = 4;	/* VOLUME_END's count, low byte */
+	cause = parse(copy, v.len, 7, &one);
+	tap_ok(cause != NULL && strstr(cause, "does not count 5 records"),
+	    "a volume end with the wrong record count is refused: %s",
+	    cause ? cause : "");
+	free(cause);
+
+	memcpy(copy, v.data, v.len);
+	copy[VOLUME_PREAMBLE_LEN] = RECORD_DATA;	/* no VOLUME_INFO first */
+	cause = parse(copy, v.len, 7, &one);
+	tap_ok(cause != NULL && strstr(cause, "VOLUME_INFO must be the first"),
+	    "a volume not starting with VOLUME_INFO is refused: %s",
 	    cause ? cause : "");
 	free(cause);
 
