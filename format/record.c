@@ -281,7 +281,8 @@ record_decode_u64(const uint8_t *p, size_t len, uint64_t *v, char **cause)
 static int
 record_reader_dispatch(struct record_reader *r, char **cause)
 {
-	uint8_t	type = r->header[0];
+	uint8_t		type = r->header[0];
+	uint64_t	count;
 
 	if (r->ended)
 		return error_set(cause, "%s is corrupt: data after the "
@@ -295,11 +296,8 @@ record_reader_dispatch(struct record_reader *r, char **cause)
 	}
 	if (type == RECORD_VOLUME_END) {
 		r->ended = 1;
-		if (r->payload_len != 8 || (r->payload[0] | (uint64_t)r->payload[1]
-		    << 8 | (uint64_t)r->payload[2] << 16 | (uint64_t)r->payload[3]
-		    << 24 | (uint64_t)r->payload[4] << 32 | (uint64_t)r->payload[5]
-		    << 40 | (uint64_t)r->payload[6] << 48 | (uint64_t)r->payload[7]
-		    << 56) != r->records)
+		if (record_decode_u64(r->payload, r->payload_len, &count,
+		    NULL) != 0 || count != r->records)
 			return error_set(cause, "%s is corrupt: the volume end "
 			    "does not count %llu records", r->what,
 			    (unsigned long long)r->records);
@@ -312,26 +310,35 @@ record_reader_dispatch(struct record_reader *r, char **cause)
 	return 0;
 }
 
+/* Move input into dst until it holds `want` bytes; 1 once it does. */
+static int
+record_reader_fill(struct record_reader *r, uint8_t *dst, size_t *have,
+    size_t want, const uint8_t **p, size_t *len)
+{
+	size_t	n = want - *have;
+
+	n = n < *len ? n : *len;
+	memcpy(dst + *have, *p, n);
+	*have += n;
+	*p += n;
+	*len -= n;
+	r->offset += n;
+	return *have == want;
+}
+
 static int
 record_reader_write(struct sink *s, const void *buf, size_t len, char **cause)
 {
 	struct record_reader	*r = (struct record_reader *)s;
 	const uint8_t		*p = buf;
-	size_t			 n;
 	uint64_t		 plen;
 	uint16_t		 version;
 	uint8_t			 type;
 
 	while (len > 0) {
 		if (r->preamble_len < VOLUME_PREAMBLE_LEN) {
-			n = VOLUME_PREAMBLE_LEN - r->preamble_len;
-			n = n < len ? n : len;
-			memcpy(r->preamble + r->preamble_len, p, n);
-			r->preamble_len += n;
-			p += n;
-			len -= n;
-			r->offset += n;
-			if (r->preamble_len < VOLUME_PREAMBLE_LEN)
+			if (!record_reader_fill(r, r->preamble, &r->preamble_len,
+			    VOLUME_PREAMBLE_LEN, &p, &len))
 				break;
 			if (memcmp(r->preamble, VOLUME_MAGIC,
 			    VOLUME_MAGIC_LEN) != 0)
@@ -348,14 +355,8 @@ record_reader_write(struct sink *s, const void *buf, size_t len, char **cause)
 		if (r->header_len < RECORD_HEADER_LEN) {
 			if (r->header_len == 0)
 				r->record_offset = r->offset;
-			n = RECORD_HEADER_LEN - r->header_len;
-			n = n < len ? n : len;
-			memcpy(r->header + r->header_len, p, n);
-			r->header_len += n;
-			p += n;
-			len -= n;
-			r->offset += n;
-			if (r->header_len < RECORD_HEADER_LEN)
+			if (!record_reader_fill(r, r->header, &r->header_len,
+			    RECORD_HEADER_LEN, &p, &len))
 				break;
 			type = r->header[0];
 			plen = (uint64_t)r->header[1] | (uint64_t)r->header[2]
@@ -379,14 +380,8 @@ record_reader_write(struct sink *s, const void *buf, size_t len, char **cause)
 			r->payload_len = (size_t)plen;
 			r->payload_have = 0;
 		}
-		n = r->payload_len - r->payload_have;
-		n = n < len ? n : len;
-		memcpy(r->payload + r->payload_have, p, n);
-		r->payload_have += n;
-		p += n;
-		len -= n;
-		r->offset += n;
-		if (r->payload_have < r->payload_len)
+		if (!record_reader_fill(r, r->payload, &r->payload_have,
+		    r->payload_len, &p, &len))
 			break;
 		if (record_reader_dispatch(r, cause) != 0)
 			return -1;

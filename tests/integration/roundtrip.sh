@@ -71,4 +71,11 @@ check "a volume decrypts with gpg and decompresses with zstd -d" \
 check "volumes verify with sha256sum alone (manifest lists their hashes)" \
     sh -c "GNUPGHOME='$WORK/gnupg-k' gpg --batch --quiet --decrypt '$WORK'/target/tresor.*.manifest.gpg 2>/dev/null | zstd -dq | grep -q \"sha256=\$(sha256sum '$vol' | cut -c1-64)\""
 
+for verb in backup restore status verify; do
+	check "tresor $verb --help prints its usage and exits 0" \
+	    sh -c "'$TRESOR' $verb --help | grep -q '^usage: tresor $verb'"
+done
+check "tresor --help lists the verbs" sh -c "'$TRESOR' --help | grep -q 'restore'"
+check "tresor with no verb is a usage error (exit 2)" sh -c "'$TRESOR' 2>/dev/null; [ \$? -eq 2 ]"
+
 done_testing
