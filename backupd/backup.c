@@ -206,7 +206,7 @@ backup_entry(void *arg, struct walk_item *it, char **cause)
 				free(q);
 				b->stats.warnings++;
 			}
-			rc = 0;
+			rc = 1;
 			goto out;
 		}
 	}
@@ -358,8 +358,7 @@ backup_run(const struct backup_options *o, char **cause)
 		printf("backup: set %s in %s: %" PRIu64 " entries (%" PRIu64
 		    " files, %" PRIu64 " bytes), %zu volumes, %" PRIu64
 		    " bytes stored, %" PRIu64 " warnings, %.1f s\n", set_id,
-		    transport_display(b.transport), b.stats.entries -
-		    b.stats.warnings, b.files, b.bytes_read, nvols, stored,
+		    transport_display(b.transport), b.stats.entries, b.files, b.bytes_read, nvols, stored,
 		    b.stats.warnings, (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	rc = b.stats.warnings > 0 ? EXIT_WARNINGS : EXIT_OK;

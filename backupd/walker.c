@@ -155,6 +155,7 @@ walker_visit(struct walker *w, int parent, const char *name, const char *path,
 		target[len] = '\0';
 		it.e.target = xstrdup(target);
 	}
+	key[0] = '\0';
 	if (kind == 'f' && sb.st_nlink > 1) {
 		snprintf(key, sizeof key, "%ju:%ju", (uintmax_t)sb.st_dev,
 		    (uintmax_t)sb.st_ino);
@@ -163,8 +164,8 @@ walker_visit(struct walker *w, int parent, const char *name, const char *path,
 			it.e.kind = 'h';
 			it.e.size = 0;
 			it.e.target = xstrdup(first);
-		} else
-			strmap_put(w->links, key, xstrdup(path));
+			key[0] = '\0';
+		}
 	}
 	if (kind == 'd') {
 		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -176,9 +177,19 @@ walker_visit(struct walker *w, int parent, const char *name, const char *path,
 			goto out;
 		}
 	}
-	w->stats->entries++;
-	if (w->fn(w->arg, &it, cause) != 0)
+	switch (w->fn(w->arg, &it, cause)) {
+	case 0:
+		w->stats->entries++;
+		/* The first stored name of an inode is what later links name. */
+		if (key[0] != '\0')
+			strmap_put(w->links, key, xstrdup(path));
+		break;
+	case 1:
+		rc = 0;
 		goto out;
+	default:
+		goto out;
+	}
 	rc = (kind == 'd') ? walker_directory(w, fd, path, cause) : 0;
 out:
 	if (fd != -1)

@@ -20,11 +20,15 @@ struct walk_item {
 	ino_t		 ino;
 };
 
-/* Called for each entry; returning -1 stops the walk with *cause. */
+/*
+ * Called for each entry: returns 0 if it was stored, 1 if it was skipped
+ * (a later hard link to it then stores the data itself), -1 to stop the
+ * walk with *cause.
+ */
 typedef int (*walk_fn)(void *, struct walk_item *, char **);
 
 struct walker_stats {
-	uint64_t	entries;
+	uint64_t	entries;	/* stored */
 	uint64_t	warnings;	/* entries that could not be read */
 };
 

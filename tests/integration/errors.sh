@@ -65,6 +65,7 @@ check "unreadable source directory: one line naming it" \
 
 mkdir -p "$WORK/partly/ok" && printf 'fine\n' >"$WORK/partly/ok/file"
 printf 'hidden\n' >"$WORK/partly/unreadable" && chmod 600 "$WORK/partly/unreadable"
+ln "$WORK/partly/unreadable" "$WORK/partly/zz-link-to-unreadable"
 chmod -R go+rX "$WORK/partly" && chmod 600 "$WORK/partly/unreadable"
 as_unprivileged env HOME="$WORK/target-nobody" "$WORK/bin/tresor" backup --quiet \
     --to "file://$WORK/target-nobody" --key-file "$WORK/pub-for-nobody.asc" \
@@ -72,7 +73,7 @@ as_unprivileged env HOME="$WORK/target-nobody" "$WORK/bin/tresor" backup --quiet
 rc=$?
 check "an unreadable file inside a source: exit 3 (done with warnings)" test "$rc" -eq 3
 check "... warning names the file" grep -q "skipping '$WORK/partly/unreadable'\|skipping 'partly/unreadable'" "$WORK/err"
-check "... and the set restores the rest" \
+check "... and the set (with a hard link to the skipped file) restores the rest" \
     sh -c "'$TRESOR' restore --quiet --from 'file://$WORK/target-nobody' --to '$WORK/out-partly' --key-file '$WORK/k.sec.asc' 2>/dev/null && test -f '$WORK/out-partly/partly/ok/file' && test ! -e '$WORK/out-partly/partly/unreadable'"
 
 # Targets.
