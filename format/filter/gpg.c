@@ -29,6 +29,16 @@
 
 extern char **environ;
 
+/*
+ * Private GnuPG homes may hold a copy of a secret key: they must not
+ * outlive an interrupted run. A signal handler removes them with only
+ * async-signal-safe calls (fork, execve, waitpid), then re-raises.
+ */
+#define CRYPTO_HOMES_MAX	4
+static char *volatile crypto_homes[CRYPTO_HOMES_MAX];
+
+static void	crypto_signal_cleanup(int);
+
 struct crypto {
 	char	 *home;		/* private GnuPG home, or NULL for the user's */
 	char	**recipients;	/* fingerprints; NULL in symmetric mode */
@@ -61,9 +71,16 @@ struct gpg_decrypt_io {
 int
 crypto_library_init(char **cause)
 {
-	gpgme_error_t	err;
+	gpgme_error_t		err;
+
+	struct sigaction	sa;
 
 	signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = crypto_signal_cleanup;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	if (gpgme_check_version("1.18.0") == NULL)
 		return error_set(cause, "gpgme 1.18 or later is required");
 	err = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP);
@@ -135,6 +152,54 @@ crypto_read_passphrase(const char *path, char **out, char **cause)
 	return 0;
 }
 
+static void
+crypto_run_quietly(char *const argv[])
+{
+	pid_t	pid = fork();
+	int	status;
+
+	if (pid == 0) {
+		execve(argv[0], argv, environ);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+}
+
+static void
+crypto_signal_cleanup(int sig)
+{
+	char	*kill_argv[] = { "/usr/bin/gpgconf", "--homedir", NULL,
+		    "--kill", "all", NULL };
+	char	*rm_argv[] = { "/bin/rm", "-rf", NULL, NULL };
+	int	 i;
+
+	for (i = 0; i < CRYPTO_HOMES_MAX; i++) {
+		if (crypto_homes[i] == NULL)
+			continue;
+		kill_argv[2] = rm_argv[2] = crypto_homes[i];
+		crypto_run_quietly(kill_argv);
+		crypto_run_quietly(rm_argv);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+crypto_track_home(char *home, int add)
+{
+	int	i;
+
+	for (i = 0; i < CRYPTO_HOMES_MAX; i++) {
+		if (add && crypto_homes[i] == NULL) {
+			crypto_homes[i] = home;
+			return;
+		}
+		if (!add && crypto_homes[i] == home)
+			crypto_homes[i] = NULL;
+	}
+}
+
 static int
 crypto_make_home(struct crypto *c, char **cause)
 {
@@ -152,6 +217,7 @@ crypto_make_home(struct crypto *c, char **cause)
 		return -1;
 	}
 	c->home = path;
+	crypto_track_home(path, 1);
 	return 0;
 }
 
@@ -323,8 +389,10 @@ crypto_free(struct crypto *c)
 
 	if (c == NULL)
 		return;
-	if (c->home != NULL)
+	if (c->home != NULL) {
+		crypto_track_home(c->home, 0);
 		crypto_remove_home(c->home);
+	}
 	free(c->home);
 	for (i = 0; i < c->nrecipients; i++)
 		free(c->recipients[i]);
