@@ -91,7 +91,8 @@ walker_directory(struct walker *w, int fd, const char *path, char **cause)
 	if (errno != 0)
 		walker_warn(w, path, "cannot list directory");
 	closedir(dir);
-	qsort(names, n, sizeof *names, walker_names_compare);
+	if (n > 0)
+		qsort(names, n, sizeof *names, walker_names_compare);
 	for (i = 0; i < n; i++) {
 		child = xasprintf("%s/%s", path, names[i]);
 		rc = walker_visit(w, fd, names[i], child, cause);

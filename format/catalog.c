@@ -134,7 +134,8 @@ catalog_load(struct transport *t, struct catalog *c, char **cause)
 		else
 			set->volumes++;
 	}
-	qsort(c->sets, c->nsets, sizeof *c->sets, catalog_set_compare);
+	if (c->nsets > 0)
+		qsort(c->sets, c->nsets, sizeof *c->sets, catalog_set_compare);
 	name_list_clear(&names);
 	return 0;
 }

@@ -58,6 +58,8 @@ recbuf_free(struct recbuf *b)
 void
 recbuf_bytes(struct recbuf *b, const void *p, size_t len)
 {
+	if (len == 0)
+		return;
 	if (b->len + len > b->cap) {
 		b->cap = (b->len + len) * 2 + 64;
 		b->data = xrealloc(b->data, b->cap);

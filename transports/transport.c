@@ -118,7 +118,8 @@ transport_list(struct transport *t, struct name_list *l, char **cause)
 		name_list_clear(l);
 		return -1;
 	}
-	qsort(l->entries, l->count, sizeof *l->entries, name_compare);
+	if (l->count > 0)
+		qsort(l->entries, l->count, sizeof *l->entries, name_compare);
 	return 0;
 }
 

@@ -41,8 +41,13 @@ static void	crypto_signal_cleanup(int);
 
 struct crypto {
 	char	 *home;		/* private GnuPG home, or NULL for the user's */
-	char	**recipients;	/* fingerprints; NULL in symmetric mode */
-	size_t	  nrecipients;
+	/*
+	 * Recipient keys, looked up once: each object then costs one gpg
+	 * process, not a key listing as well. NULL-terminated; NULL in
+	 * symmetric mode.
+	 */
+	gpgme_key_t	*recipients;
+	size_t		 nrecipients;
 	char	 *passphrase;	/* NULL if none given */
 	char	 *description;
 };
@@ -266,10 +271,11 @@ crypto_import(struct crypto *c, const char *key_file, int for_decrypt,
 		if (key->can_encrypt && !key->revoked && !key->expired &&
 		    !key->disabled && key->fpr != NULL) {
 			c->recipients = xrealloc(c->recipients,
-			    (c->nrecipients + 1) * sizeof *c->recipients);
-			c->recipients[c->nrecipients++] = xstrdup(key->fpr);
-		}
-		gpgme_key_unref(key);
+			    (c->nrecipients + 2) * sizeof *c->recipients);
+			c->recipients[c->nrecipients++] = key;
+			c->recipients[c->nrecipients] = NULL;
+		} else
+			gpgme_key_unref(key);
 	}
 	if (c->nrecipients == 0) {
 		error_set(cause, "key file '%s' holds no usable encryption "
@@ -308,9 +314,10 @@ crypto_lookup_key(struct crypto *c, const char *name, char **cause)
 		    "or sign-only)", name);
 		goto out;
 	}
-	c->recipients = xcalloc(1, sizeof *c->recipients);
-	c->recipients[0] = xstrdup(key->fpr);
+	c->recipients = xcalloc(2, sizeof *c->recipients);
+	c->recipients[0] = key;
 	c->nrecipients = 1;
+	key = NULL;
 	rc = 0;
 out:
 	if (key != NULL)
@@ -354,7 +361,8 @@ crypto_new(const struct crypto_options *o, int for_decrypt, char **cause)
 			goto fail;
 	}
 	if (c->nrecipients > 0)
-		c->description = xasprintf("public key %s%s", c->recipients[0],
+		c->description = xasprintf("public key %s%s",
+		    c->recipients[0]->fpr,
 		    c->nrecipients > 1 ? " (and others)" : "");
 	else if (for_decrypt)
 		c->description = xstrdup("secret key or passphrase");
@@ -395,7 +403,7 @@ crypto_free(struct crypto *c)
 	}
 	free(c->home);
 	for (i = 0; i < c->nrecipients; i++)
-		free(c->recipients[i]);
+		gpgme_key_unref(c->recipients[i]);
 	free(c->recipients);
 	if (c->passphrase != NULL) {
 		explicit_bzero(c->passphrase, strlen(c->passphrase));
@@ -431,23 +439,12 @@ gpg_encrypt_main(void *arg)
 					     NULL, NULL };
 	gpgme_ctx_t			 ctx = NULL;
 	gpgme_data_t			 in = NULL, out = NULL;
-	gpgme_key_t			*keys = NULL;
 	gpgme_encrypt_result_t		 res;
 	gpgme_encrypt_flags_t		 flags;
 	gpgme_error_t			 err;
-	size_t				 i;
 
 	if (crypto_context(g->crypto, &ctx, &g->thread_cause) != 0)
 		goto out;
-	keys = xcalloc(g->crypto->nrecipients + 1, sizeof *keys);
-	for (i = 0; i < g->crypto->nrecipients; i++) {
-		err = gpgme_get_key(ctx, g->crypto->recipients[i], &keys[i], 0);
-		if (err != 0) {
-			error_set(&g->thread_cause, "encryption key %s: %s",
-			    g->crypto->recipients[i], gpgme_strerror(err));
-			goto out;
-		}
-	}
 	/* zstd already compressed the data: gpg must not try again. */
 	flags = GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_NO_COMPRESS;
 	if (g->crypto->nrecipients == 0)
@@ -457,8 +454,7 @@ gpg_encrypt_main(void *arg)
 		error_set(&g->thread_cause, "gpgme: %s", gpgme_strerror(err));
 		goto out;
 	}
-	err = gpgme_op_encrypt(ctx, g->crypto->nrecipients ? keys : NULL,
-	    flags, in, out);
+	err = gpgme_op_encrypt(ctx, g->crypto->recipients, flags, in, out);
 	if (err != 0) {
 		res = gpgme_op_encrypt_result(ctx);
 		if (g->next_cause != NULL)
@@ -478,11 +474,6 @@ out:
 	g->fds[0] = -1;
 	gpgme_data_release(in);
 	gpgme_data_release(out);
-	if (keys != NULL) {
-		for (i = 0; keys[i] != NULL; i++)
-			gpgme_key_unref(keys[i]);
-		free(keys);
-	}
 	if (ctx != NULL)
 		gpgme_release(ctx);
 	return NULL;

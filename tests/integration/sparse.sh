@@ -39,7 +39,16 @@ head -c 268435456 /dev/urandom >"$WORK/src/dense/big.bin"
 small=$(cat "$WORK/rss-small")
 dense=$(cat "$WORK/rss-dense")
 diag "peak RSS backing up 1 MiB: $small KiB, 256 MiB: $dense KiB"
-check "backup memory does not grow with file size (256 MiB vs 1 MiB: < +16 MiB)" \
+# Sanitizers keep freed memory in quarantine: RSS says nothing there.
+rss_check() {
+	if [ -n "${SANITIZED:-}" ]; then
+		TAP_N=$((TAP_N + 1))
+		echo "ok $TAP_N - $1 # SKIP peak RSS is not meaningful under sanitizers"
+	else
+		check "$@"
+	fi
+}
+rss_check "backup memory does not grow with file size (256 MiB vs 1 MiB: < +16 MiB)" \
     test $((dense - small)) -lt 16384
 "$PEAKRSS" "$WORK/rss-rsmall" "$TRESOR" restore --quiet --from "file://$WORK/t-small" \
     --to "$WORK/out-small" --key-file "$WORK/k.sec.asc" || bail "small restore"
@@ -48,7 +57,7 @@ check "backup memory does not grow with file size (256 MiB vs 1 MiB: < +16 MiB)"
 small=$(cat "$WORK/rss-rsmall")
 dense=$(cat "$WORK/rss-rdense")
 diag "peak RSS restoring 1 MiB: $small KiB, 256 MiB: $dense KiB"
-check "restore memory does not grow with file size (< +16 MiB)" \
+rss_check "restore memory does not grow with file size (< +16 MiB)" \
     test $((dense - small)) -lt 16384
 check "the 256 MiB file round-trips" cmp "$WORK/src/dense/big.bin" "$WORK/out-dense/dense/big.bin"
 
