@@ -19,27 +19,46 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "cache.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "common/strmap.h"
 #include "format/catalog.h"
+#include "format/filter/filter.h"
+#include "format/filter/rsync.h"
 #include "format/manifest.h"
+#include "format/object.h"
 #include "format/record.h"
+#include "format/sigs.h"
 #include "format/volume.h"
+#include "lock.h"
 #include "transports/transport.h"
 #include "walker.h"
+
+/* Files smaller than this are stored whole: a delta would not pay. */
+#define BACKUP_DELTA_MIN	8192
 
 struct backup {
 	const struct backup_options	*opts;
 	struct transport		*transport;
+	struct crypto			*crypto;
+	struct cache			*cache;
+	char				*set_id;
+	char				*prev_id;	/* NULL: a full set */
+	struct strmap			*prev;		/* path -> entry */
+	struct strmap			*sig_sets;	/* sets whose sigs we use */
 	struct volume_writer		*vw;
 	struct manifest_writer		*mw;
+	struct sigs_writer		*sw;
 	struct walker_stats		 stats;
 	struct recbuf			 rb;
 	uint8_t				*buf;	/* RECORD_DATA_MAX bytes */
 	uint64_t			 bytes_read;
 	uint64_t			 files;
+	uint64_t			 unchanged;
+	uint64_t			 deltas;
 };
 
 static const uint8_t backup_zeros[65536];
@@ -84,7 +103,7 @@ backup_hole(struct backup *b, struct hash *h, uint64_t len, char **cause)
 /* Store [*pos, end) of fd as DATA records (end = UINT64_MAX: to EOF). */
 static int
 backup_data(struct backup *b, int fd, const char *path, struct hash *h,
-    uint64_t *pos, uint64_t end, int *eof, char **cause)
+    struct sink *sig, uint64_t *pos, uint64_t end, int *eof, char **cause)
 {
 	ssize_t		n;
 	size_t		want;
@@ -109,6 +128,8 @@ backup_data(struct backup *b, int fd, const char *path, struct hash *h,
 			return 0;
 		}
 		hash_update(h, b->buf, (size_t)n);
+		if (sig != NULL && sink_write(sig, b->buf, (size_t)n, cause))
+			return -1;
 		if (volume_writer_record(b->vw, RECORD_DATA, b->buf, (size_t)n,
 		    cause) != 0)
 			return -1;
@@ -120,9 +141,15 @@ backup_data(struct backup *b, int fd, const char *path, struct hash *h,
 	return 0;
 }
 
+/*
+ * Store a file's content whole. `sig` (may be NULL) also receives it, to
+ * make the signature later deltas are computed against; sparse files get
+ * none (feeding gigabytes of holes through librsync buys nothing).
+ */
 static int
 backup_content(struct backup *b, int fd, const struct stat *sb,
-    const char *path, struct hash *h, uint64_t *size, char **cause)
+    const char *path, struct hash *h, struct sink *sig, uint64_t *size,
+    char **cause)
 {
 	uint64_t	pos = 0;
 	off_t		data, hole;
@@ -152,8 +179,8 @@ backup_content(struct backup *b, int fd, const struct stat *sb,
 		hole = lseek(fd, data, SEEK_HOLE);
 		if (hole == -1)
 			goto dense;
-		if (backup_data(b, fd, path, h, &pos, (uint64_t)hole, &eof,
-		    cause) != 0)
+		if (backup_data(b, fd, path, h, NULL, &pos, (uint64_t)hole,
+		    &eof, cause) != 0)
 			return -1;
 		if (eof)
 			break;
@@ -161,7 +188,8 @@ backup_content(struct backup *b, int fd, const struct stat *sb,
 	*size = pos;
 	return 0;
 dense:
-	if (backup_data(b, fd, path, h, &pos, UINT64_MAX, &eof, cause) != 0)
+	if (backup_data(b, fd, path, h, sig, &pos, UINT64_MAX, &eof,
+	    cause) != 0)
 		return -1;
 	*size = pos;
 	return 0;
@@ -180,65 +208,286 @@ backup_open_file(struct walk_item *it)
 	return fd;
 }
 
+/* Emit the ENTRY record and note where it went. */
+static int
+backup_begin_records(struct backup *b, struct walk_item *it,
+    struct manifest_entry *me, char **cause)
+{
+	if (volume_writer_position(b->vw, &me->loc.vol, &me->loc.off,
+	    cause) != 0)
+		return -1;
+	recbuf_reset(&b->rb);
+	record_encode_entry(&b->rb, &it->e);
+	return volume_writer_record(b->vw, RECORD_ENTRY, b->rb.data, b->rb.len,
+	    cause);
+}
+
+static int
+backup_end_records(struct backup *b, struct manifest_entry *me, char **cause)
+{
+	uint64_t	off;
+
+	recbuf_reset(&b->rb);
+	record_encode_entry_end(&b->rb, me->e.size, me->sha256);
+	if (volume_writer_record(b->vw, RECORD_ENTRY_END, b->rb.data,
+	    b->rb.len, cause) != 0)
+		return -1;
+	return volume_writer_position(b->vw, &me->loc.last, &off, cause);
+}
+
+/* Store a regular file whole, with a signature unless it is sparse. */
+static int
+backup_whole(struct backup *b, struct walk_item *it, int fd,
+    const struct stat *sb, struct manifest_entry *me, char **cause)
+{
+	struct hash	*h = hash_new();
+	struct sink	*sig = NULL, *framing;
+	int		 rc = -1;
+
+	if (backup_begin_records(b, it, me, cause) != 0)
+		goto out;
+	if ((uint64_t)sb->st_blocks * 512 >= (uint64_t)sb->st_size) {
+		framing = sigs_writer_begin(b->sw, it->e.path, &me->sig_off,
+		    cause);
+		if (framing == NULL)
+			goto out;
+		sig = rsync_signature_sink_new((uint64_t)sb->st_size, framing);
+		me->has_sig = 1;
+	}
+	if (backup_content(b, fd, sb, it->e.path, h, sig, &me->e.size,
+	    cause) != 0)
+		goto out;
+	if (sig != NULL && (sink_finish(sig, cause) != 0 ||
+	    sigs_writer_end(b->sw, cause) != 0))
+		goto out;
+	hash_final(h, me->sha256);
+	me->has_sha256 = 1;
+	rc = backup_end_records(b, me, cause);
+out:
+	sink_free(sig);
+	hash_free(h);
+	return rc;
+}
+
+/* The whole version of a previous entry: where it is and what it hashes to. */
+static void
+backup_prev_whole(struct backup *b, const struct manifest_entry *prev,
+    struct manifest_entry *me)
+{
+	if (prev->is_delta) {
+		me->base = prev->base;
+		me->base_size = prev->base_size;
+		memcpy(me->base_sha256, prev->base_sha256, HASH_LEN);
+	} else {
+		me->base = prev->loc;
+		if (me->base.set[0] == '\0')
+			strcpy(me->base.set, b->prev_id);
+		me->base_size = prev->e.size;
+		memcpy(me->base_sha256, prev->sha256, HASH_LEN);
+	}
+	me->has_sig = 1;
+	me->sig_off = prev->sig_off;
+}
+
+/*
+ * Try a delta against the previous whole version. Returns 1 if it was
+ * stored, 0 if the file should be stored whole instead (the delta would be
+ * more than half its size), -1 on error.
+ */
+static int
+backup_delta(struct backup *b, struct walk_item *it, int fd,
+    const struct manifest_entry *prev, struct manifest_entry *me,
+    char **cause)
+{
+	struct rsync_signature	*rsig = NULL;
+	struct sink		*delta = NULL;
+	struct hash		*h = hash_new(), *dh = hash_new();
+	uint8_t			*sig = NULL;
+	size_t			 sig_len;
+	const char		*whole_set;
+	char			*sigs_path;
+	FILE			*spool = NULL;
+	ssize_t			 n;
+	uint64_t		 size = 0, dsize = 0, pos;
+	int			 rc = -1;
+
+	whole_set = manifest_entry_whole_set(prev, b->prev_id);
+	sigs_path = cache_sigs_path(b->cache, whole_set);
+	if (sigs_read(sigs_path, prev->sig_off, it->e.path, &sig, &sig_len,
+	    cause) != 0 || (rsig = rsync_signature_load(sig, sig_len,
+	    cause)) == NULL)
+		goto out;
+	if ((spool = tmpfile()) == NULL) {
+		error_sys(cause, "unable to create a delta spool file");
+		goto out;
+	}
+	delta = rsync_delta_sink_new(rsig, fd_sink_new(fileno(spool),
+	    "the delta spool file"));
+	for (pos = 0;; pos += (uint64_t)n) {
+		n = pread(fd, b->buf, RECORD_DATA_MAX, (off_t)pos);
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n == -1) {
+			error_sys(cause, "unable to read '%s'", it->e.path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		hash_update(h, b->buf, (size_t)n);
+		if (sink_write(delta, b->buf, (size_t)n, cause) != 0)
+			goto out;
+	}
+	size = pos;
+	b->bytes_read += size;
+	if (sink_finish(delta, cause) != 0)
+		goto out;
+	dsize = (uint64_t)ftello(spool);
+	if (fseeko(spool, 0, SEEK_END) == 0)
+		dsize = (uint64_t)ftello(spool);
+	if (dsize > size / 2) {
+		rc = 0;		/* not worth it: store it whole */
+		goto out;
+	}
+	me->e.size = size;
+	hash_final(h, me->sha256);
+	me->has_sha256 = 1;
+	if (backup_begin_records(b, it, me, cause) != 0)
+		goto out;
+	rewind(spool);
+	for (pos = 0; pos < dsize; pos += (uint64_t)n) {
+		n = (ssize_t)fread(b->buf, 1, RECORD_DATA_MAX, spool);
+		if (n <= 0) {
+			error_sys(cause, "unable to read the delta spool file");
+			goto out;
+		}
+		hash_update(dh, b->buf, (size_t)n);
+		if (volume_writer_record(b->vw, RECORD_DELTA, b->buf,
+		    (size_t)n, cause) != 0 || backup_maybe_rotate(b,
+		    it->e.path, 0, cause) != 0)
+			goto out;
+	}
+	me->is_delta = 1;
+	me->delta_size = dsize;
+	hash_final(dh, me->delta_sha256);
+	backup_prev_whole(b, prev, me);
+	if (backup_end_records(b, me, cause) != 0)
+		goto out;
+	b->deltas++;
+	rc = 1;
+out:
+	if (rc == -1 && cause != NULL && *cause != NULL)
+		error_prefix(cause, "delta of '%s'", it->e.path);
+	sink_free(delta);
+	if (spool != NULL)
+		fclose(spool);
+	rsync_signature_free(rsig);
+	free(sig);
+	free(sigs_path);
+	hash_free(h);
+	hash_free(dh);
+	return rc;
+}
+
+/* Unchanged since the previous set: same size, mtime, inode and ctime. */
+static int
+backup_unchanged(const struct manifest_entry *prev, const struct walk_item *it)
+{
+	return prev != NULL && prev->e.kind == 'f' && it->e.kind == 'f' &&
+	    prev->e.size == it->e.size && prev->e.mtime_sec ==
+	    it->e.mtime_sec && prev->e.mtime_nsec == it->e.mtime_nsec &&
+	    prev->ino == (uint64_t)it->ino && prev->ctime_sec ==
+	    it->ctime.tv_sec && prev->ctime_nsec ==
+	    (uint32_t)it->ctime.tv_nsec;
+}
+
 static int
 backup_entry(void *arg, struct walk_item *it, char **cause)
 {
 	struct backup		*b = arg;
 	struct manifest_entry	 me;
-	struct hash		*h = NULL;
+	const struct manifest_entry *prev = NULL;
 	struct stat		 sb;
-	uint64_t		 size = 0;
 	char			*q;
-	int			 fd = -1, rc = -1;
+	int			 fd = -1, rc = -1, stored;
 
 	memset(&me, 0, sizeof me);
+	me.e = it->e;
 	if (backup_maybe_rotate(b, NULL, 0, cause) != 0)
 		return -1;
-	if (it->e.kind == 'f') {
-		/* Open before anything is written: an unreadable file is
-		 * skipped whole, never stored half. */
-		fd = backup_open_file(it);
-		if (fd == -1 || fstat(fd, &sb) != 0) {
-			if (errno != ENOENT) {
-				q = log_quote(it->e.path);
-				log_warn("skipping '%s': cannot open: %s", q,
-				    strerror(errno));
-				free(q);
-				b->stats.warnings++;
-			}
-			rc = 1;
-			goto out;
+	if (b->prev != NULL)
+		prev = strmap_get(b->prev, it->e.path);
+	if (it->e.kind != 'f') {
+		/*
+		 * Full sets keep a record of every entry (for recovery by
+		 * hand); incremental sets keep other kinds in the manifest.
+		 */
+		if (b->prev_id == NULL) {
+			uint64_t	off;
+
+			if (backup_begin_records(b, it, &me, cause) != 0 ||
+			    volume_writer_position(b->vw, &me.loc.last, &off,
+			    cause) != 0)
+				return -1;
 		}
+		return manifest_writer_add(b->mw, &me, cause);
 	}
-	if (volume_writer_position(b->vw, &me.vol, &me.off, cause) != 0)
-		goto out;
-	recbuf_reset(&b->rb);
-	record_encode_entry(&b->rb, &it->e);
-	if (volume_writer_record(b->vw, RECORD_ENTRY, b->rb.data, b->rb.len,
-	    cause) != 0)
-		goto out;
-	me.e = it->e;
-	if (it->e.kind == 'f') {
-		h = hash_new();
-		if (backup_content(b, fd, &sb, it->e.path, h, &size,
-		    cause) != 0)
-			goto out;
-		hash_final(h, me.sha256);
+	me.ino = (uint64_t)it->ino;
+	me.ctime_sec = it->ctime.tv_sec;
+	me.ctime_nsec = (uint32_t)it->ctime.tv_nsec;
+	if (backup_unchanged(prev, it)) {
+		/* Not read at all: point at where its content already is. */
 		me.has_sha256 = 1;
-		me.e.size = size;
-		recbuf_reset(&b->rb);
-		record_encode_entry_end(&b->rb, size, me.sha256);
-		if (volume_writer_record(b->vw, RECORD_ENTRY_END, b->rb.data,
-		    b->rb.len, cause) != 0)
-			goto out;
+		memcpy(me.sha256, prev->sha256, HASH_LEN);
+		me.loc = prev->loc;
+		if (me.loc.set[0] == '\0')
+			strcpy(me.loc.set, b->prev_id);
+		me.is_delta = prev->is_delta;
+		me.delta_size = prev->delta_size;
+		memcpy(me.delta_sha256, prev->delta_sha256, HASH_LEN);
+		me.base = prev->base;
+		me.base_size = prev->base_size;
+		memcpy(me.base_sha256, prev->base_sha256, HASH_LEN);
+		me.has_sig = prev->has_sig;
+		me.sig_off = prev->sig_off;
+		if (me.has_sig)
+			strmap_put(b->sig_sets, manifest_entry_whole_set(&me,
+			    b->set_id), b);
+		b->unchanged++;
 		b->files++;
+		return manifest_writer_add(b->mw, &me, cause);
 	}
-	if (volume_writer_position(b->vw, &me.last, &size, cause) != 0 ||
-	    manifest_writer_add(b->mw, &me, cause) != 0)
+	/* Open before anything is written: an unreadable file is skipped
+	 * whole, never stored half. */
+	fd = backup_open_file(it);
+	if (fd == -1 || fstat(fd, &sb) != 0) {
+		if (errno != ENOENT) {
+			q = log_quote(it->e.path);
+			log_warn("skipping '%s': cannot open: %s", q,
+			    strerror(errno));
+			free(q);
+			b->stats.warnings++;
+		}
+		rc = 1;
 		goto out;
-	rc = 0;
+	}
+	stored = 0;
+	if (prev != NULL && prev->e.kind == 'f' && prev->has_sig &&
+	    sb.st_size >= BACKUP_DELTA_MIN &&
+	    (uint64_t)sb.st_blocks * 512 >= (uint64_t)sb.st_size) {
+		stored = backup_delta(b, it, fd, prev, &me, cause);
+		if (stored < 0)
+			goto out;
+	}
+	if (!stored && backup_whole(b, it, fd, &sb, &me, cause) != 0)
+		goto out;
+	if (me.has_sig)
+		strmap_put(b->sig_sets, manifest_entry_whole_set(&me,
+		    b->set_id), b);
+	b->files++;
+	rc = manifest_writer_add(b->mw, &me, cause);
 out:
-	hash_free(h);
 	if (fd != -1)
 		close(fd);
 	return rc;
@@ -285,26 +534,198 @@ backup_check_sources(const struct backup_options *o, char **names,
 	return 0;
 }
 
+static int
+backup_prev_entry(void *arg, struct manifest_entry *me, char **cause)
+{
+	struct backup		*b = arg;
+	struct manifest_entry	*copy;
+
+	(void)cause;
+	if (me->e.kind != 'f') {
+		entry_clear(&me->e);
+		return 0;
+	}
+	copy = xmemdup(me, sizeof *me);
+	strmap_put(b->prev, me->e.path, copy);
+	return 0;
+}
+
+static void
+backup_free_prev(void *p)
+{
+	struct manifest_entry	*me = p;
+
+	entry_clear(&me->e);
+	free(me);
+}
+
+struct backup_sig_need {
+	struct backup	*b;
+	struct strmap	*sets;
+};
+
+static void
+backup_note_sig_set(const char *key, void *value, void *arg)
+{
+	struct backup_sig_need		*n = arg;
+	const struct manifest_entry	*me = value;
+
+	(void)key;
+	if (me->has_sig)
+		strmap_put(n->sets, manifest_entry_whole_set(me, n->b->prev_id),
+		    n);
+}
+
+static void
+backup_list_key(const char *key, void *value, void *arg)
+{
+	struct name_list	*l = arg;
+
+	(void)value;
+	l->entries = xrealloc(l->entries, (l->count + 1) * sizeof *l->entries);
+	l->entries[l->count].name = xstrdup(key);
+	l->entries[l->count++].size = 0;
+}
+
+/*
+ * Load the previous set's manifest from the cache. A cache that lacks it,
+ * or lacks the signatures it points into, is rebuilt from the target: that
+ * needs the secret key, and says so when it is missing.
+ */
+static int
+backup_load_prev(struct backup *b, char **cause)
+{
+	static const struct manifest_visitor visitor = { NULL,
+	    backup_prev_entry, NULL, NULL };
+	struct backup_sig_need	 need = { b, NULL };
+	struct name_list	 sets = { NULL, 0 };
+	char			*path = cache_manifest_path(b->cache, b->prev_id);
+	char			*sigs = NULL, *name = NULL, *why;
+	size_t			 i;
+	int			 rc = -1;
+
+	if (!cache_has(b->cache, path)) {
+		log_info("rebuilding the cache for %s from set %s",
+		    transport_display(b->transport), b->prev_id);
+		if (manifest_fetch(b->transport, b->crypto, b->prev_id, path,
+		    cause) != 0)
+			goto rebuild_failed;
+	}
+	b->prev = strmap_new();
+	if (manifest_read_plain(path, b->prev_id, &visitor, b, NULL,
+	    cause) != 0) {
+		/* A damaged copy is not trusted: fetch it again. */
+		log_warn("%s; fetching it again", *cause);
+		free(*cause);
+		*cause = NULL;
+		strmap_free_values(b->prev, backup_free_prev);
+		b->prev = strmap_new();
+		if (manifest_fetch(b->transport, b->crypto, b->prev_id, path,
+		    cause) != 0)
+			goto rebuild_failed;
+		if (manifest_read_plain(path, b->prev_id, &visitor, b, NULL,
+		    cause) != 0)
+			goto out;
+	}
+	need.sets = strmap_new();
+	strmap_foreach(b->prev, backup_note_sig_set, &need);
+	strmap_foreach(need.sets, backup_list_key, &sets);
+	for (i = 0; i < sets.count; i++) {
+		free(sigs);
+		free(name);
+		sigs = cache_sigs_path(b->cache, sets.entries[i].name);
+		name = sigs_object_name(sets.entries[i].name);
+		if (cache_has(b->cache, sigs))
+			continue;
+		log_info("fetching signatures of set %s into the cache",
+		    sets.entries[i].name);
+		if (object_fetch(b->transport, b->crypto, name, sigs,
+		    cause) != 0)
+			goto rebuild_failed;
+	}
+	rc = 0;
+	goto out;
+rebuild_failed:
+	why = *cause;
+	*cause = NULL;
+	error_set(cause, "the local cache %s lacks set %s and rebuilding it "
+	    "from %s failed (that needs the secret key: give --key-file with "
+	    "the secret key, or make a --full backup): %s", cache_dir(b->cache),
+	    b->prev_id, transport_display(b->transport), why);
+	free(why);
+out:
+	name_list_clear(&sets);
+	strmap_free(need.sets);
+	free(sigs);
+	free(name);
+	free(path);
+	return rc;
+}
+
+/* Keep the new manifest and the signatures it points into; drop the rest. */
+static void
+backup_prune_cache(struct backup *b)
+{
+	struct name_list	 sets = { NULL, 0 };
+	char			**keep;
+	size_t			 i;
+
+	strmap_foreach(b->sig_sets, backup_list_key, &sets);
+	keep = xcalloc(sets.count + 2, sizeof *keep);
+	keep[0] = cache_manifest_path(b->cache, b->set_id);
+	for (i = 0; i < sets.count; i++)
+		keep[i + 1] = cache_sigs_path(b->cache, sets.entries[i].name);
+	cache_prune(b->cache, keep);
+	for (i = 0; i < sets.count + 1; i++)
+		free(keep[i]);
+	free(keep);
+	name_list_clear(&sets);
+}
+
+/* Full or incremental, and on top of which set. */
+static int
+backup_choose(struct backup *b, const struct catalog *cat, time_t now,
+    int *full)
+{
+	const struct catalog_set	*latest = catalog_latest(cat);
+	ssize_t				 start;
+
+	*full = 1;
+	if (b->opts->force_full || latest == NULL)
+		return 0;
+	start = catalog_chain_start(cat, (size_t)(latest - cat->sets));
+	if (start < 0 || now - cat->sets[start].time >=
+	    b->opts->full_if_older_than)
+		return 0;
+	*full = 0;
+	b->prev_id = xstrdup(latest->id);
+	return 0;
+}
+
 int
 backup_run(const struct backup_options *o, char **cause)
 {
 	struct backup			 b;
-	struct crypto			*crypto = NULL;
 	struct catalog			 cat;
 	struct manifest_header		 mh;
+	struct lock			*lock = NULL;
 	const struct volume_info	*vols;
+	struct volume_info		 sigs_info;
 	struct timespec			 t0, t1;
-	char				**names, *set_id = NULL;
+	char				**names, *sigs_path = NULL;
+	char				*manifest_path = NULL;
 	time_t				 now;
 	uint64_t			 stored = 0;
 	size_t				 i, nvols;
-	int				 rc = EXIT_FAILURE_;
+	int				 rc = EXIT_FAILURE_, full, have_sigs = 0;
 
 	memset(&b, 0, sizeof b);
 	memset(&cat, 0, sizeof cat);
 	memset(&mh, 0, sizeof mh);
+	memset(&sigs_info, 0, sizeof sigs_info);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	b.opts = o;
+	b.sig_sets = strmap_new();
 	names = xcalloc(o->nsources + 1, sizeof *names);
 	for (i = 0; i < o->nsources; i++)
 		names[i] = backup_stored_name(o->sources[i]);
@@ -314,24 +735,35 @@ backup_run(const struct backup_options *o, char **cause)
 	}
 	if (clock_now(&now, cause) != 0)
 		goto out;
-	if ((crypto = crypto_new(&o->crypto, 0, cause)) == NULL)
+	if ((b.crypto = crypto_new(&o->crypto, 0, cause)) == NULL)
 		goto out;
 	if ((b.transport = transport_open(o->url, cause)) == NULL)
 		goto out;
+	if ((b.cache = cache_open(o->cache_dir, transport_display(b.transport),
+	    cause)) == NULL || cache_lock(b.cache, cause) != 0)
+		goto out;
+	if ((lock = lock_acquire(b.transport, "backup", now,
+	    o->lock_stale_after, o->break_lock, cause)) == NULL)
+		goto out;
 	if (catalog_load(b.transport, &cat, cause) != 0)
 		goto out;
-	set_id = catalog_set_id(now, 1);
+	backup_choose(&b, &cat, now, &full);
+	b.set_id = catalog_set_id(now, full);
 	for (i = 0; i < cat.nsets; i++) {
-		if (strcmp(cat.sets[i].id, set_id) == 0) {
-			error_set(cause, "set %s already exists in %s (one "
-			    "backup per second at most)", set_id,
+		if (strncmp(cat.sets[i].id, b.set_id, 16) == 0) {
+			error_set(cause, "a set at %.16s already exists in %s "
+			    "(one backup per second at most)", b.set_id,
 			    transport_display(b.transport));
 			goto out;
 		}
 	}
-	if ((b.mw = manifest_writer_new(cause)) == NULL)
+	if (!full && backup_load_prev(&b, cause) != 0)
 		goto out;
-	b.vw = volume_writer_new(b.transport, crypto, set_id, o->volsize,
+	sigs_path = cache_sigs_path(b.cache, b.set_id);
+	if ((b.mw = manifest_writer_new(cause)) == NULL ||
+	    (b.sw = sigs_writer_new(sigs_path, b.set_id, cause)) == NULL)
+		goto out;
+	b.vw = volume_writer_new(b.transport, b.crypto, b.set_id, o->volsize,
 	    o->level);
 	b.buf = xmalloc(RECORD_DATA_MAX);
 	for (i = 0; i < o->nsources; i++) {
@@ -342,45 +774,72 @@ backup_run(const struct backup_options *o, char **cause)
 	if (volume_writer_close(b.vw, cause) != 0)
 		goto out;
 	vols = volume_writer_volumes(b.vw, &nvols);
-	mh.set_id = set_id;
-	mh.full = 1;
+	if (sigs_writer_count(b.sw) > 0) {
+		if (sigs_writer_finish(b.sw, cause) != 0 ||
+		    sigs_publish(b.transport, b.crypto, b.set_id, sigs_path,
+		    o->level, &sigs_info, cause) != 0)
+			goto out;
+		have_sigs = 1;
+	}
+	mh.set_id = b.set_id;
+	mh.full = full;
 	mh.time = now;
 	mh.sources = names;
 	mh.nsources = o->nsources;
 	manifest_writer_set_warnings(b.mw, b.stats.warnings);
-	if (manifest_writer_publish(b.mw, b.transport, crypto, o->level, &mh,
-	    vols, nvols, cause) != 0)
+	manifest_path = cache_manifest_path(b.cache, b.set_id);
+	if (manifest_writer_publish(b.mw, b.transport, b.crypto, o->level, &mh,
+	    vols, nvols, have_sigs ? &sigs_info : NULL, manifest_path,
+	    cause) != 0)
 		goto out;
+	backup_prune_cache(&b);
 	for (i = 0; i < nvols; i++)
 		stored += vols[i].size;
+	stored += sigs_info.size;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!o->quiet)
-		printf("backup: set %s in %s: %" PRIu64 " entries (%" PRIu64
-		    " files, %" PRIu64 " bytes), %zu volumes, %" PRIu64
-		    " bytes stored, %" PRIu64 " warnings, %.1f s\n", set_id,
-		    transport_display(b.transport), b.stats.entries, b.files, b.bytes_read, nvols, stored,
+		printf("backup: %s set %s in %s: %" PRIu64 " entries (%" PRIu64
+		    " files: %" PRIu64 " unchanged, %" PRIu64 " deltas), %"
+		    PRIu64 " bytes read, %zu volumes, %" PRIu64 " bytes stored, %"
+		    PRIu64 " warnings, %.1f s\n", full ? "full" : "incremental",
+		    b.set_id, transport_display(b.transport), b.stats.entries,
+		    b.files, b.unchanged, b.deltas, b.bytes_read, nvols, stored,
 		    b.stats.warnings, (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (lock_release(lock, cause) != 0)
+		goto out;
 	rc = b.stats.warnings > 0 ? EXIT_WARNINGS : EXIT_OK;
 	if (rc == EXIT_WARNINGS)
 		error_set(cause, "backup %s completed, but %" PRIu64 " entries "
-		    "could not be read and are not in it", set_id,
+		    "could not be read and are not in it", b.set_id,
 		    b.stats.warnings);
 out:
-	if (rc == EXIT_FAILURE_ && b.transport != NULL && set_id != NULL &&
-	    cause != NULL && *cause != NULL)
+	if (rc == EXIT_FAILURE_ && b.set_id != NULL && cause != NULL &&
+	    *cause != NULL && strstr(*cause, "already exists") == NULL)
 		error_prefix(cause, "backup %s failed, no set was published",
-		    set_id);
+		    b.set_id);
 	volume_writer_free(b.vw);
 	manifest_writer_free(b.mw);
+	sigs_writer_free(b.sw);
+	if (rc == EXIT_FAILURE_ && sigs_path != NULL)
+		unlink(sigs_path);
+	volume_info_clear(&sigs_info);
+	lock_free(lock);
 	transport_close(b.transport);
-	crypto_free(crypto);
+	cache_close(b.cache);
+	crypto_free(b.crypto);
 	catalog_clear(&cat);
 	recbuf_free(&b.rb);
+	if (b.prev != NULL)
+		strmap_free_values(b.prev, backup_free_prev);
+	strmap_free(b.sig_sets);
 	free(b.buf);
+	free(b.prev_id);
+	free(b.set_id);
 	for (i = 0; i < o->nsources; i++)
 		free(names[i]);
 	free(names);
-	free(set_id);
+	free(sigs_path);
+	free(manifest_path);
 	return rc;
 }

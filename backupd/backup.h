@@ -1,8 +1,16 @@
 /*
  * backup.h: the backup engine. Walks the sources, cuts their records into
- * volumes, publishes each volume and checks it, then publishes the manifest
- * last. If anything fails before the manifest is published, no set exists:
- * what was uploaded is debris, never something that looks complete.
+ * volumes, publishes each volume and checks it, then the signatures, then
+ * the manifest last. If anything fails before the manifest is published,
+ * no set exists: what was uploaded is debris, never something that looks
+ * complete.
+ *
+ * Full or incremental: a set is incremental when the target holds a chain
+ * whose full set is younger than full_if_older_than. An incremental set
+ * stores new files whole, changed files as a librsync delta against their
+ * last whole version (so a restore never needs more than two passes), and
+ * unchanged files (same size, mtime, inode and ctime) not at all: they cost
+ * a stat. Its manifest still lists every file, pointing into earlier sets.
  */
 #ifndef TRESOR_BACKUP_H
 #define TRESOR_BACKUP_H
@@ -12,8 +20,9 @@
 
 #include "format/filter/crypto.h"
 
-#define BACKUP_DEFAULT_VOLSIZE	(64ULL * 1024 * 1024)
-#define BACKUP_DEFAULT_LEVEL	3
+#define BACKUP_DEFAULT_VOLSIZE		(64ULL * 1024 * 1024)
+#define BACKUP_DEFAULT_LEVEL		3
+#define BACKUP_DEFAULT_FULL_AGE		(60LL * 86400)	/* 2M */
 
 struct backup_options {
 	const char		*url;
@@ -23,6 +32,11 @@ struct backup_options {
 	uint64_t		 volsize;	/* target stored bytes */
 	int			 level;		/* zstd level */
 	int			 quiet;
+	int			 force_full;
+	int64_t			 full_if_older_than;	/* seconds */
+	const char		*cache_dir;
+	int			 break_lock;
+	int64_t			 lock_stale_after;	/* seconds */
 };
 
 /* Returns an exit code (common/error.h); *cause is set on failure. */

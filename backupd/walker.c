@@ -145,6 +145,8 @@ walker_visit(struct walker *w, int parent, const char *name, const char *path,
 	it.name = name;
 	it.dev = sb.st_dev;
 	it.ino = sb.st_ino;
+	it.ctime = sb.st_ctim;
+	it.blocks = sb.st_blocks;
 
 	if (kind == 'l') {
 		len = readlinkat(parent, name, target, sizeof target - 1);

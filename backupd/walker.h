@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "format/record.h"
 
@@ -18,6 +19,8 @@ struct walk_item {
 	const char	*name;		/* name within dirfd */
 	dev_t		 dev;
 	ino_t		 ino;
+	struct timespec	 ctime;
+	blkcnt_t	 blocks;	/* 512-byte blocks: fewer than size: holes */
 };
 
 /*

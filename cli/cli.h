@@ -6,6 +6,7 @@
 #define TRESOR_CLI_H
 
 #include <getopt.h>
+#include <stdint.h>
 
 #include "format/filter/crypto.h"
 
@@ -20,6 +21,8 @@ extern const struct cmd cmd_backup;
 extern const struct cmd cmd_restore;
 extern const struct cmd cmd_status;
 extern const struct cmd cmd_verify;
+extern const struct cmd cmd_purge;
+extern const struct cmd cmd_cleanup;
 
 /* Options every verb that touches keys shares. */
 enum cli_option {
@@ -60,5 +63,16 @@ int	cli_usage_error(const struct cmd *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Print a failure (one line) and return its exit code. */
 int	cli_finish(int rc, char *cause);
+/* An interval option ("2M"); prints the usage error itself. */
+int	cli_interval(const struct cmd *, const char *option, const char *,
+	    int64_t *);
+/* The cache directory: TRESOR_CACHE_DIR, else /var/cache/tresor. */
+const char *cli_default_cache_dir(void);
+
+#define CLI_LOCK_HELP \
+	"  --cache-dir DIR         local cache (default $TRESOR_CACHE_DIR or\n" \
+	"                          /var/cache/tresor)\n" \
+	"  --break-lock            remove another run's lock on the target first\n" \
+	"  --lock-stale-after T    call a lock stale after T (default 1D)\n"
 
 #endif

@@ -4,10 +4,12 @@
 #include <stdlib.h>
 
 #include "backupd/backup.h"
+#include "backupd/lock.h"
 #include "cli.h"
 #include "common/error.h"
 
-enum { OPT_TO = OPT_FIRST_VERB_OPTION, OPT_VOLSIZE, OPT_LEVEL };
+enum { OPT_TO = OPT_FIRST_VERB_OPTION, OPT_VOLSIZE, OPT_LEVEL, OPT_FULL,
+    OPT_FULL_AGE, OPT_CACHE_DIR, OPT_BREAK_LOCK, OPT_LOCK_STALE };
 
 static int
 cmd_backup_exec(int argc, char **argv)
@@ -17,6 +19,11 @@ cmd_backup_exec(int argc, char **argv)
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "volsize", required_argument, NULL, OPT_VOLSIZE },
 		{ "compress-level", required_argument, NULL, OPT_LEVEL },
+		{ "full", no_argument, NULL, OPT_FULL },
+		{ "full-if-older-than", required_argument, NULL, OPT_FULL_AGE },
+		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+		{ "break-lock", no_argument, NULL, OPT_BREAK_LOCK },
+		{ "lock-stale-after", required_argument, NULL, OPT_LOCK_STALE },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct backup_options	 o = { 0 };
@@ -26,6 +33,9 @@ cmd_backup_exec(int argc, char **argv)
 
 	o.volsize = BACKUP_DEFAULT_VOLSIZE;
 	o.level = BACKUP_DEFAULT_LEVEL;
+	o.full_if_older_than = BACKUP_DEFAULT_FULL_AGE;
+	o.cache_dir = cli_default_cache_dir();
+	o.lock_stale_after = LOCK_DEFAULT_STALE;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (cli_common_option(&cmd_backup, opt, optarg, &o.crypto,
 		    &o.quiet))
@@ -49,6 +59,25 @@ cmd_backup_exec(int argc, char **argv)
 				    "--compress-level takes 1 to 19, not '%s'",
 				    optarg);
 			o.level = (int)v;
+			break;
+		case OPT_FULL:
+			o.force_full = 1;
+			break;
+		case OPT_FULL_AGE:
+			if (cli_interval(&cmd_backup, "--full-if-older-than",
+			    optarg, &o.full_if_older_than) != 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_CACHE_DIR:
+			o.cache_dir = optarg;
+			break;
+		case OPT_BREAK_LOCK:
+			o.break_lock = 1;
+			break;
+		case OPT_LOCK_STALE:
+			if (cli_interval(&cmd_backup, "--lock-stale-after",
+			    optarg, &o.lock_stale_after) != 0)
+				return EXIT_USAGE;
 			break;
 		default:
 			return cli_usage_error(&cmd_backup, "unknown option '%s'",
@@ -74,10 +103,17 @@ const struct cmd cmd_backup = {
 	"Back up each SOURCE (stored under its last path component) as a new\n"
 	"encrypted set in URL (file:///path). Volumes are written and checked\n"
 	"first, the manifest last: a set exists only once it is complete.\n"
+	"The set is incremental if URL holds a chain whose full set is younger\n"
+	"than --full-if-older-than: unchanged files cost a stat, changed ones a\n"
+	"librsync delta, new ones are stored whole.\n"
 	"\n"
 	"  --to URL                target, e.g. file:///srv/backup\n"
+	"  --full                  make a full set whatever the chain\n"
+	"  --full-if-older-than T  start a new chain when its full is older\n"
+	"                          than T (s m h D W M Y; default 2M)\n"
 	"  --volsize MIB           target size of a volume (default 64)\n"
 	"  --compress-level N      zstd level 1-19 (default 3)\n"
+	CLI_LOCK_HELP
 	CLI_KEY_HELP
 	"\n"
 	"exit: 0 done, 1 failed (nothing published), 2 usage, 3 done but some\n"

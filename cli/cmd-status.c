@@ -4,9 +4,10 @@
 
 #include "cli.h"
 #include "common/error.h"
+#include "backupd/purge.h"
 #include "restore/verify.h"
 
-enum { OPT_FROM = OPT_FIRST_VERB_OPTION, OPT_JSON };
+enum { OPT_FROM = OPT_FIRST_VERB_OPTION, OPT_JSON, OPT_OLDER };
 
 static int
 cmd_status_exec(int argc, char **argv)
@@ -15,11 +16,13 @@ cmd_status_exec(int argc, char **argv)
 		CLI_COMMON_OPTIONS,
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "older-than", required_argument, NULL, OPT_OLDER },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct crypto_options	 co = { 0 };
 	const char		*url = NULL;
 	char			*cause = NULL;
+	int64_t			 older = PURGE_DEFAULT_AGE;
 	int			 opt, json = 0, quiet = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -32,6 +35,11 @@ cmd_status_exec(int argc, char **argv)
 		case OPT_JSON:
 			json = 1;
 			break;
+		case OPT_OLDER:
+			if (cli_interval(&cmd_status, "--older-than", optarg,
+			    &older) != 0)
+				return EXIT_USAGE;
+			break;
 		default:
 			return cli_usage_error(&cmd_status, "unknown option '%s'",
 			    argv[optind - 1]);
@@ -42,7 +50,7 @@ cmd_status_exec(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(&cmd_status, "unexpected '%s'",
 		    argv[optind]);
-	rc = status_run(url, json, &cause);
+	rc = status_run(url, json, older, &cause);
 	return cli_finish(rc, cause);
 }
 
@@ -50,10 +58,11 @@ const struct cmd cmd_status = {
 	.name = "status",
 	.summary = "list the sets on a target (no key needed)",
 	.usage =
-	"usage: tresor status --from URL [--json]\n"
+	"usage: tresor status --from URL [--json] [--older-than T]\n"
 	"\n"
-	"List the backup sets in URL: type, time, id, volumes and stored bytes,\n"
-	"and incomplete sets left by interrupted runs. Reads object names and\n"
-	"sizes only; needs no key.\n",
+	"List the backup chains in URL and their sets: type, time, id, volumes\n"
+	"and stored bytes; incomplete sets left by interrupted runs; and what\n"
+	"tresor purge --older-than T (default 4M) would remove. Reads object\n"
+	"names and sizes only; needs no key.\n",
 	.exec = cmd_status_exec,
 };

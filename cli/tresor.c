@@ -9,7 +9,9 @@
 #include <getopt.h>
 
 #include "cli.h"
+#include "backupd/cache.h"
 #include "common/error.h"
+#include "common/timespec.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "config.h"
@@ -19,6 +21,8 @@ static const struct cmd *cmds[] = {
 	&cmd_restore,
 	&cmd_status,
 	&cmd_verify,
+	&cmd_purge,
+	&cmd_cleanup,
 };
 
 static void
@@ -57,6 +61,27 @@ cli_common_option(const struct cmd *cmd, int opt, const char *arg,
 		exit(EXIT_OK);
 	}
 	return 0;
+}
+
+int
+cli_interval(const struct cmd *cmd, const char *option, const char *text,
+    int64_t *seconds)
+{
+	char	*cause = NULL;
+
+	if (timespec_interval(text, seconds, &cause) == 0)
+		return 0;
+	cli_usage_error(cmd, "%s: %s", option, cause);
+	free(cause);
+	return -1;
+}
+
+const char *
+cli_default_cache_dir(void)
+{
+	const char	*env = getenv("TRESOR_CACHE_DIR");
+
+	return env != NULL && *env != '\0' ? env : CACHE_DEFAULT_DIR;
 }
 
 int

@@ -114,3 +114,15 @@ strmap_count(const struct strmap *m)
 {
 	return m->count;
 }
+
+void
+strmap_foreach(const struct strmap *m, void (*fn)(const char *, void *,
+    void *), void *arg)
+{
+	size_t	i;
+
+	for (i = 0; i < m->size; i++) {
+		if (m->slots[i].key != NULL)
+			fn(m->slots[i].key, m->slots[i].value, arg);
+	}
+}

@@ -17,5 +17,8 @@ void		 strmap_free_values(struct strmap *, void (*)(void *));
 void		 strmap_put(struct strmap *, const char *, void *);
 void		*strmap_get(const struct strmap *, const char *);
 size_t		 strmap_count(const struct strmap *);
+/* Call fn for every key and value (in no particular order). */
+void		 strmap_foreach(const struct strmap *,
+		     void (*)(const char *, void *, void *), void *);
 
 #endif

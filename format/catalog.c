@@ -123,7 +123,8 @@ catalog_load(struct transport *t, struct catalog *c, char **cause)
 		    &rest) != 0)
 			continue;
 		is_manifest = strcmp(rest, "manifest.gpg") == 0;
-		if (!is_manifest && !catalog_volume_suffix(rest)) {
+		if (!is_manifest && !catalog_volume_suffix(rest) &&
+		    strcmp(rest, "sigs.gpg") != 0) {
 			free(id);
 			continue;
 		}
@@ -131,7 +132,7 @@ catalog_load(struct transport *t, struct catalog *c, char **cause)
 		set->bytes += names.entries[i].size;
 		if (is_manifest)
 			set->has_manifest = 1;
-		else
+		else if (strncmp(rest, "vol", 3) == 0)
 			set->volumes++;
 	}
 	if (c->nsets > 0)
@@ -161,4 +162,30 @@ catalog_latest(const struct catalog *c)
 			return &c->sets[i - 1];
 	}
 	return NULL;
+}
+
+const struct catalog_set *
+catalog_at(const struct catalog *c, time_t t)
+{
+	size_t	i;
+
+	for (i = c->nsets; i > 0; i--) {
+		if (c->sets[i - 1].has_manifest && c->sets[i - 1].time <= t)
+			return &c->sets[i - 1];
+	}
+	return NULL;
+}
+
+ssize_t
+catalog_chain_start(const struct catalog *c, size_t i)
+{
+	size_t	j;
+
+	if (i >= c->nsets || !c->sets[i].has_manifest)
+		return -1;
+	for (j = i + 1; j > 0; j--) {
+		if (c->sets[j - 1].has_manifest && c->sets[j - 1].full)
+			return (ssize_t)(j - 1);
+	}
+	return -1;
 }

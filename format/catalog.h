@@ -2,6 +2,7 @@
  * catalog.h: what is on a target, from object names alone (no key needed).
  *
  *	tresor.<TIME>.<TYPE>.vol<NNNNNN>.gpg	a data volume
+ *	tresor.<TIME>.<TYPE>.sigs.gpg		its files' signatures (optional)
  *	tresor.<TIME>.<TYPE>.manifest.gpg	the set's manifest, written last
  *
  * TIME is the set's UTC time as YYYYMMDDTHHMMSSZ and TYPE is "full" or
@@ -13,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 struct transport;
@@ -35,6 +37,15 @@ int	catalog_load(struct transport *, struct catalog *, char **cause);
 void	catalog_clear(struct catalog *);
 /* The newest set that has a manifest, or NULL. */
 const struct catalog_set *catalog_latest(const struct catalog *);
+/* The newest complete set at or before time t, or NULL. */
+const struct catalog_set *catalog_at(const struct catalog *, time_t);
+/*
+ * A chain is a complete full set and the complete incremental sets after
+ * it, up to the next complete full set. Returns the index of the full set
+ * starting the chain that set i belongs to, or -1 (an incremental with no
+ * full before it, or an incomplete set).
+ */
+ssize_t	catalog_chain_start(const struct catalog *, size_t i);
 
 char	*catalog_set_id(time_t, int full);
 char	*catalog_volume_name(const char *set_id, uint32_t number);

@@ -6,10 +6,12 @@
  * does not grow with the number of files.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/error.h"
@@ -82,7 +84,9 @@ manifest_writer_add(struct manifest_writer *mw,
 	    e->mtime_nsec);
 	if (e->kind == 'f') {
 		hash_to_hex(me->sha256, hex);
-		fprintf(f, " size=%" PRIu64 " sha256=%s", e->size, hex);
+		fprintf(f, " size=%" PRIu64 " sha256=%s ino=%" PRIu64 " ctime=%"
+		    PRId64 ".%09u", e->size, hex, me->ino, me->ctime_sec,
+		    me->ctime_nsec);
 	}
 	if (e->target != NULL) {
 		target = pathenc_encode(e->target);
@@ -90,8 +94,22 @@ manifest_writer_add(struct manifest_writer *mw,
 	}
 	if (e->kind == 'c' || e->kind == 'b')
 		fprintf(f, " rdev=%" PRIu64, e->rdev);
-	fprintf(f, " vol=%u off=%" PRIu64 " last=%u\n", me->vol, me->off,
-	    me->last);
+	if (me->loc.set[0] != '\0')
+		fprintf(f, " set=%s", me->loc.set);
+	if (me->loc.vol != 0)
+		fprintf(f, " vol=%u off=%" PRIu64 " last=%u", me->loc.vol,
+		    me->loc.off, me->loc.last);
+	if (me->is_delta) {
+		hash_to_hex(me->delta_sha256, hex);
+		fprintf(f, " dsize=%" PRIu64 " dsha256=%s", me->delta_size, hex);
+		hash_to_hex(me->base_sha256, hex);
+		fprintf(f, " base=%s bvol=%u boff=%" PRIu64 " blast=%u bsize=%"
+		    PRIu64 " bsha256=%s", me->base.set, me->base.vol,
+		    me->base.off, me->base.last, me->base_size, hex);
+	}
+	if (me->has_sig)
+		fprintf(f, " sigoff=%" PRIu64, me->sig_off);
+	fputc('\n', f);
 	free(path);
 	free(target);
 	mw->entries++;
@@ -101,13 +119,27 @@ manifest_writer_add(struct manifest_writer *mw,
 	return 0;
 }
 
+/* Write manifest text to the object and, if asked, the plaintext copy. */
+static int
+manifest_emit(struct sink *s, FILE *copy, const char *text, size_t len,
+    char **cause)
+{
+	if (copy != NULL && fwrite(text, 1, len, copy) != len)
+		return error_sys(cause, "unable to write the manifest's local "
+		    "copy");
+	return sink_write(s, text, len, cause);
+}
+
 int
 manifest_writer_publish(struct manifest_writer *mw, struct transport *t,
     struct crypto *c, int level, const struct manifest_header *h,
-    const struct volume_info *vols, size_t nvols, char **cause)
+    const struct volume_info *vols, size_t nvols,
+    const struct volume_info *sigs, const char *plain_copy, char **cause)
 {
 	struct object_writer	*ow = NULL;
 	struct sink		*s;
+	FILE			*copy = NULL;
+	char			*copy_tmp = NULL;
 	char			*name = catalog_manifest_name(h->set_id);
 	char			*text = NULL, *enc, hex[HASH_HEX_LEN + 1];
 	char			 when[21], buf[65536];
@@ -120,25 +152,32 @@ manifest_writer_publish(struct manifest_writer *mw, struct transport *t,
 		error_sys(cause, "unable to write the manifest spool file");
 		goto out;
 	}
+	if (plain_copy != NULL) {
+		copy_tmp = xasprintf("%s.tmp", plain_copy);
+		if ((copy = fopen(copy_tmp, "we")) == NULL) {
+			error_sys(cause, "unable to write '%s'", copy_tmp);
+			goto out;
+		}
+	}
 	if ((ow = object_writer_new(t, c, name, level, cause)) == NULL)
 		goto out;
 	s = object_writer_sink(ow);
 	clock_format_iso(h->time, when);
 	text = xasprintf("tresor-manifest %d\nset %s\ntype %s\ntime %s\n",
 	    MANIFEST_VERSION, h->set_id, h->full ? "full" : "inc", when);
-	if (sink_write(s, text, strlen(text), cause) != 0)
+	if (manifest_emit(s, copy, text, strlen(text), cause) != 0)
 		goto out;
 	for (i = 0; i < h->nsources; i++) {
 		free(text);
 		enc = pathenc_encode(h->sources[i]);
 		text = xasprintf("source %s\n", enc);
 		free(enc);
-		if (sink_write(s, text, strlen(text), cause) != 0)
+		if (manifest_emit(s, copy, text, strlen(text), cause) != 0)
 			goto out;
 	}
 	rewind(mw->spool);
 	while ((n = fread(buf, 1, sizeof buf, mw->spool)) > 0) {
-		if (sink_write(s, buf, n, cause) != 0)
+		if (manifest_emit(s, copy, buf, n, cause) != 0)
 			goto out;
 	}
 	if (ferror(mw->spool)) {
@@ -151,16 +190,39 @@ manifest_writer_publish(struct manifest_writer *mw, struct transport *t,
 		text = xasprintf("volume %u name=%s size=%" PRIu64
 		    " sha256=%s\n", vols[i].number, vols[i].name, vols[i].size,
 		    hex);
-		if (sink_write(s, text, strlen(text), cause) != 0)
+		if (manifest_emit(s, copy, text, strlen(text), cause) != 0)
+			goto out;
+	}
+	if (sigs != NULL) {
+		free(text);
+		hash_to_hex(sigs->sha256, hex);
+		text = xasprintf("signatures name=%s size=%" PRIu64
+		    " sha256=%s\n", sigs->name, sigs->size, hex);
+		if (manifest_emit(s, copy, text, strlen(text), cause) != 0)
 			goto out;
 	}
 	free(text);
 	text = xasprintf("end entries=%" PRIu64 " volumes=%zu warnings=%"
 	    PRIu64 "\n", mw->entries, nvols, mw->warnings);
-	if (sink_write(s, text, strlen(text), cause) != 0)
+	if (manifest_emit(s, copy, text, strlen(text), cause) != 0)
 		goto out;
-	rc = object_writer_finish(ow, &size, digest, cause);
+	if (object_writer_finish(ow, &size, digest, cause) != 0)
+		goto out;
+	if (copy != NULL) {
+		if (fflush(copy) != 0 || fsync(fileno(copy)) != 0 ||
+		    rename(copy_tmp, plain_copy) != 0) {
+			error_sys(cause, "unable to write '%s'", plain_copy);
+			goto out;
+		}
+	}
+	rc = 0;
 out:
+	if (copy != NULL)
+		fclose(copy);
+	if (copy_tmp != NULL) {
+		unlink(copy_tmp);
+		free(copy_tmp);
+	}
 	object_writer_free(ow);
 	free(text);
 	free(name);
@@ -292,13 +354,63 @@ manifest_octal(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* "<sec>.<nsec>" with signed seconds. */
+static int
+manifest_time(const char *v, int64_t *sec_out, uint32_t *nsec_out)
+{
+	const char	*dot = strchr(v, '.');
+	char		 sec[32];
+	uint64_t	 num;
+	int		 neg;
+
+	if (dot == NULL || (size_t)(dot - v) >= sizeof sec)
+		return -1;
+	memcpy(sec, v, (size_t)(dot - v));
+	sec[dot - v] = '\0';
+	neg = sec[0] == '-';
+	if (manifest_number(neg ? sec + 1 : sec, INT64_MAX, &num) != 0)
+		return -1;
+	*sec_out = neg ? -(int64_t)num : (int64_t)num;
+	if (manifest_number(dot + 1, 999999999, &num) != 0)
+		return -1;
+	*nsec_out = (uint32_t)num;
+	return 0;
+}
+
+/* A location: optional set, then vol/off/last all present or all absent. */
+static int
+manifest_loc(char **f, size_t n, const char *kset, const char *kvol,
+    const char *koff, const char *klast, struct content_loc *loc)
+{
+	const char	*v;
+	uint64_t	 num;
+
+	memset(loc, 0, sizeof *loc);
+	if ((v = manifest_field(f, n, kset)) != NULL) {
+		if (strlen(v) >= SET_ID_MAX || strchr(v, '/') != NULL)
+			return -1;
+		strcpy(loc->set, v);
+	}
+	if (manifest_field(f, n, kvol) == NULL)
+		return manifest_field(f, n, koff) == NULL &&
+		    manifest_field(f, n, klast) == NULL ? 0 : -1;
+	if (manifest_number(manifest_field(f, n, kvol), UINT32_MAX, &num))
+		return -1;
+	loc->vol = (uint32_t)num;
+	if (manifest_number(manifest_field(f, n, koff), UINT64_MAX, &loc->off))
+		return -1;
+	if (manifest_number(manifest_field(f, n, klast), UINT32_MAX, &num))
+		return -1;
+	loc->last = (uint32_t)num;
+	return loc->vol == 0 || loc->last < loc->vol ? -1 : 0;
+}
+
 static int
 manifest_parse_entry(char **f, size_t n, struct manifest_entry *me)
 {
 	struct entry	*e = &me->e;
-	const char	*v, *dot;
+	const char	*v;
 	uint64_t	 num;
-	char		 sec[32];
 
 	memset(me, 0, sizeof *me);
 	if (strlen(f[0]) != 1 || !entry_kind_valid(f[0][0]))
@@ -320,40 +432,59 @@ manifest_parse_entry(char **f, size_t n, struct manifest_entry *me)
 	if (manifest_number(manifest_field(f, n, "gid"), UINT32_MAX, &num))
 		return -1;
 	e->gid = (uint32_t)num;
-	v = manifest_field(f, n, "mtime");
-	if (v == NULL || (dot = strchr(v, '.')) == NULL ||
-	    (size_t)(dot - v) >= sizeof sec)
-		return -1;
-	memcpy(sec, v, (size_t)(dot - v));
-	sec[dot - v] = '\0';
 	/* Seconds are signed: files can predate 1970. */
-	if (manifest_number(sec[0] == '-' ? sec + 1 : sec, INT64_MAX, &num))
+	v = manifest_field(f, n, "mtime");
+	if (v == NULL || manifest_time(v, &e->mtime_sec, &e->mtime_nsec) != 0)
 		return -1;
-	e->mtime_sec = sec[0] == '-' ? -(int64_t)num : (int64_t)num;
-	if (manifest_number(dot + 1, 999999999, &num) != 0)
-		return -1;
-	e->mtime_nsec = (uint32_t)num;
 	if (e->kind == 'f') {
 		if (manifest_number(manifest_field(f, n, "size"), UINT64_MAX,
 		    &e->size) != 0 || (v = manifest_field(f, n, "sha256")) ==
 		    NULL || hash_from_hex(v, me->sha256) != 0)
 			return -1;
 		me->has_sha256 = 1;
+		if ((v = manifest_field(f, n, "ino")) != NULL &&
+		    manifest_number(v, UINT64_MAX, &me->ino) != 0)
+			return -1;
+		if ((v = manifest_field(f, n, "ctime")) != NULL &&
+		    manifest_time(v, &me->ctime_sec, &me->ctime_nsec) != 0)
+			return -1;
 	}
 	if ((e->kind == 'c' || e->kind == 'b') && manifest_number(
 	    manifest_field(f, n, "rdev"), UINT64_MAX, &e->rdev) != 0)
 		return -1;
-	if (manifest_number(manifest_field(f, n, "vol"), UINT32_MAX, &num))
+	if (manifest_loc(f, n, "set", "vol", "off", "last", &me->loc) != 0)
 		return -1;
-	me->vol = (uint32_t)num;
-	if (manifest_number(manifest_field(f, n, "off"), UINT64_MAX, &me->off))
+	/* Files always have records somewhere; other kinds may not. */
+	if (e->kind == 'f' && me->loc.vol == 0)
 		return -1;
-	if (manifest_number(manifest_field(f, n, "last"), UINT32_MAX, &num))
-		return -1;
-	me->last = (uint32_t)num;
-	if (me->vol == 0 || me->last < me->vol)
-		return -1;
+	if (manifest_field(f, n, "dsize") != 0) {
+		me->is_delta = 1;
+		if (e->kind != 'f' || manifest_number(manifest_field(f, n,
+		    "dsize"), UINT64_MAX, &me->delta_size) != 0 ||
+		    (v = manifest_field(f, n, "dsha256")) == NULL ||
+		    hash_from_hex(v, me->delta_sha256) != 0 ||
+		    manifest_loc(f, n, "base", "bvol", "boff", "blast",
+		    &me->base) != 0 || me->base.set[0] == '\0' ||
+		    me->base.vol == 0 || manifest_number(manifest_field(f, n,
+		    "bsize"), UINT64_MAX, &me->base_size) != 0 ||
+		    (v = manifest_field(f, n, "bsha256")) == NULL ||
+		    hash_from_hex(v, me->base_sha256) != 0)
+			return -1;
+	}
+	if ((v = manifest_field(f, n, "sigoff")) != NULL) {
+		if (manifest_number(v, UINT64_MAX, &me->sig_off) != 0)
+			return -1;
+		me->has_sig = 1;
+	}
 	return 0;
+}
+
+const char *
+manifest_entry_whole_set(const struct manifest_entry *me, const char *this_set)
+{
+	const char	*s = me->is_delta ? me->base.set : me->loc.set;
+
+	return *s != '\0' ? s : this_set;
 }
 
 static int
@@ -457,6 +588,21 @@ manifest_line(void *arg, char *line, uint64_t lineno, char **cause)
 			return mr->visitor->volume(mr->arg, &vi, cause);
 		return 0;
 	}
+	if (strcmp(fields[0], "signatures") == 0) {
+		memset(&vi, 0, sizeof vi);
+		if ((v = manifest_field(fields, n, "name")) == NULL ||
+		    manifest_number(manifest_field(fields, n, "size"),
+		    UINT64_MAX, &vi.size) != 0 ||
+		    manifest_field(fields, n, "sha256") == NULL ||
+		    hash_from_hex(manifest_field(fields, n, "sha256"),
+		    vi.sha256) != 0)
+			return error_set(cause, "line %" PRIu64 ": malformed "
+			    "signatures line", lineno);
+		vi.name = (char *)v;
+		if (mr->visitor->signatures != NULL)
+			return mr->visitor->signatures(mr->arg, &vi, cause);
+		return 0;
+	}
 	if (strcmp(fields[0], "end") == 0) {
 		if (manifest_number(manifest_field(fields, n, "entries"),
 		    UINT64_MAX, &mr->end.entries) != 0 ||
@@ -490,27 +636,49 @@ manifest_line(void *arg, char *line, uint64_t lineno, char **cause)
 	return rc;
 }
 
+static struct sink *
+manifest_line_sink_new(struct manifest_reader *mr,
+    const struct manifest_visitor *v, void *arg)
+{
+	struct line_sink	*ls = xcalloc(1, sizeof *ls);
+
+	memset(mr, 0, sizeof *mr);
+	mr->visitor = v;
+	mr->arg = arg;
+	ls->sink.ops = &line_sink_ops;
+	ls->buf = xmalloc(MANIFEST_LINE_MAX);
+	ls->fn = manifest_line;
+	ls->arg = mr;
+	return &ls->sink;
+}
+
+static int
+manifest_check_set(struct manifest_reader *mr, const char *what,
+    const char *where, const char *set_id, struct manifest_summary *summary,
+    char **cause)
+{
+	if (mr->header.set_id == NULL || strcmp(mr->header.set_id, set_id) != 0)
+		return error_set(cause, "%s in %s names set '%s', not '%s'",
+		    what, where, mr->header.set_id ? mr->header.set_id :
+		    "(none)", set_id);
+	if (summary != NULL)
+		*summary = mr->end;
+	return 0;
+}
+
 int
 manifest_read(struct transport *t, struct crypto *c, const char *set_id,
     const struct manifest_visitor *v, void *arg,
     struct manifest_summary *summary, char **cause)
 {
 	struct manifest_reader	 mr;
-	struct line_sink	*ls;
 	struct sink		*chain;
 	char			*name = catalog_manifest_name(set_id);
 	char			*what = xasprintf("manifest '%s'", name);
 	int			 rc = -1;
 
-	memset(&mr, 0, sizeof mr);
-	mr.visitor = v;
-	mr.arg = arg;
-	ls = xcalloc(1, sizeof *ls);
-	ls->sink.ops = &line_sink_ops;
-	ls->buf = xmalloc(MANIFEST_LINE_MAX);
-	ls->fn = manifest_line;
-	ls->arg = &mr;
-	chain = zstd_decompress_sink_new(what, &ls->sink);
+	chain = zstd_decompress_sink_new(what, manifest_line_sink_new(&mr, v,
+	    arg));
 	if (object_read(t, c, name, NULL, NULL, chain, cause) != 0) {
 		if (cause != NULL && *cause != NULL &&
 		    strstr(*cause, name) == NULL)
@@ -518,19 +686,66 @@ manifest_read(struct transport *t, struct crypto *c, const char *set_id,
 			    transport_display(t));
 		goto out;
 	}
-	if (mr.header.set_id == NULL || strcmp(mr.header.set_id, set_id) != 0) {
-		error_set(cause, "%s in %s names set '%s', not '%s'", what,
-		    transport_display(t), mr.header.set_id ?
-		    mr.header.set_id : "(none)", set_id);
-		goto out;
-	}
-	if (summary != NULL)
-		*summary = mr.end;
-	rc = 0;
+	rc = manifest_check_set(&mr, what, transport_display(t), set_id,
+	    summary, cause);
 out:
 	sink_free(chain);
 	manifest_header_clear(&mr.header);
 	free(name);
 	free(what);
+	return rc;
+}
+
+int
+manifest_read_plain(const char *path, const char *set_id,
+    const struct manifest_visitor *v, void *arg,
+    struct manifest_summary *summary, char **cause)
+{
+	struct manifest_reader	 mr;
+	struct sink		*ls;
+	char			*what = xasprintf("cached manifest '%s'", path);
+	char			 buf[65536];
+	FILE			*f;
+	size_t			 n;
+	int			 rc = -1;
+
+	ls = manifest_line_sink_new(&mr, v, arg);
+	if ((f = fopen(path, "re")) == NULL) {
+		error_sys(cause, "unable to read %s", what);
+		goto out;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		if (sink_write(ls, buf, n, cause) != 0)
+			goto out;
+	}
+	if (ferror(f)) {
+		error_sys(cause, "unable to read %s", what);
+		goto out;
+	}
+	if (sink_finish(ls, cause) != 0)
+		goto out;
+	rc = manifest_check_set(&mr, what, "the cache", set_id, summary,
+	    cause);
+out:
+	if (rc != 0 && cause != NULL && *cause != NULL &&
+	    strstr(*cause, path) == NULL)
+		error_prefix(cause, "%s", what);
+	if (f != NULL)
+		fclose(f);
+	sink_free(ls);
+	manifest_header_clear(&mr.header);
+	free(what);
+	return rc;
+}
+
+int
+manifest_fetch(struct transport *t, struct crypto *c, const char *set_id,
+    const char *path, char **cause)
+{
+	char	*name = catalog_manifest_name(set_id);
+	int	 rc;
+
+	rc = object_fetch(t, c, name, path, cause);
+	free(name);
 	return rc;
 }

@@ -27,14 +27,40 @@ struct manifest_header {
 	size_t		  nsources;
 };
 
+#define SET_ID_MAX	32
+
+/* Where an entry's records are: a set, and volumes vol..last of it. */
+struct content_loc {
+	char		 set[SET_ID_MAX];	/* "" means the manifest's set */
+	uint32_t	 vol;		/* volume of the ENTRY record; 0: none */
+	uint64_t	 off;		/* its offset in the volume plaintext */
+	uint32_t	 last;		/* last volume holding its records */
+};
+
 struct manifest_entry {
 	struct entry	 e;
 	int		 has_sha256;	/* regular files */
 	uint8_t		 sha256[HASH_LEN];	/* of the file's content */
-	uint32_t	 vol;		/* volume of the ENTRY record */
-	uint64_t	 off;		/* its offset in the volume plaintext */
-	uint32_t	 last;		/* last volume holding its records */
+	struct content_loc loc;		/* its records (f: whole or delta) */
+	/* Regular files: what tells an unchanged file without reading it. */
+	uint64_t	 ino;
+	int64_t		 ctime_sec;
+	uint32_t	 ctime_nsec;
+	/* Stored as a librsync delta against an earlier whole version. */
+	int		 is_delta;
+	uint64_t	 delta_size;
+	uint8_t		 delta_sha256[HASH_LEN];
+	struct content_loc base;	/* the whole version the delta needs */
+	uint64_t	 base_size;
+	uint8_t		 base_sha256[HASH_LEN];
+	/* Signature of the whole version, in its set's signatures object. */
+	int		 has_sig;
+	uint64_t	 sig_off;
 };
+
+/* The set holding an entry's whole version (base if delta, else loc). */
+const char	*manifest_entry_whole_set(const struct manifest_entry *,
+		     const char *this_set);
 
 struct manifest_summary {
 	uint64_t	 entries;
@@ -50,10 +76,17 @@ int			 manifest_writer_add(struct manifest_writer *,
 /* How many entries were skipped (recorded in the end line). */
 void			 manifest_writer_set_warnings(struct manifest_writer *,
 			     uint64_t);
+/*
+ * Publish. `sigs` (may be NULL) is the set's signatures object. If
+ * `plain_copy` is not NULL the plaintext is also written there (the local
+ * cache keeps it).
+ */
 int			 manifest_writer_publish(struct manifest_writer *,
 			     struct transport *, struct crypto *, int level,
 			     const struct manifest_header *,
-			     const struct volume_info *, size_t, char **cause);
+			     const struct volume_info *, size_t,
+			     const struct volume_info *sigs,
+			     const char *plain_copy, char **cause);
 void			 manifest_writer_free(struct manifest_writer *);
 
 /* Callbacks for reading; entry takes ownership of the entry's strings. */
@@ -61,11 +94,20 @@ struct manifest_visitor {
 	int	(*header)(void *, const struct manifest_header *, char **);
 	int	(*entry)(void *, struct manifest_entry *, char **);
 	int	(*volume)(void *, const struct volume_info *, char **);
+	/* The set's signatures object (number 0), if it has one. */
+	int	(*signatures)(void *, const struct volume_info *, char **);
 };
 
 int	manifest_read(struct transport *, struct crypto *, const char *set_id,
 	    const struct manifest_visitor *, void *,
 	    struct manifest_summary *, char **cause);
+/* The same, from a plaintext copy (the local cache). */
+int	manifest_read_plain(const char *path, const char *set_id,
+	    const struct manifest_visitor *, void *,
+	    struct manifest_summary *, char **cause);
+/* Fetch a manifest's plaintext into a local file. */
+int	manifest_fetch(struct transport *, struct crypto *, const char *set_id,
+	    const char *path, char **cause);
 void	manifest_header_clear(struct manifest_header *);
 
 #endif

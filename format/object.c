@@ -1,5 +1,8 @@
 /* object.c: writing, verifying and reading stored objects (see object.h). */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -181,5 +184,36 @@ out:
 	free(decrypt_cause);
 	transport_reader_close(st.reader);
 	hash_free(st.hash);
+	return rc;
+}
+
+int
+object_fetch(struct transport *t, struct crypto *c, const char *name,
+    const char *path, char **cause)
+{
+	char		*tmp = xasprintf("%s.tmp", path);
+	struct sink	*chain = NULL;
+	int		 fd, rc = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		error_sys(cause, "unable to write '%s'", tmp);
+		goto out;
+	}
+	chain = zstd_decompress_sink_new(name, fd_sink_new(fd, tmp));
+	if (object_read(t, c, name, NULL, NULL, chain, cause) != 0)
+		goto out;
+	if (rename(tmp, path) != 0) {
+		error_sys(cause, "unable to write '%s'", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	sink_free(chain);
+	if (fd != -1)
+		close(fd);
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
 	return rc;
 }

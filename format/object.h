@@ -48,4 +48,8 @@ int	object_read(struct transport *, struct crypto *, const char *name,
 	    const uint64_t *size, const uint8_t *digest, struct sink *out,
 	    char **cause);
 
+/* Read, decrypt and decompress an object into a local file (via .tmp). */
+int	object_fetch(struct transport *, struct crypto *, const char *name,
+	    const char *path, char **cause);
+
 #endif

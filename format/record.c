@@ -375,6 +375,7 @@ record_reader_write(struct sink *s, const void *buf, size_t len, char **cause)
 			    type != RECORD_DATA && type != RECORD_HOLE &&
 			    type != RECORD_ENTRY_END &&
 			    type != RECORD_ENTRY_CONTINUE &&
+			    type != RECORD_DELTA &&
 			    type != RECORD_VOLUME_END)
 				return error_set(cause, "%s is corrupt: unknown "
 				    "record type 0x%02x at offset %llu", r->what,

@@ -17,6 +17,7 @@
 
 #define FORMAT_VERSION		1
 #define VOLUME_MAGIC		"\x89TRV\r\n\x1a\n"
+#define SIGS_MAGIC		"\x89TRS\r\n\x1a\n"
 #define VOLUME_MAGIC_LEN	8
 #define VOLUME_PREAMBLE_LEN	(VOLUME_MAGIC_LEN + 2)
 #define RECORD_HEADER_LEN	5
@@ -30,6 +31,9 @@ enum record_type {
 	RECORD_HOLE = 0x04,
 	RECORD_ENTRY_END = 0x05,
 	RECORD_ENTRY_CONTINUE = 0x06,
+	RECORD_DELTA = 0x07,		/* librsync delta bytes of a file */
+	RECORD_SIG_BEGIN = 0x09,	/* signatures object: path */
+	RECORD_SIG_END = 0x0a,		/* signatures object: size, sha256 */
 	RECORD_VOLUME_END = 0x0f,
 	/* 0x40-0x7f: skippable, readers ignore them. Others are reserved. */
 	RECORD_SKIPPABLE_FIRST = 0x40,

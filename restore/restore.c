@@ -1,30 +1,41 @@
 /*
  * restore.c: the restore engine (see restore.h).
  *
- * 1. Read the manifest: every entry with its hash and location, every
- *    volume with its stored size and SHA-256.
+ * 1. Read the set's manifest: every entry with its metadata, hash and
+ *    where its content is (this set or an earlier one in its chain; whole,
+ *    or a delta plus the whole version it applies to).
  * 2. Select entries (the paths asked for, their parent directories, and
- *    the first name of any hard link among them) and the volumes that hold
- *    them: only those volumes are fetched.
- * 3. Stream each volume through hash -> gpg -> zstd -> record reader; the
- *    records drive apply.c. Every file's content is hashed as it is written
- *    and must match both its ENTRY_END record and the manifest before it is
- *    renamed into place. A file never grows past the size the manifest
- *    records, whatever the volume says.
+ *    the first name of any hard link among them), and from them the sets
+ *    and volumes that hold their content: only those are fetched. Each
+ *    set's manifest supplies its volumes' sizes and SHA-256.
+ * 3. Create directories, symlinks and special files from the manifest.
+ * 4. Stream the needed volumes, oldest set first, through hash -> gpg ->
+ *    zstd -> record reader. A whole file is written to a temporary name and
+ *    renamed once its SHA-256 matches. A delta's base is written to a
+ *    scratch file and checked; the delta is spooled and its own SHA-256
+ *    checked before librsync applies it (output bounded by the recorded
+ *    size); the result is checked like a whole file. So the newest version
+ *    of any file costs at most two passes, however long the chain.
+ * 5. Hard links, then directory modes and times.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "apply.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/strmap.h"
 #include "common/xmalloc.h"
 #include "format/catalog.h"
 #include "format/filter/filter.h"
+#include "format/filter/rsync.h"
 #include "format/manifest.h"
 #include "format/object.h"
 #include "format/record.h"
@@ -32,9 +43,26 @@
 #include "transports/transport.h"
 
 struct rentry {
-	struct manifest_entry	 me;
+	struct manifest_entry	 me;		/* loc.set filled in */
 	int			 wanted;
 	int			 done;
+	char			*base_tmp;	/* checked base, in scratch */
+};
+
+/* One set whose volumes hold content we need. */
+struct rset {
+	char			*id;
+	struct volume_info	*vols;
+	size_t			 nvols;
+	uint8_t			*need;		/* [nvols + 1] */
+};
+
+enum restore_mode {
+	MODE_NONE,	/* between files */
+	MODE_SKIP,	/* a file we do not want from this set */
+	MODE_WHOLE,	/* a wanted file stored whole */
+	MODE_BASE,	/* the whole version a wanted delta needs */
+	MODE_DELTA,	/* a wanted file stored as a delta */
 };
 
 struct restore {
@@ -46,18 +74,32 @@ struct restore {
 	struct strmap			*entries;	/* path -> rentry */
 	struct rentry			**list;		/* manifest order */
 	size_t				 nlist;
-	struct volume_info		*vols;
-	size_t				 nvols;
+	struct rset			*sets;		/* oldest first */
+	size_t				 nsets;
+	char				*scratch;	/* bases and deltas */
+	unsigned			 scratch_n;
 	/* Record stream state. */
-	uint32_t			 vol;		/* being read */
-	uint32_t			 prev_vol;	/* last read completely */
-	struct rentry			*cur;		/* open regular file */
-	int				 cur_skip;	/* not wanted: discard */
+	struct rset			*set;		/* being read */
+	uint32_t			 vol;
+	uint32_t			 prev_vol;
+	struct rentry			*cur;
+	enum restore_mode		 mode;
 	uint64_t			 cur_pos;
+	uint64_t			 cur_limit;
 	struct hash			*cur_hash;
+	int				 cur_fd;	/* base or delta spool */
+	char				*cur_tmp;
 	/* Totals. */
 	uint64_t			 restored;
 	uint64_t			 bytes;
+};
+
+/* Patch output: into the restored file (if any) and its hash. */
+struct restore_out {
+	struct sink	 sink;
+	struct restore	*r;
+	struct hash	*hash;
+	uint64_t	 bytes;
 };
 
 static int
@@ -84,6 +126,8 @@ restore_manifest_entry(void *arg, struct manifest_entry *me, char **cause)
 	}
 	re = xcalloc(1, sizeof *re);
 	re->me = *me;
+	if (re->me.loc.set[0] == '\0')
+		snprintf(re->me.loc.set, SET_ID_MAX, "%s", r->set_id);
 	strmap_put(r->entries, me->e.path, re);
 	r->list = xrealloc(r->list, (r->nlist + 1) * sizeof *r->list);
 	r->list[r->nlist++] = re;
@@ -91,15 +135,15 @@ restore_manifest_entry(void *arg, struct manifest_entry *me, char **cause)
 }
 
 static int
-restore_manifest_volume(void *arg, const struct volume_info *vi, char **cause)
+restore_set_volume(void *arg, const struct volume_info *vi, char **cause)
 {
-	struct restore	*r = arg;
+	struct rset	*s = arg;
 
 	(void)cause;
-	r->vols = xrealloc(r->vols, (r->nvols + 1) * sizeof *r->vols);
-	r->vols[r->nvols] = *vi;
-	r->vols[r->nvols].name = xstrdup(vi->name);
-	r->nvols++;
+	s->vols = xrealloc(s->vols, (s->nvols + 1) * sizeof *s->vols);
+	s->vols[s->nvols] = *vi;
+	s->vols[s->nvols].name = xstrdup(vi->name);
+	s->nvols++;
 	return 0;
 }
 
@@ -142,14 +186,8 @@ restore_select(struct restore *r, char **cause)
 	char				*sel, *q;
 	size_t				 i, j, len, matched;
 
-	for (i = 0; i < r->nlist; i++) {
-		if (o->npaths == 0)
-			r->list[i]->wanted = 1;
-		if (r->list[i]->me.vol > r->nvols ||
-		    r->list[i]->me.last > r->nvols)
-			return error_set(cause, "manifest of %s is corrupt: "
-			    "entry in a volume it does not list", r->set_id);
-	}
+	for (i = 0; i < r->nlist && o->npaths == 0; i++)
+		r->list[i]->wanted = 1;
 	for (j = 0; j < o->npaths; j++) {
 		sel = xstrdup(o->paths[j]);
 		while ((len = strlen(sel)) > 1 && sel[len - 1] == '/')
@@ -180,15 +218,148 @@ restore_select(struct restore *r, char **cause)
 	return 0;
 }
 
+static struct rset *
+restore_find_set(struct restore *r, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nsets; i++) {
+		if (strcmp(r->sets[i].id, id) == 0)
+			return &r->sets[i];
+	}
+	return NULL;
+}
+
 static int
-restore_corrupt(struct restore *r, char **cause, const char *fmt, const char *p)
+restore_set_compare(const void *a, const void *b)
+{
+	return strcmp(((const struct rset *)a)->id,
+	    ((const struct rset *)b)->id);
+}
+
+static int
+restore_need(struct restore *r, const struct content_loc *loc, char **cause)
+{
+	struct rset	*s = restore_find_set(r, loc->set);
+	uint32_t	 v;
+
+	if (loc->last > s->nvols)
+		return error_set(cause, "set %s has %zu volumes, an entry needs "
+		    "volume %u", s->id, s->nvols, loc->last);
+	for (v = loc->vol; v <= loc->last; v++)
+		s->need[v] = 1;
+	return 0;
+}
+
+/* The sets and volumes the wanted files need; their manifests' volumes. */
+static int
+restore_plan(struct restore *r, const struct catalog *cat, char **cause)
+{
+	static const struct manifest_visitor visitor = { NULL, NULL,
+	    restore_set_volume, NULL };
+	struct rentry	*re;
+	const char	*ids[2];
+	size_t		 i, j, k;
+	int		 found;
+
+	for (i = 0; i < r->nlist; i++) {
+		re = r->list[i];
+		if (!re->wanted || re->me.e.kind != 'f')
+			continue;
+		ids[0] = re->me.loc.set;
+		ids[1] = re->me.is_delta ? re->me.base.set : NULL;
+		for (j = 0; j < 2 && ids[j] != NULL; j++) {
+			if (restore_find_set(r, ids[j]) != NULL)
+				continue;
+			for (found = 0, k = 0; k < cat->nsets; k++) {
+				if (cat->sets[k].has_manifest &&
+				    strcmp(cat->sets[k].id, ids[j]) == 0)
+					found = 1;
+			}
+			if (!found)
+				return error_set(cause, "set %s, which %s "
+				    "needs, is not in %s (purged or "
+				    "incomplete)", ids[j], r->set_id,
+				    transport_display(r->transport));
+			r->sets = xrealloc(r->sets, (r->nsets + 1) *
+			    sizeof *r->sets);
+			memset(&r->sets[r->nsets], 0, sizeof *r->sets);
+			r->sets[r->nsets++].id = xstrdup(ids[j]);
+		}
+	}
+	if (r->nsets > 0)
+		qsort(r->sets, r->nsets, sizeof *r->sets, restore_set_compare);
+	for (i = 0; i < r->nsets; i++) {
+		if (manifest_read(r->transport, r->crypto, r->sets[i].id,
+		    &visitor, &r->sets[i], NULL, cause) != 0)
+			return -1;
+		r->sets[i].need = xcalloc(r->sets[i].nvols + 1, 1);
+	}
+	for (i = 0; i < r->nlist; i++) {
+		re = r->list[i];
+		if (!re->wanted || re->me.e.kind != 'f')
+			continue;
+		if (restore_need(r, &re->me.loc, cause) != 0 ||
+		    (re->me.is_delta && restore_need(r, &re->me.base,
+		    cause) != 0))
+			return -1;
+	}
+	return 0;
+}
+
+static int
+restore_corrupt(char **cause, const char *fmt, const char *p)
 {
 	char	*q = log_quote(p != NULL ? p : "");
 
 	error_set(cause, fmt, q);
 	free(q);
-	(void)r;
 	return -1;
+}
+
+/* A scratch file for a base or a delta. */
+static int
+restore_scratch_open(struct restore *r, char **cause)
+{
+	free(r->cur_tmp);
+	r->cur_tmp = xasprintf("%s/%u", r->scratch, r->scratch_n++);
+	r->cur_fd = open(r->cur_tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600);
+	if (r->cur_fd == -1)
+		return error_sys(cause, "unable to create scratch file '%s'",
+		    r->cur_tmp);
+	return 0;
+}
+
+static void
+restore_scratch_close(struct restore *r, int remove)
+{
+	if (r->cur_fd != -1)
+		close(r->cur_fd);
+	r->cur_fd = -1;
+	if (remove && r->cur_tmp != NULL)
+		unlink(r->cur_tmp);
+	free(r->cur_tmp);
+	r->cur_tmp = NULL;
+}
+
+static int
+restore_write_fd(int fd, const void *buf, size_t len, const char *what,
+    char **cause)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return error_sys(cause, "unable to write %s", what);
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 static int
@@ -199,44 +370,43 @@ restore_entry_record(struct restore *r, uint64_t offset, const uint8_t *p,
 	struct rentry	*re;
 	int		 rc = -1;
 
-	if (r->cur != NULL)
-		return restore_corrupt(r, cause, "entry '%s' has no end record",
-		    r->cur->me.e.path);
+	if (r->mode != MODE_NONE)
+		return restore_corrupt(cause, "entry '%s' has no end record",
+		    r->cur != NULL ? r->cur->me.e.path : "?");
 	if (record_decode_entry(p, len, &e, cause) != 0)
 		return -1;
+	if (e.kind != 'f') {
+		rc = 0;		/* created from the manifest */
+		goto out;
+	}
 	re = strmap_get(r->entries, e.path);
-	if (re == NULL) {
-		restore_corrupt(r, cause, "'%s' is not in the manifest",
-		    e.path);
-		goto out;
-	}
-	if (re->me.vol != r->vol || re->me.off != offset ||
-	    re->me.e.kind != e.kind) {
-		restore_corrupt(r, cause, "'%s' does not match its manifest "
-		    "entry", e.path);
-		goto out;
-	}
-	if (e.kind == 'f') {
-		r->cur = re;
-		r->cur_skip = !re->wanted;
-		r->cur_pos = 0;
-		if (!r->cur_skip) {
-			hash_free(r->cur_hash);
-			r->cur_hash = hash_new();
-		}
-	}
-	if (!re->wanted) {
+	r->cur = re;
+	r->mode = MODE_SKIP;
+	if (re == NULL || !re->wanted || re->me.e.kind != 'f' || re->done) {
 		rc = 0;
 		goto out;
 	}
-	/* Restore what the manifest says (it is what was verified). */
-	if (r->apply != NULL && apply_begin(r->apply, &re->me.e, cause) != 0)
+	if (strcmp(re->me.loc.set, r->set->id) == 0 && re->me.loc.vol ==
+	    r->vol && re->me.loc.off == offset) {
+		r->mode = re->me.is_delta ? MODE_DELTA : MODE_WHOLE;
+		r->cur_limit = re->me.is_delta ? re->me.delta_size :
+		    re->me.e.size;
+	} else if (re->me.is_delta && strcmp(re->me.base.set, r->set->id) ==
+	    0 && re->me.base.vol == r->vol && re->me.base.off == offset) {
+		r->mode = MODE_BASE;
+		r->cur_limit = re->me.base_size;
+	} else {
+		rc = 0;		/* an older version, not needed */
 		goto out;
-	if (e.kind != 'f') {
-		re->done = 1;
-		r->restored++;
 	}
-	rc = 0;
+	r->cur_pos = 0;
+	hash_free(r->cur_hash);
+	r->cur_hash = hash_new();
+	if (r->mode == MODE_WHOLE)
+		rc = r->apply == NULL ? 0 : apply_begin(r->apply, &re->me.e,
+		    cause);
+	else
+		rc = restore_scratch_open(r, cause);
 out:
 	entry_clear(&e);
 	return rc;
@@ -249,29 +419,125 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 	uint8_t		zeros[65536];
 	uint64_t	n, hole = 0, left;
 
-	if (r->cur == NULL)
+	if (r->mode == MODE_NONE)
 		return error_set(cause, "file data outside any file");
+	if (r->mode == MODE_SKIP)
+		return 0;
+	if ((type == RECORD_DELTA) != (r->mode == MODE_DELTA))
+		return restore_corrupt(cause, "'%s' mixes data and delta "
+		    "records", r->cur->me.e.path);
 	if (type == RECORD_HOLE && record_decode_u64(p, len, &hole, cause))
 		return -1;
 	n = type == RECORD_HOLE ? hole : len;
-	if (r->cur_skip)
-		return 0;
-	if (n > r->cur->me.e.size - r->cur_pos)
-		return restore_corrupt(r, cause, "'%s' holds more data than "
+	if (n > r->cur_limit - r->cur_pos)
+		return restore_corrupt(cause, "'%s' holds more data than "
 		    "its manifest entry", r->cur->me.e.path);
 	r->cur_pos += n;
-	r->bytes += n;
-	if (type == RECORD_DATA) {
+	if (type != RECORD_HOLE) {
 		hash_update(r->cur_hash, p, len);
-		return r->apply == NULL ? 0 : apply_data(r->apply, p, len,
-		    cause);
+		if (r->mode == MODE_WHOLE) {
+			r->bytes += len;
+			return r->apply == NULL ? 0 : apply_data(r->apply, p,
+			    len, cause);
+		}
+		return restore_write_fd(r->cur_fd, p, len, r->cur_tmp, cause);
 	}
 	memset(zeros, 0, sizeof zeros);
 	for (left = hole; left > 0; left -= n) {
 		n = left < sizeof zeros ? left : sizeof zeros;
 		hash_update(r->cur_hash, zeros, (size_t)n);
+		if (r->mode == MODE_BASE && restore_write_fd(r->cur_fd, zeros,
+		    (size_t)n, r->cur_tmp, cause) != 0)
+			return -1;
 	}
-	return r->apply == NULL ? 0 : apply_hole(r->apply, hole, cause);
+	if (r->mode == MODE_WHOLE) {
+		r->bytes += hole;
+		return r->apply == NULL ? 0 : apply_hole(r->apply, hole, cause);
+	}
+	return 0;
+}
+
+static int
+restore_out_write(struct sink *s, const void *buf, size_t len, char **cause)
+{
+	struct restore_out	*o = (struct restore_out *)s;
+
+	hash_update(o->hash, buf, len);
+	o->bytes += len;
+	return o->r->apply == NULL ? 0 : apply_data(o->r->apply, buf, len,
+	    cause);
+}
+
+static int
+restore_out_finish(struct sink *s, char **cause)
+{
+	(void)s;
+	(void)cause;
+	return 0;
+}
+
+static void
+restore_out_free(struct sink *s)
+{
+	(void)s;
+}
+
+static const struct sink_ops restore_out_ops = {
+	.name = "restore-out",
+	.write = restore_out_write,
+	.finish = restore_out_finish,
+	.free = restore_out_free,
+};
+
+/* Apply a checked delta to its checked base, into the restored file. */
+static int
+restore_patch(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
+    char **cause)
+{
+	struct restore_out	out = { { &restore_out_ops }, r, hash_new(), 0 };
+	int			base = -1, rc = -1;
+
+	if (re->base_tmp == NULL) {
+		restore_corrupt(cause, "the base of '%s' was not found before "
+		    "its delta", re->me.e.path);
+		goto out;
+	}
+	if ((base = open(re->base_tmp, O_RDONLY | O_CLOEXEC)) == -1) {
+		error_sys(cause, "unable to read '%s'", re->base_tmp);
+		goto out;
+	}
+	if (lseek(r->cur_fd, 0, SEEK_SET) != 0) {
+		error_sys(cause, "unable to read '%s'", r->cur_tmp);
+		goto out;
+	}
+	if (r->apply != NULL && apply_begin(r->apply, &re->me.e, cause) != 0)
+		goto out;
+	if (rsync_patch(base, r->cur_fd, re->me.e.size, &out.sink,
+	    cause) != 0) {
+		char	*q = log_quote(re->me.e.path);
+
+		error_prefix(cause, "patching '%s'", q);
+		free(q);
+		goto out;
+	}
+	hash_final(out.hash, got);
+	r->bytes += out.bytes;
+	if (out.bytes != re->me.e.size) {
+		restore_corrupt(cause, "'%s' patched to the wrong size",
+		    re->me.e.path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0 && r->apply != NULL)
+		apply_abort(r->apply);
+	if (base != -1)
+		close(base);
+	unlink(re->base_tmp);
+	free(re->base_tmp);
+	re->base_tmp = NULL;
+	hash_free(out.hash);
+	return rc;
 }
 
 static int
@@ -279,24 +545,65 @@ restore_entry_end(struct restore *r, const uint8_t *p, size_t len,
     char **cause)
 {
 	struct rentry	*re = r->cur;
+	enum restore_mode mode = r->mode;
 	uint8_t		 stored[HASH_LEN], got[HASH_LEN];
 	uint64_t	 size;
 
-	if (re == NULL)
+	if (mode == MODE_NONE)
 		return error_set(cause, "file end outside any file");
 	if (record_decode_entry_end(p, len, &size, stored, cause) != 0)
 		return -1;
+	r->mode = MODE_NONE;
 	r->cur = NULL;
-	if (r->cur_skip)
+	if (mode == MODE_SKIP)
 		return 0;
 	hash_final(r->cur_hash, got);
-	if (size != re->me.e.size || r->cur_pos != size ||
-	    memcmp(stored, re->me.sha256, HASH_LEN) != 0 ||
-	    memcmp(got, re->me.sha256, HASH_LEN) != 0)
-		return restore_corrupt(r, cause, "'%s' does not match its "
-		    "manifest hash", re->me.e.path);
-	if (r->apply != NULL && apply_commit(r->apply, size, cause) != 0)
-		return -1;
+	switch (mode) {
+	case MODE_WHOLE:
+		if (size != re->me.e.size || r->cur_pos != size ||
+		    memcmp(stored, re->me.sha256, HASH_LEN) != 0 ||
+		    memcmp(got, re->me.sha256, HASH_LEN) != 0)
+			return restore_corrupt(cause, "'%s' does not match its "
+			    "manifest hash", re->me.e.path);
+		if (r->apply != NULL && apply_commit(r->apply, size, cause))
+			return -1;
+		break;
+	case MODE_BASE:
+		if (size != re->me.base_size || r->cur_pos != size ||
+		    memcmp(stored, re->me.base_sha256, HASH_LEN) != 0 ||
+		    memcmp(got, re->me.base_sha256, HASH_LEN) != 0) {
+			restore_scratch_close(r, 1);
+			return restore_corrupt(cause, "the base of '%s' does "
+			    "not match its manifest hash", re->me.e.path);
+		}
+		/* Holes were written as zeros: the scratch file is whole. */
+		re->base_tmp = r->cur_tmp;
+		r->cur_tmp = NULL;
+		restore_scratch_close(r, 0);
+		return 0;
+	case MODE_DELTA:
+		/* The delta is checked before librsync ever sees it. */
+		if (r->cur_pos != re->me.delta_size ||
+		    memcmp(got, re->me.delta_sha256, HASH_LEN) != 0) {
+			restore_scratch_close(r, 1);
+			return restore_corrupt(cause, "the delta of '%s' does "
+			    "not match its manifest hash", re->me.e.path);
+		}
+		if (restore_patch(r, re, got, cause) != 0) {
+			restore_scratch_close(r, 1);
+			return -1;
+		}
+		restore_scratch_close(r, 1);
+		if (size != re->me.e.size || memcmp(stored, re->me.sha256,
+		    HASH_LEN) != 0 || memcmp(got, re->me.sha256, HASH_LEN))
+			return restore_corrupt(cause, "'%s' does not match its "
+			    "manifest hash after patching", re->me.e.path);
+		if (r->apply != NULL && apply_commit(r->apply, size, cause))
+			return -1;
+		break;
+	default:
+		break;
+	}
 	re->done = 1;
 	r->restored++;
 	return 0;
@@ -317,18 +624,20 @@ restore_record(void *arg, uint64_t offset, uint8_t type, const uint8_t *p,
 		if (record_decode_volume_info(p, len, &set, &number,
 		    cause) != 0)
 			return -1;
-		if (strcmp(set, r->set_id) != 0 || number != r->vol)
+		if (strcmp(set, r->set->id) != 0 || number != r->vol)
 			error_set(cause, "volume belongs to set %s number %u, "
-			    "not %s number %u", set, number, r->set_id, r->vol);
+			    "not %s number %u", set, number, r->set->id,
+			    r->vol);
 		else
 			rc = 0;
 		free(set);
 		/* Reading did not continue from the previous volume. */
-		if (r->prev_vol + 1 != r->vol && r->cur != NULL) {
-			if (!r->cur_skip)
-				return restore_corrupt(r, cause, "'%s' is "
-				    "split over a volume that was not read",
+		if (r->prev_vol + 1 != r->vol && r->mode != MODE_NONE) {
+			if (r->mode != MODE_SKIP)
+				return restore_corrupt(cause, "'%s' is split "
+				    "over a volume that was not read",
 				    r->cur->me.e.path);
+			r->mode = MODE_NONE;
 			r->cur = NULL;
 		}
 		return rc;
@@ -336,22 +645,23 @@ restore_record(void *arg, uint64_t offset, uint8_t type, const uint8_t *p,
 		return restore_entry_record(r, offset, p, len, cause);
 	case RECORD_DATA:
 	case RECORD_HOLE:
+	case RECORD_DELTA:
 		return restore_content(r, type, p, len, cause);
 	case RECORD_ENTRY_END:
 		return restore_entry_end(r, p, len, cause);
 	case RECORD_ENTRY_CONTINUE:
 		if (record_decode_continue(p, len, &path, &pos, cause) != 0)
 			return -1;
-		if (r->cur == NULL) {
+		if (r->mode == MODE_NONE) {
 			/* Started reading in the middle of a file. */
-			r->cur = strmap_get(r->entries, path);
-			r->cur_skip = 1;
-			rc = r->cur != NULL && r->cur->me.e.kind == 'f' ? 0 :
-			    restore_corrupt(r, cause, "'%s' is not a file in the "
-			    "manifest", path);
-		} else if (strcmp(path, r->cur->me.e.path) != 0 ||
-		    (!r->cur_skip && pos != r->cur_pos))
-			rc = restore_corrupt(r, cause, "continuation of '%s' "
+			r->mode = MODE_SKIP;
+			rc = 0;
+		} else if (r->cur != NULL && strcmp(path, r->cur->me.e.path))
+			rc = restore_corrupt(cause, "continuation of '%s' "
+			    "does not match", path);
+		else if ((r->mode == MODE_WHOLE || r->mode == MODE_BASE) &&
+		    pos != r->cur_pos)
+			rc = restore_corrupt(cause, "continuation of '%s' "
 			    "does not match", path);
 		else
 			rc = 0;
@@ -368,38 +678,58 @@ restore_volumes(struct restore *r, char **cause)
 {
 	struct volume_info	*vi;
 	struct sink		*chain;
-	uint8_t			*need = xcalloc(r->nvols + 1, 1);
 	char			*what;
 	size_t			 i;
 	uint32_t		 v;
-	int			 rc = -1;
+	int			 rc;
+
+	for (i = 0; i < r->nsets; i++) {
+		r->set = &r->sets[i];
+		r->prev_vol = 0;
+		r->mode = MODE_NONE;
+		r->cur = NULL;
+		for (v = 1; v <= r->set->nvols; v++) {
+			if (!r->set->need[v])
+				continue;
+			vi = &r->set->vols[v - 1];
+			r->vol = v;
+			what = xasprintf("volume '%s'", vi->name);
+			chain = zstd_decompress_sink_new(what,
+			    record_reader_new(what, restore_record, r));
+			rc = object_read(r->transport, r->crypto, vi->name,
+			    &vi->size, vi->sha256, chain, cause);
+			sink_free(chain);
+			free(what);
+			if (rc != 0)
+				return -1;
+			r->prev_vol = v;
+		}
+		if (r->mode != MODE_NONE && r->mode != MODE_SKIP)
+			return restore_corrupt(cause, "'%s' is cut off at the "
+			    "end of its set", r->cur->me.e.path);
+	}
+	return 0;
+}
+
+/* Entries that are not regular files come from the manifest alone. */
+static int
+restore_specials(struct restore *r, int links, char **cause)
+{
+	struct rentry	*re;
+	size_t		 i;
 
 	for (i = 0; i < r->nlist; i++) {
-		if (!r->list[i]->wanted)
+		re = r->list[i];
+		if (!re->wanted || re->me.e.kind == 'f' ||
+		    (re->me.e.kind == 'h') != links)
 			continue;
-		for (v = r->list[i]->me.vol; v <= r->list[i]->me.last; v++)
-			need[v] = 1;
+		if (r->apply != NULL && apply_begin(r->apply, &re->me.e,
+		    cause) != 0)
+			return -1;
+		re->done = 1;
+		r->restored++;
 	}
-	for (v = 1; v <= r->nvols; v++) {
-		if (!need[v])
-			continue;
-		vi = &r->vols[v - 1];
-		r->vol = v;
-		what = xasprintf("volume '%s'", vi->name);
-		chain = zstd_decompress_sink_new(what, record_reader_new(what,
-		    restore_record, r));
-		rc = object_read(r->transport, r->crypto, vi->name, &vi->size,
-		    vi->sha256, chain, cause);
-		sink_free(chain);
-		free(what);
-		if (rc != 0)
-			goto out;
-		r->prev_vol = v;
-	}
-	rc = 0;
-out:
-	free(need);
-	return rc;
+	return 0;
 }
 
 static void
@@ -407,27 +737,52 @@ restore_free_rentry(void *p)
 {
 	struct rentry	*re = p;
 
+	if (re->base_tmp != NULL)
+		unlink(re->base_tmp);
+	free(re->base_tmp);
 	entry_clear(&re->me.e);
 	free(re);
+}
+
+static int
+restore_make_scratch(struct restore *r, char **cause)
+{
+	const char	*tmp = getenv("TMPDIR");
+
+	if (r->opts->dest != NULL)
+		r->scratch = xasprintf("%s/.tresor-scratch.XXXXXX",
+		    r->opts->dest);
+	else
+		r->scratch = xasprintf("%s/tresor-verify.XXXXXX",
+		    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(r->scratch) == NULL) {
+		error_sys(cause, "unable to create scratch directory '%s'",
+		    r->scratch);
+		free(r->scratch);
+		r->scratch = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int
 restore_run(const struct restore_options *o, char **cause)
 {
 	static const struct manifest_visitor visitor = {
-		NULL, restore_manifest_entry, restore_manifest_volume
+		NULL, restore_manifest_entry, NULL, NULL
 	};
 	struct restore			 r;
 	struct catalog			 cat;
 	const struct catalog_set	*set = NULL;
 	struct manifest_summary		 summary;
 	struct timespec			 t0, t1;
-	size_t				 i;
+	size_t				 i, j;
 	char				*q;
 	int				 rc = EXIT_FAILURE_;
 
 	memset(&r, 0, sizeof r);
 	memset(&cat, 0, sizeof cat);
+	r.cur_fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r.opts = o;
 	r.entries = strmap_new();
@@ -448,6 +803,15 @@ restore_run(const struct restore_options *o, char **cause)
 			    transport_display(r.transport));
 			goto out;
 		}
+	} else if (o->has_time) {
+		if ((set = catalog_at(&cat, o->time)) == NULL) {
+			char	when[21];
+
+			clock_format_iso(o->time, when);
+			error_set(cause, "no complete set at or before %s in %s",
+			    when, transport_display(r.transport));
+			goto out;
+		}
 	} else if ((set = catalog_latest(&cat)) == NULL) {
 		error_set(cause, "no complete backup set in %s",
 		    transport_display(r.transport));
@@ -457,7 +821,8 @@ restore_run(const struct restore_options *o, char **cause)
 	if (manifest_read(r.transport, r.crypto, set->id, &visitor, &r,
 	    &summary, cause) != 0)
 		goto out;
-	if (restore_select(&r, cause) != 0)
+	if (restore_select(&r, cause) != 0 || restore_plan(&r, &cat,
+	    cause) != 0)
 		goto out;
 	if (o->dest != NULL) {
 		if ((r.apply = apply_new(o->dest, o->force, cause)) == NULL)
@@ -474,16 +839,14 @@ restore_run(const struct restore_options *o, char **cause)
 			}
 		}
 	}
-	if (restore_volumes(&r, cause) != 0)
+	if (restore_make_scratch(&r, cause) != 0 ||
+	    restore_specials(&r, 0, cause) != 0 ||
+	    restore_volumes(&r, cause) != 0 ||
+	    restore_specials(&r, 1, cause) != 0)
 		goto out;
-	if (r.cur != NULL && !r.cur_skip) {
-		restore_corrupt(&r, cause, "'%s' is cut off at the end of the "
-		    "set", r.cur->me.e.path);
-		goto out;
-	}
 	for (i = 0; i < r.nlist; i++) {
 		if (r.list[i]->wanted && !r.list[i]->done) {
-			restore_corrupt(&r, cause, "'%s' is listed in the "
+			restore_corrupt(cause, "'%s' is listed in the "
 			    "manifest but missing from the volumes",
 			    r.list[i]->me.e.path);
 			goto out;
@@ -494,10 +857,11 @@ restore_run(const struct restore_options *o, char **cause)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!o->quiet)
 		printf("%s: set %s from %s: %" PRIu64 " entries, %" PRIu64
-		    " bytes%s%s, %.1f s\n", o->dest != NULL ? "restore" :
-		    "verify", set->id, transport_display(r.transport),
-		    r.restored, r.bytes, o->dest != NULL ? " to " : ", all "
-		    "hashes match", o->dest != NULL ? o->dest : "",
+		    " bytes%s%s, %zu sets read, %.1f s\n", o->dest != NULL ?
+		    "restore" : "verify", set->id,
+		    transport_display(r.transport), r.restored, r.bytes,
+		    o->dest != NULL ? " to " : ", all hashes match",
+		    o->dest != NULL ? o->dest : "", r.nsets,
 		    (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (summary.warnings > 0)
@@ -509,13 +873,23 @@ out:
 	    strstr(*cause, r.set_id) == NULL)
 		error_prefix(cause, "%s of set %s failed", o->dest != NULL ?
 		    "restore" : "verify", r.set_id);
+	restore_scratch_close(&r, 1);
 	hash_free(r.cur_hash);
 	apply_free(r.apply);
 	strmap_free_values(r.entries, restore_free_rentry);
+	if (r.scratch != NULL) {
+		rmdir(r.scratch);
+		free(r.scratch);
+	}
 	free(r.list);
-	for (i = 0; i < r.nvols; i++)
-		volume_info_clear(&r.vols[i]);
-	free(r.vols);
+	for (i = 0; i < r.nsets; i++) {
+		for (j = 0; j < r.sets[i].nvols; j++)
+			volume_info_clear(&r.sets[i].vols[j]);
+		free(r.sets[i].vols);
+		free(r.sets[i].need);
+		free(r.sets[i].id);
+	}
+	free(r.sets);
 	transport_close(r.transport);
 	crypto_free(r.crypto);
 	catalog_clear(&cat);

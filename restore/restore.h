@@ -7,6 +7,7 @@
 #define TRESOR_RESTORE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "format/filter/crypto.h"
 
@@ -15,6 +16,8 @@ struct restore_options {
 	struct crypto_options	 crypto;
 	const char		*dest;		/* NULL: check only, write nothing */
 	const char		*set;		/* set id; NULL: the newest */
+	int			 has_time;	/* else: the newest set at or */
+	time_t			 time;		/* before this time */
 	char * const		*paths;		/* stored paths; none: everything */
 	size_t			 npaths;
 	int			 force;		/* overwrite existing files */

@@ -11,6 +11,7 @@
 #include "format/catalog.h"
 #include "format/manifest.h"
 #include "format/object.h"
+#include "backupd/purge.h"
 #include "restore.h"
 #include "transports/transport.h"
 #include "verify.h"
@@ -42,7 +43,7 @@ verify_one(const struct verify_options *o, struct transport *t,
     struct crypto *c, const char *set_id, char **cause)
 {
 	static const struct manifest_visitor visitor = { NULL, NULL,
-	    verify_volume };
+	    verify_volume, verify_volume };
 	struct manifest_summary	 summary;
 	struct restore_options	 ro;
 	struct verify_set	 vs = { t, 0, 0, NULL };
@@ -117,48 +118,102 @@ out:
 	return rc;
 }
 
+static void
+status_set_json(const struct catalog_set *s, int purge, int first)
+{
+	char	when[21];
+
+	clock_format_iso(s->time, when);
+	printf("%s{\"id\":\"%s\",\"time\":\"%s\",\"type\":\"%s\",\"complete\":%s,"
+	    "\"volumes\":%u,\"bytes\":%" PRIu64 ",\"purge\":%s}", first ? "" :
+	    ",", s->id, when, s->full ? "full" : "inc", s->has_manifest ?
+	    "true" : "false", s->volumes, s->bytes, purge ? "true" : "false");
+}
+
 int
-status_run(const char *url, int json, char **cause)
+status_run(const char *url, int json, int64_t older_than, char **cause)
 {
 	struct transport	*t;
 	struct catalog		 cat;
 	const struct catalog_set *s;
+	uint8_t			*purge = NULL;
 	char			 when[21];
-	size_t			 i, debris = 0;
+	time_t			 now;
+	ssize_t			 start, chain = -2;
+	size_t			 i, debris = 0, chains = 0, npurge = 0, first;
+	uint64_t		 purge_bytes = 0;
 
-	if ((t = transport_open(url, cause)) == NULL)
+	if (clock_now(&now, cause) != 0 ||
+	    (t = transport_open(url, cause)) == NULL)
 		return EXIT_FAILURE_;
 	if (catalog_load(t, &cat, cause) != 0) {
 		transport_close(t);
 		return EXIT_FAILURE_;
 	}
+	purge = purge_plan(&cat, now, older_than);
 	if (json)
-		printf("{\"target\":\"%s\",\"sets\":[", transport_display(t));
+		printf("{\"target\":\"%s\",\"purge_older_than\":%" PRId64
+		    ",\"chains\":[", transport_display(t), older_than);
 	else
 		printf("target: %s\n", transport_display(t));
-	for (i = 0; i < cat.nsets; i++) {
+	for (i = 0, first = 1; i < cat.nsets; i++) {
 		s = &cat.sets[i];
-		clock_format_iso(s->time, when);
 		if (!s->has_manifest)
-			debris++;
+			continue;
+		start = catalog_chain_start(&cat, i);
+		if (start != chain) {
+			chain = start;
+			chains++;
+			if (json)
+				printf("%s{\"full\":%s%s%s,\"sets\":[",
+				    first ? "" : "]},", start < 0 ? "" : "\"",
+				    start < 0 ? "null" : cat.sets[start].id,
+				    start < 0 ? "" : "\"");
+			else
+				printf("chain %zu%s:\n", chains, start < 0 ?
+				    " (no full set: cannot be restored)" : "");
+			first = 1;
+		}
+		if (purge[i]) {
+			npurge++;
+			purge_bytes += s->bytes;
+		}
+		clock_format_iso(s->time, when);
 		if (json)
-			printf("%s{\"id\":\"%s\",\"time\":\"%s\",\"type\":\"%s\","
-			    "\"complete\":%s,\"volumes\":%u,\"bytes\":%" PRIu64
-			    "}", i > 0 ? "," : "", s->id, when, s->full ?
-			    "full" : "inc", s->has_manifest ? "true" : "false",
-			    s->volumes, s->bytes);
+			status_set_json(s, purge[i], first);
 		else
-			printf("%-4s %s  %s  %6u volumes  %14" PRIu64
+			printf("  %-4s %s  %s  %6u volumes  %14" PRIu64
 			    " bytes%s\n", s->full ? "full" : "inc", when, s->id,
-			    s->volumes, s->bytes, s->has_manifest ? "" :
-			    "  INCOMPLETE (no manifest: debris of an "
-			    "interrupted run)");
+			    s->volumes, s->bytes, purge[i] ? "  (purge would "
+			    "remove)" : "");
+		first = 0;
 	}
 	if (json)
-		printf("]}\n");
+		printf("%s],\"incomplete\":[", chains > 0 ? "]}" : "");
+	for (i = 0, first = 1; i < cat.nsets; i++) {
+		s = &cat.sets[i];
+		if (s->has_manifest)
+			continue;
+		debris++;
+		clock_format_iso(s->time, when);
+		if (json)
+			status_set_json(s, 0, first);
+		else
+			printf("  INCOMPLETE %s  %s  %u volumes  %" PRIu64 " bytes"
+			    " (no manifest: debris of an interrupted run; "
+			    "tresor cleanup removes it)\n", when, s->id,
+			    s->volumes, s->bytes);
+		first = 0;
+	}
+	if (json)
+		printf("],\"purge_would_remove\":%zu,\"purge_would_free\":%"
+		    PRIu64 "}\n", npurge, purge_bytes);
 	else
-		printf("%zu complete sets, %zu incomplete\n", cat.nsets - debris,
-		    debris);
+		printf("%zu complete sets, %zu incomplete, in %zu chains; purge "
+		    "--older-than %" PRId64 "D would remove %zu sets (%" PRIu64
+		    " bytes)\n", cat.nsets - debris, debris, chains,
+		    older_than / 86400, npurge, purge_bytes);
+	free(purge);
 	catalog_clear(&cat);
 	transport_close(t);
 	return EXIT_OK;

@@ -8,6 +8,8 @@
 #ifndef TRESOR_VERIFY_H
 #define TRESOR_VERIFY_H
 
+#include <stdint.h>
+
 #include "format/filter/crypto.h"
 
 struct verify_options {
@@ -21,6 +23,7 @@ struct verify_options {
 int	verify_run(const struct verify_options *, char **cause);
 
 /* status: what is on the target, from names alone (no key needed). */
-int	status_run(const char *url, int json, char **cause);
+int	status_run(const char *url, int json, int64_t older_than,
+	    char **cause);
 
 #endif

@@ -19,7 +19,7 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 	libcurl4-openssl-dev libssh2-1-dev libsmbclient-dev libpq-dev libyaml-dev
 	gnupg zstd"
 # What the tests use beyond that (servers come with their own issues).
-TEST_PKGS="python3 util-linux gawk coreutils"
+TEST_PKGS="python3 util-linux gawk coreutils strace rdiff"
 
 install_missing() {
 	missing=""

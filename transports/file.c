@@ -114,6 +114,38 @@ out:
 }
 
 static int
+file_list_temporary(struct transport *t, struct name_list *l, char **cause)
+{
+	struct file_target	*ft = t->driver;
+	struct dirent		*de;
+	DIR			*dir;
+	int			 fd, rc = -1;
+
+	fd = openat(ft->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 || (dir = fdopendir(fd)) == NULL) {
+		error_sys(cause, "unable to list %s", ft->display);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	errno = 0;
+	while ((de = readdir(dir)) != NULL) {
+		if (strncmp(de->d_name, TRANSPORT_TMP_PREFIX,
+		    strlen(TRANSPORT_TMP_PREFIX)) == 0)
+			name_list_add(l, de->d_name, 0);
+		errno = 0;
+	}
+	if (errno != 0) {
+		error_sys(cause, "unable to list %s", ft->display);
+		goto out;
+	}
+	rc = 0;
+out:
+	closedir(dir);
+	return rc;
+}
+
+static int
 file_stat(struct transport *t, const char *name, uint64_t *size, char **cause)
 {
 	struct file_target	*ft = t->driver;
@@ -218,7 +250,8 @@ file_put(struct transport *t, const char *name, char **cause)
 	w->sink.ops = &file_writer_ops;
 	w->target = ft;
 	w->name = xstrdup(name);
-	w->tmpname = xasprintf(".tmp.%s.%ld.%u", name, (long)getpid(),
+	w->tmpname = xasprintf(TRANSPORT_TMP_PREFIX "%s.%ld.%u", name,
+	    (long)getpid(),
 	    __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
 	w->fd = openat(ft->dirfd, w->tmpname, O_WRONLY | O_CREAT | O_EXCL |
 	    O_CLOEXEC, 0600);
@@ -309,4 +342,6 @@ const struct transport_ops transport_file_ops = {
 	.put = file_put,
 	.get = file_get,
 	.remove = file_remove,
+	.list_temporary = file_list_temporary,
+	.remove_temporary = file_remove,
 };

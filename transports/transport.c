@@ -169,3 +169,27 @@ transport_remove(struct transport *t, const char *name, char **cause)
 		return -1;
 	return t->ops->remove(t, name, cause);
 }
+
+int
+transport_list_temporary(struct transport *t, struct name_list *l,
+    char **cause)
+{
+	memset(l, 0, sizeof *l);
+	if (t->ops->list_temporary == NULL)
+		return 0;
+	return t->ops->list_temporary(t, l, cause);
+}
+
+int
+transport_remove_temporary(struct transport *t, const char *name,
+    char **cause)
+{
+	if (strncmp(name, TRANSPORT_TMP_PREFIX, strlen(TRANSPORT_TMP_PREFIX))
+	    != 0 || strchr(name, '/') != NULL ||
+	    !transport_name_valid(name + strlen(TRANSPORT_TMP_PREFIX)))
+		return error_set(cause, "'%s' is not a temporary object name",
+		    name);
+	if (t->ops->remove_temporary == NULL)
+		return 0;
+	return t->ops->remove_temporary(t, name, cause);
+}

@@ -52,6 +52,15 @@ void	transport_reader_close(struct transport_reader *);
 /* Remove an object; removing one that does not exist is not an error. */
 int	transport_remove(struct transport *, const char *, char **cause);
 
+/*
+ * Temporary objects (left by interrupted writes); only cleanup, holding
+ * the target's lock, may remove them. Drivers without them list none.
+ */
+int	transport_list_temporary(struct transport *, struct name_list *,
+	    char **cause);
+int	transport_remove_temporary(struct transport *, const char *,
+	    char **cause);
+
 /* Is this a valid object name? */
 int	transport_name_valid(const char *);
 

@@ -36,7 +36,16 @@ struct transport_ops {
 	struct transport_reader *(*get)(struct transport *, const char *,
 			     char **);
 	int		 (*remove)(struct transport *, const char *, char **);
+	/* Optional: temporary objects, for cleanup. */
+	int		 (*list_temporary)(struct transport *,
+			     struct name_list *, char **);
+	int		 (*remove_temporary)(struct transport *, const char *,
+			     char **);
 };
+
+/* Temporary names all drivers use: ".tmp." then the object name. */
+#define TRANSPORT_TMP_PREFIX	".tmp."
+
 
 struct transport {
 	const struct transport_ops	*ops;

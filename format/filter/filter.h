@@ -24,4 +24,7 @@ void		 hash_sink_result(const struct sink *, uint8_t [HASH_LEN],
 /* Discards everything (the end of a chain that only verifies). */
 struct sink	*null_sink_new(void);
 
+/* Writes into fd (borrowed; not closed); finishing fsyncs it. */
+struct sink	*fd_sink_new(int fd, const char *what);
+
 #endif

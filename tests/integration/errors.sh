@@ -58,7 +58,7 @@ mkdir -p "$WORK/locked/inner" "$WORK/target-nobody"
 chmod 700 "$WORK/locked"
 chmod 777 "$WORK/target-nobody"
 cp "$WORK/k.pub.asc" "$WORK/pub-for-nobody.asc" && chmod 644 "$WORK/pub-for-nobody.asc"
-expect_fail "$WORK/err" as_unprivileged env HOME="$WORK/target-nobody" "$WORK/bin/tresor" backup \
+expect_fail "$WORK/err" as_unprivileged env HOME="$WORK/target-nobody" TRESOR_CACHE_DIR="$WORK/target-nobody/cache" "$WORK/bin/tresor" backup \
     --to "file://$WORK/target-nobody" --key-file "$WORK/pub-for-nobody.asc" "$WORK/locked"
 check "unreadable source directory: one line naming it" \
     sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q \"unable to read source '$WORK/locked'\" '$WORK/err'"
@@ -67,7 +67,7 @@ mkdir -p "$WORK/partly/ok" && printf 'fine\n' >"$WORK/partly/ok/file"
 printf 'hidden\n' >"$WORK/partly/unreadable" && chmod 600 "$WORK/partly/unreadable"
 ln "$WORK/partly/unreadable" "$WORK/partly/zz-link-to-unreadable"
 chmod -R go+rX "$WORK/partly" && chmod 600 "$WORK/partly/unreadable"
-as_unprivileged env HOME="$WORK/target-nobody" "$WORK/bin/tresor" backup --quiet \
+as_unprivileged env HOME="$WORK/target-nobody" TRESOR_CACHE_DIR="$WORK/target-nobody/cache" "$WORK/bin/tresor" backup --quiet \
     --to "file://$WORK/target-nobody" --key-file "$WORK/pub-for-nobody.asc" \
     "$WORK/partly" 2>"$WORK/err"
 rc=$?
@@ -78,7 +78,7 @@ check "... and the set (with a hard link to the skipped file) restores the rest"
 
 # Targets.
 mkdir -p "$WORK/readonly-target" && chmod 755 "$WORK/readonly-target"
-expect_fail "$WORK/err" as_unprivileged env HOME="$WORK/target-nobody" "$WORK/bin/tresor" backup \
+expect_fail "$WORK/err" as_unprivileged env HOME="$WORK/target-nobody" TRESOR_CACHE_DIR="$WORK/target-nobody/cache" "$WORK/bin/tresor" backup \
     --to "file://$WORK/readonly-target" --key-file "$WORK/pub-for-nobody.asc" "$WORK/partly/ok"
 check "unwritable target: one line" one_line_error "$WORK/err"
 check "unwritable target: names the target" grep -q "file://$WORK/readonly-target" "$WORK/err"

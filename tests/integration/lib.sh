@@ -13,6 +13,9 @@ TAP_N=0
 TAP_FAILED=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tresor-test.XXXXXX")
 chmod 755 "$WORK"
+# Every test gets its own local cache (tresor's default is /var/cache/tresor).
+TRESOR_CACHE_DIR="$WORK/cache"
+export TRESOR_CACHE_DIR
 trap 'cleanup_work' EXIT
 
 cleanup_work() {
@@ -123,4 +126,15 @@ as_unprivileged() {
 	else
 		"$@"
 	fi
+}
+
+# at DAY: TRESOR_NOW for day DAY after 2026-01-01 (00:30 UTC, as the
+# appliance's nightly run).
+at() {
+	echo $((1767227400 + $1 * 86400))
+}
+
+# set_bytes TARGET SETID: stored bytes of one set's objects.
+set_bytes() {
+	cat "$1"/tresor."$2".* | wc -c
 }

@@ -27,7 +27,7 @@ check "the source name appears nowhere on the target" \
 check "file content appears nowhere on the target" \
     sh -c "! grep -rqa '$marker' '$WORK/target'"
 check "every object name is a tresor object name" \
-    sh -c "ls -A '$WORK/target' | grep -vqE '^tresor\.[0-9]{8}T[0-9]{6}Z\.(full|inc)\.(vol[0-9]{6}|manifest)\.gpg\$' && exit 1 || exit 0"
+    sh -c "ls -A '$WORK/target' | grep -vqE '^tresor\.[0-9]{8}T[0-9]{6}Z\.(full|inc)\.(vol[0-9]{6}|manifest|sigs)\.gpg\$' && exit 1 || exit 0"
 check "every object starts with an OpenPGP packet tag (bit 7 set)" \
     sh -c "for f in '$WORK'/target/*; do b=\$(od -An -tu1 -N1 \"\$f\"); [ \$b -ge 128 ] || exit 1; done"
 check "no object is 123457 bytes (per-file sizes are not exposed)" \

@@ -139,6 +139,8 @@ def parse_manifest(path):
                               % lineno)
             volumes.append({"name": name, "size": number(
                 f.get("size"), "volume size"), "sha256": sha})
+        elif tokens[0] == "signatures":
+            pass    # the set's signatures object: not needed to extract
         elif tokens[0] == "end":
             end = (number(f.get("entries"), "end entries"),
                    number(f.get("volumes"), "end volumes"),

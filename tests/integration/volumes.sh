@@ -44,8 +44,8 @@ expect_fail "$WORK/err" env TRESOR_NOW=yesterday "$TRESOR" backup --to "$T" \
     --key-file "$WORK/k.pub.asc" "$WORK/src/vault"
 check "a malformed TRESOR_NOW is named" grep -q "invalid TRESOR_NOW 'yesterday'" "$WORK/err"
 
-check "a later backup adds a second set" \
-    env TRESOR_NOW=2026-01-03T03:04:05Z "$TRESOR" backup --quiet --to "$T" \
+check "a later full backup adds a second set" \
+    env TRESOR_NOW=2026-01-03T03:04:05Z "$TRESOR" backup --quiet --full --to "$T" \
     --key-file "$WORK/k.pub.asc" "$WORK/src/vault"
 check "status lists two complete sets" \
     sh -c "'$TRESOR' status --from '$T' | grep -q '^2 complete sets'"

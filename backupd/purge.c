@@ -1,0 +1,204 @@
+/* purge.c: purge and cleanup (see purge.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "format/catalog.h"
+#include "lock.h"
+#include "purge.h"
+#include "transports/transport.h"
+
+uint8_t *
+purge_plan(const struct catalog *c, time_t now, int64_t older_than)
+{
+	uint8_t		*remove = xcalloc(c->nsets + 1, 1);
+	const struct catalog_set *latest = catalog_latest(c);
+	ssize_t		 start, keep_start = -1;
+	size_t		 i, j, end;
+	time_t		 newest;
+
+	if (latest != NULL)
+		keep_start = catalog_chain_start(c, (size_t)(latest - c->sets));
+	for (i = 0; i < c->nsets; i = end) {
+		/* A chain: from a complete full to the next complete full. */
+		start = catalog_chain_start(c, i);
+		for (end = i + 1; end < c->nsets &&
+		    !(c->sets[end].has_manifest && c->sets[end].full); end++)
+			;
+		if (start < 0 && !c->sets[i].has_manifest) {
+			end = i + 1;	/* debris is cleanup's business */
+			continue;
+		}
+		if ((ssize_t)i == keep_start || (latest != NULL &&
+		    (size_t)(latest - c->sets) >= i &&
+		    (size_t)(latest - c->sets) < end))
+			continue;	/* the newest chain is always kept */
+		newest = 0;
+		for (j = i; j < end; j++) {
+			if (c->sets[j].has_manifest && c->sets[j].time > newest)
+				newest = c->sets[j].time;
+		}
+		if (now - newest < older_than)
+			continue;
+		for (j = i; j < end; j++) {
+			if (c->sets[j].has_manifest)
+				remove[j] = 1;
+		}
+	}
+	return remove;
+}
+
+/* Remove a set's objects: the manifest first, then everything else. */
+static int
+purge_remove_set(struct transport *t, const struct name_list *names,
+    const char *set_id, char **cause)
+{
+	char	*prefix = xasprintf("tresor.%s.", set_id);
+	char	*manifest = xasprintf("tresor.%s.manifest.gpg", set_id);
+	size_t	 i, plen = strlen(prefix);
+	int	 rc = -1;
+
+	if (transport_remove(t, manifest, cause) != 0)
+		goto out;
+	for (i = 0; i < names->count; i++) {
+		if (strncmp(names->entries[i].name, prefix, plen) == 0 &&
+		    strcmp(names->entries[i].name, manifest) != 0 &&
+		    transport_remove(t, names->entries[i].name, cause) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(prefix);
+	free(manifest);
+	return rc;
+}
+
+struct purge_session {
+	struct transport	*transport;
+	struct cache		*cache;
+	struct lock		*lock;
+	struct catalog		 cat;
+	struct name_list	 names;
+	time_t			 now;
+};
+
+static int
+purge_begin(const struct purge_options *o, const char *what,
+    struct purge_session *ps, char **cause)
+{
+	memset(ps, 0, sizeof *ps);
+	if (clock_now(&ps->now, cause) != 0 ||
+	    (ps->transport = transport_open(o->url, cause)) == NULL)
+		return -1;
+	if ((ps->cache = cache_open(o->cache_dir,
+	    transport_display(ps->transport), cause)) == NULL ||
+	    cache_lock(ps->cache, cause) != 0)
+		return -1;
+	if ((ps->lock = lock_acquire(ps->transport, what, ps->now,
+	    o->lock_stale_after, o->break_lock, cause)) == NULL)
+		return -1;
+	if (catalog_load(ps->transport, &ps->cat, cause) != 0 ||
+	    transport_list(ps->transport, &ps->names, cause) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+purge_end(struct purge_session *ps, int rc, char **cause)
+{
+	if (rc == 0 && lock_release(ps->lock, cause) != 0)
+		rc = -1;
+	lock_free(ps->lock);
+	name_list_clear(&ps->names);
+	catalog_clear(&ps->cat);
+	cache_close(ps->cache);
+	transport_close(ps->transport);
+	return rc;
+}
+
+int
+purge_run(const struct purge_options *o, char **cause)
+{
+	struct purge_session	 ps;
+	uint8_t			*remove = NULL;
+	uint64_t		 bytes = 0;
+	size_t			 i, n = 0;
+	char			 when[21];
+	int			 rc = -1;
+
+	if (purge_begin(o, "purge", &ps, cause) != 0)
+		goto out;
+	remove = purge_plan(&ps.cat, ps.now, o->older_than);
+	for (i = 0; i < ps.cat.nsets; i++) {
+		if (!remove[i])
+			continue;
+		clock_format_iso(ps.cat.sets[i].time, when);
+		if (!o->quiet)
+			printf("purge: %s %s %s (%u volumes, %" PRIu64
+			    " bytes)\n", o->force ? "removing" : "would remove",
+			    ps.cat.sets[i].full ? "full" : "inc ", ps.cat.sets[i].id,
+			    ps.cat.sets[i].volumes, ps.cat.sets[i].bytes);
+		if (o->force && purge_remove_set(ps.transport, &ps.names,
+		    ps.cat.sets[i].id, cause) != 0)
+			goto out;
+		n++;
+		bytes += ps.cat.sets[i].bytes;
+	}
+	if (!o->quiet)
+		printf("purge: %s %zu sets, %" PRIu64 " bytes%s\n", o->force ?
+		    "removed" : "would remove", n, bytes, o->force || n == 0 ?
+		    "" : " (dry run: add --force to remove them)");
+	rc = 0;
+out:
+	free(remove);
+	return purge_end(&ps, rc, cause) == 0 ? EXIT_OK : EXIT_FAILURE_;
+}
+
+int
+cleanup_run(const struct purge_options *o, char **cause)
+{
+	struct purge_session	 ps;
+	struct name_list	 tmps = { NULL, 0 };
+	size_t			 i, n = 0;
+	int			 rc = -1;
+
+	if (purge_begin(o, "cleanup", &ps, cause) != 0)
+		goto out;
+	for (i = 0; i < ps.cat.nsets; i++) {
+		if (ps.cat.sets[i].has_manifest)
+			continue;
+		if (!o->quiet)
+			printf("cleanup: %s incomplete set %s (%u volumes)\n",
+			    o->force ? "removing" : "would remove",
+			    ps.cat.sets[i].id, ps.cat.sets[i].volumes);
+		if (o->force && purge_remove_set(ps.transport, &ps.names,
+		    ps.cat.sets[i].id, cause) != 0)
+			goto out;
+		n++;
+	}
+	if (transport_list_temporary(ps.transport, &tmps, cause) != 0)
+		goto out;
+	for (i = 0; i < tmps.count; i++) {
+		if (!o->quiet)
+			printf("cleanup: %s temporary object %s\n", o->force ?
+			    "removing" : "would remove", tmps.entries[i].name);
+		if (o->force && transport_remove_temporary(ps.transport,
+		    tmps.entries[i].name, cause) != 0)
+			goto out;
+		n++;
+	}
+	if (!o->quiet)
+		printf("cleanup: %s %zu objects or sets%s\n", o->force ?
+		    "removed" : "would remove", n, o->force || n == 0 ? "" :
+		    " (dry run: add --force to remove them)");
+	rc = 0;
+out:
+	name_list_clear(&tmps);
+	return purge_end(&ps, rc, cause) == 0 ? EXIT_OK : EXIT_FAILURE_;
+}

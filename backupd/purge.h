@@ -1,0 +1,39 @@
+/*
+ * purge.h: retention and cleanup of a target.
+ *
+ * purge removes whole chains (a full set and its incrementals) whose
+ * newest set is older than the cutoff: a set a kept set depends on is
+ * never removed, and the newest chain is always kept. It is a dry run
+ * unless forced. cleanup removes what interrupted runs left: sets without
+ * a manifest and temporary objects. Both take the target's lock. Objects
+ * go in the reverse of the write order: manifest first, then the rest, so
+ * an interrupted purge leaves debris, never a manifest naming missing
+ * volumes.
+ */
+#ifndef TRESOR_PURGE_H
+#define TRESOR_PURGE_H
+
+#include <stdint.h>
+#include <time.h>
+
+#define PURGE_DEFAULT_AGE	(120LL * 86400)		/* 4M */
+
+struct catalog;
+
+struct purge_options {
+	const char	*url;
+	int64_t		 older_than;	/* seconds */
+	int		 force;
+	int		 json;		/* status only */
+	int		 quiet;
+	const char	*cache_dir;
+	int		 break_lock;
+	int64_t		 lock_stale_after;
+};
+
+int	purge_run(const struct purge_options *, char **cause);
+int	cleanup_run(const struct purge_options *, char **cause);
+/* Which sets purge would remove at `now` (1 = remove); [c->nsets]. */
+uint8_t	*purge_plan(const struct catalog *, time_t now, int64_t older_than);
+
+#endif

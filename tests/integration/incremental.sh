@@ -1,0 +1,126 @@
+#!/bin/sh
+# incremental.sh: incremental sets after a night of typical change store
+# little, skip unchanged files without reading them, restore any point in
+# time, and survive a lost cache, a moved target, stale and held locks.
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+
+make_key k
+mkdir -p "$WORK/src/vault" "$WORK/target"
+V="$WORK/src/vault"
+T="file://$WORK/target"
+# 400 files of 16-112 KiB in 80 directories (the vault's shape, scaled).
+i=0
+while [ $i -lt 400 ]; do
+	d="$V/$((i % 80))"
+	mkdir -p "$d"
+	head -c $(( (i % 7 + 1) * 16384 )) /dev/urandom >"$d/doc-$i.pdf"
+	i=$((i + 1))
+done
+backup() {
+	"$TRESOR" backup --to "$T" --key-file "$WORK/k.pub.asc" "$@" "$V"
+}
+
+check "night 0: a full backup" \
+    sh -c "TRESOR_NOW=$(at 0) '$TRESOR' backup --to '$T' --key-file '$WORK/k.pub.asc' '$V' | grep -q '^backup: full set'"
+full_id=$(ls "$WORK/target" | sed -n 's/^tresor\.\(.*\.full\)\.manifest\.gpg$/\1/p')
+full_bytes=$(set_bytes "$WORK/target" "$full_id")
+cp -a "$V" "$WORK/snap0"
+
+# Night 1: 1% changed by a 4 KiB write, 1% added, 0.5% deleted.
+for n in 5 105 205 305; do
+	head -c 4096 /dev/urandom | dd of="$V/$((n % 80))/doc-$n.pdf" bs=4096 seek=1 conv=notrunc 2>/dev/null
+done
+for n in 1 2 3 4; do head -c 65536 /dev/urandom >"$V/$n/new-$n.pdf"; done
+rm "$V/7/doc-7.pdf" "$V/8/doc-8.pdf"
+TRESOR_NOW=$(at 1) backup >"$WORK/out1" 2>&1
+check "night 1: an incremental backup" grep -q '^backup: incremental set' "$WORK/out1"
+diag "$(cat "$WORK/out1")"
+check "... it stored 4 deltas and left 394 files unread" \
+    grep -q '394 unchanged, 4 deltas' "$WORK/out1"
+inc_id=$(ls "$WORK/target" | sed -n 's/^tresor\.\(.*\.inc\)\.manifest\.gpg$/\1/p')
+inc_bytes=$(set_bytes "$WORK/target" "$inc_id")
+diag "full set $full_bytes bytes, incremental $inc_bytes bytes: $(awk -v a="$inc_bytes" -v b="$full_bytes" 'BEGIN { printf "%.2f%%", 100 * a / b }')"
+check "the incremental stores < 3% of the full's bytes" \
+    test $((inc_bytes * 100)) -lt $((full_bytes * 3))
+cp -a "$V" "$WORK/snap1"
+
+check "restore of the latest state is identical" \
+    "$TRESOR" restore --quiet --from "$T" --to "$WORK/r1" --key-file "$WORK/k.sec.asc"
+check "... (changed, added and deleted files included)" "$TREEDIFF" "$WORK/snap1" "$WORK/r1/vault"
+check "restore --time of night 0 gives night 0's state" \
+    "$TRESOR" restore --quiet --from "$T" --to "$WORK/r0" --time "$(at 0)" --key-file "$WORK/k.sec.asc"
+check "... identical to the night 0 snapshot" "$TREEDIFF" "$WORK/snap0" "$WORK/r0/vault"
+check "restore --time with a date form works" \
+    "$TRESOR" restore --quiet --from "$T" --to "$WORK/r0b" --time 2026-01-01T12:00:00Z --key-file "$WORK/k.sec.asc"
+check "... and picks night 0" "$TREEDIFF" "$WORK/snap0" "$WORK/r0b/vault"
+check "a single changed file restores from the incremental" \
+    "$TRESOR" restore --quiet --from "$T" --to "$WORK/r1b" --key-file "$WORK/k.sec.asc" vault/25/doc-105.pdf
+check "... identical" cmp "$V/25/doc-105.pdf" "$WORK/r1b/vault/25/doc-105.pdf"
+check "verify --read-data checks the deltas too" \
+    "$TRESOR" verify --quiet --read-data --from "$T" --key-file "$WORK/k.sec.asc"
+
+# A night without change reads no file content at all.
+if command -v strace >/dev/null 2>&1; then
+	TRESOR_NOW=$(at 2) strace -f -e trace=open,openat -o "$WORK/strace" \
+	    "$TRESOR" backup --quiet --to "$T" --key-file "$WORK/k.pub.asc" "$V"
+	check "night 2 (no change): no file under the source is opened" \
+	    sh -c "! grep -E '\"(doc|new)-[0-9]+\\.pdf\"' '$WORK/strace' | grep -q ."
+else
+	check "strace is installed (scripts/setup.sh check installs it)" false
+fi
+
+# The cache is only a copy: lost, it is rebuilt from the target.
+rm -rf "$WORK/cache"
+echo "change" >>"$V/9/doc-9.pdf"
+expect_fail "$WORK/err" env TRESOR_NOW=$(at 3) "$TRESOR" backup --to "$T" \
+    --key-file "$WORK/k.pub.asc" "$V"
+check "lost cache and only the public key: one line" one_line_error "$WORK/err"
+check "... saying the secret key is needed" grep -q 'needs the secret key' "$WORK/err"
+TRESOR_NOW=$(at 3) backup --key-file "$WORK/k.sec.asc" >"$WORK/out3" 2>&1
+check "lost cache with the secret key: rebuilt, still incremental" \
+    grep -q '^backup: incremental set' "$WORK/out3"
+cp -a "$V" "$WORK/snap3"
+check "... and it restores" \
+    sh -c "'$TRESOR' restore --quiet --from '$T' --to '$WORK/r3' --key-file '$WORK/k.sec.asc' && '$TREEDIFF' '$WORK/snap3' '$WORK/r3/vault'"
+
+# A target moved to another URL never uses the old URL's cache.
+mv "$WORK/target" "$WORK/target-moved"
+for f in "$WORK"/cache/*/manifest.*; do echo garbage >"$f"; done
+check "the moved target (new URL) backs up, rebuilding its own cache" \
+    sh -c "TRESOR_NOW=$(at 4) '$TRESOR' backup --quiet --to 'file://$WORK/target-moved' --key-file '$WORK/k.sec.asc' '$V'"
+check "... into a second cache directory" test "$(ls "$WORK/cache" | wc -l)" -eq 2
+mv "$WORK/target-moved" "$WORK/target"
+check "a cache whose manifest copy is damaged is rebuilt, not trusted" \
+    sh -c "TRESOR_NOW=$(at 5) '$TRESOR' backup --quiet --to '$T' --key-file '$WORK/k.sec.asc' '$V'"
+d=$(dirname "$(grep -lx "$T" "$WORK"/cache/*/url)")
+echo "file:///somewhere/else" >"$d/url"
+expect_fail "$WORK/err" env TRESOR_NOW=$(at 6) "$TRESOR" backup --to "$T" \
+    --key-file "$WORK/k.sec.asc" "$V"
+check "a cache directory that names another URL is refused" grep -q 'belongs to file:///somewhere/else' "$WORK/err"
+rm -rf "$WORK/cache"
+
+# Locks.
+check "a backup leaves no lock behind" test ! -e "$WORK/target/tresor.lock"
+printf 'tresor-lock 1\nhost otherhost\npid 4242\ntime %s\nop backup\n' "$(date -u -d @$(at 5) +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/target/tresor.lock"
+expect_fail "$WORK/err" env TRESOR_NOW=$(at 9) "$TRESOR" backup --to "$T" --key-file "$WORK/k.sec.asc" "$V"
+check "a stale lock (4 days old) is reported: one line" one_line_error "$WORK/err"
+check "... naming its holder and --break-lock" grep -q 'host otherhost pid 4242.*stale.*--break-lock' "$WORK/err"
+expect_fail "$WORK/err" env TRESOR_NOW=$(at 5) "$TRESOR" backup --to "$T" --key-file "$WORK/k.sec.asc" "$V"
+check "a fresh lock is reported as held" grep -q 'locked by backup by host otherhost' "$WORK/err"
+check "--break-lock removes it and backs up" \
+    sh -c "TRESOR_NOW=$(at 9) '$TRESOR' backup --quiet --break-lock --to '$T' --key-file '$WORK/k.sec.asc' '$V' 2>/dev/null"
+check "... and releases its own lock" test ! -e "$WORK/target/tresor.lock"
+
+# Two runs at once on this machine: the second refuses at once.
+lockfile=$(ls -d "$WORK"/cache/*)/lock
+flock "$lockfile" sleep 3 &
+holder=$!
+sleep 0.5
+expect_fail "$WORK/err" env TRESOR_NOW=$(at 10) "$TRESOR" backup --to "$T" --key-file "$WORK/k.sec.asc" "$V"
+check "a concurrent backup refuses: one line" one_line_error "$WORK/err"
+check "... saying another run uses the target" grep -q 'another tresor run is using this target' "$WORK/err"
+expect_fail "$WORK/err" env TRESOR_NOW=$(at 10) "$TRESOR" purge --from "$T" --older-than 1D --force
+check "a purge during a backup refuses too" grep -q 'another tresor run' "$WORK/err"
+wait $holder
+
+done_testing

@@ -1,0 +1,39 @@
+#!/bin/sh
+# no-change.sh: an incremental over 100,000 unchanged files finishes in
+# under 5 s with a warm page cache, and reads no file content (it says so,
+# and the set holds no volume at all).
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+
+make_key k
+mkdir -p "$WORK/src/vault" "$WORK/target"
+T="file://$WORK/target"
+awk -v root="$WORK/src/vault" 'BEGIN {
+	for (d = 0; d < 20000; d++) printf "%s/%03d/%05d\n", root, d % 500, d
+}' | xargs mkdir -p || bail "mkdir"
+awk -v root="$WORK/src/vault" 'BEGIN {
+	for (d = 0; d < 20000; d++)
+		for (f = 0; f < 5; f++) {
+			file = sprintf("%s/%03d/%05d/doc-%d.pdf", root, d % 500, d, f)
+			printf "%d %d\n", d, f > file
+			close(file)
+		}
+}' || bail "files"
+check "the source holds 100000 files" test "$(find "$WORK/src/vault" -type f | wc -l)" -eq 100000
+TRESOR_NOW=$(at 0) "$TRESOR" backup --quiet --to "$T" --key-file "$WORK/k.pub.asc" \
+    "$WORK/src/vault" || bail "full backup"
+find "$WORK/src/vault" >/dev/null	# warm the page cache
+s=$(date +%s%N)
+TRESOR_NOW=$(at 1) "$TRESOR" backup --to "$T" --key-file "$WORK/k.pub.asc" \
+    "$WORK/src/vault" >"$WORK/out" 2>&1
+rc=$?
+e=$(date +%s%N)
+secs=$(awk -v a="$s" -v b="$e" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+diag "$(cat "$WORK/out")"
+diag "incremental over 100000 unchanged files: $secs s"
+check "the incremental succeeds" test $rc -eq 0
+check "it finishes in under 5 s ($secs s)" awk -v t="$secs" 'BEGIN { exit !(t < 5) }'
+check "it read no file content" grep -q '100000 unchanged, 0 deltas), 0 bytes read, 0 volumes' "$WORK/out"
+check "... and restores" \
+    sh -c "'$TRESOR' restore --quiet --from '$T' --to '$WORK/out-r' --key-file '$WORK/k.sec.asc' vault/007/00007 && cmp '$WORK/src/vault/007/00007/doc-3.pdf' '$WORK/out-r/vault/007/00007/doc-3.pdf'"
+
+done_testing

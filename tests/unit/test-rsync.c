@@ -1,0 +1,768 @@
+/*
+ * test-rsync.c: the librsync stages (format/filter/rsync.c).
+ * - the signature sink, in 1-byte and large writes, writes the very bytes
+ *   of "rdiff signature -H blake2 -R rollsum" with the same lengths, and
+ *   starts with the BLAKE2 magic; a failing next stage is reported;
+ * - our delta is applied by "rdiff patch", rdiff's deltas by rsync_patch
+ *   (read from the delta fd's current position, basis by pread);
+ * - our own signature, delta and patch round-trip identical files, a 4 KiB
+ *   change in the middle, appended data, a truncated file, an empty new
+ *   file and an empty basis (an empty file or no fd at all);
+ * - rsync_patch stops at max_output, and fails on a truncated delta, a
+ *   wrong magic, data after the end, copies past the basis, and many
+ *   garbage streams after a valid header, all quickly (an alarm guards
+ *   against a hang);
+ * - MD4 (and rdiff's default rabinkarp) signatures, short strong sums,
+ *   absurd block lengths, truncated and empty signatures are refused by
+ *   rsync_signature_load and rsync_signature_load_fd.
+ */
+#include <fcntl.h>
+#include <librsync.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/xmalloc.h"
+#include "format/filter/rsync.h"
+#include "format/record.h"
+#include "tests/tap.h"
+
+/* A sink collecting into memory, optionally failing after `limit` bytes. */
+struct mem_sink {
+	struct sink	sink;
+	struct recbuf	buf;
+	size_t		limit;
+	int		finished;
+};
+
+static int
+mem_write(struct sink *s, const void *p, size_t len, char **cause)
+{
+	struct mem_sink	*m = (struct mem_sink *)s;
+
+	if (m->limit != 0 && m->buf.len + len > m->limit)
+		return error_set(cause, "disk full writing test output");
+	recbuf_bytes(&m->buf, p, len);
+	return 0;
+}
+
+static int
+mem_finish(struct sink *s, char **cause)
+{
+	(void)cause;
+	((struct mem_sink *)s)->finished = 1;
+	return 0;
+}
+
+static void
+mem_free(struct sink *s)
+{
+	(void)s;	/* owned by the test */
+}
+
+static const struct sink_ops mem_ops = { "mem", mem_write, mem_finish,
+	mem_free };
+
+static void
+mem_init(struct mem_sink *m, size_t limit)
+{
+	memset(m, 0, sizeof *m);
+	m->sink.ops = &mem_ops;
+	m->limit = limit;
+}
+
+/* tap_ok, with the condition evaluated before the message's arguments. */
+#define CHECK(cond, ...) do {						\
+	int	check_ok = (cond);					\
+									\
+	tap_ok(check_ok, __VA_ARGS__);					\
+} while (0)
+
+static char	tmpdir[] = "/tmp/tresor-test-rsync.XXXXXX";
+
+static char *
+tmp_path(const char *name)
+{
+	return xasprintf("%s/%s", tmpdir, name);
+}
+
+static void
+write_file(const char *path, const void *p, size_t len)
+{
+	FILE	*f = fopen(path, "w");
+
+	if (len > 0)
+		fwrite(p, 1, len, f);
+	fclose(f);
+}
+
+static uint8_t *
+read_file(const char *path, size_t *len)
+{
+	FILE	*f = fopen(path, "r");
+	uint8_t	*p;
+	long	 n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	p = xmalloc((size_t)n + 1);
+	*len = fread(p, 1, (size_t)n, f);
+	fclose(f);
+	return p;
+}
+
+static int
+run(const char *cmd)
+{
+	return system(cmd) == 0;
+}
+
+static int
+same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+/* Push `len` bytes through a sink in pieces of `step`, then finish. */
+static int
+push(struct sink *s, const uint8_t *p, size_t len, size_t step, char **cause)
+{
+	size_t	off, n;
+
+	for (off = 0; off < len; off += n) {
+		n = len - off < step ? len - off : step;
+		if (sink_write(s, p + off, n, cause) != 0)
+			return -1;
+	}
+	return sink_finish(s, cause);
+}
+
+static uint64_t	rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static uint8_t *
+random_data(size_t len)
+{
+	uint8_t	*p = xmalloc(len + 1);
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(rng() >> 32);
+	return p;
+}
+
+/* Our signature of `len` bytes written in `step`-byte pieces, or -1. */
+static int
+make_sig(const uint8_t *p, size_t len, size_t step, struct mem_sink *m,
+    char **cause)
+{
+	struct sink	*s;
+	int		 rc;
+
+	mem_init(m, 0);
+	s = rsync_signature_sink_new(len, &m->sink);
+	rc = push(s, p, len, step, cause);
+	sink_free(s);
+	return rc;
+}
+
+static int
+make_delta(const struct rsync_signature *sig, const uint8_t *p, size_t len,
+    size_t step, struct mem_sink *m, char **cause)
+{
+	struct sink	*s;
+	int		 rc;
+
+	mem_init(m, 0);
+	s = rsync_delta_sink_new(sig, &m->sink);
+	rc = push(s, p, len, step, cause);
+	sink_free(s);
+	return rc;
+}
+
+/* rsync_patch of the delta in file `delta` (from offset `skip`). */
+static int
+patch_file(const char *basis, const char *delta, off_t skip,
+    uint64_t max_output, struct mem_sink *m, char **cause)
+{
+	int	bfd = -1, dfd, rc;
+
+	mem_init(m, 0);
+	if (basis != NULL && (bfd = open(basis, O_RDONLY)) == -1)
+		return error_sys(cause, "open %s", basis);
+	if ((dfd = open(delta, O_RDONLY)) == -1) {
+		if (bfd != -1)
+			close(bfd);
+		return error_sys(cause, "open %s", delta);
+	}
+	lseek(dfd, skip, SEEK_SET);
+	rc = rsync_patch(bfd, dfd, max_output, &m->sink, cause);
+	if (bfd != -1)
+		close(bfd);
+	close(dfd);
+	return rc;
+}
+
+static const char *
+str(const char *cause)
+{
+	return cause != NULL ? cause : "ok";
+}
+
+static void
+test_signature(void)
+{
+	size_t		 len = 3 * 1024 * 1024 + 17, small = 200000, got_len;
+	size_t		 block_len, strong_len, b2 = 0, s2 = 0, i;
+	rs_magic_number	 magic = RS_BLAKE2_SIG_MAGIC;
+	uint8_t		*data = random_data(len), *got;
+	struct mem_sink	 m;
+	struct sink	*s;
+	char		*cause = NULL, *in = tmp_path("sig.in"),
+			*sig = tmp_path("sig.rdiff"), *cmd;
+	struct {
+		size_t	len, step;
+	} cases[] = { { small, 1 }, { len, 1024 * 1024 }, { len, 4093 },
+		{ 0, 1 } };
+
+	rsync_signature_params(len, &block_len, &strong_len);
+	rs_sig_args((rs_long_t)len, &magic, &b2, &s2);
+	CHECK(block_len == b2 && strong_len == s2 && strong_len == 32,
+	    "parameters are rs_sig_args' (block %zu, strong %zu)", block_len,
+	    strong_len);
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rsync_signature_params(cases[i].len, &block_len, &strong_len);
+		CHECK(make_sig(data, cases[i].len, cases[i].step, &m, &cause)
+		    == 0 && m.finished, "signature of %zu bytes in %zu-byte "
+		    "writes: %s", cases[i].len, cases[i].step,
+		    cause ? cause : "ok");
+		CHECK(m.buf.len >= 12 && memcmp(m.buf.data, "rs\x01\x37", 4)
+		    == 0, "it starts with the BLAKE2 magic");
+		write_file(in, data, cases[i].len);
+		cmd = xasprintf("rdiff -f -H blake2 -R rollsum -b %zu -S %zu "
+		    "signature '%s' '%s'", block_len, strong_len, in, sig);
+		CHECK(run(cmd), "rdiff signature -b %zu -S %zu", block_len,
+		    strong_len);
+		free(cmd);
+		got = read_file(sig, &got_len);
+		CHECK(got != NULL && same(got, got_len, m.buf.data,
+		    m.buf.len), "it is byte for byte rdiff's (%zu bytes)",
+		    m.buf.len);
+		free(got);
+		recbuf_free(&m.buf);
+	}
+
+	/* A failing next stage is reported, not swallowed. */
+	mem_init(&m, 1000);
+	s = rsync_signature_sink_new(len, &m.sink);
+	CHECK(push(s, data, len, 65536, &cause) != 0 && cause != NULL &&
+	    strstr(cause, "disk full") != NULL,
+	    "a failing next stage is reported: %s", str(cause));
+	free(cause);
+	cause = NULL;
+	sink_free(s);
+	recbuf_free(&m.buf);
+
+	/* Freeing an unfinished stage is fine (it owns next). */
+	mem_init(&m, 0);
+	s = rsync_signature_sink_new(len, &m.sink);
+	CHECK(sink_write(s, data, 5000, &cause) == 0 && !m.finished,
+	    "an unfinished signature can be freed");
+	sink_free(s);
+	recbuf_free(&m.buf);
+
+	free(data);
+	free(in);
+	free(sig);
+}
+
+static void
+test_interop(void)
+{
+	size_t		 len = 3 * 1024 * 1024 + 17, got_len, sig_len;
+	uint8_t		*basis = random_data(len), *new, *got, *sigbuf;
+	struct mem_sink	 sm, dm, pm;
+	struct rsync_signature *rsig;
+	char		*cause = NULL, *bpath = tmp_path("basis"),
+			*npath = tmp_path("new"), *spath = tmp_path("sig"),
+			*dpath = tmp_path("delta"), *opath = tmp_path("out"),
+			*cmd;
+	int		 fd, i;
+	const char	*rollsums[] = { "-R rollsum", "" };
+
+	new = xmemdup(basis, len);
+	got = random_data(4096);
+	memcpy(new + len / 2, got, 4096);
+	free(got);
+	write_file(bpath, basis, len);
+	write_file(npath, new, len);
+
+	/* Our signature and delta, rdiff's patch. */
+	CHECK(make_sig(basis, len, 100000, &sm, &cause) == 0,
+	    "signature of the basis: %s", str(cause));
+	write_file(spath, sm.buf.data, sm.buf.len);
+	fd = open(spath, O_RDONLY);
+	rsig = rsync_signature_load_fd(fd, sm.buf.len, &cause);
+	close(fd);
+	CHECK(rsig != NULL, "rsync_signature_load_fd reads it: %s",
+	    str(cause));
+	if (rsig == NULL)
+		goto out;
+	CHECK(make_delta(rsig, new, len, 65536, &dm, &cause) == 0 &&
+	    dm.finished, "delta of the new file: %s", str(cause));
+	CHECK(dm.buf.len > 4096 && dm.buf.len < 64 * 1024,
+	    "a 4 KiB change makes a small delta (%zu bytes)", dm.buf.len);
+	rsync_signature_free(rsig);
+	write_file(dpath, dm.buf.data, dm.buf.len);
+	cmd = xasprintf("rdiff -f patch '%s' '%s' '%s'", bpath, dpath, opath);
+	CHECK(run(cmd), "rdiff patch applies our delta");
+	free(cmd);
+	got = read_file(opath, &got_len);
+	CHECK(got != NULL && same(got, got_len, new, len),
+	    "and rebuilds the new file");
+	free(got);
+	recbuf_free(&dm.buf);
+
+	/* The in-memory loader, in 1-byte delta writes on a prefix. */
+	rsig = rsync_signature_load(sm.buf.data, sm.buf.len, &cause);
+	CHECK(rsig != NULL && make_delta(rsig, new, 300000, 1, &dm,
+	    &cause) == 0, "rsync_signature_load + 1-byte delta writes: %s",
+	    str(cause));
+	write_file(opath, new, 300000);
+	write_file(dpath, dm.buf.data, dm.buf.len);
+	CHECK(patch_file(bpath, dpath, 0, 300000, &pm, &cause) == 0 &&
+	    same(pm.buf.data, pm.buf.len, new, 300000),
+	    "which patches back: %s", str(cause));
+	rsync_signature_free(rsig);
+	recbuf_free(&dm.buf);
+	recbuf_free(&pm.buf);
+
+	/* rdiff's signature and delta, our patch. */
+	for (i = 0; i < 2; i++) {
+		cmd = xasprintf("rdiff -f -H blake2 %s signature '%s' '%s' && "
+		    "rdiff -f delta '%s' '%s' '%s'", rollsums[i], bpath, spath,
+		    spath, npath, dpath);
+		CHECK(run(cmd), "rdiff signature %s + rdiff delta",
+		    rollsums[i]);
+		free(cmd);
+		CHECK(patch_file(bpath, dpath, 0, len, &pm, &cause) == 0 &&
+		    same(pm.buf.data, pm.buf.len, new, len),
+		    "rsync_patch applies rdiff's delta: %s", str(cause));
+		recbuf_free(&pm.buf);
+	}
+
+	/* rdiff's BLAKE2 signature loads, and our delta from it works. */
+	cmd = xasprintf("rdiff -f -H blake2 -R rollsum signature '%s' '%s'",
+	    bpath, spath);
+	run(cmd);
+	free(cmd);
+	sigbuf = read_file(spath, &sig_len);
+	rsig = rsync_signature_load(sigbuf, sig_len, &cause);
+	free(sigbuf);
+	CHECK(rsig != NULL && make_delta(rsig, new, len, 1 << 20, &dm,
+	    &cause) == 0, "rdiff's blake2 signature loads: %s", str(cause));
+	rsync_signature_free(rsig);
+
+	/* The delta is read from the fd's current position. */
+	fd = open(dpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(write(fd, "JUNKJUNK", 8) == 8 && write(fd, dm.buf.data,
+	    dm.buf.len) == (ssize_t)dm.buf.len, "delta written after 8 bytes");
+	close(fd);
+	CHECK(patch_file(bpath, dpath, 8, len, &pm, &cause) == 0 &&
+	    same(pm.buf.data, pm.buf.len, new, len) && !pm.finished,
+	    "rsync_patch reads from the current offset, does not finish "
+	    "out: %s", str(cause));
+	recbuf_free(&pm.buf);
+	recbuf_free(&dm.buf);
+out:
+	free(cause);
+	recbuf_free(&sm.buf);
+	free(basis);
+	free(new);
+	free(bpath);
+	free(npath);
+	free(spath);
+	free(dpath);
+	free(opath);
+}
+
+/* Our signature, delta and patch of basis -> new. */
+static void
+roundtrip(const char *name, const uint8_t *basis, size_t blen,
+    const uint8_t *new, size_t nlen, int no_basis_fd)
+{
+	struct mem_sink	 sm, dm, pm;
+	struct rsync_signature *rsig = NULL;
+	char		*cause = NULL, *bpath = tmp_path("rt.basis"),
+			*dpath = tmp_path("rt.delta");
+	int		 ok;
+
+	write_file(bpath, basis, blen);
+	ok = make_sig(basis, blen, 65536, &sm, &cause) == 0 &&
+	    (rsig = rsync_signature_load(sm.buf.data, sm.buf.len,
+	    &cause)) != NULL &&
+	    make_delta(rsig, new, nlen, 65536, &dm, &cause) == 0;
+	if (ok) {
+		write_file(dpath, dm.buf.data, dm.buf.len);
+		ok = patch_file(no_basis_fd ? NULL : bpath, dpath, 0, nlen,
+		    &pm, &cause) == 0 && same(pm.buf.data, pm.buf.len, new,
+		    nlen);
+		CHECK(ok, "round trip, %s (%zu -> %zu bytes, delta %zu): %s",
+		    name, blen, nlen, dm.buf.len, str(cause));
+		recbuf_free(&pm.buf);
+		recbuf_free(&dm.buf);
+	} else
+		CHECK(0, "round trip, %s: %s", name, str(cause));
+	rsync_signature_free(rsig);
+	recbuf_free(&sm.buf);
+	free(cause);
+	free(bpath);
+	free(dpath);
+}
+
+static void
+test_roundtrips(void)
+{
+	size_t		 len = 1024 * 1024 + 333;
+	uint8_t		*basis = random_data(len), *more = random_data(len),
+			*new = xmalloc(2 * len);
+
+	roundtrip("identical files", basis, len, basis, len, 0);
+	memcpy(new, basis, len);
+	memcpy(new + len / 2 - 1000, more, 4096);
+	roundtrip("a 4 KiB change in the middle", basis, len, new, len, 0);
+	memcpy(new, basis, len);
+	memcpy(new + len, more, 100000);
+	roundtrip("appended data", basis, len, new, len + 100000, 0);
+	roundtrip("truncated file", basis, len, basis, len / 3, 0);
+	roundtrip("empty new file", basis, len, basis, 0, 0);
+	roundtrip("empty basis", basis, 0, more, len, 0);
+	roundtrip("no basis fd", basis, 0, more, len, 1);
+	roundtrip("both empty", basis, 0, basis, 0, 0);
+	roundtrip("data moved", more, len, more + 12345, len - 12345, 0);
+	free(basis);
+	free(more);
+	free(new);
+}
+
+static double
+now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* rsync_patch of an in-memory delta against `bpath`. */
+static int
+patch_mem(const char *bpath, const void *delta, size_t dlen,
+    uint64_t max_output, struct mem_sink *pm, char **cause)
+{
+	char	*dpath = tmp_path("bad.delta");
+	int	 rc;
+
+	write_file(dpath, delta, dlen);
+	rc = patch_file(bpath, dpath, 0, max_output, pm, cause);
+	free(dpath);
+	return rc;
+}
+
+static void
+test_bad_deltas(void)
+{
+	size_t		 len = 500000, i, n;
+	uint8_t		*basis = random_data(len), *new = random_data(len);
+	uint8_t		 buf[64 * 1024];
+	struct mem_sink	 sm, dm, pm;
+	struct rsync_signature *rsig;
+	char		*cause = NULL, *bpath = tmp_path("bad.basis"), *want;
+	int		 failed = 0, bounded = 1;
+	double		 t0;
+	/* Crafted commands after the delta magic "rs\x02\x36". */
+	static const struct {
+		const char	*what;
+		size_t		 len;
+		const char	*bytes;
+	} crafted[] = {
+		{ "a copy past the end of the basis", 4 + 6 + 1,
+		  "rs\x02\x36\x4d\xff\xff\xff\xff\x10" },
+		{ "a copy of 2^60 bytes", 4 + 17 + 1,
+		  "rs\x02\x36\x54\0\0\0\0\0\0\0\0\x10\0\0\0\0\0\0\0\0" },
+		{ "a literal of 2^62 bytes with 3 of them", 4 + 9 + 3,
+		  "rs\x02\x36\x44\x40\0\0\0\0\0\0\0abc" },
+		{ "a copy from a negative offset", 4 + 17 + 1,
+		  "rs\x02\x36\x54\xff\xff\xff\xff\xff\xff\xff\xf0"
+		  "\0\0\0\0\0\0\0\x10\0" },
+		{ "a reserved command", 4 + 1, "rs\x02\x36\xff" },
+		{ "no end command", 4 + 4, "rs\x02\x36\x03xyz" },
+	};
+
+	memcpy(new, basis, len / 2);
+	write_file(bpath, basis, len);
+	make_sig(basis, len, 65536, &sm, &cause);
+	rsig = rsync_signature_load(sm.buf.data, sm.buf.len, &cause);
+	make_delta(rsig, new, len, 65536, &dm, &cause);
+	rsync_signature_free(rsig);
+	recbuf_free(&sm.buf);
+
+	/* The output bound. */
+	want = xasprintf("delta output exceeds the recorded size of %zu "
+	    "bytes", len - 1);
+	CHECK(patch_mem(bpath, dm.buf.data, dm.buf.len, len - 1, &pm,
+	    &cause) != 0 && cause != NULL && strcmp(cause, want) == 0 &&
+	    pm.buf.len <= len - 1, "one byte short of the output: %s "
+	    "(wrote %zu)", str(cause), pm.buf.len);
+	free(want);
+	free(cause);
+	cause = NULL;
+	recbuf_free(&pm.buf);
+	CHECK(patch_mem(bpath, dm.buf.data, dm.buf.len, 1000, &pm,
+	    &cause) != 0 && cause != NULL && strstr(cause, "exceeds the "
+	    "recorded size of 1000 bytes") != NULL && pm.buf.len <= 1000,
+	    "far short of the output: %s (wrote %zu)", str(cause),
+	    pm.buf.len);
+	free(cause);
+	cause = NULL;
+	recbuf_free(&pm.buf);
+	CHECK(patch_mem(bpath, dm.buf.data, dm.buf.len, 0, &pm,
+	    &cause) != 0 && pm.buf.len == 0, "a zero bound writes nothing: %s",
+	    str(cause));
+	free(cause);
+	cause = NULL;
+	recbuf_free(&pm.buf);
+
+	/* Truncated deltas. */
+	for (n = 1; n < dm.buf.len; n = n * 3 + 1) {
+		if (patch_mem(bpath, dm.buf.data, dm.buf.len - n, len, &pm,
+		    &cause) == 0 || cause == NULL ||
+		    strncmp(cause, "malformed delta: ", 17) != 0) {
+			CHECK(0, "a delta short of %zu bytes: %s", n,
+			    str(cause));
+			failed = 1;
+		}
+		free(cause);
+		cause = NULL;
+		recbuf_free(&pm.buf);
+	}
+	CHECK(!failed, "a delta short of 1, 4, 13, ... bytes is malformed");
+	patch_mem(bpath, dm.buf.data, dm.buf.len - 1, len, &pm, &cause);
+	CHECK(cause != NULL, "one byte short: %s", str(cause));
+	free(cause);
+	cause = NULL;
+	recbuf_free(&pm.buf);
+	CHECK(patch_mem(bpath, dm.buf.data, 0, len, &pm, &cause) != 0,
+	    "an empty delta: %s", str(cause));
+	free(cause);
+	cause = NULL;
+	recbuf_free(&pm.buf);
+
+	/* Data after the end command. */
+	recbuf_bytes(&dm.buf, "x", 1);
+	CHECK(patch_mem(bpath, dm.buf.data, dm.buf.len, len, &pm,
+	    &cause) != 0 && strstr(str(cause), "data after its end") != NULL,
+	    "a byte after the end: %s", str(cause));
+	free(cause);
+	cause = NULL;
+	recbuf_free(&pm.buf);
+	recbuf_free(&dm.buf);
+
+	/* Not a delta. */
+	CHECK(patch_mem(bpath, "rs\x01\x37garbage", 11, len, &pm,
+	    &cause) != 0 && strncmp(str(cause), "malformed delta: ", 17) == 0,
+	    "a signature is not a delta: %s", str(cause));
+	free(cause);
+	cause = NULL;
+	recbuf_free(&pm.buf);
+
+	for (i = 0; i < sizeof crafted / sizeof crafted[0]; i++) {
+		CHECK(patch_mem(bpath, crafted[i].bytes, crafted[i].len, len,
+		    &pm, &cause) != 0 && pm.buf.len <= len, "%s fails: %s",
+		    crafted[i].what, str(cause));
+		free(cause);
+		cause = NULL;
+		recbuf_free(&pm.buf);
+	}
+
+	/* Garbage after a valid header: fails or stays bounded, quickly. */
+	t0 = now();
+	failed = 0;
+	for (i = 0; i < 300; i++) {
+		n = 4 + rng() % (sizeof buf - 4);
+		if (i % 3 == 0)
+			n = 4 + rng() % 64;
+		memcpy(buf, "rs\x02\x36", 4);
+		/* Every third one only valid command bytes (1 to 0x54). */
+		for (size_t j = 4; j < n; j++)
+			buf[j] = i % 3 == 1 ? (uint8_t)(1 + rng() % 0x54) :
+			    (uint8_t)(rng() >> 40);
+		if (patch_mem(bpath, buf, n, 100000, &pm, &cause) != 0)
+			failed++;
+		if (pm.buf.len > 100000)
+			bounded = 0;
+		free(cause);
+		cause = NULL;
+		recbuf_free(&pm.buf);
+	}
+	CHECK(bounded, "300 garbage deltas stay within max_output (%d fail)",
+	    failed);
+	CHECK(now() - t0 < 30, "and take %.2f s", now() - t0);
+
+	free(bpath);
+	free(basis);
+	free(new);
+}
+
+static void
+test_bad_signatures(void)
+{
+	size_t		 len = 100000, sig_len;
+	uint8_t		*data = random_data(len), *sig;
+	struct mem_sink	 sm;
+	struct rsync_signature *rsig;
+	char		*cause = NULL, *in = tmp_path("bs.in"),
+			*spath = tmp_path("bs.sig"), *cmd;
+	int		 fd;
+
+	write_file(in, data, len);
+	cmd = xasprintf("rdiff -f -H md4 -R rollsum signature '%s' '%s'", in,
+	    spath);
+	CHECK(run(cmd), "rdiff signature -H md4");
+	free(cmd);
+	sig = read_file(spath, &sig_len);
+	rsig = rsync_signature_load(sig, sig_len, &cause);
+	CHECK(rsig == NULL && strstr(str(cause), "md4") != NULL,
+	    "an md4 signature is refused: %s", str(cause));
+	rsync_signature_free(rsig);
+	free(cause);
+	cause = NULL;
+	fd = open(spath, O_RDONLY);
+	rsig = rsync_signature_load_fd(fd, sig_len, &cause);
+	close(fd);
+	CHECK(rsig == NULL && strstr(str(cause), "md4") != NULL,
+	    "also from an fd: %s", str(cause));
+	free(cause);
+	cause = NULL;
+	free(sig);
+
+	cmd = xasprintf("rdiff -f -H blake2 -R rollsum -S 8 signature '%s' "
+	    "'%s'", in, spath);
+	run(cmd);
+	free(cmd);
+	sig = read_file(spath, &sig_len);
+	rsig = rsync_signature_load(sig, sig_len, &cause);
+	CHECK(rsig == NULL && strstr(str(cause), "strong sum length 8") !=
+	    NULL, "a blake2 signature with 8-byte sums is too weak: %s",
+	    str(cause));
+	free(cause);
+	cause = NULL;
+	free(sig);
+
+	cmd = xasprintf("rdiff -f signature '%s' '%s'", in, spath);
+	run(cmd);
+	free(cmd);
+	sig = read_file(spath, &sig_len);
+	rsig = rsync_signature_load(sig, sig_len, &cause);
+	CHECK(rsig == NULL && strstr(str(cause), "not a blake2") != NULL,
+	    "rdiff's default (rabinkarp) signature is refused: %s",
+	    str(cause));
+	free(cause);
+	cause = NULL;
+	free(sig);
+
+	make_sig(data, len, 65536, &sm, &cause);
+	rsig = rsync_signature_load(sm.buf.data, sm.buf.len - 7, &cause);
+	CHECK(rsig == NULL && strncmp(str(cause), "malformed signature: ",
+	    21) == 0, "a truncated signature: %s", str(cause));
+	free(cause);
+	cause = NULL;
+	rsig = rsync_signature_load(sm.buf.data, 10, &cause);
+	CHECK(rsig == NULL && cause != NULL, "a 10-byte signature: %s",
+	    str(cause));
+	free(cause);
+	cause = NULL;
+	rsig = rsync_signature_load("", 0, &cause);
+	CHECK(rsig == NULL && cause != NULL, "an empty signature: %s",
+	    str(cause));
+	free(cause);
+	cause = NULL;
+	memcpy(sm.buf.data + 4, "\x7f\0\0\0", 4);
+	rsig = rsync_signature_load(sm.buf.data, sm.buf.len, &cause);
+	CHECK(rsig == NULL && strstr(str(cause), "block length") != NULL,
+	    "an absurd block length: %s", str(cause));
+	free(cause);
+	cause = NULL;
+	memcpy(sm.buf.data + 4, "\0\0\1\0\0\0\0\x40", 8);
+	rsig = rsync_signature_load(sm.buf.data, sm.buf.len, &cause);
+	CHECK(rsig == NULL && strstr(str(cause), "strong sum length 64") !=
+	    NULL, "a 64-byte strong sum: %s", str(cause));
+	free(cause);
+	cause = NULL;
+
+	/* load_fd: fewer bytes in the file than announced. */
+	recbuf_free(&sm.buf);
+	make_sig(data, len, 65536, &sm, &cause);
+	write_file(spath, sm.buf.data, 100);
+	fd = open(spath, O_RDONLY);
+	rsig = rsync_signature_load_fd(fd, sm.buf.len, &cause);
+	close(fd);
+	CHECK(rsig == NULL && strstr(str(cause), "truncated") != NULL,
+	    "load_fd of a short file: %s", str(cause));
+	free(cause);
+	cause = NULL;
+	recbuf_free(&sm.buf);
+
+	/* The signature of an empty file loads and deltas. */
+	make_sig(data, 0, 1, &sm, &cause);
+	write_file(spath, sm.buf.data, sm.buf.len);
+	fd = open(spath, O_RDONLY);
+	rsig = rsync_signature_load_fd(fd, sm.buf.len, &cause);
+	close(fd);
+	CHECK(rsig != NULL, "an empty file's signature (%zu bytes) loads "
+	    "from an fd: %s", sm.buf.len, str(cause));
+	rsync_signature_free(rsig);
+	recbuf_free(&sm.buf);
+
+	free(data);
+	free(in);
+	free(spath);
+}
+
+int
+main(void)
+{
+	char	*cmd;
+	int	 rc;
+
+	/* A hang is a failure: SIGALRM ends the test. */
+	alarm(300);
+	if (mkdtemp(tmpdir) == NULL) {
+		printf("Bail out! cannot set up\n");
+		return 1;
+	}
+	test_signature();
+	test_interop();
+	test_roundtrips();
+	test_bad_deltas();
+	test_bad_signatures();
+	rc = tap_done();
+	cmd = xasprintf("rm -rf '%s'", tmpdir);
+	run(cmd);
+	free(cmd);
+	return rc;
+}
