@@ -343,9 +343,7 @@ backup_delta(struct backup *b, struct walk_item *it, int fd,
 	b->bytes_read += size;
 	if (sink_finish(delta, cause) != 0)
 		goto out;
-	dsize = (uint64_t)ftello(spool);
-	if (fseeko(spool, 0, SEEK_END) == 0)
-		dsize = (uint64_t)ftello(spool);
+	dsize = (uint64_t)lseek(fileno(spool), 0, SEEK_END);
 	if (dsize > size / 2) {
 		rc = 0;		/* not worth it: store it whole */
 		goto out;
@@ -355,9 +353,9 @@ backup_delta(struct backup *b, struct walk_item *it, int fd,
 	me->has_sha256 = 1;
 	if (backup_begin_records(b, it, me, cause) != 0)
 		goto out;
-	rewind(spool);
+	/* The spool is written and read through its fd only. */
 	for (pos = 0; pos < dsize; pos += (uint64_t)n) {
-		n = (ssize_t)fread(b->buf, 1, RECORD_DATA_MAX, spool);
+		n = pread(fileno(spool), b->buf, RECORD_DATA_MAX, (off_t)pos);
 		if (n <= 0) {
 			error_sys(cause, "unable to read the delta spool file");
 			goto out;
