@@ -246,7 +246,8 @@ backup_whole(struct backup *b, struct walk_item *it, int fd,
 
 	if (backup_begin_records(b, it, me, cause) != 0)
 		goto out;
-	if ((uint64_t)sb->st_blocks * 512 >= (uint64_t)sb->st_size) {
+	if ((uint64_t)sb->st_blocks * 512 >= (uint64_t)sb->st_size &&
+	    sb->st_size >= BACKUP_DELTA_MIN) {
 		framing = sigs_writer_begin(b->sw, it->e.path, &me->sig_off,
 		    cause);
 		if (framing == NULL)
@@ -747,11 +748,13 @@ backup_run(const struct backup_options *o, char **cause)
 		goto out;
 	backup_choose(&b, &cat, now, &full);
 	b.set_id = catalog_set_id(now, full);
+	/* Chains are ordered by time: a set must be newer than all others. */
 	for (i = 0; i < cat.nsets; i++) {
-		if (strncmp(cat.sets[i].id, b.set_id, 16) == 0) {
-			error_set(cause, "a set at %.16s already exists in %s "
-			    "(one backup per second at most)", b.set_id,
-			    transport_display(b.transport));
+		if (cat.sets[i].time >= now) {
+			error_set(cause, "set %s in %s is not older than this run "
+			    "(%.16s): one backup per second at most, and the "
+			    "clock must not go backwards", cat.sets[i].id,
+			    transport_display(b.transport), b.set_id);
 			goto out;
 		}
 	}
@@ -813,7 +816,7 @@ backup_run(const struct backup_options *o, char **cause)
 		    b.stats.warnings);
 out:
 	if (rc == EXIT_FAILURE_ && b.set_id != NULL && cause != NULL &&
-	    *cause != NULL && strstr(*cause, "already exists") == NULL)
+	    *cause != NULL && strstr(*cause, "not older than") == NULL)
 		error_prefix(cause, "backup %s failed, no set was published",
 		    b.set_id);
 	volume_writer_free(b.vw);

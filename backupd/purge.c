@@ -128,14 +128,19 @@ purge_run(const struct purge_options *o, char **cause)
 	struct purge_session	 ps;
 	uint8_t			*remove = NULL;
 	uint64_t		 bytes = 0;
-	size_t			 i, n = 0;
+	size_t			 i, j, n = 0;
 	char			 when[21];
 	int			 rc = -1;
 
 	if (purge_begin(o, "purge", &ps, cause) != 0)
 		goto out;
 	remove = purge_plan(&ps.cat, ps.now, o->older_than);
-	for (i = 0; i < ps.cat.nsets; i++) {
+	/*
+	 * Newest first: a purge cut off halfway leaves a chain's older sets,
+	 * which need nothing newer, never incrementals without their full.
+	 */
+	for (j = ps.cat.nsets; j > 0; j--) {
+		i = j - 1;
 		if (!remove[i])
 			continue;
 		clock_format_iso(ps.cat.sets[i].time, when);

@@ -63,34 +63,39 @@ walker_names_compare(const void *a, const void *b)
 static int walker_visit(struct walker *, int, const char *, const char *,
     char **);
 
+/*
+ * Read a directory's names with getdents64 on the fd we already hold: no
+ * dup, no fdopendir. Nightly runs over 300,000 unchanged files are mostly
+ * system calls, so this matters.
+ */
 static int
 walker_directory(struct walker *w, int fd, const char *path, char **cause)
 {
-	DIR		 *dir;
-	struct dirent	 *de;
-	char		**names = NULL, *child;
+	struct dirent64	 *de;
+	char		  buf[32768], **names = NULL, *child;
 	size_t		  n = 0, i;
-	int		  rc = -1, dfd;
+	ssize_t		  len, off;
+	int		  rc = -1;
 
-	dfd = dup(fd);
-	if (dfd == -1 || (dir = fdopendir(dfd)) == NULL) {
-		if (dfd != -1)
-			close(dfd);
-		walker_warn(w, path, "cannot list directory");
-		return 0;
-	}
-	errno = 0;
-	while ((de = readdir(dir)) != NULL) {
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0) {
+	for (;;) {
+		len = getdents64(fd, buf, sizeof buf);
+		if (len == -1 && errno == EINTR)
+			continue;
+		if (len == -1) {
+			walker_warn(w, path, "cannot list directory");
+			break;
+		}
+		if (len == 0)
+			break;
+		for (off = 0; off < len; off += de->d_reclen) {
+			de = (struct dirent64 *)(buf + off);
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
 			names = xrealloc(names, (n + 1) * sizeof *names);
 			names[n++] = xstrdup(de->d_name);
 		}
-		errno = 0;
 	}
-	if (errno != 0)
-		walker_warn(w, path, "cannot list directory");
-	closedir(dir);
 	if (n > 0)
 		qsort(names, n, sizeof *names, walker_names_compare);
 	for (i = 0; i < n; i++) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <getopt.h>
 
@@ -130,6 +131,9 @@ main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	opterr = 0;	/* the verbs word their own usage errors */
+	/* Cache copies and temporaries hold plaintext metadata: keep them
+	 * private. Restored files get their recorded modes explicitly. */
+	umask(077);
 	hash_library_init();
 	if (crypto_library_init(&cause) != 0)
 		return cli_finish(EXIT_FAILURE_, cause);

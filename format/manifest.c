@@ -457,7 +457,7 @@ manifest_parse_entry(char **f, size_t n, struct manifest_entry *me)
 	/* Files always have records somewhere; other kinds may not. */
 	if (e->kind == 'f' && me->loc.vol == 0)
 		return -1;
-	if (manifest_field(f, n, "dsize") != 0) {
+	if (manifest_field(f, n, "dsize") != NULL) {
 		me->is_delta = 1;
 		if (e->kind != 'f' || manifest_number(manifest_field(f, n,
 		    "dsize"), UINT64_MAX, &me->delta_size) != 0 ||
@@ -487,6 +487,21 @@ manifest_entry_whole_set(const struct manifest_entry *me, const char *this_set)
 	return *s != '\0' ? s : this_set;
 }
 
+/* The name=, size= and sha256= of a volume or signatures line. */
+static int
+manifest_object(char **fields, size_t n, struct volume_info *vi)
+{
+	const char	*sha = manifest_field(fields, n, "sha256");
+
+	memset(vi, 0, sizeof *vi);
+	if ((vi->name = (char *)manifest_field(fields, n, "name")) == NULL ||
+	    manifest_number(manifest_field(fields, n, "size"), UINT64_MAX,
+	    &vi->size) != 0 || sha == NULL || hash_from_hex(sha,
+	    vi->sha256) != 0)
+		return -1;
+	return 0;
+}
+
 static int
 manifest_line(void *arg, char *line, uint64_t lineno, char **cause)
 {
@@ -495,7 +510,6 @@ manifest_line(void *arg, char *line, uint64_t lineno, char **cause)
 	struct volume_info	 vi;
 	char			*fields[MANIFEST_FIELDS_MAX], *save = NULL;
 	char			*tok, *dec;
-	const char		*v;
 	uint64_t		 num;
 	size_t			 n = 0;
 	int			 rc;
@@ -559,46 +573,32 @@ manifest_line(void *arg, char *line, uint64_t lineno, char **cause)
 			mr->header.sources[mr->header.nsources++] = dec;
 			return 0;
 		}
-		if (mr->header.set_id == NULL)
-			return error_set(cause, "line %" PRIu64 ": no set line",
-			    lineno);
+		if (mr->header.set_id == NULL || mr->header.full < 0)
+			return error_set(cause, "line %" PRIu64 ": no set or "
+			    "type line", lineno);
 		mr->state = 2;
 		if (mr->visitor->header != NULL &&
 		    mr->visitor->header(mr->arg, &mr->header, cause) != 0)
 			return -1;
 	}
 	if (strcmp(fields[0], "volume") == 0) {
-		memset(&vi, 0, sizeof vi);
 		if (n < 2 || manifest_number(fields[1], UINT32_MAX, &num) != 0 ||
-		    (v = manifest_field(fields, n, "name")) == NULL ||
-		    manifest_number(manifest_field(fields, n, "size"),
-		    UINT64_MAX, &vi.size) != 0 ||
-		    manifest_field(fields, n, "sha256") == NULL ||
-		    hash_from_hex(manifest_field(fields, n, "sha256"),
-		    vi.sha256) != 0)
+		    manifest_object(fields, n, &vi) != 0)
 			return error_set(cause, "line %" PRIu64 ": malformed "
 			    "volume line", lineno);
 		vi.number = (uint32_t)num;
 		if (vi.number != mr->seen.volumes + 1)
 			return error_set(cause, "line %" PRIu64 ": volume %u "
 			    "out of order", lineno, vi.number);
-		vi.name = (char *)v;
 		mr->seen.volumes++;
 		if (mr->visitor->volume != NULL)
 			return mr->visitor->volume(mr->arg, &vi, cause);
 		return 0;
 	}
 	if (strcmp(fields[0], "signatures") == 0) {
-		memset(&vi, 0, sizeof vi);
-		if ((v = manifest_field(fields, n, "name")) == NULL ||
-		    manifest_number(manifest_field(fields, n, "size"),
-		    UINT64_MAX, &vi.size) != 0 ||
-		    manifest_field(fields, n, "sha256") == NULL ||
-		    hash_from_hex(manifest_field(fields, n, "sha256"),
-		    vi.sha256) != 0)
+		if (manifest_object(fields, n, &vi) != 0)
 			return error_set(cause, "line %" PRIu64 ": malformed "
 			    "signatures line", lineno);
-		vi.name = (char *)v;
 		if (mr->visitor->signatures != NULL)
 			return mr->visitor->signatures(mr->arg, &vi, cause);
 		return 0;
@@ -645,6 +645,7 @@ manifest_line_sink_new(struct manifest_reader *mr,
 	memset(mr, 0, sizeof *mr);
 	mr->visitor = v;
 	mr->arg = arg;
+	mr->header.full = -1;	/* until the type line says */
 	ls->sink.ops = &line_sink_ops;
 	ls->buf = xmalloc(MANIFEST_LINE_MAX);
 	ls->fn = manifest_line;

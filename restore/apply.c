@@ -10,6 +10,7 @@
 
 #include "apply.h"
 #include "common/error.h"
+#include "common/io.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 
@@ -301,18 +302,8 @@ out:
 int
 apply_data(struct apply *a, const void *buf, size_t len, char **cause)
 {
-	const char	*p = buf;
-	ssize_t		 n;
-
-	while (len > 0) {
-		n = write(a->file_fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return apply_fail(a, "write", a->file.path, cause);
-		p += n;
-		len -= (size_t)n;
-	}
+	if (io_write_all(a->file_fd, buf, len) != 0)
+		return apply_fail(a, "write", a->file.path, cause);
 	return 0;
 }
 

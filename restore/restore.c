@@ -30,6 +30,7 @@
 #include "apply.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/io.h"
 #include "common/log.h"
 #include "common/strmap.h"
 #include "common/xmalloc.h"
@@ -347,18 +348,8 @@ static int
 restore_write_fd(int fd, const void *buf, size_t len, const char *what,
     char **cause)
 {
-	const char	*p = buf;
-	ssize_t		 n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return error_sys(cause, "unable to write %s", what);
-		p += n;
-		len -= (size_t)n;
-	}
+	if (io_write_all(fd, buf, len) != 0)
+		return error_sys(cause, "unable to write %s", what);
 	return 0;
 }
 

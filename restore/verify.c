@@ -39,11 +39,22 @@ verify_volume(void *arg, const struct volume_info *vi, char **cause)
 }
 
 static int
+verify_signatures(void *arg, const struct volume_info *vi, char **cause)
+{
+	struct verify_set	*vs = arg;
+	uint64_t		 volumes = vs->volumes;
+
+	verify_volume(arg, vi, cause);
+	vs->volumes = volumes;	/* checked the same way, but not a volume */
+	return 0;
+}
+
+static int
 verify_one(const struct verify_options *o, struct transport *t,
     struct crypto *c, const char *set_id, char **cause)
 {
 	static const struct manifest_visitor visitor = { NULL, NULL,
-	    verify_volume, verify_volume };
+	    verify_volume, verify_signatures };
 	struct manifest_summary	 summary;
 	struct restore_options	 ro;
 	struct verify_set	 vs = { t, 0, 0, NULL };

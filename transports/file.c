@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/io.h"
 #include "common/xmalloc.h"
 #include "transport.intern.h"
 
@@ -79,8 +80,13 @@ file_close(struct transport *t)
 	t->driver = NULL;
 }
 
+/*
+ * List the directory: objects (regular files with valid names, and their
+ * sizes) or, for cleanup, temporaries.
+ */
 static int
-file_list(struct transport *t, struct name_list *l, char **cause)
+file_scan(struct transport *t, struct name_list *l, int temporaries,
+    char **cause)
 {
 	struct file_target	*ft = t->driver;
 	struct dirent		*de;
@@ -97,9 +103,13 @@ file_list(struct transport *t, struct name_list *l, char **cause)
 	}
 	errno = 0;
 	while ((de = readdir(dir)) != NULL) {
-		if (transport_name_valid(de->d_name) &&
-		    fstatat(ft->dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(sb.st_mode))
+		if (temporaries) {
+			if (strncmp(de->d_name, TRANSPORT_TMP_PREFIX,
+			    strlen(TRANSPORT_TMP_PREFIX)) == 0)
+				name_list_add(l, de->d_name, 0);
+		} else if (transport_name_valid(de->d_name) &&
+		    fstatat(ft->dirfd, de->d_name, &sb,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode))
 			name_list_add(l, de->d_name, (uint64_t)sb.st_size);
 		errno = 0;
 	}
@@ -114,35 +124,15 @@ out:
 }
 
 static int
+file_list(struct transport *t, struct name_list *l, char **cause)
+{
+	return file_scan(t, l, 0, cause);
+}
+
+static int
 file_list_temporary(struct transport *t, struct name_list *l, char **cause)
 {
-	struct file_target	*ft = t->driver;
-	struct dirent		*de;
-	DIR			*dir;
-	int			 fd, rc = -1;
-
-	fd = openat(ft->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1 || (dir = fdopendir(fd)) == NULL) {
-		error_sys(cause, "unable to list %s", ft->display);
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	errno = 0;
-	while ((de = readdir(dir)) != NULL) {
-		if (strncmp(de->d_name, TRANSPORT_TMP_PREFIX,
-		    strlen(TRANSPORT_TMP_PREFIX)) == 0)
-			name_list_add(l, de->d_name, 0);
-		errno = 0;
-	}
-	if (errno != 0) {
-		error_sys(cause, "unable to list %s", ft->display);
-		goto out;
-	}
-	rc = 0;
-out:
-	closedir(dir);
-	return rc;
+	return file_scan(t, l, 1, cause);
 }
 
 static int
@@ -168,20 +158,10 @@ static int
 file_writer_write(struct sink *s, const void *buf, size_t len, char **cause)
 {
 	struct file_writer	*w = (struct file_writer *)s;
-	const char		*p = buf;
-	ssize_t			 n;
 
-	while (len > 0) {
-		n = write(w->fd, p, len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return error_sys(cause, "unable to write '%s' to %s",
-			    w->name, w->target->display);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	if (io_write_all(w->fd, buf, len) != 0)
+		return error_sys(cause, "unable to write '%s' to %s", w->name,
+		    w->target->display);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/io.h"
 #include "common/xmalloc.h"
 #include "filter.h"
 
@@ -20,18 +21,9 @@ static int
 fd_sink_write(struct sink *s, const void *buf, size_t len, char **cause)
 {
 	struct fd_sink	*f = (struct fd_sink *)s;
-	const char	*p = buf;
-	ssize_t		 n;
 
-	while (len > 0) {
-		n = write(f->fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return error_sys(cause, "unable to write %s", f->what);
-		p += n;
-		len -= (size_t)n;
-	}
+	if (io_write_all(f->fd, buf, len) != 0)
+		return error_sys(cause, "unable to write %s", f->what);
 	return 0;
 }
 

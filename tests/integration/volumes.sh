@@ -38,7 +38,11 @@ check "verify --read-data of the multi-volume set exits 0" \
 
 expect_fail "$WORK/err" env TRESOR_NOW=2026-01-02T03:04:05Z "$TRESOR" backup --to "$T" \
     --key-file "$WORK/k.pub.asc" "$WORK/src/vault"
-check "a second backup with the same set id is refused" grep -q 'already exists' "$WORK/err"
+check "a second backup with the same set id is refused" grep -q 'is not older than this run' "$WORK/err"
+expect_fail "$WORK/err" env TRESOR_NOW=2026-01-01T00:00:00Z "$TRESOR" backup --to "$T" \
+    --key-file "$WORK/k.pub.asc" "$WORK/src/vault"
+check "a backup older than the newest set (clock gone back) is refused" \
+    grep -q 'clock must not go backwards' "$WORK/err"
 
 expect_fail "$WORK/err" env TRESOR_NOW=yesterday "$TRESOR" backup --to "$T" \
     --key-file "$WORK/k.pub.asc" "$WORK/src/vault"
