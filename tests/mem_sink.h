@@ -1,15 +1,18 @@
 /*
- * mem_sink.h: a sink for tests that collects into memory and can fail
- * after `limit` bytes (a stand-in for a full disk). Header-only: each test
- * program includes it once.
+ * mem_sink.h: test helpers: a sink that collects into memory and can fail
+ * after `limit` bytes (a stand-in for a full disk), and small file helpers.
+ * Header-only: each test program includes it once.
  */
 #ifndef TRESOR_TEST_MEM_SINK_H
 #define TRESOR_TEST_MEM_SINK_H
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/error.h"
 #include "common/sink.h"
+#include "common/xmalloc.h"
 #include "format/record.h"
 
 struct mem_sink {
@@ -53,6 +56,41 @@ mem_init(struct mem_sink *m, size_t limit)
 	memset(m, 0, sizeof *m);
 	m->sink.ops = &mem_ops;
 	m->limit = limit;
+}
+
+/* Small file helpers for tests that talk to command-line tools. */
+static void
+write_file(const char *path, const void *p, size_t len)
+{
+	FILE	*f = fopen(path, "w");
+
+	if (len > 0)
+		fwrite(p, 1, len, f);
+	fclose(f);
+}
+
+static uint8_t *
+read_file(const char *path, size_t *len)
+{
+	FILE	*f = fopen(path, "r");
+	uint8_t	*p;
+	long	 n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	p = xmalloc((size_t)n + 1);
+	*len = fread(p, 1, (size_t)n, f);
+	fclose(f);
+	return p;
+}
+
+static int
+run(const char *cmd)
+{
+	return system(cmd) == 0;
 }
 
 #endif

@@ -26,38 +26,8 @@ tmp_path(const char *name)
 	return xasprintf("%s/%s", tmpdir, name);
 }
 
-static void
-write_file(const char *path, const void *p, size_t len)
-{
-	FILE	*f = fopen(path, "w");
 
-	fwrite(p, 1, len, f);
-	fclose(f);
-}
 
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE	*f = fopen(path, "r");
-	uint8_t	*p;
-	long	 n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = xmalloc((size_t)n + 1);
-	*len = fread(p, 1, (size_t)n, f);
-	fclose(f);
-	return p;
-}
-
-static int
-run(const char *cmd)
-{
-	return system(cmd) == 0;
-}
 
 /* Push `len` bytes through a sink in pieces of `step`. */
 static int
