@@ -12,6 +12,10 @@ cleanup() {
 	[ "${KEEP:-0}" = 1 ] || rm -rf "$work"
 }
 trap cleanup EXIT
+# The demo's local cache lives with the rest of it (the default,
+# /var/cache/tresor, is for the appliance's nightly runs as root).
+TRESOR_CACHE_DIR="$work/cache"
+export TRESOR_CACHE_DIR
 
 say() { printf '\n== %s\n' "$*"; }
 
