@@ -9,6 +9,7 @@
  * starts with ENTRY_CONTINUE naming the file and the offset reached.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,36 +36,13 @@
 #include "format/volume.h"
 #include "lock.h"
 #include "transports/transport.h"
+#include "engine.h"
 #include "walker.h"
-
-/* Files smaller than this are stored whole: a delta would not pay. */
-#define BACKUP_DELTA_MIN	8192
-
-struct backup {
-	const struct backup_options	*opts;
-	struct transport		*transport;
-	struct crypto			*crypto;
-	struct cache			*cache;
-	char				*set_id;
-	char				*prev_id;	/* NULL: a full set */
-	struct strmap			*prev;		/* path -> entry */
-	struct strmap			*sig_sets;	/* sets whose sigs we use */
-	struct volume_writer		*vw;
-	struct manifest_writer		*mw;
-	struct sigs_writer		*sw;
-	struct walker_stats		 stats;
-	struct recbuf			 rb;
-	uint8_t				*buf;	/* RECORD_DATA_MAX bytes */
-	uint64_t			 bytes_read;
-	uint64_t			 files;
-	uint64_t			 unchanged;
-	uint64_t			 deltas;
-};
 
 static const uint8_t backup_zeros[65536];
 
 /* Close a full volume; inside a file, continue it in the next volume. */
-static int
+int
 backup_maybe_rotate(struct backup *b, const char *path, uint64_t offset,
     char **cause)
 {
@@ -209,20 +187,20 @@ backup_open_file(struct walk_item *it)
 }
 
 /* Emit the ENTRY record and note where it went. */
-static int
-backup_begin_records(struct backup *b, struct walk_item *it,
+int
+backup_begin_records(struct backup *b, const struct entry *e,
     struct manifest_entry *me, char **cause)
 {
 	if (volume_writer_position(b->vw, &me->loc.vol, &me->loc.off,
 	    cause) != 0)
 		return -1;
 	recbuf_reset(&b->rb);
-	record_encode_entry(&b->rb, &it->e);
+	record_encode_entry(&b->rb, e);
 	return volume_writer_record(b->vw, RECORD_ENTRY, b->rb.data, b->rb.len,
 	    cause);
 }
 
-static int
+int
 backup_end_records(struct backup *b, struct manifest_entry *me, char **cause)
 {
 	uint64_t	off;
@@ -244,7 +222,7 @@ backup_whole(struct backup *b, struct walk_item *it, int fd,
 	struct sink	*sig = NULL, *framing;
 	int		 rc = -1;
 
-	if (backup_begin_records(b, it, me, cause) != 0)
+	if (backup_begin_records(b, &it->e, me, cause) != 0)
 		goto out;
 	if ((uint64_t)sb->st_blocks * 512 >= (uint64_t)sb->st_size &&
 	    sb->st_size >= BACKUP_DELTA_MIN) {
@@ -271,7 +249,7 @@ out:
 }
 
 /* The whole version of a previous entry: where it is and what it hashes to. */
-static void
+void
 backup_prev_whole(struct backup *b, const struct manifest_entry *prev,
     struct manifest_entry *me)
 {
@@ -290,6 +268,26 @@ backup_prev_whole(struct backup *b, const struct manifest_entry *prev,
 	me->sig_off = prev->sig_off;
 }
 
+/* The signature of a previous entry's whole version, from the cache. */
+struct rsync_signature *
+backup_load_signature(struct backup *b, const struct manifest_entry *prev,
+    char **cause)
+{
+	struct rsync_signature	*rsig = NULL;
+	uint8_t			*sig = NULL;
+	size_t			 sig_len;
+	char			*sigs_path;
+
+	sigs_path = cache_sigs_path(b->cache, manifest_entry_whole_set(prev,
+	    b->prev_id));
+	if (sigs_read(sigs_path, prev->sig_off, prev->e.path, &sig, &sig_len,
+	    cause) == 0)
+		rsig = rsync_signature_load(sig, sig_len, cause);
+	free(sig);
+	free(sigs_path);
+	return rsig;
+}
+
 /*
  * Try a delta against the previous whole version. Returns 1 if it was
  * stored, 0 if the file should be stored whole instead (the delta would be
@@ -303,20 +301,12 @@ backup_delta(struct backup *b, struct walk_item *it, int fd,
 	struct rsync_signature	*rsig = NULL;
 	struct sink		*delta = NULL;
 	struct hash		*h = hash_new(), *dh = hash_new();
-	uint8_t			*sig = NULL;
-	size_t			 sig_len;
-	const char		*whole_set;
-	char			*sigs_path;
 	FILE			*spool = NULL;
 	ssize_t			 n;
 	uint64_t		 size = 0, dsize = 0, pos;
 	int			 rc = -1;
 
-	whole_set = manifest_entry_whole_set(prev, b->prev_id);
-	sigs_path = cache_sigs_path(b->cache, whole_set);
-	if (sigs_read(sigs_path, prev->sig_off, it->e.path, &sig, &sig_len,
-	    cause) != 0 || (rsig = rsync_signature_load(sig, sig_len,
-	    cause)) == NULL)
+	if ((rsig = backup_load_signature(b, prev, cause)) == NULL)
 		goto out;
 	if ((spool = tmpfile()) == NULL) {
 		error_sys(cause, "unable to create a delta spool file");
@@ -352,7 +342,7 @@ backup_delta(struct backup *b, struct walk_item *it, int fd,
 	me->e.size = size;
 	hash_final(h, me->sha256);
 	me->has_sha256 = 1;
-	if (backup_begin_records(b, it, me, cause) != 0)
+	if (backup_begin_records(b, &it->e, me, cause) != 0)
 		goto out;
 	/* The spool is written and read through its fd only. */
 	for (pos = 0; pos < dsize; pos += (uint64_t)n) {
@@ -382,8 +372,6 @@ out:
 	if (spool != NULL)
 		fclose(spool);
 	rsync_signature_free(rsig);
-	free(sig);
-	free(sigs_path);
 	hash_free(h);
 	hash_free(dh);
 	return rc;
@@ -401,7 +389,7 @@ backup_unchanged(const struct manifest_entry *prev, const struct walk_item *it)
 	    (uint32_t)it->ctime.tv_nsec;
 }
 
-static int
+int
 backup_entry(void *arg, struct walk_item *it, char **cause)
 {
 	struct backup		*b = arg;
@@ -425,7 +413,7 @@ backup_entry(void *arg, struct walk_item *it, char **cause)
 		if (b->prev_id == NULL) {
 			uint64_t	off;
 
-			if (backup_begin_records(b, it, &me, cause) != 0 ||
+			if (backup_begin_records(b, &it->e, &me, cause) != 0 ||
 			    volume_writer_position(b->vw, &me.loc.last, &off,
 			    cause) != 0)
 				return -1;
@@ -513,7 +501,7 @@ backup_check_sources(const struct backup_options *o, char **names,
 	struct stat	sb;
 	size_t		i, j;
 
-	if (o->nsources == 0)
+	if (o->nsources == 0 && o->pg.dbname == NULL)
 		return error_set(cause, "no source given");
 	for (i = 0; i < o->nsources; i++) {
 		if (lstat(o->sources[i], &sb) != 0)
@@ -529,8 +517,56 @@ backup_check_sources(const struct backup_options *o, char **names,
 				    "would both be stored as '%s'",
 				    o->sources[j], o->sources[i], names[i]);
 		}
+		if (o->pg.dbname != NULL && strcmp(names[i],
+		    names[o->nsources]) == 0)
+			return error_set(cause, "source '%s' and database '%s' "
+			    "would both be stored under '%s' (see "
+			    "--pg-dump-path)", o->sources[i], o->pg.dbname,
+			    names[i]);
 	}
 	return 0;
+}
+
+/* An empty vault means something is broken: refuse to back it up. */
+static int
+backup_check_nonempty(const char *path, char **cause)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 empty = 1;
+
+	if ((d = opendir(path)) == NULL)
+		return error_sys(cause, "unable to read required directory "
+		    "'%s'", path);
+	while (empty && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			empty = 0;
+	}
+	closedir(d);
+	if (empty)
+		return error_set(cause, "required directory '%s' is empty: "
+		    "refusing to back up (is its volume mounted?)", path);
+	return 0;
+}
+
+/* Everything that can be checked before the target is touched. */
+static int
+backup_preflight(const struct backup_options *o, char **names,
+    uint64_t *estimate, char **cause)
+{
+	size_t	i;
+
+	if (backup_check_sources(o, names, cause) != 0)
+		return EXIT_USAGE;
+	if (o->pg.path != NULL && pgdump_check_path(o->pg.path, cause) != 0)
+		return EXIT_USAGE;
+	for (i = 0; i < o->nrequire_nonempty; i++) {
+		if (backup_check_nonempty(o->require_nonempty[i], cause) != 0)
+			return EXIT_FAILURE_;
+	}
+	if (o->pg.dbname != NULL && pgdump_check(&o->pg, estimate, cause) != 0)
+		return EXIT_FAILURE_;
+	return EXIT_OK;
 }
 
 static int
@@ -714,7 +750,7 @@ backup_run(const struct backup_options *o, char **cause)
 	char				**names, *sigs_path = NULL;
 	char				*manifest_path = NULL;
 	time_t				 now;
-	uint64_t			 stored = 0;
+	uint64_t			 stored = 0, estimate = 0;
 	size_t				 i, nvols;
 	int				 rc = EXIT_FAILURE_, full, have_sigs = 0;
 
@@ -725,15 +761,23 @@ backup_run(const struct backup_options *o, char **cause)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	b.opts = o;
 	b.sig_sets = strmap_new();
-	names = xcalloc(o->nsources + 1, sizeof *names);
+	names = xcalloc(o->nsources + 2, sizeof *names);
 	for (i = 0; i < o->nsources; i++)
 		names[i] = backup_stored_name(o->sources[i]);
-	if (backup_check_sources(o, names, cause) != 0) {
-		rc = EXIT_USAGE;
+	if (o->pg.dbname != NULL) {
+		/* The database is stored under the first part of its path. */
+		names[o->nsources] = pgdump_stored_path(&o->pg);
+		names[o->nsources][strcspn(names[o->nsources], "/")] = '\0';
+	}
+	if ((rc = backup_preflight(o, names, &estimate, cause)) != EXIT_OK) {
+		if (rc == EXIT_FAILURE_)
+			error_prefix(cause, "backup not started");
 		goto out;
 	}
+	rc = EXIT_FAILURE_;
 	if (clock_now(&now, cause) != 0)
 		goto out;
+	b.now = now;
 	if ((b.crypto = crypto_new(&o->crypto, 0, cause)) == NULL)
 		goto out;
 	if ((b.transport = transport_open(o->url, cause)) == NULL)
@@ -767,6 +811,8 @@ backup_run(const struct backup_options *o, char **cause)
 	b.vw = volume_writer_new(b.transport, b.crypto, b.set_id, o->volsize,
 	    o->level);
 	b.buf = xmalloc(RECORD_DATA_MAX);
+	if (o->pg.dbname != NULL && backup_database(&b, estimate, cause) != 0)
+		goto out;
 	for (i = 0; i < o->nsources; i++) {
 		if (walker_run(o->sources[i], names[i], backup_entry, &b,
 		    &b.stats, cause) != 0)
@@ -786,7 +832,7 @@ backup_run(const struct backup_options *o, char **cause)
 	mh.full = full;
 	mh.time = now;
 	mh.sources = names;
-	mh.nsources = o->nsources;
+	mh.nsources = o->nsources + (o->pg.dbname != NULL);
 	manifest_writer_set_warnings(b.mw, b.stats.warnings);
 	manifest_path = cache_manifest_path(b.cache, b.set_id);
 	if (manifest_writer_publish(b.mw, b.transport, b.crypto, o->level, &mh,
@@ -837,7 +883,7 @@ out:
 	free(b.buf);
 	free(b.prev_id);
 	free(b.set_id);
-	for (i = 0; i < o->nsources; i++)
+	for (i = 0; i <= o->nsources; i++)
 		free(names[i]);
 	free(names);
 	free(sigs_path);

@@ -11,6 +11,9 @@
  * last whole version (so a restore never needs more than two passes), and
  * unchanged files (same size, mtime, inode and ctime) not at all: they cost
  * a stat. Its manifest still lists every file, pointing into earlier sets.
+ *
+ * A database (pg_dump's output, see pgdump.h) is stored first, as one more
+ * regular file streamed through the same chain.
  */
 #ifndef TRESOR_BACKUP_H
 #define TRESOR_BACKUP_H
@@ -19,6 +22,7 @@
 #include <stdint.h>
 
 #include "format/filter/crypto.h"
+#include "pgdump.h"
 
 #define BACKUP_DEFAULT_VOLSIZE		(64ULL * 1024 * 1024)
 #define BACKUP_DEFAULT_LEVEL		3
@@ -37,6 +41,10 @@ struct backup_options {
 	const char		*cache_dir;
 	int			 break_lock;
 	int64_t			 lock_stale_after;	/* seconds */
+	struct pgdump_options	 pg;		/* pg.dbname NULL: no database */
+	/* Directories that must not be empty (an empty vault is a fault). */
+	char * const		*require_nonempty;
+	size_t			 nrequire_nonempty;
 };
 
 /* Returns an exit code (common/error.h); *cause is set on failure. */

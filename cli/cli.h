@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdint.h>
 
+#include "common/pg.h"
 #include "format/filter/crypto.h"
 
 struct cmd {
@@ -32,6 +33,10 @@ enum cli_option {
 	OPT_HELP,
 	OPT_VERBOSE,
 	OPT_QUIET,
+	OPT_PG_HOST,		/* PostgreSQL options, see CLI_PG_OPTIONS */
+	OPT_PG_PORT,
+	OPT_PG_USER,
+	OPT_PG_BINDIR,
 	OPT_FIRST_VERB_OPTION,
 };
 
@@ -68,6 +73,21 @@ int	cli_interval(const struct cmd *, const char *option, const char *,
 	    int64_t *);
 /* The cache directory: TRESOR_CACHE_DIR, else /var/cache/tresor. */
 const char *cli_default_cache_dir(void);
+
+/* PostgreSQL connection options (backup, restore-db). */
+#define CLI_PG_OPTIONS \
+	{ "pg-host", required_argument, NULL, OPT_PG_HOST }, \
+	{ "pg-port", required_argument, NULL, OPT_PG_PORT }, \
+	{ "pg-user", required_argument, NULL, OPT_PG_USER }, \
+	{ "pg-bindir", required_argument, NULL, OPT_PG_BINDIR }
+#define CLI_PG_HELP \
+	"  --pg-host HOST          server host or socket directory (PGHOST)\n" \
+	"  --pg-port PORT          server port (PGPORT, default 5432)\n" \
+	"  --pg-user USER          user name (PGUSER); the password only from\n" \
+	"                          PGPASSWORD or ~/.pgpass, never an option\n" \
+	"  --pg-bindir DIR         where pg_dump and pg_restore are (default: PATH)\n"
+/* Handle a PostgreSQL option; returns 1 if it was one. */
+int	cli_pg_option(int, const char *, struct pg_options *);
 
 #define CLI_LOCK_HELP \
 	"  --cache-dir DIR         local cache (default $TRESOR_CACHE_DIR or\n" \

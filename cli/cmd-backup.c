@@ -7,9 +7,11 @@
 #include "backupd/lock.h"
 #include "cli.h"
 #include "common/error.h"
+#include "common/xmalloc.h"
 
 enum { OPT_TO = OPT_FIRST_VERB_OPTION, OPT_VOLSIZE, OPT_LEVEL, OPT_FULL,
-    OPT_FULL_AGE, OPT_CACHE_DIR, OPT_BREAK_LOCK, OPT_LOCK_STALE };
+    OPT_FULL_AGE, OPT_CACHE_DIR, OPT_BREAK_LOCK, OPT_LOCK_STALE,
+    OPT_PG_DATABASE, OPT_PG_DUMP_PATH, OPT_REQUIRE_NONEMPTY };
 
 static int
 cmd_backup_exec(int argc, char **argv)
@@ -24,10 +26,15 @@ cmd_backup_exec(int argc, char **argv)
 		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 		{ "break-lock", no_argument, NULL, OPT_BREAK_LOCK },
 		{ "lock-stale-after", required_argument, NULL, OPT_LOCK_STALE },
+		{ "pg-database", required_argument, NULL, OPT_PG_DATABASE },
+		{ "pg-dump-path", required_argument, NULL, OPT_PG_DUMP_PATH },
+		{ "require-nonempty", required_argument, NULL,
+		    OPT_REQUIRE_NONEMPTY },
+		CLI_PG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct backup_options	 o = { 0 };
-	char			*cause = NULL, *end;
+	char			*cause = NULL, *end, **nonempty;
 	unsigned long long	 v;
 	int			 opt, rc;
 
@@ -36,9 +43,11 @@ cmd_backup_exec(int argc, char **argv)
 	o.full_if_older_than = BACKUP_DEFAULT_FULL_AGE;
 	o.cache_dir = cli_default_cache_dir();
 	o.lock_stale_after = LOCK_DEFAULT_STALE;
+	nonempty = xcalloc((size_t)argc, sizeof *nonempty);
+	o.require_nonempty = nonempty;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (cli_common_option(&cmd_backup, opt, optarg, &o.crypto,
-		    &o.quiet))
+		    &o.quiet) || cli_pg_option(opt, optarg, &o.pg.pg))
 			continue;
 		switch (opt) {
 		case OPT_TO:
@@ -74,6 +83,15 @@ cmd_backup_exec(int argc, char **argv)
 		case OPT_BREAK_LOCK:
 			o.break_lock = 1;
 			break;
+		case OPT_PG_DATABASE:
+			o.pg.dbname = optarg;
+			break;
+		case OPT_PG_DUMP_PATH:
+			o.pg.path = optarg;
+			break;
+		case OPT_REQUIRE_NONEMPTY:
+			nonempty[o.nrequire_nonempty++] = optarg;
+			break;
 		case OPT_LOCK_STALE:
 			if (cli_interval(&cmd_backup, "--lock-stale-after",
 			    optarg, &o.lock_stale_after) != 0)
@@ -86,11 +104,16 @@ cmd_backup_exec(int argc, char **argv)
 	}
 	if (o.url == NULL)
 		return cli_usage_error(&cmd_backup, "--to URL is required");
-	if (optind >= argc)
-		return cli_usage_error(&cmd_backup, "no SOURCE given");
+	if (optind >= argc && o.pg.dbname == NULL)
+		return cli_usage_error(&cmd_backup, "no SOURCE or --pg-database "
+		    "given");
+	if (o.pg.path != NULL && o.pg.dbname == NULL)
+		return cli_usage_error(&cmd_backup, "--pg-dump-path needs "
+		    "--pg-database");
 	o.sources = argv + optind;
 	o.nsources = (size_t)(argc - optind);
 	rc = backup_run(&o, &cause);
+	free(nonempty);
 	return cli_finish(rc, cause);
 }
 
@@ -98,10 +121,12 @@ const struct cmd cmd_backup = {
 	.name = "backup",
 	.summary = "back up directories or files to a target URL",
 	.usage =
-	"usage: tresor backup --to URL [KEY OPTIONS] [--volsize MIB] SOURCE...\n"
+	"usage: tresor backup --to URL [KEY OPTIONS] [--volsize MIB]\n"
+	"                     [--pg-database NAME [PG OPTIONS]] SOURCE...\n"
 	"\n"
-	"Back up each SOURCE (stored under its last path component) as a new\n"
-	"encrypted set in URL (file:///path). Volumes are written and checked\n"
+	"Back up each SOURCE (stored under its last path component) and the\n"
+	"database, if one is named, as a new encrypted set in URL\n"
+	"(file:///path). Volumes are written and checked\n"
 	"first, the manifest last: a set exists only once it is complete.\n"
 	"The set is incremental if URL holds a chain whose full set is younger\n"
 	"than --full-if-older-than: unchanged files cost a stat, changed ones a\n"
@@ -113,6 +138,13 @@ const struct cmd cmd_backup = {
 	"                          than T (s m h D W M Y; default 2M)\n"
 	"  --volsize MIB           target size of a volume (default 64)\n"
 	"  --compress-level N      zstd level 1-19 (default 3)\n"
+	"  --require-nonempty DIR  refuse to start if DIR is empty (repeatable)\n"
+	"  --pg-database NAME      also back up this PostgreSQL database: pg_dump\n"
+	"                          --format=custom streamed into the set, with no\n"
+	"                          dump file on disk; a delta after the first\n"
+	"  --pg-dump-path PATH     stored path of the dump (default\n"
+	"                          ecs-pgdump/NAME.pgdump)\n"
+	CLI_PG_HELP
 	CLI_LOCK_HELP
 	CLI_KEY_HELP
 	"\n"

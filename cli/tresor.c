@@ -38,6 +38,26 @@ usage(FILE *f)
 }
 
 int
+cli_pg_option(int opt, const char *arg, struct pg_options *o)
+{
+	switch (opt) {
+	case OPT_PG_HOST:
+		o->host = arg;
+		return 1;
+	case OPT_PG_PORT:
+		o->port = arg;
+		return 1;
+	case OPT_PG_USER:
+		o->user = arg;
+		return 1;
+	case OPT_PG_BINDIR:
+		o->bindir = arg;
+		return 1;
+	}
+	return 0;
+}
+
+int
 cli_common_option(const struct cmd *cmd, int opt, const char *arg,
     struct crypto_options *co, int *quiet)
 {

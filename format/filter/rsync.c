@@ -287,6 +287,13 @@ rsync_signature_params(uint64_t file_size, size_t *block_len,
 }
 
 struct sink *
+rsync_signature_sink_new_block(size_t block_len, struct sink *next)
+{
+	return stage_new(&rsync_signature_ops, rs_sig_begin(block_len, 0,
+	    RS_BLAKE2_SIG_MAGIC), "unable to compute the signature", next);
+}
+
+struct sink *
 rsync_signature_sink_new(uint64_t file_size, struct sink *next)
 {
 	size_t	block_len, strong_len;

@@ -34,6 +34,13 @@ struct sink	*rsync_signature_sink_new(uint64_t file_size,
 		     struct sink *next);
 
 /*
+ * The same with a given block length, for a stream whose size is not known
+ * when it starts (a database dump). The strong sum is the whole BLAKE2 sum.
+ */
+struct sink	*rsync_signature_sink_new_block(size_t block_len,
+		     struct sink *next);
+
+/*
  * The block and strong-hash lengths rsync_signature_sink_new uses for a
  * file of `file_size` bytes (what "rdiff signature -b -S" must be given to
  * write the same bytes).

@@ -1,0 +1,62 @@
+/*
+ * engine.h: the backup engine's state, shared by its two kinds of source:
+ * the directory walker (backup.c) and streams such as pg_dump's output
+ * (stream.c). Internal to backupd/.
+ */
+#ifndef TRESOR_ENGINE_H
+#define TRESOR_ENGINE_H
+
+#include <stdint.h>
+
+#include "format/manifest.h"
+#include "format/record.h"
+#include "walker.h"
+
+/* Files smaller than this are stored whole: a delta would not pay. */
+#define BACKUP_DELTA_MIN	8192
+
+struct rsync_signature;
+
+struct backup {
+	const struct backup_options	*opts;
+	struct transport		*transport;
+	struct crypto			*crypto;
+	struct cache			*cache;
+	char				*set_id;
+	char				*prev_id;	/* NULL: a full set */
+	struct strmap			*prev;		/* path -> entry */
+	struct strmap			*sig_sets;	/* sets whose sigs we use */
+	struct volume_writer		*vw;
+	struct manifest_writer		*mw;
+	struct sigs_writer		*sw;
+	struct walker_stats		 stats;
+	struct recbuf			 rb;
+	uint8_t				*buf;	/* RECORD_DATA_MAX bytes */
+	time_t				 now;
+	uint64_t			 bytes_read;
+	uint64_t			 files;
+	uint64_t			 unchanged;
+	uint64_t			 deltas;
+};
+
+/* Close a full volume; inside a file, continue it in the next volume. */
+int	backup_maybe_rotate(struct backup *, const char *path, uint64_t offset,
+	    char **cause);
+/* ENTRY, noting where it went; ENTRY_END, noting the last volume. */
+int	backup_begin_records(struct backup *, const struct entry *,
+	    struct manifest_entry *, char **cause);
+int	backup_end_records(struct backup *, struct manifest_entry *,
+	    char **cause);
+/* Point me's base at the whole version of prev (a delta's base). */
+void	backup_prev_whole(struct backup *, const struct manifest_entry *prev,
+	    struct manifest_entry *me);
+/* The signature of prev's whole version, from the local cache. */
+struct rsync_signature *backup_load_signature(struct backup *,
+	    const struct manifest_entry *prev, char **cause);
+/* The walker's callback: store one entry (walker.h's walk_fn). */
+int	backup_entry(void *, struct walk_item *, char **cause);
+
+/* stream.c: store the database named in the options (see pgdump.h). */
+int	backup_database(struct backup *, uint64_t estimate, char **cause);
+
+#endif

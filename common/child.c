@@ -1,0 +1,203 @@
+/*
+ * child.c: helper programs as stream stages (see child.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "error.h"
+#include "log.h"
+#include "xmalloc.h"
+
+extern char **environ;
+
+struct child {
+	pid_t	 pid;
+	int	 err_fd;	/* unlinked temporary file: its stderr */
+	char	*name;		/* basename of argv[0], for messages */
+};
+
+static char *
+child_basename(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+
+	return xstrdup(slash != NULL ? slash + 1 : path);
+}
+
+static int
+child_error_file(char **cause)
+{
+	const char	*dir = getenv("TMPDIR");
+	char		*path;
+	int		 fd;
+
+	path = xasprintf("%s/tresor-child.XXXXXX", dir != NULL && *dir != '\0' ?
+	    dir : "/tmp");
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd == -1)
+		error_sys(cause, "unable to create a temporary file in '%s'",
+		    dir != NULL && *dir != '\0' ? dir : "/tmp");
+	else
+		unlink(path);
+	free(path);
+	return fd;
+}
+
+struct child *
+child_start(char *const argv[], enum child_pipe mode, int *fd, char **cause)
+{
+	posix_spawn_file_actions_t	 fa;
+	struct child			*c = NULL;
+	int				 p[2] = { -1, -1 }, err_fd, rc;
+	pid_t				 pid;
+
+	*fd = -1;
+	if ((err_fd = child_error_file(cause)) == -1)
+		return NULL;
+	if (mode != CHILD_NO_PIPE && pipe2(p, O_CLOEXEC) != 0) {
+		error_sys(cause, "unable to create a pipe for %s", argv[0]);
+		close(err_fd);
+		return NULL;
+	}
+	posix_spawn_file_actions_init(&fa);
+	switch (mode) {
+	case CHILD_READ_STDOUT:
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
+		    0);
+		posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+		break;
+	case CHILD_WRITE_STDIN:
+		posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+		posix_spawn_file_actions_adddup2(&fa, err_fd, 1);
+		break;
+	case CHILD_NO_PIPE:
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
+		    0);
+		posix_spawn_file_actions_adddup2(&fa, err_fd, 1);
+		break;
+	}
+	posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		errno = rc;
+		error_sys(cause, "unable to run %s", argv[0]);
+		close(err_fd);
+		if (p[0] != -1) {
+			close(p[0]);
+			close(p[1]);
+		}
+		return NULL;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->pid = pid;
+	c->err_fd = err_fd;
+	c->name = child_basename(argv[0]);
+	if (mode == CHILD_READ_STDOUT) {
+		close(p[1]);
+		*fd = p[0];
+	} else if (mode == CHILD_WRITE_STDIN) {
+		close(p[0]);
+		*fd = p[1];
+	}
+	return c;
+}
+
+/* What the child printed: at most max bytes, NUL-terminated. */
+static char *
+child_output(struct child *c, size_t max)
+{
+	char	*buf = xmalloc(max + 1);
+	ssize_t	 n;
+
+	n = pread(c->err_fd, buf, max, 0);
+	buf[n > 0 ? (size_t)n : 0] = '\0';
+	return buf;
+}
+
+/*
+ * The line that says what went wrong: the first one naming an error (pg
+ * tools print "pg_dump: error: ..." after any warnings), else the first.
+ */
+static char *
+child_first_line(struct child *c)
+{
+	char	*text = child_output(c, 4096), *line, *next, *first = NULL;
+	char	*pick = NULL, *q = NULL;
+
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (*line == '\0')
+			continue;
+		if (first == NULL)
+			first = line;
+		if (strstr(line, "error") != NULL) {
+			pick = line;
+			break;
+		}
+	}
+	if (pick == NULL)
+		pick = first;
+	if (pick != NULL)
+		q = log_quote(pick);
+	free(text);
+	return q;
+}
+
+int
+child_finish(struct child *c, char **output, char **cause)
+{
+	char	*line;
+	int	 status, rc = -1;
+
+	while (waitpid(c->pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			error_sys(cause, "unable to wait for %s", c->name);
+			goto out;
+		}
+	}
+	if (output != NULL)
+		*output = child_output(c, 4096);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		rc = 0;
+		goto out;
+	}
+	line = child_first_line(c);
+	if (WIFSIGNALED(status))
+		error_set(cause, "%s was killed by signal %d%s%s", c->name,
+		    WTERMSIG(status), line != NULL ? ": " : "",
+		    line != NULL ? line : "");
+	else
+		error_set(cause, "%s exited with status %d%s%s", c->name,
+		    WEXITSTATUS(status), line != NULL ? ": " : "",
+		    line != NULL ? line : "");
+	free(line);
+out:
+	close(c->err_fd);
+	free(c->name);
+	free(c);
+	return rc;
+}
+
+void
+child_abort(struct child *c)
+{
+	if (c == NULL)
+		return;
+	kill(c->pid, SIGTERM);
+	while (waitpid(c->pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	close(c->err_fd);
+	free(c->name);
+	free(c);
+}
