@@ -10,6 +10,7 @@
 
 #include "common/pg.h"
 #include "format/filter/crypto.h"
+#include "restore/restore.h"
 
 struct cmd {
 	const char	*name;
@@ -24,6 +25,8 @@ extern const struct cmd cmd_status;
 extern const struct cmd cmd_verify;
 extern const struct cmd cmd_purge;
 extern const struct cmd cmd_cleanup;
+extern const struct cmd cmd_fetch;
+extern const struct cmd cmd_restore_db;
 
 /* Options every verb that touches keys shares. */
 enum cli_option {
@@ -37,6 +40,9 @@ enum cli_option {
 	OPT_PG_PORT,
 	OPT_PG_USER,
 	OPT_PG_BINDIR,
+	OPT_POINT_FROM,		/* which set: see CLI_POINT_OPTIONS */
+	OPT_POINT_TIME,
+	OPT_POINT_SET,
 	OPT_FIRST_VERB_OPTION,
 };
 
@@ -86,6 +92,23 @@ const char *cli_default_cache_dir(void);
 	"  --pg-user USER          user name (PGUSER); the password only from\n" \
 	"                          PGPASSWORD or ~/.pgpass, never an option\n" \
 	"  --pg-bindir DIR         where pg_dump and pg_restore are (default: PATH)\n"
+/* Which target and set to read (restore, fetch, restore-db). */
+#define CLI_POINT_OPTIONS \
+	{ "from", required_argument, NULL, OPT_POINT_FROM }, \
+	{ "time", required_argument, NULL, OPT_POINT_TIME }, \
+	{ "set", required_argument, NULL, OPT_POINT_SET }
+#define CLI_POINT_HELP \
+	"  --from URL              the target the backup was written to\n" \
+	"  --time T                the newest set at or before T (2M, 2026-11-01,\n" \
+	"                          2026-11-01T00:30:00Z, ...; default: newest)\n" \
+	"  --set ID                a set id instead (see tresor status)\n"
+/*
+ * Handle one of those; returns 1 if it was one (with *rc EXIT_USAGE if it
+ * was bad, else 0), 0 if not.
+ */
+int	cli_point_option(const struct cmd *, int, const char *,
+	    struct restore_options *, int *rc);
+
 /* Handle a PostgreSQL option; returns 1 if it was one. */
 int	cli_pg_option(int, const char *, struct pg_options *);
 

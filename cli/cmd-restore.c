@@ -3,56 +3,40 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "common/clock.h"
 #include "common/error.h"
-#include "common/timespec.h"
 #include "restore/restore.h"
 
-enum { OPT_FROM = OPT_FIRST_VERB_OPTION, OPT_TO, OPT_SET, OPT_FORCE, OPT_TIME };
+enum { OPT_TO = OPT_FIRST_VERB_OPTION, OPT_FORCE };
 
 static int
 cmd_restore_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_OPTIONS,
-		{ "from", required_argument, NULL, OPT_FROM },
+		CLI_POINT_OPTIONS,
 		{ "to", required_argument, NULL, OPT_TO },
-		{ "set", required_argument, NULL, OPT_SET },
 		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "time", required_argument, NULL, OPT_TIME },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct restore_options	 o = { 0 };
 	char			*cause = NULL;
-	time_t			 now;
 	int			 opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (cli_common_option(&cmd_restore, opt, optarg, &o.crypto,
 		    &o.quiet))
 			continue;
+		if (cli_point_option(&cmd_restore, opt, optarg, &o, &rc)) {
+			if (rc != 0)
+				return rc;
+			continue;
+		}
 		switch (opt) {
-		case OPT_FROM:
-			o.url = optarg;
-			break;
 		case OPT_TO:
 			o.dest = optarg;
 			break;
-		case OPT_SET:
-			o.set = optarg;
-			break;
 		case OPT_FORCE:
 			o.force = 1;
-			break;
-		case OPT_TIME:
-			if (clock_now(&now, &cause) != 0 ||
-			    timespec_parse(optarg, now, &o.time, &cause) != 0) {
-				rc = cli_usage_error(&cmd_restore, "--time: %s",
-				    cause);
-				free(cause);
-				return rc;
-			}
-			o.has_time = 1;
 			break;
 		default:
 			return cli_usage_error(&cmd_restore, "unknown option '%s'",
@@ -84,10 +68,8 @@ const struct cmd cmd_restore = {
 	"hold them are fetched. Every file is checked against its SHA-256\n"
 	"before it appears under its name.\n"
 	"\n"
-	"  --from URL              the target the backup was written to\n"
+	CLI_POINT_HELP
 	"  --to DIR                where to restore (created if missing)\n"
-	"  --time T                the state as of T (duplicity time syntax)\n"
-	"  --set ID                a set id instead of the newest\n"
 	"  --force                 overwrite files that exist in DIR\n"
 	CLI_KEY_HELP,
 	.exec = cmd_restore_exec,

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "backupd/cache.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/timespec.h"
 #include "common/hash.h"
@@ -20,6 +21,8 @@
 static const struct cmd *cmds[] = {
 	&cmd_backup,
 	&cmd_restore,
+	&cmd_fetch,
+	&cmd_restore_db,
 	&cmd_status,
 	&cmd_verify,
 	&cmd_purge,
@@ -35,6 +38,34 @@ usage(FILE *f)
 	    "details)\n\nverbs:\n");
 	for (i = 0; i < sizeof cmds / sizeof *cmds; i++)
 		fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
+}
+
+int
+cli_point_option(const struct cmd *cmd, int opt, const char *arg,
+    struct restore_options *o, int *rc)
+{
+	char	*cause = NULL;
+	time_t	 now;
+
+	*rc = 0;
+	switch (opt) {
+	case OPT_POINT_FROM:
+		o->url = arg;
+		return 1;
+	case OPT_POINT_SET:
+		o->set = arg;
+		return 1;
+	case OPT_POINT_TIME:
+		if (clock_now(&now, &cause) != 0 ||
+		    timespec_parse(arg, now, &o->time, &cause) != 0) {
+			*rc = cli_usage_error(cmd, "--time: %s", cause);
+			free(cause);
+			return 1;
+		}
+		o->has_time = 1;
+		return 1;
+	}
+	return 0;
 }
 
 int

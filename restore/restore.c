@@ -90,9 +90,14 @@ struct restore {
 	struct hash			*cur_hash;
 	int				 cur_fd;	/* base or delta spool */
 	char				*cur_tmp;
+	/* One file to a caller's output (fetch, restore-db). */
+	struct rentry			*out_entry;
+	int				 out_fd;
 	/* Totals. */
 	uint64_t			 restored;
 	uint64_t			 bytes;
+	uint64_t			 fetched;	/* stored bytes read */
+	unsigned			 fetched_vols;
 };
 
 /* Patch output: into the restored file (if any) and its hash. */
@@ -217,6 +222,50 @@ restore_select(struct restore *r, char **cause)
 		free(sel);
 	}
 	return 0;
+}
+
+/* Output mode: the one regular file paths[0] names. */
+static int
+restore_select_one(struct restore *r, char **cause)
+{
+	const char	*path = r->opts->paths[0];
+	struct rentry	*re = strmap_get(r->entries, path), *found = NULL;
+	char		*q = log_quote(path);
+	size_t		 i, len = strlen(path), n = 0;
+	int		 rc = -1;
+
+	if (re != NULL && re->me.e.kind == 'h')
+		re = strmap_get(r->entries, re->me.e.target);
+	if (re != NULL && re->me.e.kind == 'd' && r->opts->output->pick_single) {
+		for (i = 0; i < r->nlist; i++) {
+			if (r->list[i]->me.e.kind == 'f' && strncmp(
+			    r->list[i]->me.e.path, path, len) == 0 &&
+			    r->list[i]->me.e.path[len] == '/') {
+				found = r->list[i];
+				n++;
+			}
+		}
+		if (n != 1) {
+			error_set(cause, "'%s' in set %s holds %zu files, not "
+			    "one: name the file", q, r->set_id, n);
+			goto out;
+		}
+		re = found;
+	}
+	if (re == NULL) {
+		error_set(cause, "path '%s' is not in set %s", q, r->set_id);
+		goto out;
+	}
+	if (re->me.e.kind != 'f') {
+		error_set(cause, "'%s' in set %s is not a regular file", q,
+		    r->set_id);
+		goto out;
+	}
+	r->out_entry = re;
+	rc = restore_want(r, re, cause);
+out:
+	free(q);
+	return rc;
 }
 
 static struct rset *
@@ -353,6 +402,60 @@ restore_write_fd(int fd, const void *buf, size_t len, const char *what,
 	return 0;
 }
 
+/*
+ * Where a wanted regular file's content goes: the tree being restored, the
+ * caller's output, or nowhere (verify).
+ */
+static int
+restore_file_begin(struct restore *r, const struct entry *e, char **cause)
+{
+	if (r->apply != NULL)
+		return apply_begin(r->apply, e, cause);
+	return 0;
+}
+
+static int
+restore_file_data(struct restore *r, const void *buf, size_t len,
+    char **cause)
+{
+	if (r->apply != NULL)
+		return apply_data(r->apply, buf, len, cause);
+	if (r->out_fd != -1 && io_write_all(r->out_fd, buf, len) != 0)
+		return error_sys(cause, "unable to write the output");
+	return 0;
+}
+
+static int
+restore_file_hole(struct restore *r, uint64_t len, char **cause)
+{
+	static const uint8_t	zeros[65536];
+	size_t			n;
+
+	if (r->apply != NULL)
+		return apply_hole(r->apply, len, cause);
+	for (; r->out_fd != -1 && len > 0; len -= n) {
+		n = len < sizeof zeros ? (size_t)len : sizeof zeros;
+		if (restore_file_data(r, zeros, n, cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+restore_file_commit(struct restore *r, uint64_t size, char **cause)
+{
+	if (r->apply != NULL)
+		return apply_commit(r->apply, size, cause);
+	return 0;	/* an output is closed by its owner, at the end */
+}
+
+static void
+restore_file_abort(struct restore *r)
+{
+	if (r->apply != NULL)
+		apply_abort(r->apply);
+}
+
 static int
 restore_entry_record(struct restore *r, uint64_t offset, const uint8_t *p,
     size_t len, char **cause)
@@ -394,8 +497,7 @@ restore_entry_record(struct restore *r, uint64_t offset, const uint8_t *p,
 	hash_free(r->cur_hash);
 	r->cur_hash = hash_new();
 	if (r->mode == MODE_WHOLE)
-		rc = r->apply == NULL ? 0 : apply_begin(r->apply, &re->me.e,
-		    cause);
+		rc = restore_file_begin(r, &re->me.e, cause);
 	else
 		rc = restore_scratch_open(r, cause);
 out:
@@ -428,8 +530,7 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 		hash_update(r->cur_hash, p, len);
 		if (r->mode == MODE_WHOLE) {
 			r->bytes += len;
-			return r->apply == NULL ? 0 : apply_data(r->apply, p,
-			    len, cause);
+			return restore_file_data(r, p, len, cause);
 		}
 		return restore_write_fd(r->cur_fd, p, len, r->cur_tmp, cause);
 	}
@@ -443,7 +544,7 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 	}
 	if (r->mode == MODE_WHOLE) {
 		r->bytes += hole;
-		return r->apply == NULL ? 0 : apply_hole(r->apply, hole, cause);
+		return restore_file_hole(r, hole, cause);
 	}
 	return 0;
 }
@@ -455,8 +556,7 @@ restore_out_write(struct sink *s, const void *buf, size_t len, char **cause)
 
 	hash_update(o->hash, buf, len);
 	o->bytes += len;
-	return o->r->apply == NULL ? 0 : apply_data(o->r->apply, buf, len,
-	    cause);
+	return restore_file_data(o->r, buf, len, cause);
 }
 
 static int
@@ -501,7 +601,7 @@ restore_patch(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
 		error_sys(cause, "unable to read '%s'", r->cur_tmp);
 		goto out;
 	}
-	if (r->apply != NULL && apply_begin(r->apply, &re->me.e, cause) != 0)
+	if (restore_file_begin(r, &re->me.e, cause) != 0)
 		goto out;
 	if (rsync_patch(base, r->cur_fd, re->me.e.size, &out.sink,
 	    cause) != 0) {
@@ -520,8 +620,8 @@ restore_patch(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
 	}
 	rc = 0;
 out:
-	if (rc != 0 && r->apply != NULL)
-		apply_abort(r->apply);
+	if (rc != 0)
+		restore_file_abort(r);
 	if (base != -1)
 		close(base);
 	unlink(re->base_tmp);
@@ -556,7 +656,7 @@ restore_entry_end(struct restore *r, const uint8_t *p, size_t len,
 		    memcmp(got, re->me.sha256, HASH_LEN) != 0)
 			return restore_corrupt(cause, "'%s' does not match its "
 			    "manifest hash", re->me.e.path);
-		if (r->apply != NULL && apply_commit(r->apply, size, cause))
+		if (restore_file_commit(r, size, cause) != 0)
 			return -1;
 		break;
 	case MODE_BASE:
@@ -589,7 +689,7 @@ restore_entry_end(struct restore *r, const uint8_t *p, size_t len,
 		    HASH_LEN) != 0 || memcmp(got, re->me.sha256, HASH_LEN))
 			return restore_corrupt(cause, "'%s' does not match its "
 			    "manifest hash after patching", re->me.e.path);
-		if (r->apply != NULL && apply_commit(r->apply, size, cause))
+		if (restore_file_commit(r, size, cause) != 0)
 			return -1;
 		break;
 	default:
@@ -693,6 +793,8 @@ restore_volumes(struct restore *r, char **cause)
 			free(what);
 			if (rc != 0)
 				return -1;
+			r->fetched += vi->size;
+			r->fetched_vols++;
 			r->prev_vol = v;
 		}
 		if (r->mode != MODE_NONE && r->mode != MODE_SKIP)
@@ -743,8 +845,11 @@ restore_make_scratch(struct restore *r, char **cause)
 	if (r->opts->dest != NULL)
 		r->scratch = xasprintf("%s/.tresor-scratch.XXXXXX",
 		    r->opts->dest);
+	else if (r->opts->scratch_dir != NULL)
+		r->scratch = xasprintf("%s/.tresor-scratch.XXXXXX",
+		    r->opts->scratch_dir);
 	else
-		r->scratch = xasprintf("%s/tresor-verify.XXXXXX",
+		r->scratch = xasprintf("%s/tresor-scratch.XXXXXX",
 		    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
 	if (mkdtemp(r->scratch) == NULL) {
 		error_sys(cause, "unable to create scratch directory '%s'",
@@ -769,11 +874,12 @@ restore_run(const struct restore_options *o, char **cause)
 	struct timespec			 t0, t1;
 	size_t				 i, j;
 	char				*q;
-	int				 rc = EXIT_FAILURE_;
+	int				 rc = EXIT_FAILURE_, out_open = 0;
 
 	memset(&r, 0, sizeof r);
 	memset(&cat, 0, sizeof cat);
 	r.cur_fd = -1;
+	r.out_fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r.opts = o;
 	r.entries = strmap_new();
@@ -812,9 +918,17 @@ restore_run(const struct restore_options *o, char **cause)
 	if (manifest_read(r.transport, r.crypto, set->id, &visitor, &r,
 	    &summary, cause) != 0)
 		goto out;
-	if (restore_select(&r, cause) != 0 || restore_plan(&r, &cat,
+	if ((o->output != NULL ? restore_select_one(&r, cause) :
+	    restore_select(&r, cause)) != 0 || restore_plan(&r, &cat,
 	    cause) != 0)
 		goto out;
+	if (o->output != NULL) {
+		r.out_fd = o->output->open(o->output->arg, &r.out_entry->me.e,
+		    cause);
+		if (r.out_fd == -1)
+			goto out;
+		out_open = 1;
+	}
 	if (o->dest != NULL) {
 		if ((r.apply = apply_new(o->dest, o->force, cause)) == NULL)
 			goto out;
@@ -845,8 +959,23 @@ restore_run(const struct restore_options *o, char **cause)
 	}
 	if (r.apply != NULL && apply_finish(r.apply, cause) != 0)
 		goto out;
+	if (out_open) {
+		out_open = 0;
+		if (o->output->close(o->output->arg, 1, cause) != 0)
+			goto out;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (!o->quiet)
+	if (!o->quiet && o->output != NULL) {
+		q = log_quote(r.out_entry->me.e.path);
+		/* stdout may be the data: the summary goes to stderr. */
+		fprintf(stderr, "%s: '%s' from set %s in %s: %" PRIu64
+		    " bytes; read %u volumes, %" PRIu64 " stored bytes, %.1f s\n",
+		    o->output->verb, q, set->id, transport_display(r.transport),
+		    r.bytes,
+		    r.fetched_vols, r.fetched, (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		free(q);
+	} else if (!o->quiet)
 		printf("%s: set %s from %s: %" PRIu64 " entries, %" PRIu64
 		    " bytes%s%s, %zu sets read, %.1f s\n", o->dest != NULL ?
 		    "restore" : "verify", set->id,
@@ -860,10 +989,12 @@ restore_run(const struct restore_options *o, char **cause)
 		    "(unreadable at backup time)", set->id, summary.warnings);
 	rc = EXIT_OK;
 out:
+	if (out_open)
+		o->output->close(o->output->arg, 0, NULL);
 	if (rc != EXIT_OK && cause != NULL && *cause != NULL && r.set_id &&
 	    strstr(*cause, r.set_id) == NULL)
-		error_prefix(cause, "%s of set %s failed", o->dest != NULL ?
-		    "restore" : "verify", r.set_id);
+		error_prefix(cause, "%s of set %s failed", o->output != NULL ?
+		    o->output->verb : o->dest != NULL ? "restore" : "verify", r.set_id);
 	restore_scratch_close(&r, 1);
 	hash_free(r.cur_hash);
 	apply_free(r.apply);

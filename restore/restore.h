@@ -10,6 +10,28 @@
 #include <time.h>
 
 #include "format/filter/crypto.h"
+#include "format/record.h"
+
+/*
+ * Instead of a directory tree, one regular file into an output the caller
+ * provides (fetch writes a file or stdout, restore-db feeds pg_restore).
+ */
+struct restore_output {
+	/*
+	 * Called once the file is found and its volumes are known, before
+	 * any is read: returns the fd to write its content to, or -1.
+	 */
+	int	 (*open)(void *arg, const struct entry *, char **cause);
+	/*
+	 * Called at the end, also after a failure: ok is 1 only if the whole
+	 * content was written and matched its hashes. Nonzero on failure.
+	 */
+	int	 (*close)(void *arg, int ok, char **cause);
+	void	  *arg;
+	const char *verb;	/* for messages: "fetch" */
+	/* A directory path selects the one regular file under it. */
+	int	   pick_single;
+};
 
 struct restore_options {
 	const char		*url;
@@ -22,6 +44,12 @@ struct restore_options {
 	size_t			 npaths;
 	int			 force;		/* overwrite existing files */
 	int			 quiet;
+	const struct restore_output *output;	/* paths[0] to it; else NULL */
+	/*
+	 * Where a delta's base and the delta wait to be patched (as large as
+	 * the file): under dest, else here, else $TMPDIR or /tmp.
+	 */
+	const char		*scratch_dir;
 };
 
 /* Returns an exit code (common/error.h); *cause is set on failure. */

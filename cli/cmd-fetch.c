@@ -1,0 +1,69 @@
+/* cmd-fetch.c: tresor fetch. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "common/error.h"
+#include "restore/fetch.h"
+
+enum { OPT_FORCE = OPT_FIRST_VERB_OPTION };
+
+static int
+cmd_fetch_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_OPTIONS,
+		CLI_POINT_OPTIONS,
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct restore_options	 o = { 0 };
+	char			*cause = NULL;
+	int			 opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (cli_common_option(&cmd_fetch, opt, optarg, &o.crypto,
+		    &o.quiet))
+			continue;
+		if (cli_point_option(&cmd_fetch, opt, optarg, &o, &rc)) {
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		switch (opt) {
+		case OPT_FORCE:
+			o.force = 1;
+			break;
+		default:
+			return cli_usage_error(&cmd_fetch, "unknown option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (o.url == NULL)
+		return cli_usage_error(&cmd_fetch, "--from URL is required");
+	if (argc - optind != 2)
+		return cli_usage_error(&cmd_fetch, "give one PATH and one DEST");
+	o.paths = argv + optind;
+	o.npaths = 1;
+	rc = fetch_run(&o, argv[optind + 1], &cause);
+	return cli_finish(rc, cause);
+}
+
+const struct cmd cmd_fetch = {
+	.name = "fetch",
+	.summary = "one file (such as the database dump) to a file or stdout",
+	.usage =
+	"usage: tresor fetch --from URL [KEY OPTIONS] [--time T | --set ID]\n"
+	"                    [--force] PATH DEST\n"
+	"\n"
+	"Write the stored file PATH (for example ecs-pgdump/app.pgdump) as of\n"
+	"the newest set, or the newest at or before T, to DEST; DEST - is\n"
+	"stdout. Only the volumes that hold it are read. A file DEST appears\n"
+	"only once its content matched its SHA-256; on stdout a mismatch can\n"
+	"only be reported by the exit status. A summary goes to stderr.\n"
+	"\n"
+	CLI_POINT_HELP
+	"  --force                 replace an existing DEST\n"
+	CLI_KEY_HELP,
+	.exec = cmd_fetch_exec,
+};

@@ -1,0 +1,111 @@
+/* cmd-restore-db.c: tresor restore-db. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "backupd/pgdump.h"
+#include "cli.h"
+#include "common/error.h"
+#include "common/xmalloc.h"
+#include "restore/restoredb.h"
+
+enum { OPT_DBNAME = OPT_FIRST_VERB_OPTION, OPT_LOCALE, OPT_OWNER,
+    OPT_DUMP_PATH, OPT_ORIGINAL };
+
+static int
+cmd_restore_db_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_OPTIONS,
+		CLI_POINT_OPTIONS,
+		CLI_PG_OPTIONS,
+		{ "dbname", required_argument, NULL, OPT_DBNAME },
+		{ "locale", required_argument, NULL, OPT_LOCALE },
+		{ "owner", required_argument, NULL, OPT_OWNER },
+		{ "pg-dump-path", required_argument, NULL, OPT_DUMP_PATH },
+		{ "pg-database", required_argument, NULL, OPT_ORIGINAL },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct restore_options		 o = { 0 };
+	struct restoredb_options	 dbo = { 0 };
+	struct pgdump_options		 dump = { 0 };
+	char				*cause = NULL, *path;
+	int				 opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (cli_common_option(&cmd_restore_db, opt, optarg, &o.crypto,
+		    &o.quiet) || cli_pg_option(opt, optarg, &dbo.pg))
+			continue;
+		if (cli_point_option(&cmd_restore_db, opt, optarg, &o, &rc)) {
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		switch (opt) {
+		case OPT_DBNAME:
+			dbo.dbname = optarg;
+			break;
+		case OPT_LOCALE:
+			dbo.locale = optarg;
+			break;
+		case OPT_OWNER:
+			dbo.owner = optarg;
+			break;
+		case OPT_DUMP_PATH:
+			dump.path = optarg;
+			break;
+		case OPT_ORIGINAL:
+			dump.dbname = optarg;
+			break;
+		default:
+			return cli_usage_error(&cmd_restore_db, "unknown option "
+			    "'%s'", argv[optind - 1]);
+		}
+	}
+	if (o.url == NULL)
+		return cli_usage_error(&cmd_restore_db, "--from URL is required");
+	if (dbo.dbname == NULL)
+		return cli_usage_error(&cmd_restore_db, "--dbname NAME (the new "
+		    "database) is required");
+	if (optind != argc)
+		return cli_usage_error(&cmd_restore_db, "unexpected argument "
+		    "'%s'", argv[optind]);
+	/* Which dump: named, the original database's, or the only one. */
+	if (dump.path != NULL || dump.dbname != NULL)
+		path = pgdump_stored_path(&dump);
+	else
+		path = xstrdup(PGDUMP_DEFAULT_DIR);
+	o.paths = &path;
+	o.npaths = 1;
+	rc = restoredb_run(&o, &dbo, &cause);
+	free(path);
+	return cli_finish(rc, cause);
+}
+
+const struct cmd cmd_restore_db = {
+	.name = "restore-db",
+	.summary = "restore a database dump into a new PostgreSQL database",
+	.usage =
+	"usage: tresor restore-db --from URL [KEY OPTIONS] [--time T | --set ID]\n"
+	"                         --dbname NAME [--locale L] [--owner ROLE]\n"
+	"                         [PG OPTIONS] [--pg-database ORIGINAL |\n"
+	"                         --pg-dump-path PATH]\n"
+	"\n"
+	"Create database NAME from template0 (UTF8, with locale L if given,\n"
+	"owned by ROLE if given) and stream the dump from the backup into\n"
+	"pg_restore --exit-on-error, with no dump file on disk. NAME must not\n"
+	"exist. If anything fails the new database is dropped again, so NAME\n"
+	"exists afterwards only as a complete restore. The dump is the one of\n"
+	"--pg-database ORIGINAL, the one at --pg-dump-path, or the only one\n"
+	"under ecs-pgdump/.\n"
+	"\n"
+	CLI_POINT_HELP
+	"  --dbname NAME           the database to create\n"
+	"  --locale L              its locale, e.g. de_DE.utf8 (must exist on\n"
+	"                          the server's host)\n"
+	"  --owner ROLE            its owner\n"
+	"  --pg-database ORIGINAL  restore ecs-pgdump/ORIGINAL.pgdump\n"
+	"  --pg-dump-path PATH     restore this stored path\n"
+	CLI_PG_HELP
+	CLI_KEY_HELP,
+	.exec = cmd_restore_db_exec,
+};

@@ -1,0 +1,17 @@
+/*
+ * fetch.h: one file out of a backup (the database dump, typically) into a
+ * file or onto stdout, reading only the volumes that hold it.
+ */
+#ifndef TRESOR_FETCH_H
+#define TRESOR_FETCH_H
+
+#include "restore.h"
+
+/*
+ * o->paths[0] is the stored path. dest "-" is stdout (which must not be a
+ * terminal); otherwise the file appears under dest only once it is complete
+ * and checked, and an existing dest is replaced only with force.
+ */
+int	fetch_run(struct restore_options *o, const char *dest, char **cause);
+
+#endif

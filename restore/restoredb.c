@@ -1,0 +1,223 @@
+/*
+ * restoredb.c: a dump from a backup into a new database (see restoredb.h).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/argv.h"
+#include "common/child.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "restoredb.h"
+
+struct restoredb {
+	const struct restoredb_options	*o;
+	PGconn				*conn;	/* maintenance database */
+	char				*server;
+	struct child			*child;	/* pg_restore */
+	int				 fd;	/* its stdin */
+	int				 created;	/* and not complete */
+	int				 dropped;
+};
+
+static int
+restoredb_exists(struct restoredb *d, int *exists, char **cause)
+{
+	const char	*params[1] = { d->o->dbname };
+	PGresult	*res;
+
+	res = pg_query(d->conn, "look up the database",
+	    "SELECT 1 FROM pg_database WHERE datname = $1", 1, params, cause);
+	if (res == NULL)
+		return error_prefix(cause, "%s", d->server);
+	*exists = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
+}
+
+static int
+restoredb_exec(struct restoredb *d, const char *what, const char *sql,
+    char **cause)
+{
+	PGresult	*res;
+
+	if ((res = pg_query(d->conn, what, sql, 0, NULL, cause)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+/* CREATE DATABASE, names and the locale quoted by libpq. */
+static int
+restoredb_create(struct restoredb *d, char **cause)
+{
+	const struct restoredb_options	*o = d->o;
+	char				*name, *owner = NULL, *locale = NULL;
+	char				*sql = NULL, *what;
+	int				 rc = -1;
+
+	name = PQescapeIdentifier(d->conn, o->dbname, strlen(o->dbname));
+	if (o->owner != NULL)
+		owner = PQescapeIdentifier(d->conn, o->owner,
+		    strlen(o->owner));
+	if (o->locale != NULL)
+		locale = PQescapeLiteral(d->conn, o->locale,
+		    strlen(o->locale));
+	if (name == NULL || (o->owner != NULL && owner == NULL) ||
+	    (o->locale != NULL && locale == NULL)) {
+		error_set(cause, "unable to quote a name for %s", d->server);
+		goto out;
+	}
+	sql = xasprintf("CREATE DATABASE %s TEMPLATE template0 ENCODING "
+	    "'UTF8'%s%s%s%s", name, locale != NULL ? " LOCALE " : "",
+	    locale != NULL ? locale : "", owner != NULL ? " OWNER " : "",
+	    owner != NULL ? owner : "");
+	what = xasprintf("create database '%s' on %s", o->dbname, d->server);
+	rc = restoredb_exec(d, what, sql, cause);
+	free(what);
+	if (rc != 0 && o->locale != NULL && *cause != NULL &&
+	    strstr(*cause, "locale") != NULL) {
+		what = *cause;
+		*cause = NULL;
+		error_set(cause, "%s (is locale '%s' installed on the server's "
+		    "host? see locale -a)", what, o->locale);
+		free(what);
+	}
+	if (rc == 0)
+		d->created = 1;
+out:
+	PQfreemem(name);
+	PQfreemem(owner);
+	PQfreemem(locale);
+	free(sql);
+	return rc;
+}
+
+static void
+restoredb_drop(struct restoredb *d)
+{
+	char	*name, *sql, *cause = NULL;
+
+	name = PQescapeIdentifier(d->conn, d->o->dbname, strlen(d->o->dbname));
+	if (name == NULL)
+		return;
+	sql = xasprintf("DROP DATABASE IF EXISTS %s", name);
+	if (restoredb_exec(d, "drop the half-restored database", sql,
+	    &cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+	} else {
+		d->created = 0;
+		d->dropped = 1;
+	}
+	PQfreemem(name);
+	free(sql);
+}
+
+static int
+restoredb_open(void *arg, const struct entry *e, char **cause)
+{
+	struct restoredb		*d = arg;
+	const struct restoredb_options	*o = d->o;
+	struct argv			 a = { NULL, 0 };
+	char				*tool = pg_tool(&o->pg, "pg_restore");
+
+	(void)e;
+	if (restoredb_create(d, cause) != 0)
+		goto out;
+	argv_add(&a, "%s", tool);
+	argv_add(&a, "--exit-on-error");
+	argv_add(&a, "--no-password");
+	if (o->pg.host != NULL)
+		argv_add(&a, "--host=%s", o->pg.host);
+	if (o->pg.port != NULL)
+		argv_add(&a, "--port=%s", o->pg.port);
+	if (o->pg.user != NULL)
+		argv_add(&a, "--username=%s", o->pg.user);
+	argv_add(&a, "--dbname=%s", o->dbname);
+	d->child = child_start(a.v, CHILD_WRITE_STDIN, &d->fd, cause);
+out:
+	argv_free(&a);
+	free(tool);
+	return d->child != NULL ? d->fd : -1;
+}
+
+static int
+restoredb_close(void *arg, int ok, char **cause)
+{
+	struct restoredb	*d = arg;
+	int			 rc = ok ? 0 : -1;
+
+	if (d->fd != -1)
+		close(d->fd);	/* pg_restore sees the end of the dump */
+	d->fd = -1;
+	if (d->child != NULL && !ok)
+		child_abort(d->child);
+	else if (d->child != NULL && child_finish(d->child, NULL, cause) != 0)
+		rc = -1;
+	d->child = NULL;
+	if (rc != 0 && d->created)
+		restoredb_drop(d);
+	else if (rc == 0)
+		d->created = 0;		/* complete: it stays */
+	return rc;
+}
+
+int
+restoredb_run(struct restore_options *o, const struct restoredb_options *dbo,
+    char **cause)
+{
+	struct restoredb	 d;
+	struct restore_output	 out = { restoredb_open, restoredb_close, &d,
+				     "restore-db", 1 };
+	char			*tool = pg_tool(&dbo->pg, "pg_restore");
+	int			 exists = 0, major, rc = EXIT_FAILURE_;
+
+	memset(&d, 0, sizeof d);
+	d.o = dbo;
+	d.fd = -1;
+	d.server = pg_server_name(&dbo->pg);
+	/* pg_restore gone: the write fails with EPIPE, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	if (pg_check_dbname(dbo->dbname, cause) != 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	/* Everything that can fail early fails before anything is created. */
+	if (pg_tool_major(tool, &major, cause) != 0)
+		goto out;
+	if ((d.conn = pg_connect(&dbo->pg, RESTOREDB_MAINTENANCE_DB,
+	    cause)) == NULL)
+		goto out;
+	if (restoredb_exists(&d, &exists, cause) != 0)
+		goto out;
+	if (exists) {
+		error_set(cause, "database '%s' already exists on %s: "
+		    "restore-db only creates new databases (drop it, or choose "
+		    "another --dbname)", dbo->dbname, d.server);
+		goto out;
+	}
+	o->output = &out;
+	rc = restore_run(o, cause);
+	o->output = NULL;
+	if (rc == EXIT_OK && !o->quiet)
+		printf("restore-db: database '%s' on %s restored\n",
+		    dbo->dbname, d.server);
+out:
+	if (d.child != NULL || d.created)
+		restoredb_close(&d, 0, NULL);
+	if (rc != EXIT_OK && d.dropped)
+		error_prefix(cause, "database '%s' was dropped again",
+		    dbo->dbname);
+	else if (rc != EXIT_OK && d.created)
+		error_prefix(cause, "database '%s' was left half-restored",
+		    dbo->dbname);
+	PQfinish(d.conn);
+	free(d.server);
+	free(tool);
+	return rc;
+}

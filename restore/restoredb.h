@@ -1,0 +1,30 @@
+/*
+ * restoredb.h: a database dump from a backup into a new database. The
+ * dump streams from the volumes into pg_restore with no file on disk
+ * (a delta-stored dump needs its base as a scratch file, see restore.h).
+ *
+ * The database must not exist: it is created from template0 (with the
+ * locale and owner asked for), and dropped again if anything fails, so a
+ * database under that name is always a complete restore.
+ */
+#ifndef TRESOR_RESTOREDB_H
+#define TRESOR_RESTOREDB_H
+
+#include "common/pg.h"
+#include "restore.h"
+
+/* The maintenance database restore-db connects to for CREATE DATABASE. */
+#define RESTOREDB_MAINTENANCE_DB	"postgres"
+
+struct restoredb_options {
+	struct pg_options	 pg;
+	const char		*dbname;	/* the new database */
+	const char		*locale;	/* NULL: the cluster's default */
+	const char		*owner;		/* NULL: the connecting user */
+};
+
+/* o->paths[0] is the dump's stored path (a directory: its only file). */
+int	restoredb_run(struct restore_options *o,
+	    const struct restoredb_options *, char **cause);
+
+#endif
