@@ -41,6 +41,14 @@
 
 static const uint8_t backup_zeros[65536];
 
+/* The smallest file that gets a signature (and so, later, a delta). */
+static uint64_t
+backup_delta_min(const struct backup *b)
+{
+	return b->opts->delta_min > BACKUP_DELTA_FLOOR ? b->opts->delta_min :
+	    BACKUP_DELTA_FLOOR;
+}
+
 /* Close a full volume; inside a file, continue it in the next volume. */
 int
 backup_maybe_rotate(struct backup *b, const char *path, uint64_t offset,
@@ -225,7 +233,7 @@ backup_whole(struct backup *b, struct walk_item *it, int fd,
 	if (backup_begin_records(b, &it->e, me, cause) != 0)
 		goto out;
 	if ((uint64_t)sb->st_blocks * 512 >= (uint64_t)sb->st_size &&
-	    sb->st_size >= BACKUP_DELTA_MIN) {
+	    (uint64_t)sb->st_size >= backup_delta_min(b)) {
 		framing = sigs_writer_begin(b->sw, it->e.path, &me->sig_off,
 		    cause);
 		if (framing == NULL)
@@ -461,7 +469,7 @@ backup_entry(void *arg, struct walk_item *it, char **cause)
 	}
 	stored = 0;
 	if (prev != NULL && prev->e.kind == 'f' && prev->has_sig &&
-	    sb.st_size >= BACKUP_DELTA_MIN &&
+	    (uint64_t)sb.st_size >= backup_delta_min(b) &&
 	    (uint64_t)sb.st_blocks * 512 >= (uint64_t)sb.st_size) {
 		stored = backup_delta(b, it, fd, prev, &me, cause);
 		if (stored < 0)
@@ -818,7 +826,8 @@ backup_run(const struct backup_options *o, char **cause)
 		    &b.stats, cause) != 0)
 			goto out;
 	}
-	if (volume_writer_close(b.vw, cause) != 0)
+	if (volume_writer_close(b.vw, cause) != 0 ||
+	    volume_writer_sync(b.vw, cause) != 0)
 		goto out;
 	vols = volume_writer_volumes(b.vw, &nvols);
 	if (sigs_writer_count(b.sw) > 0) {

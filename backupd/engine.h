@@ -12,8 +12,8 @@
 #include "format/record.h"
 #include "walker.h"
 
-/* Files smaller than this are stored whole: a delta would not pay. */
-#define BACKUP_DELTA_MIN	8192
+/* Files smaller than this never get a delta: it could not pay. */
+#define BACKUP_DELTA_FLOOR	8192
 
 struct rsync_signature;
 

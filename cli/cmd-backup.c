@@ -11,7 +11,7 @@
 
 enum { OPT_TO = OPT_FIRST_VERB_OPTION, OPT_VOLSIZE, OPT_LEVEL, OPT_FULL,
     OPT_FULL_AGE, OPT_CACHE_DIR, OPT_BREAK_LOCK, OPT_LOCK_STALE,
-    OPT_PG_DATABASE, OPT_PG_DUMP_PATH, OPT_REQUIRE_NONEMPTY };
+    OPT_DELTA_MIN, OPT_PG_DATABASE, OPT_PG_DUMP_PATH, OPT_REQUIRE_NONEMPTY };
 
 static int
 cmd_backup_exec(int argc, char **argv)
@@ -26,6 +26,7 @@ cmd_backup_exec(int argc, char **argv)
 		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 		{ "break-lock", no_argument, NULL, OPT_BREAK_LOCK },
 		{ "lock-stale-after", required_argument, NULL, OPT_LOCK_STALE },
+		{ "delta-min-size", required_argument, NULL, OPT_DELTA_MIN },
 		{ "pg-database", required_argument, NULL, OPT_PG_DATABASE },
 		{ "pg-dump-path", required_argument, NULL, OPT_PG_DUMP_PATH },
 		{ "require-nonempty", required_argument, NULL,
@@ -41,6 +42,7 @@ cmd_backup_exec(int argc, char **argv)
 	o.volsize = BACKUP_DEFAULT_VOLSIZE;
 	o.level = BACKUP_DEFAULT_LEVEL;
 	o.full_if_older_than = BACKUP_DEFAULT_FULL_AGE;
+	o.delta_min = BACKUP_DEFAULT_DELTA_MIN;
 	o.cache_dir = cli_default_cache_dir();
 	o.lock_stale_after = LOCK_DEFAULT_STALE;
 	nonempty = xcalloc((size_t)argc, sizeof *nonempty);
@@ -82,6 +84,19 @@ cmd_backup_exec(int argc, char **argv)
 			break;
 		case OPT_BREAK_LOCK:
 			o.break_lock = 1;
+			break;
+		case OPT_DELTA_MIN:
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (*end == 'K' || *end == 'M') {
+				v <<= *end == 'K' ? 10 : 20;
+				end++;
+			}
+			if (errno != 0 || *end != '\0' || end == optarg)
+				return cli_usage_error(&cmd_backup,
+				    "--delta-min-size takes bytes, K or M, not "
+				    "'%s'", optarg);
+			o.delta_min = v;
 			break;
 		case OPT_PG_DATABASE:
 			o.pg.dbname = optarg;
@@ -138,6 +153,9 @@ const struct cmd cmd_backup = {
 	"                          than T (s m h D W M Y; default 2M)\n"
 	"  --volsize MIB           target size of a volume (default 64)\n"
 	"  --compress-level N      zstd level 1-19 (default 3)\n"
+	"  --delta-min-size N      smallest file (bytes, K, M) that gets a\n"
+	"                          signature and so a delta when it changes;\n"
+	"                          smaller ones are stored whole (default 1M)\n"
 	"  --require-nonempty DIR  refuse to start if DIR is empty (repeatable)\n"
 	"  --pg-database NAME      also back up this PostgreSQL database: pg_dump\n"
 	"                          --format=custom streamed into the set, with no\n"

@@ -55,61 +55,75 @@ child_error_file(char **cause)
 }
 
 struct child *
-child_start(char *const argv[], enum child_pipe mode, int *fd, char **cause)
+child_spawn(char *const argv[], int in_fd, int out_fd, int keep_fd,
+    char **cause)
 {
 	posix_spawn_file_actions_t	 fa;
-	struct child			*c = NULL;
-	int				 p[2] = { -1, -1 }, err_fd, rc;
+	struct child			*c;
+	int				 err_fd, rc;
 	pid_t				 pid;
 
-	*fd = -1;
 	if ((err_fd = child_error_file(cause)) == -1)
 		return NULL;
-	if (mode != CHILD_NO_PIPE && pipe2(p, O_CLOEXEC) != 0) {
-		error_sys(cause, "unable to create a pipe for %s", argv[0]);
-		close(err_fd);
-		return NULL;
-	}
 	posix_spawn_file_actions_init(&fa);
-	switch (mode) {
-	case CHILD_READ_STDOUT:
+	if (in_fd == -1)
 		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
 		    0);
-		posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-		break;
-	case CHILD_WRITE_STDIN:
-		posix_spawn_file_actions_adddup2(&fa, p[0], 0);
-		posix_spawn_file_actions_adddup2(&fa, err_fd, 1);
-		break;
-	case CHILD_NO_PIPE:
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
-		    0);
-		posix_spawn_file_actions_adddup2(&fa, err_fd, 1);
-		break;
-	}
+	else
+		posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+	posix_spawn_file_actions_adddup2(&fa, out_fd != -1 ? out_fd : err_fd,
+	    1);
 	posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+	/* dup2 onto itself clears close-on-exec (POSIX 2017, glibc 2.29). */
+	if (keep_fd != -1)
+		posix_spawn_file_actions_adddup2(&fa, keep_fd, keep_fd);
 	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {
 		errno = rc;
 		error_sys(cause, "unable to run %s", argv[0]);
 		close(err_fd);
-		if (p[0] != -1) {
-			close(p[0]);
-			close(p[1]);
-		}
 		return NULL;
 	}
 	c = xcalloc(1, sizeof *c);
 	c->pid = pid;
 	c->err_fd = err_fd;
 	c->name = child_basename(argv[0]);
+	return c;
+}
+
+struct child *
+child_start(char *const argv[], enum child_pipe mode, int *fd, char **cause)
+{
+	struct child	*c;
+	int		 p[2] = { -1, -1 };
+
+	*fd = -1;
+	if (mode != CHILD_NO_PIPE && pipe2(p, O_CLOEXEC) != 0) {
+		error_sys(cause, "unable to create a pipe for %s", argv[0]);
+		return NULL;
+	}
+	switch (mode) {
+	case CHILD_READ_STDOUT:
+		c = child_spawn(argv, -1, p[1], -1, cause);
+		break;
+	case CHILD_WRITE_STDIN:
+		c = child_spawn(argv, p[0], -1, -1, cause);
+		break;
+	default:
+		c = child_spawn(argv, -1, -1, -1, cause);
+		break;
+	}
 	if (mode == CHILD_READ_STDOUT) {
 		close(p[1]);
 		*fd = p[0];
 	} else if (mode == CHILD_WRITE_STDIN) {
 		close(p[0]);
 		*fd = p[1];
+	}
+	if (c == NULL && *fd != -1) {
+		close(*fd);
+		*fd = -1;
 	}
 	/* Fewer wake-ups with a larger pipe; the default 64 KiB still works. */
 	if (*fd != -1)

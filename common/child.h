@@ -27,6 +27,14 @@ enum child_pipe {
 struct child	*child_start(char *const argv[], enum child_pipe, int *fd,
 		     char **cause);
 /*
+ * Start argv[0] with in_fd as its stdin and out_fd as its stdout (-1:
+ * /dev/null in, the stderr file out), and keep_fd (-1: none) open under
+ * its own number, for options such as gpg's --passphrase-fd. The caller
+ * keeps its copies of the fds.
+ */
+struct child	*child_spawn(char *const argv[], int in_fd, int out_fd,
+		     int keep_fd, char **cause);
+/*
  * Wait for the child. Returns 0 if it exited with status 0; otherwise -1
  * with *cause "NAME exited with status N: <first line it printed>" or
  * "NAME was killed by signal N". If output is not NULL it gets what the

@@ -15,7 +15,8 @@
 struct object_writer {
 	struct transport	*transport;
 	char			*name;
-	struct sink		*head;	/* zstd: owns the rest of the chain */
+	struct sink		*head;	/* async: owns the rest of the chain */
+	struct sink		*zstd;	/* borrowed, inside the chain */
 	struct sink		*hash;	/* borrowed, inside the chain */
 };
 
@@ -39,7 +40,9 @@ object_writer_new(struct transport *t, struct crypto *c, const char *name,
 	w->hash = s = hash_sink_new(s);
 	if ((s = crypto_encrypt_sink_new(c, name, s, cause)) == NULL)
 		goto fail;
-	w->head = zstd_compress_sink_new(level, s);
+	/* Compression runs in its own thread, beside the producer. */
+	w->zstd = zstd_compress_sink_new(level, s);
+	w->head = async_sink_new(w->zstd);
 	return w;
 fail:
 	object_writer_free(w);
@@ -55,7 +58,7 @@ object_writer_sink(struct object_writer *w)
 uint64_t
 object_writer_bytes(struct object_writer *w)
 {
-	return zstd_compress_sink_bytes_out(w->head);
+	return zstd_compress_sink_bytes_out(w->zstd);
 }
 
 int

@@ -1,4 +1,13 @@
-/* volume.c: writing volumes (see volume.h). */
+/*
+ * volume.c: writing volumes (see volume.h).
+ *
+ * Closing a volume means draining its chain (zstd, gpg), publishing it and
+ * reading it back. Where the transport allows it, a finisher thread does
+ * that while the next volume is already being filled, so the pipeline
+ * never stops at a volume boundary. At most one volume is finishing at a
+ * time, and volumes are recorded in order.
+ */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +15,7 @@
 #include "common/xmalloc.h"
 #include "catalog.h"
 #include "object.h"
+#include "transports/transport.h"
 #include "record.h"
 #include "volume.h"
 
@@ -23,6 +33,18 @@ struct volume_writer {
 	struct volume_info	*volumes;
 	size_t			 nvolumes;
 	struct recbuf		 rb;
+	/* The volume being finished in the background, if any. */
+	struct volume_finish {
+		pthread_t		 thread;
+		int			 running;
+		struct object_writer	*writer;
+		char			*name;
+		uint32_t		 number;
+		uint64_t		 size;
+		uint8_t			 digest[HASH_LEN];
+		int			 rc;
+		char			*cause;
+	}			 fin;
 };
 
 struct volume_writer *
@@ -113,12 +135,56 @@ volume_writer_full(struct volume_writer *vw)
 	    object_writer_bytes(vw->current) >= vw->target;
 }
 
+static void *
+volume_finish_main(void *arg)
+{
+	struct volume_finish	*f = arg;
+
+	f->rc = object_writer_finish(f->writer, &f->size, f->digest,
+	    &f->cause);
+	return NULL;
+}
+
+/* Wait for the volume being finished; record it if it succeeded. */
+int
+volume_writer_sync(struct volume_writer *vw, char **cause)
+{
+	struct volume_finish	*f = &vw->fin;
+	struct volume_info	*vi;
+	int			 rc = 0;
+
+	if (f->writer == NULL)
+		return 0;
+	if (f->running) {
+		pthread_join(f->thread, NULL);
+		f->running = 0;
+	}
+	if (f->rc != 0) {
+		rc = error_set(cause, "%s", f->cause != NULL ? f->cause :
+		    "unable to finish a volume");
+	} else {
+		vw->volumes = xrealloc(vw->volumes, (vw->nvolumes + 1) *
+		    sizeof *vw->volumes);
+		vi = &vw->volumes[vw->nvolumes++];
+		vi->number = f->number;
+		vi->name = f->name;
+		f->name = NULL;
+		vi->size = f->size;
+		memcpy(vi->sha256, f->digest, HASH_LEN);
+	}
+	object_writer_free(f->writer);
+	f->writer = NULL;
+	free(f->name);
+	f->name = NULL;
+	free(f->cause);
+	f->cause = NULL;
+	return rc;
+}
+
 int
 volume_writer_close(struct volume_writer *vw, char **cause)
 {
-	struct volume_info	*vi;
-	uint64_t		 size;
-	uint8_t			 digest[HASH_LEN];
+	struct volume_finish	*f = &vw->fin;
 	int			 rc = -1;
 
 	if (vw->current == NULL)
@@ -126,19 +192,21 @@ volume_writer_close(struct volume_writer *vw, char **cause)
 	recbuf_reset(&vw->rb);
 	recbuf_u64(&vw->rb, vw->records);
 	if (volume_writer_emit(vw, RECORD_VOLUME_END, vw->rb.data, vw->rb.len,
-	    cause) != 0)
+	    cause) != 0 || volume_writer_sync(vw, cause) != 0)
 		goto out;
-	if (object_writer_finish(vw->current, &size, digest, cause) != 0)
-		goto out;
-	vw->volumes = xrealloc(vw->volumes, (vw->nvolumes + 1) *
-	    sizeof *vw->volumes);
-	vi = &vw->volumes[vw->nvolumes++];
-	vi->number = vw->number;
-	vi->name = vw->current_name;
+	f->writer = vw->current;
+	f->name = vw->current_name;
+	f->number = vw->number;
+	f->rc = -1;
+	vw->current = NULL;
 	vw->current_name = NULL;
-	vi->size = size;
-	memcpy(vi->sha256, digest, HASH_LEN);
-	rc = 0;
+	if (transport_concurrent(vw->transport) && pthread_create(&f->thread,
+	    NULL, volume_finish_main, f) == 0) {
+		f->running = 1;
+		return 0;
+	}
+	volume_finish_main(f);
+	rc = volume_writer_sync(vw, cause);
 out:
 	object_writer_free(vw->current);
 	vw->current = NULL;
@@ -168,6 +236,7 @@ volume_writer_free(struct volume_writer *vw)
 
 	if (vw == NULL)
 		return;
+	volume_writer_sync(vw, NULL);
 	object_writer_free(vw->current);
 	free(vw->current_name);
 	for (i = 0; i < vw->nvolumes; i++)

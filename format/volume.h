@@ -35,9 +35,15 @@ int			 volume_writer_position(struct volume_writer *,
 			     uint32_t *number, uint64_t *offset, char **cause);
 /* Has the open volume reached its target size? */
 int			 volume_writer_full(struct volume_writer *);
-/* End the open volume: VOLUME_END, publish, verify size and hash. */
+/*
+ * End the open volume: VOLUME_END, publish, verify size and hash. This may
+ * go on in the background; its failure is then reported by the next close
+ * or by volume_writer_sync.
+ */
 int			 volume_writer_close(struct volume_writer *, char **);
-/* The volumes published so far (borrowed). */
+/* Wait until every closed volume is published and verified. */
+int			 volume_writer_sync(struct volume_writer *, char **);
+/* The volumes published and verified so far (borrowed). */
 const struct volume_info *volume_writer_volumes(struct volume_writer *,
 			     size_t *count);
 /* Free; an open (unfinished) volume is discarded, never published. */

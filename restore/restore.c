@@ -785,8 +785,13 @@ restore_volumes(struct restore *r, char **cause)
 			vi = &r->set->vols[v - 1];
 			r->vol = v;
 			what = xasprintf("volume '%s'", vi->name);
-			chain = zstd_decompress_sink_new(what,
-			    record_reader_new(what, restore_record, r));
+			/*
+			 * Decompressing and writing files run in a thread of
+			 * their own while this one reads what gpg decrypts;
+			 * only that thread touches the restore's state.
+			 */
+			chain = async_sink_new(zstd_decompress_sink_new(what,
+			    record_reader_new(what, restore_record, r)));
 			rc = object_read(r->transport, r->crypto, vi->name,
 			    &vi->size, vi->sha256, chain, cause);
 			sink_free(chain);

@@ -68,6 +68,12 @@ transport_close(struct transport *t)
 	free(t);
 }
 
+int
+transport_concurrent(const struct transport *t)
+{
+	return (t->ops->features & TRANSPORT_CONCURRENT) != 0;
+}
+
 const char *
 transport_display(const struct transport *t)
 {

@@ -61,6 +61,9 @@ int	transport_list_temporary(struct transport *, struct name_list *,
 int	transport_remove_temporary(struct transport *, const char *,
 	    char **cause);
 
+/* May one object be finished while another is written (see .intern.h)? */
+int	transport_concurrent(const struct transport *);
+
 /* Is this a valid object name? */
 int	transport_name_valid(const char *);
 

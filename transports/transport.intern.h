@@ -13,6 +13,11 @@
 
 /* Feature bits: what callers may rely on beyond the required operations. */
 #define TRANSPORT_ATOMIC_RENAME	0x1	/* publish by rename of a temp object */
+/*
+ * Calls from two threads at once are safe: one object may be finished and
+ * read back while the next is written (volume.c does, when set).
+ */
+#define TRANSPORT_CONCURRENT	0x2
 
 struct transport_reader_ops {
 	ssize_t	(*read)(struct transport_reader *, void *, size_t, char **);

@@ -21,6 +21,12 @@ struct sink	*hash_sink_new(struct sink *next);
 void		 hash_sink_result(const struct sink *, uint8_t [HASH_LEN],
 		     uint64_t *bytes);
 
+/*
+ * Runs `next` in a thread of its own behind a bounded queue (4 x 1 MiB):
+ * writes return once copied. Freeing it unfinished discards the queue.
+ */
+struct sink	*async_sink_new(struct sink *next);
+
 /* Discards everything (the end of a chain that only verifies). */
 struct sink	*null_sink_new(void);
 

@@ -1,14 +1,8 @@
 /*
- * gpg.c: the OpenPGP stage (see crypto.h).
- *
- * gpgme has no "push some bytes" call: an operation runs to completion,
- * pulling input and pushing output through gpgme_data_t objects. Encryption
- * therefore runs gpgme_op_encrypt in a worker thread that reads the chain's
- * bytes from a pipe and writes ciphertext into the next stage; the pipe is
- * the bounded buffer between the two. This also lets compression (caller's
- * thread) and encryption (gpg process) run at the same time. Decryption has
- * its input already as a pull (the transport reader), so it runs in the
- * caller's thread with callback data objects on both sides.
+ * gpg.c: keys for the OpenPGP stage (see crypto.h): gpgme finds the gpg
+ * engine, imports key files into a private home, and resolves recipients
+ * to fingerprints once per run. The bytes themselves go through gpg
+ * directly (gpgproc.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +20,7 @@
 #include "common/error.h"
 #include "common/xmalloc.h"
 #include "crypto.h"
+#include "crypto.intern.h"
 
 extern char **environ;
 
@@ -38,40 +33,6 @@ extern char **environ;
 static char *volatile crypto_homes[CRYPTO_HOMES_MAX];
 
 static void	crypto_signal_cleanup(int);
-
-struct crypto {
-	char	 *home;		/* private GnuPG home, or NULL for the user's */
-	/*
-	 * Recipient keys, looked up once: each object then costs one gpg
-	 * process, not a key listing as well. NULL-terminated; NULL in
-	 * symmetric mode.
-	 */
-	gpgme_key_t	*recipients;
-	size_t		 nrecipients;
-	char	 *passphrase;	/* NULL if none given */
-	char	 *description;
-};
-
-struct gpg_encrypt {
-	struct sink	 sink;
-	struct sink	*next;
-	struct crypto	*crypto;
-	char		*what;
-	int		 fds[2];	/* [1] written by the chain, [0] by gpg */
-	pthread_t	 thread;
-	int		 running;
-	char		*thread_cause;	/* set by the worker */
-	char		*next_cause;	/* set by the next stage, via the worker */
-	int		 finished;
-};
-
-struct gpg_decrypt_io {
-	crypto_read_fn	 read;
-	void		*read_arg;
-	char		*read_cause;
-	struct sink	*out;
-	char		*out_cause;
-};
 
 int
 crypto_library_init(char **cause)
@@ -111,7 +72,7 @@ crypto_passphrase_cb(void *arg, const char *uid_hint,
 	return 0;
 }
 
-static int
+int
 crypto_context(struct crypto *c, gpgme_ctx_t *ctx, char **cause)
 {
 	gpgme_error_t	err;
@@ -326,10 +287,32 @@ out:
 	return rc;
 }
 
+/* The gpg program gpgme would run: data goes through it directly. */
+static int
+crypto_find_engine(struct crypto *c, char **cause)
+{
+	gpgme_engine_info_t	info;
+
+	if (gpgme_get_engine_info(&info) != 0)
+		info = NULL;
+	for (; info != NULL; info = info->next) {
+		if (info->protocol == GPGME_PROTOCOL_OpenPGP &&
+		    info->file_name != NULL) {
+			c->engine = xstrdup(info->file_name);
+			return 0;
+		}
+	}
+	return error_set(cause, "gpg is not usable (install the Debian "
+	    "package gnupg)");
+}
+
 struct crypto *
 crypto_new(const struct crypto_options *o, int for_decrypt, char **cause)
 {
 	struct crypto	*c = xcalloc(1, sizeof *c);
+
+	if (crypto_find_engine(c, cause) != 0)
+		goto fail;
 
 	if (o->encrypt_key != NULL && o->key_file != NULL) {
 		error_set(cause, "give --encrypt-key or --key-file, not both");
@@ -410,6 +393,7 @@ crypto_free(struct crypto *c)
 		free(c->passphrase);
 	}
 	free(c->description);
+	free(c->engine);
 	free(c);
 }
 
@@ -419,267 +403,3 @@ crypto_describe(const struct crypto *c)
 	return c->description;
 }
 
-static ssize_t
-gpg_encrypt_output(void *arg, const void *buf, size_t len)
-{
-	struct gpg_encrypt	*g = arg;
-
-	if (sink_write(g->next, buf, len, &g->next_cause) != 0) {
-		errno = EIO;
-		return -1;
-	}
-	return (ssize_t)len;
-}
-
-static void *
-gpg_encrypt_main(void *arg)
-{
-	struct gpg_encrypt		*g = arg;
-	struct gpgme_data_cbs		 cbs = { NULL, gpg_encrypt_output,
-					     NULL, NULL };
-	gpgme_ctx_t			 ctx = NULL;
-	gpgme_data_t			 in = NULL, out = NULL;
-	gpgme_encrypt_result_t		 res;
-	gpgme_encrypt_flags_t		 flags;
-	gpgme_error_t			 err;
-
-	if (crypto_context(g->crypto, &ctx, &g->thread_cause) != 0)
-		goto out;
-	/* zstd already compressed the data: gpg must not try again. */
-	flags = GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_NO_COMPRESS;
-	if (g->crypto->nrecipients == 0)
-		flags |= GPGME_ENCRYPT_SYMMETRIC;
-	if ((err = gpgme_data_new_from_fd(&in, g->fds[0])) != 0 ||
-	    (err = gpgme_data_new_from_cbs(&out, &cbs, g)) != 0) {
-		error_set(&g->thread_cause, "gpgme: %s", gpgme_strerror(err));
-		goto out;
-	}
-	err = gpgme_op_encrypt(ctx, g->crypto->recipients, flags, in, out);
-	if (err != 0) {
-		res = gpgme_op_encrypt_result(ctx);
-		if (g->next_cause != NULL)
-			g->thread_cause = xstrdup(g->next_cause);
-		else if (res != NULL && res->invalid_recipients != NULL)
-			error_set(&g->thread_cause, "unable to encrypt '%s': "
-			    "key %s is not usable: %s", g->what,
-			    res->invalid_recipients->fpr,
-			    gpgme_strerror(res->invalid_recipients->reason));
-		else
-			error_set(&g->thread_cause, "unable to encrypt '%s': %s",
-			    g->what, gpgme_strerror(err));
-	}
-out:
-	/* Closing the read end makes a blocked writer see EPIPE. */
-	close(g->fds[0]);
-	g->fds[0] = -1;
-	gpgme_data_release(in);
-	gpgme_data_release(out);
-	if (ctx != NULL)
-		gpgme_release(ctx);
-	return NULL;
-}
-
-static int
-gpg_encrypt_join(struct gpg_encrypt *g, char **cause)
-{
-	if (g->fds[1] != -1) {
-		close(g->fds[1]);
-		g->fds[1] = -1;
-	}
-	if (g->running) {
-		pthread_join(g->thread, NULL);
-		g->running = 0;
-	}
-	if (g->thread_cause != NULL)
-		return error_set(cause, "%s", g->thread_cause);
-	return 0;
-}
-
-static int
-gpg_encrypt_write(struct sink *s, const void *buf, size_t len, char **cause)
-{
-	struct gpg_encrypt	*g = (struct gpg_encrypt *)s;
-	const char		*p = buf;
-	ssize_t			 n;
-
-	while (len > 0) {
-		n = write(g->fds[1], p, len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EPIPE && gpg_encrypt_join(g, cause) != 0)
-				return -1;
-			return error_sys(cause, "unable to encrypt %s",
-			    g->what);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
-gpg_encrypt_finish(struct sink *s, char **cause)
-{
-	struct gpg_encrypt	*g = (struct gpg_encrypt *)s;
-
-	if (gpg_encrypt_join(g, cause) != 0)
-		return -1;
-	g->finished = 1;
-	return sink_finish(g->next, cause);
-}
-
-static void
-gpg_encrypt_free(struct sink *s)
-{
-	struct gpg_encrypt	*g = (struct gpg_encrypt *)s;
-
-	gpg_encrypt_join(g, NULL);
-	if (g->fds[0] != -1)
-		close(g->fds[0]);
-	sink_free(g->next);
-	free(g->thread_cause);
-	free(g->next_cause);
-	free(g->what);
-	free(g);
-}
-
-static const struct sink_ops gpg_encrypt_ops = {
-	.name = "gpg-encrypt",
-	.write = gpg_encrypt_write,
-	.finish = gpg_encrypt_finish,
-	.free = gpg_encrypt_free,
-};
-
-struct sink *
-crypto_encrypt_sink_new(struct crypto *c, const char *what, struct sink *next,
-    char **cause)
-{
-	struct gpg_encrypt	*g = xcalloc(1, sizeof *g);
-
-	g->sink.ops = &gpg_encrypt_ops;
-	g->next = next;
-	g->crypto = c;
-	g->what = xstrdup(what);
-	g->fds[0] = g->fds[1] = -1;
-	if (pipe2(g->fds, O_CLOEXEC) != 0) {
-		error_sys(cause, "unable to encrypt %s: pipe", what);
-		goto fail;
-	}
-	/* A larger pipe lets compression run ahead of encryption. */
-	fcntl(g->fds[1], F_SETPIPE_SZ, 1024 * 1024);
-	if (pthread_create(&g->thread, NULL, gpg_encrypt_main, g) != 0) {
-		error_set(cause, "unable to encrypt %s: no thread", what);
-		goto fail;
-	}
-	g->running = 1;
-	return &g->sink;
-fail:
-	gpg_encrypt_free(&g->sink);
-	return NULL;
-}
-
-static ssize_t
-gpg_decrypt_input(void *arg, void *buf, size_t len)
-{
-	struct gpg_decrypt_io	*io = arg;
-	ssize_t			 n;
-
-	n = io->read(io->read_arg, buf, len, &io->read_cause);
-	if (n < 0)
-		errno = EIO;
-	return n;
-}
-
-static ssize_t
-gpg_decrypt_output(void *arg, const void *buf, size_t len)
-{
-	struct gpg_decrypt_io	*io = arg;
-
-	if (sink_write(io->out, buf, len, &io->out_cause) != 0) {
-		errno = EIO;
-		return -1;
-	}
-	return (ssize_t)len;
-}
-
-static void
-gpg_decrypt_explain(gpgme_ctx_t ctx, const char *what, gpgme_error_t err,
-    char **cause)
-{
-	gpgme_decrypt_result_t	 res = gpgme_op_decrypt_result(ctx);
-	gpgme_recipient_t	 r;
-
-	switch (gpgme_err_code(err)) {
-	case GPG_ERR_NO_SECKEY:
-		r = res != NULL ? res->recipients : NULL;
-		error_set(cause, "unable to decrypt %s: no secret key for "
-		    "key ID %s (wrong --key-file or keyring)", what,
-		    r != NULL && r->keyid != NULL ? r->keyid : "unknown");
-		break;
-	case GPG_ERR_BAD_PASSPHRASE:
-		error_set(cause, "unable to decrypt %s: passphrase missing "
-		    "or wrong (--passphrase-file)", what);
-		break;
-	case GPG_ERR_NO_DATA:
-		error_set(cause, "unable to decrypt %s: not an OpenPGP "
-		    "message (corrupt or truncated)", what);
-		break;
-	default:
-		error_set(cause, "unable to decrypt %s: %s (wrong key, wrong "
-		    "passphrase or corrupt data)", what, gpgme_strerror(err));
-		break;
-	}
-}
-
-int
-crypto_decrypt(struct crypto *c, const char *what, crypto_read_fn read,
-    void *read_arg, struct sink *out, char **cause)
-{
-	struct gpg_decrypt_io	 io = { read, read_arg, NULL, out, NULL };
-	struct gpgme_data_cbs	 in_cbs = { gpg_decrypt_input, NULL, NULL,
-				     NULL };
-	struct gpgme_data_cbs	 out_cbs = { NULL, gpg_decrypt_output, NULL,
-				     NULL };
-	gpgme_ctx_t		 ctx = NULL;
-	gpgme_data_t		 in = NULL, outd = NULL;
-	gpgme_decrypt_result_t	 res;
-	gpgme_error_t		 err;
-	int			 rc = -1;
-
-	if (crypto_context(c, &ctx, cause) != 0)
-		goto out;
-	if ((err = gpgme_data_new_from_cbs(&in, &in_cbs, &io)) != 0 ||
-	    (err = gpgme_data_new_from_cbs(&outd, &out_cbs, &io)) != 0) {
-		error_set(cause, "gpgme: %s", gpgme_strerror(err));
-		goto out;
-	}
-	err = gpgme_op_decrypt(ctx, in, outd);
-	if (io.read_cause != NULL) {
-		error_set(cause, "%s", io.read_cause);
-		goto out;
-	}
-	if (io.out_cause != NULL) {
-		error_set(cause, "%s", io.out_cause);
-		goto out;
-	}
-	if (err != 0) {
-		gpg_decrypt_explain(ctx, what, err, cause);
-		goto out;
-	}
-	res = gpgme_op_decrypt_result(ctx);
-	if (res != NULL && res->legacy_cipher_nomdc) {
-		error_set(cause, "unable to decrypt %s: not integrity "
-		    "protected (no MDC); refusing it", what);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(io.read_cause);
-	free(io.out_cause);
-	gpgme_data_release(in);
-	gpgme_data_release(outd);
-	if (ctx != NULL)
-		gpgme_release(ctx);
-	return rc;
-}

@@ -45,7 +45,9 @@ zstd_compress_run(struct zstd_compress *z, ZSTD_inBuffer *in,
 			return error_set(cause, "zstd compression failed: %s",
 			    ZSTD_getErrorName(left));
 		if (out.pos > 0) {
-			z->bytes_out += out.pos;
+			/* Read by the producer when zstd runs async. */
+			__atomic_fetch_add(&z->bytes_out, out.pos,
+			    __ATOMIC_RELAXED);
 			if (sink_write(z->next, z->out, out.pos, cause) != 0)
 				return -1;
 		}
@@ -93,6 +95,15 @@ static const struct sink_ops zstd_compress_ops = {
 	.free = zstd_compress_free,
 };
 
+/* Temporary: ZSTD_WORKERS for experiments. */
+static int
+zstd_workers(void)
+{
+	const char	*e = getenv("TRESOR_ZSTD_WORKERS");
+
+	return e != NULL ? atoi(e) : 1;
+}
+
 struct sink *
 zstd_compress_sink_new(int level, struct sink *next)
 {
@@ -105,6 +116,7 @@ zstd_compress_sink_new(int level, struct sink *next)
 		abort();
 	ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, level);
 	ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers, zstd_workers());
 	z->out_size = ZSTD_CStreamOutSize();
 	z->out = xmalloc(z->out_size);
 	return &z->sink;
@@ -113,7 +125,8 @@ zstd_compress_sink_new(int level, struct sink *next)
 uint64_t
 zstd_compress_sink_bytes_out(const struct sink *s)
 {
-	return ((const struct zstd_compress *)s)->bytes_out;
+	return __atomic_load_n(&((const struct zstd_compress *)s)->bytes_out,
+	    __ATOMIC_RELAXED);
 }
 
 static int

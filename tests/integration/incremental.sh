@@ -17,11 +17,11 @@ while [ $i -lt 400 ]; do
 	i=$((i + 1))
 done
 backup() {
-	"$TRESOR" backup --to "$T" --key-file "$WORK/k.pub.asc" "$@" "$V"
+	"$TRESOR" backup --delta-min-size 8K --to "$T" --key-file "$WORK/k.pub.asc" "$@" "$V"
 }
 
 check "night 0: a full backup" \
-    sh -c "TRESOR_NOW=$(at 0) '$TRESOR' backup --to '$T' --key-file '$WORK/k.pub.asc' '$V' | grep -q '^backup: full set'"
+    sh -c "TRESOR_NOW=$(at 0) '$TRESOR' backup --delta-min-size 8K --to '$T' --key-file '$WORK/k.pub.asc' '$V' | grep -q '^backup: full set'"
 full_id=$(ls "$WORK/target" | sed -n 's/^tresor\.\(.*\.full\)\.manifest\.gpg$/\1/p')
 full_bytes=$(set_bytes "$WORK/target" "$full_id")
 cp -a "$V" "$WORK/snap0"
@@ -62,7 +62,7 @@ check "verify --read-data checks the deltas too" \
 # A night without change reads no file content at all.
 if command -v strace >/dev/null 2>&1; then
 	TRESOR_NOW=$(at 2) strace -f -e trace=open,openat -o "$WORK/strace" \
-	    "$TRESOR" backup --quiet --to "$T" --key-file "$WORK/k.pub.asc" "$V"
+	    "$TRESOR" backup --delta-min-size 8K --quiet --to "$T" --key-file "$WORK/k.pub.asc" "$V"
 	check "night 2 (no change): no file under the source is opened" \
 	    sh -c "! grep -E '\"(doc|new)-[0-9]+\\.pdf\"' '$WORK/strace' | grep -q ."
 else
@@ -72,7 +72,7 @@ fi
 # The cache is only a copy: lost, it is rebuilt from the target.
 rm -rf "$WORK/cache"
 echo "change" >>"$V/9/doc-9.pdf"
-expect_fail "$WORK/err" env TRESOR_NOW=$(at 3) "$TRESOR" backup --to "$T" \
+expect_fail "$WORK/err" env TRESOR_NOW=$(at 3) "$TRESOR" backup --delta-min-size 8K --to "$T" \
     --key-file "$WORK/k.pub.asc" "$V"
 check "lost cache and only the public key: one line" one_line_error "$WORK/err"
 check "... saying the secret key is needed" grep -q 'needs the secret key' "$WORK/err"
@@ -87,14 +87,14 @@ check "... and it restores" \
 mv "$WORK/target" "$WORK/target-moved"
 for f in "$WORK"/cache/*/manifest.*; do echo garbage >"$f"; done
 check "the moved target (new URL) backs up, rebuilding its own cache" \
-    sh -c "TRESOR_NOW=$(at 4) '$TRESOR' backup --quiet --to 'file://$WORK/target-moved' --key-file '$WORK/k.sec.asc' '$V'"
+    sh -c "TRESOR_NOW=$(at 4) '$TRESOR' backup --delta-min-size 8K --quiet --to 'file://$WORK/target-moved' --key-file '$WORK/k.sec.asc' '$V'"
 check "... into a second cache directory" test "$(ls "$WORK/cache" | wc -l)" -eq 2
 mv "$WORK/target-moved" "$WORK/target"
 check "a cache whose manifest copy is damaged is rebuilt, not trusted" \
-    sh -c "TRESOR_NOW=$(at 5) '$TRESOR' backup --quiet --to '$T' --key-file '$WORK/k.sec.asc' '$V'"
+    sh -c "TRESOR_NOW=$(at 5) '$TRESOR' backup --delta-min-size 8K --quiet --to '$T' --key-file '$WORK/k.sec.asc' '$V'"
 d=$(dirname "$(grep -lx "$T" "$WORK"/cache/*/url)")
 echo "file:///somewhere/else" >"$d/url"
-expect_fail "$WORK/err" env TRESOR_NOW=$(at 6) "$TRESOR" backup --to "$T" \
+expect_fail "$WORK/err" env TRESOR_NOW=$(at 6) "$TRESOR" backup --delta-min-size 8K --to "$T" \
     --key-file "$WORK/k.sec.asc" "$V"
 check "a cache directory that names another URL is refused" grep -q 'belongs to file:///somewhere/else' "$WORK/err"
 rm -rf "$WORK/cache"
@@ -102,13 +102,13 @@ rm -rf "$WORK/cache"
 # Locks.
 check "a backup leaves no lock behind" test ! -e "$WORK/target/tresor.lock"
 printf 'tresor-lock 1\nhost otherhost\npid 4242\ntime %s\nop backup\n' "$(date -u -d @$(at 5) +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/target/tresor.lock"
-expect_fail "$WORK/err" env TRESOR_NOW=$(at 9) "$TRESOR" backup --to "$T" --key-file "$WORK/k.sec.asc" "$V"
+expect_fail "$WORK/err" env TRESOR_NOW=$(at 9) "$TRESOR" backup --delta-min-size 8K --to "$T" --key-file "$WORK/k.sec.asc" "$V"
 check "a stale lock (4 days old) is reported: one line" one_line_error "$WORK/err"
 check "... naming its holder and --break-lock" grep -q 'host otherhost pid 4242.*stale.*--break-lock' "$WORK/err"
-expect_fail "$WORK/err" env TRESOR_NOW=$(at 5) "$TRESOR" backup --to "$T" --key-file "$WORK/k.sec.asc" "$V"
+expect_fail "$WORK/err" env TRESOR_NOW=$(at 5) "$TRESOR" backup --delta-min-size 8K --to "$T" --key-file "$WORK/k.sec.asc" "$V"
 check "a fresh lock is reported as held" grep -q 'locked by backup by host otherhost' "$WORK/err"
 check "--break-lock removes it and backs up" \
-    sh -c "TRESOR_NOW=$(at 9) '$TRESOR' backup --quiet --break-lock --to '$T' --key-file '$WORK/k.sec.asc' '$V' 2>/dev/null"
+    sh -c "TRESOR_NOW=$(at 9) '$TRESOR' backup --delta-min-size 8K --quiet --break-lock --to '$T' --key-file '$WORK/k.sec.asc' '$V' 2>/dev/null"
 check "... and releases its own lock" test ! -e "$WORK/target/tresor.lock"
 
 # Two runs at once on this machine: the second refuses at once.
@@ -116,11 +116,31 @@ lockfile=$(ls -d "$WORK"/cache/*)/lock
 flock "$lockfile" sleep 3 &
 holder=$!
 sleep 0.5
-expect_fail "$WORK/err" env TRESOR_NOW=$(at 10) "$TRESOR" backup --to "$T" --key-file "$WORK/k.sec.asc" "$V"
+expect_fail "$WORK/err" env TRESOR_NOW=$(at 10) "$TRESOR" backup --delta-min-size 8K --to "$T" --key-file "$WORK/k.sec.asc" "$V"
 check "a concurrent backup refuses: one line" one_line_error "$WORK/err"
 check "... saying another run uses the target" grep -q 'another tresor run is using this target' "$WORK/err"
 expect_fail "$WORK/err" env TRESOR_NOW=$(at 10) "$TRESOR" purge --from "$T" --older-than 1D --force
 check "a purge during a backup refuses too" grep -q 'another tresor run' "$WORK/err"
 wait $holder
+
+# By default only files of 1 MiB and more get a signature (and so a delta):
+# a changed 300 KiB document is stored whole, a changed 2 MiB one as a delta.
+D="$WORK/default-src"
+mkdir -p "$D"
+head -c 307200 /dev/urandom >"$D/small.pdf"
+head -c 2097152 /dev/urandom >"$D/large.pdf"
+mkdir "$WORK/target-default"
+TRESOR_NOW=$(at 20) "$TRESOR" backup --quiet --to "file://$WORK/target-default" \
+    --key-file "$WORK/k.pub.asc" "$D" || bail "default full"
+for f in small large; do
+	head -c 4096 /dev/urandom | dd of="$D/$f.pdf" bs=4096 seek=1 conv=notrunc 2>/dev/null
+done
+TRESOR_NOW=$(at 21) "$TRESOR" backup --to "file://$WORK/target-default" \
+    --key-file "$WORK/k.pub.asc" "$D" >"$WORK/out-default" 2>&1
+check "default --delta-min-size 1M: only the 2 MiB file is a delta" \
+    grep -q '(2 files: 0 unchanged, 1 deltas)' "$WORK/out-default"
+check "--delta-min-size takes bytes, K or M only" \
+    expect_fail "$WORK/err" "$TRESOR" backup --delta-min-size 1G --to "$T" \
+    --key-file "$WORK/k.pub.asc" "$D"
 
 done_testing

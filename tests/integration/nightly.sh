@@ -48,7 +48,7 @@ while [ $night -lt 65 ]; do
 	[ $night -gt 0 ] && mutate $night
 	cp -a "$V" "$WORK/snap/$night"
 	echo "$night $(at $day)" >>"$WORK/nights"
-	out=$(TRESOR_NOW=$(at $day) "$TRESOR" backup --to "$T" --key-file "$WORK/k.pub.asc" "$V" 2>&1) || {
+	out=$(TRESOR_NOW=$(at $day) "$TRESOR" backup --delta-min-size 8K --to "$T" --key-file "$WORK/k.pub.asc" "$V" 2>&1) || {
 		diag "night $night: backup failed: $out"; fails=$((fails + 1)); }
 	case "$out" in "backup: full set"*) fulls=$((fulls + 1)); diag "night $night (day $day): full";; esac
 	TRESOR_NOW=$(at $day) "$TRESOR" purge --quiet --from "$T" --older-than 4M --force ||

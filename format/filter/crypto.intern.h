@@ -1,0 +1,28 @@
+/*
+ * crypto.intern.h: what gpg.c (keys, through gpgme) and gpgproc.c (the
+ * bytes, through gpg itself) share. Internal to format/filter/.
+ */
+#ifndef TRESOR_CRYPTO_INTERN_H
+#define TRESOR_CRYPTO_INTERN_H
+
+#include <gpgme.h>
+#include <stddef.h>
+
+struct crypto {
+	char	 *engine;	/* the gpg program gpgme found */
+	char	 *home;		/* private GnuPG home, or NULL for the user's */
+	/*
+	 * Recipient keys, looked up once: each object then costs one gpg
+	 * process, not a key listing as well. NULL-terminated; NULL in
+	 * symmetric mode.
+	 */
+	gpgme_key_t	*recipients;
+	size_t		 nrecipients;
+	char	 *passphrase;	/* NULL if none given */
+	char	 *description;
+};
+
+/* A gpgme context for the crypto's home, loopback pinentry. */
+int	crypto_context(struct crypto *, gpgme_ctx_t *, char **cause);
+
+#endif
