@@ -95,15 +95,6 @@ static const struct sink_ops zstd_compress_ops = {
 	.free = zstd_compress_free,
 };
 
-/* Temporary: ZSTD_WORKERS for experiments. */
-static int
-zstd_workers(void)
-{
-	const char	*e = getenv("TRESOR_ZSTD_WORKERS");
-
-	return e != NULL ? atoi(e) : 1;
-}
-
 struct sink *
 zstd_compress_sink_new(int level, struct sink *next)
 {
@@ -116,7 +107,6 @@ zstd_compress_sink_new(int level, struct sink *next)
 		abort();
 	ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, level);
 	ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_checksumFlag, 1);
-	ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers, zstd_workers());
 	z->out_size = ZSTD_CStreamOutSize();
 	z->out = xmalloc(z->out_size);
 	return &z->sink;
