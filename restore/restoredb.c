@@ -1,6 +1,7 @@
 /*
  * restoredb.c: a dump from a backup into a new database (see restoredb.h).
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ struct restoredb {
 	int				 fd;	/* its stdin */
 	int				 created;	/* and not complete */
 	int				 dropped;
+	char				*restore_cause;	/* pg_restore's */
 };
 
 static int
@@ -155,10 +157,16 @@ restoredb_close(void *arg, int ok, char **cause)
 	if (d->fd != -1)
 		close(d->fd);	/* pg_restore sees the end of the dump */
 	d->fd = -1;
-	if (d->child != NULL && !ok)
-		child_abort(d->child);
-	else if (d->child != NULL && child_finish(d->child, NULL, cause) != 0)
+	/*
+	 * Wait for pg_restore even after a failure: if it died first, its
+	 * message says why our writes failed.
+	 */
+	if (d->child != NULL && child_finish(d->child, NULL,
+	    &d->restore_cause) != 0) {
 		rc = -1;
+		if (ok)
+			error_set(cause, "%s", d->restore_cause);
+	}
 	d->child = NULL;
 	if (rc != 0 && d->created)
 		restoredb_drop(d);
@@ -210,6 +218,13 @@ restoredb_run(struct restore_options *o, const struct restoredb_options *dbo,
 out:
 	if (d.child != NULL || d.created)
 		restoredb_close(&d, 0, NULL);
+	/* Our write failed because pg_restore had stopped: say why. */
+	if (rc != EXIT_OK && d.restore_cause != NULL && *cause != NULL &&
+	    strstr(*cause, strerror(EPIPE)) != NULL) {
+		free(*cause);
+		*cause = NULL;
+		error_set(cause, "%s", d.restore_cause);
+	}
 	if (rc != EXIT_OK && d.dropped)
 		error_prefix(cause, "database '%s' was dropped again",
 		    dbo->dbname);
@@ -217,6 +232,7 @@ out:
 		error_prefix(cause, "database '%s' was left half-restored",
 		    dbo->dbname);
 	PQfinish(d.conn);
+	free(d.restore_cause);
 	free(d.server);
 	free(tool);
 	return rc;

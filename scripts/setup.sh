@@ -18,8 +18,10 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 	libgpgme-dev libgpg-error-dev libgcrypt20-dev librsync-dev libzstd-dev
 	libcurl4-openssl-dev libssh2-1-dev libsmbclient-dev libpq-dev libyaml-dev
 	gnupg zstd"
-# What the tests use beyond that (servers come with their own issues).
-TEST_PKGS="python3 util-linux gawk coreutils strace rdiff"
+# What the tests use beyond that: the PostgreSQL server (initdb, pg_dump,
+# pg_restore; the tests start their own throwaway cluster, never the
+# package's) and the appliance's locale for restore-db.
+TEST_PKGS="python3 util-linux gawk coreutils strace rdiff postgresql locales"
 
 install_missing() {
 	missing=""
@@ -35,6 +37,19 @@ install_missing() {
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	# shellcheck disable=SC2086
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+# ensure_locale NAME CHARMAP: compile locale NAME.CHARMAP (for example de_DE
+# UTF-8, listed by `locale -a` as de_DE.utf8) unless it exists already.
+ensure_locale() {
+	want=$(printf '%s.%s' "$1" "$2" | tr '[:upper:]' '[:lower:]' | tr -d -)
+	if locale -a 2>/dev/null | tr '[:upper:]' '[:lower:]' | tr -d - | grep -qx "$want"; then
+		return 0
+	fi
+	echo "setup: making the $1.$2 locale"
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo localedef -i "$1" -f "$2" "$1.$2"
 }
 
 build() {
@@ -65,6 +80,7 @@ demo)
 	;;
 check)
 	install_missing $BUILD_PKGS $TEST_PKGS
+	ensure_locale de_DE UTF-8
 	build
 	rc=0
 	make -j"$(nproc)" --no-print-directory check || rc=$?
