@@ -58,7 +58,22 @@ object_writer_sink(struct object_writer *w)
 uint64_t
 object_writer_bytes(struct object_writer *w)
 {
-	return zstd_compress_sink_bytes_out(w->zstd);
+	uint64_t	in, used, out;
+
+	/*
+	 * zstd runs behind a queue, so its output lags what was written:
+	 * count the bytes not yet compressed at the ratio seen so far (1:1
+	 * until zstd has taken in a first MiB), or volumes would overshoot
+	 * their size by the queue's length.
+	 */
+	in = async_sink_bytes_in(w->head);
+	used = zstd_compress_sink_bytes_in(w->zstd);
+	out = zstd_compress_sink_bytes_out(w->zstd);
+	if (used > in)
+		used = in;
+	if (used < 1024 * 1024 || out >= used)
+		return out + (in - used);
+	return out + (uint64_t)((double)(in - used) * ((double)out / used));
 }
 
 int

@@ -39,6 +39,7 @@ struct async {
 	int			 finish;	/* finish next at the end */
 	int			 failed;
 	char			*cause;		/* the next stage's failure */
+	uint64_t		 bytes_in;	/* accepted (producer only) */
 };
 
 static void *
@@ -97,6 +98,7 @@ async_write(struct sink *s, const void *buf, size_t len, char **cause)
 	const uint8_t		*p = buf;
 	size_t			 n;
 
+	a->bytes_in += len;
 	pthread_mutex_lock(&a->lock);
 	while (len > 0 && !a->failed) {
 		/* Top up the newest slot, else take a free one. */
@@ -196,4 +198,10 @@ async_sink_new(struct sink *next)
 		abort();
 	a->running = 1;
 	return &a->sink;
+}
+
+uint64_t
+async_sink_bytes_in(const struct sink *s)
+{
+	return ((const struct async *)s)->bytes_in;
 }

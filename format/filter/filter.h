@@ -10,8 +10,9 @@
 #include "common/hash.h"
 #include "common/sink.h"
 
-/* zstd compression at `level`; bytes_out counts compressed bytes. */
+/* zstd compression at `level`; counts bytes taken in and put out. */
 struct sink	*zstd_compress_sink_new(int level, struct sink *next);
+uint64_t	 zstd_compress_sink_bytes_in(const struct sink *);
 uint64_t	 zstd_compress_sink_bytes_out(const struct sink *);
 /* zstd decompression; finishing a truncated frame is an error. */
 struct sink	*zstd_decompress_sink_new(const char *what, struct sink *next);
@@ -26,6 +27,8 @@ void		 hash_sink_result(const struct sink *, uint8_t [HASH_LEN],
  * writes return once copied. Freeing it unfinished discards the queue.
  */
 struct sink	*async_sink_new(struct sink *next);
+/* Bytes written to it so far (call from the writing thread). */
+uint64_t	 async_sink_bytes_in(const struct sink *);
 
 /* Discards everything (the end of a chain that only verifies). */
 struct sink	*null_sink_new(void);

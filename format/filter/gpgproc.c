@@ -33,6 +33,7 @@
 #include "common/child.h"
 #include "common/error.h"
 #include "common/io.h"
+#include "common/log.h"
 #include "common/xmalloc.h"
 #include "crypto.h"
 #include "crypto.intern.h"
@@ -47,7 +48,7 @@ gpgproc_common_args(struct crypto *c, struct argv *a, int pass_fd)
 	argv_add(a, "%s", c->engine);
 	argv_add(a, "--batch");
 	argv_add(a, "--no-tty");
-	argv_add(a, "--quiet");
+	/* Not --quiet: it also silences the NO_SECKEY status line. */
 	argv_add(a, "--no-greeting");
 	argv_add(a, "--no-permission-warning");
 	if (c->home != NULL)
@@ -125,13 +126,38 @@ gpgproc_start(struct crypto *c, int decrypt, int in_fd, int out_fd,
 	return child;
 }
 
+/*
+ * gpg's last human-readable line ("gpg: decryption failed: ..."), without
+ * the status lines around it; NULL if it printed none.
+ */
+static char *
+gpgproc_last_message(const char *status)
+{
+	const char	*p, *line = NULL;
+	char		*copy, *q;
+
+	for (p = status; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncmp(p, "gpg: ", 5) == 0)
+			line = p;
+	}
+	if (line == NULL)
+		return NULL;
+	copy = xstrdup(line);
+	copy[strcspn(copy, "\n")] = '\0';
+	q = log_quote(copy);
+	free(copy);
+	return q;
+}
+
 /* gpg's own account of a failure, from its status lines. */
 static void
 gpgproc_explain(const char *what, int decrypt, const char *status,
     char *child_cause, char **cause)
 {
 	const char	*p;
-	char		 keyid[17] = "unknown";
+	char		 keyid[17] = "unknown", *msg;
 
 	if (!decrypt) {
 		if ((p = strstr(status, "[GNUPG:] INV_RECP ")) != NULL)
@@ -157,10 +183,13 @@ gpgproc_explain(const char *what, int decrypt, const char *status,
 	} else if (strstr(status, "[GNUPG:] NODATA") != NULL)
 		error_set(cause, "unable to decrypt %s: not an OpenPGP "
 		    "message (corrupt or truncated)", what);
-	else
+	else {
+		msg = gpgproc_last_message(status);
 		error_set(cause, "unable to decrypt %s: %s (wrong key, wrong "
-		    "passphrase or corrupt data)", what, child_cause != NULL ?
-		    child_cause : "gpg failed");
+		    "passphrase or corrupt data)", what, msg != NULL ? msg :
+		    child_cause != NULL ? child_cause : "gpg failed");
+		free(msg);
+	}
 }
 
 /*

@@ -15,6 +15,7 @@ struct zstd_compress {
 	ZSTD_CCtx	*cctx;
 	void		*out;
 	size_t		 out_size;
+	uint64_t	 bytes_in;	/* consumed by zstd */
 	uint64_t	 bytes_out;
 };
 
@@ -34,18 +35,21 @@ zstd_compress_run(struct zstd_compress *z, ZSTD_inBuffer *in,
     ZSTD_EndDirective mode, char **cause)
 {
 	ZSTD_outBuffer	out;
-	size_t		left;
+	size_t		left, taken;
 
 	do {
 		out.dst = z->out;
 		out.size = z->out_size;
 		out.pos = 0;
+		taken = in->pos;
 		left = ZSTD_compressStream2(z->cctx, &out, in, mode);
 		if (ZSTD_isError(left))
 			return error_set(cause, "zstd compression failed: %s",
 			    ZSTD_getErrorName(left));
+		/* Both counters are read by the producer when zstd is async. */
+		__atomic_fetch_add(&z->bytes_in, in->pos - taken,
+		    __ATOMIC_RELAXED);
 		if (out.pos > 0) {
-			/* Read by the producer when zstd runs async. */
 			__atomic_fetch_add(&z->bytes_out, out.pos,
 			    __ATOMIC_RELAXED);
 			if (sink_write(z->next, z->out, out.pos, cause) != 0)
@@ -110,6 +114,13 @@ zstd_compress_sink_new(int level, struct sink *next)
 	z->out_size = ZSTD_CStreamOutSize();
 	z->out = xmalloc(z->out_size);
 	return &z->sink;
+}
+
+uint64_t
+zstd_compress_sink_bytes_in(const struct sink *s)
+{
+	return __atomic_load_n(&((const struct zstd_compress *)s)->bytes_in,
+	    __ATOMIC_RELAXED);
 }
 
 uint64_t
