@@ -1,7 +1,7 @@
 #!/bin/sh
-# no-change.sh: an incremental over 100,000 unchanged files finishes in
-# under 5 s with a warm page cache, and reads no file content (it says so,
-# and the set holds no volume at all).
+# no-change.sh: an incremental over 100,000 unchanged files reads no file
+# content (it says so, and the set holds no volume at all) and costs a few
+# system calls per file; its time is printed, and measured in benchmarks/.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 make_key k
@@ -37,12 +37,14 @@ done
 diag "$(cat "$WORK/out")"
 diag "incremental over 100000 unchanged files: $secs s (best of two)"
 check "the incremental succeeds" test $rc -eq 0
-if [ -n "${SANITIZED:-}" ]; then
-	TAP_N=$((TAP_N + 1))
-	echo "ok $TAP_N - it finishes in under 5 s # SKIP timing is not meaningful under sanitizers"
-else
-	check "it finishes in under 5 s ($secs s)" awk -v t="$secs" 'BEGIN { exit !(t < 5) }'
-fi
+# How long it takes is the benchmark's business (benchmarks/run --files);
+# here the cost is counted in system calls, which load does not change.
+TRESOR_NOW=$(at 3) strace -f -c -o "$WORK/calls" "$TRESOR" backup --quiet --to "$T" \
+    --key-file "$WORK/k.pub.asc" "$WORK/src/vault" || bail "incremental under strace"
+calls=$(awk '$NF == "total" { print $(NF - 2) }' "$WORK/calls")
+diag "system calls of the third incremental (with gpg for the manifest): $calls"
+check "it costs under 3 system calls per unchanged file ($calls)" \
+    test "${calls:-999999999}" -lt 300000
 check "it read no file content" grep -q '100000 unchanged, 0 deltas), 0 bytes read, 0 volumes' "$WORK/out"
 check "... and restores" \
     sh -c "'$TRESOR' restore --quiet --from '$T' --to '$WORK/out-r' --key-file '$WORK/k.sec.asc' vault/007/00007 && cmp '$WORK/src/vault/007/00007/doc-3.pdf' '$WORK/out-r/vault/007/00007/doc-3.pdf'"
