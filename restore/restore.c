@@ -974,10 +974,11 @@ restore_run(const struct restore_options *o, char **cause)
 		q = log_quote(r.out_entry->me.e.path);
 		/* stdout may be the data: the summary goes to stderr. */
 		fprintf(stderr, "%s: '%s' from set %s in %s: %" PRIu64
-		    " bytes; read %u volumes, %" PRIu64 " stored bytes, %.1f s\n",
+		    " bytes; %" PRIu64 " bytes read from the target (%u "
+		    "volumes), %.1f s\n",
 		    o->output->verb, q, set->id, transport_display(r.transport),
-		    r.bytes,
-		    r.fetched_vols, r.fetched, (double)(t1.tv_sec - t0.tv_sec) +
+		    r.bytes, r.fetched, r.fetched_vols,
+		    (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 		free(q);
 	} else if (!o->quiet)
