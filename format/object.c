@@ -20,6 +20,9 @@ struct object_writer {
 	struct sink		*hash;	/* borrowed, inside the chain */
 };
 
+static int	object_verify_stored(struct transport *, const char *,
+		    uint64_t, const uint8_t *, char **);
+
 struct object_reader_state {
 	struct transport_reader	*reader;
 	struct hash		*hash;
@@ -83,7 +86,8 @@ object_writer_finish(struct object_writer *w, uint64_t *size,
 	if (sink_finish(w->head, cause) != 0)
 		return -1;
 	hash_sink_result(w->hash, digest, size);
-	return object_verify(w->transport, w->name, *size, digest, cause);
+	return object_verify_stored(w->transport, w->name, *size,
+	    transport_readback_proves(w->transport) ? digest : NULL, cause);
 }
 
 void
@@ -143,6 +147,14 @@ int
 object_verify(struct transport *t, const char *name, uint64_t size,
     const uint8_t digest[HASH_LEN], char **cause)
 {
+	return object_verify_stored(t, name, size, digest, cause);
+}
+
+/* The stored size, then (unless digest is NULL) the SHA-256 read back. */
+static int
+object_verify_stored(struct transport *t, const char *name, uint64_t size,
+    const uint8_t *digest, char **cause)
+{
 	struct object_reader_state	st = { NULL, NULL, 0 };
 	uint64_t			stored;
 	int				rc = -1, found;
@@ -159,6 +171,10 @@ object_verify(struct transport *t, const char *name, uint64_t size,
 		error_set(cause, "object '%s' in %s is corrupt: %llu bytes "
 		    "stored, %llu expected", name, transport_display(t),
 		    (unsigned long long)stored, (unsigned long long)size);
+		goto out;
+	}
+	if (digest == NULL) {
+		rc = 0;
 		goto out;
 	}
 	if ((st.reader = transport_get(t, name, cause)) == NULL)

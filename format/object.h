@@ -26,8 +26,9 @@ struct sink		*object_writer_sink(struct object_writer *);
 /* Compressed bytes so far (close to the stored size). */
 uint64_t		 object_writer_bytes(struct object_writer *);
 /*
- * Finish: flush, publish, then check the stored size and SHA-256 by
- * reading the object back, before anything may refer to it.
+ * Finish: flush, publish, then check the stored size and (where that
+ * proves anything: see transport_readback_proves) the SHA-256 by reading
+ * the object back, before anything may refer to it.
  */
 int			 object_writer_finish(struct object_writer *,
 			     uint64_t *size, uint8_t digest[HASH_LEN],

@@ -315,7 +315,8 @@ file_remove(struct transport *t, const char *name, char **cause)
 const struct transport_ops transport_file_ops = {
 	.scheme = "file",
 	/* Every call opens what it needs: nothing shared between threads. */
-	.features = TRANSPORT_ATOMIC_RENAME | TRANSPORT_CONCURRENT,
+	.features = TRANSPORT_ATOMIC_RENAME | TRANSPORT_CONCURRENT |
+	    TRANSPORT_LOCAL_SYNCED,
 	.open = file_open,
 	.close = file_close,
 	.list = file_list,

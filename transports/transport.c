@@ -74,6 +74,12 @@ transport_concurrent(const struct transport *t)
 	return (t->ops->features & TRANSPORT_CONCURRENT) != 0;
 }
 
+int
+transport_readback_proves(const struct transport *t)
+{
+	return (t->ops->features & TRANSPORT_LOCAL_SYNCED) == 0;
+}
+
 const char *
 transport_display(const struct transport *t)
 {

@@ -63,6 +63,8 @@ int	transport_remove_temporary(struct transport *, const char *,
 
 /* May one object be finished while another is written (see .intern.h)? */
 int	transport_concurrent(const struct transport *);
+/* Would reading a just-written object back prove it was stored? */
+int	transport_readback_proves(const struct transport *);
 
 /* Is this a valid object name? */
 int	transport_name_valid(const char *);

@@ -18,6 +18,12 @@
  * read back while the next is written (volume.c does, when set).
  */
 #define TRANSPORT_CONCURRENT	0x2
+/*
+ * A finished object was written and fsync'd by this host's own kernel:
+ * reading it back would return our page cache, not the disk, so it proves
+ * nothing beyond its size. Only the size is checked after publishing.
+ */
+#define TRANSPORT_LOCAL_SYNCED	0x4
 
 struct transport_reader_ops {
 	ssize_t	(*read)(struct transport_reader *, void *, size_t, char **);
