@@ -786,11 +786,13 @@ restore_volumes(struct restore *r, char **cause)
 			r->vol = v;
 			what = xasprintf("volume '%s'", vi->name);
 			/*
-			 * Decompressing and writing files run in a thread of
-			 * their own while this one reads what gpg decrypts;
-			 * only that thread touches the restore's state.
+			 * This thread reads what gpg decrypts and decompresses
+			 * it; records are parsed and files hashed and written
+			 * (the dearest part: new page cache) in a thread of
+			 * their own. Only that thread touches the restore's
+			 * state.
 			 */
-			chain = async_sink_new(zstd_decompress_sink_new(what,
+			chain = zstd_decompress_sink_new(what, async_sink_new(
 			    record_reader_new(what, restore_record, r)));
 			rc = object_read(r->transport, r->crypto, vi->name,
 			    &vi->size, vi->sha256, chain, cause);

@@ -1,10 +1,13 @@
 /*
- * crypto.h: OpenPGP encryption through gpgme.
+ * crypto.h: OpenPGP encryption. gpgme finds gpg, imports keys and resolves
+ * recipients (gpg.c); the bytes go through a gpg process on our own pipes
+ * (gpgproc.c explains why).
  *
  * Two modes, as with duplicity: public key (--encrypt-key FPR from the
  * user's keyring, or --key-file KEY.asc imported into a private, temporary
  * GnuPG home that is removed afterwards) and symmetric (--passphrase-file).
- * The passphrase reaches gpg through gpgme's loopback pinentry, never argv.
+ * The passphrase reaches gpg through a pipe (--passphrase-fd with loopback
+ * pinentry), never argv.
  */
 #ifndef TRESOR_CRYPTO_H
 #define TRESOR_CRYPTO_H
