@@ -152,7 +152,7 @@ const struct cmd cmd_backup = {
 	"  --full-if-older-than T  start a new chain when its full is older\n"
 	"                          than T (s m h D W M Y; default 2M)\n"
 	"  --volsize MIB           target size of a volume (default 64)\n"
-	"  --compress-level N      zstd level 1-19 (default 3)\n"
+	"  --compress-level N      zstd level 1-19 (default 1)\n"
 	"  --delta-min-size N      smallest file (bytes, K, M) that gets a\n"
 	"                          signature and so a delta when it changes;\n"
 	"                          smaller ones are stored whole (default 1M)\n"
