@@ -140,6 +140,7 @@ volume_finish_main(void *arg)
 {
 	struct volume_finish	*f = arg;
 
+	(void)pthread_setname_np(pthread_self(), "volume-finish");
 	f->rc = object_writer_finish(f->writer, &f->size, f->digest,
 	    &f->cause);
 	return NULL;

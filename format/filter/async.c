@@ -9,6 +9,7 @@
  * it, the worker drops what it is given.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,8 +49,12 @@ async_main(void *arg)
 	struct async		*a = arg;
 	struct async_slot	*slot;
 	char			*cause = NULL;
+	char			 name[16];
 	int			 rc;
 
+	/* Named after the stage it runs, for top -H and perf. */
+	snprintf(name, sizeof name, "%s", a->next->ops->name);
+	(void)pthread_setname_np(pthread_self(), name);
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
 		while (a->count == 0 && !a->closing)

@@ -251,6 +251,8 @@ gpg_encrypt_main(void *arg)
 	uint8_t			*buf = xmalloc(GPGPROC_BUF_SIZE);
 	ssize_t			 n;
 
+	(void)pthread_setname_np(pthread_self(), "gpg-drain");
+
 	for (;;) {
 		n = read(g->out, buf, GPGPROC_BUF_SIZE);
 		if (n == -1 && errno == EINTR)
@@ -414,6 +416,8 @@ gpg_decrypt_feed_main(void *arg)
 	struct gpg_decrypt_feed	*f = arg;
 	uint8_t			*buf = xmalloc(GPGPROC_BUF_SIZE);
 	ssize_t			 n;
+
+	(void)pthread_setname_np(pthread_self(), "gpg-feed");
 
 	for (;;) {
 		n = f->read(f->arg, buf, GPGPROC_BUF_SIZE, &f->cause);
