@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "applyq.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/io.h"
@@ -71,6 +72,7 @@ struct restore {
 	struct transport		*transport;
 	struct crypto			*crypto;
 	struct apply			*apply;		/* NULL: check only */
+	struct applyq			*applyq;	/* apply's files, in a thread */
 	const char			*set_id;
 	struct strmap			*entries;	/* path -> rentry */
 	struct rentry			**list;		/* manifest order */
@@ -409,8 +411,8 @@ restore_write_fd(int fd, const void *buf, size_t len, const char *what,
 static int
 restore_file_begin(struct restore *r, const struct entry *e, char **cause)
 {
-	if (r->apply != NULL)
-		return apply_begin(r->apply, e, cause);
+	if (r->applyq != NULL)
+		return applyq_begin(r->applyq, e, cause);
 	return 0;
 }
 
@@ -418,8 +420,8 @@ static int
 restore_file_data(struct restore *r, const void *buf, size_t len,
     char **cause)
 {
-	if (r->apply != NULL)
-		return apply_data(r->apply, buf, len, cause);
+	if (r->applyq != NULL)
+		return applyq_data(r->applyq, buf, len, cause);
 	if (r->out_fd != -1 && io_write_all(r->out_fd, buf, len) != 0)
 		return error_sys(cause, "unable to write the output");
 	return 0;
@@ -431,8 +433,8 @@ restore_file_hole(struct restore *r, uint64_t len, char **cause)
 	static const uint8_t	zeros[65536];
 	size_t			n;
 
-	if (r->apply != NULL)
-		return apply_hole(r->apply, len, cause);
+	if (r->applyq != NULL)
+		return applyq_hole(r->applyq, len, cause);
 	for (; r->out_fd != -1 && len > 0; len -= n) {
 		n = len < sizeof zeros ? (size_t)len : sizeof zeros;
 		if (restore_file_data(r, zeros, n, cause) != 0)
@@ -444,16 +446,16 @@ restore_file_hole(struct restore *r, uint64_t len, char **cause)
 static int
 restore_file_commit(struct restore *r, uint64_t size, char **cause)
 {
-	if (r->apply != NULL)
-		return apply_commit(r->apply, size, cause);
+	if (r->applyq != NULL)
+		return applyq_commit(r->applyq, size, cause);
 	return 0;	/* an output is closed by its owner, at the end */
 }
 
 static void
 restore_file_abort(struct restore *r)
 {
-	if (r->apply != NULL)
-		apply_abort(r->apply);
+	if (r->applyq != NULL)
+		(void)applyq_abort(r->applyq, NULL);
 }
 
 static int
@@ -952,8 +954,13 @@ restore_run(const struct restore_options *o, char **cause)
 		}
 	}
 	if (restore_make_scratch(&r, cause) != 0 ||
-	    restore_specials(&r, 0, cause) != 0 ||
-	    restore_volumes(&r, cause) != 0 ||
+	    restore_specials(&r, 0, cause) != 0)
+		goto out;
+	/* Files are written behind a queue; links need them done. */
+	if (r.apply != NULL && (r.applyq = applyq_new(r.apply, cause)) == NULL)
+		goto out;
+	if (restore_volumes(&r, cause) != 0 ||
+	    (r.applyq != NULL && applyq_sync(r.applyq, cause) != 0) ||
 	    restore_specials(&r, 1, cause) != 0)
 		goto out;
 	for (i = 0; i < r.nlist; i++) {
@@ -1005,6 +1012,7 @@ out:
 		    o->output->verb : o->dest != NULL ? "restore" : "verify", r.set_id);
 	restore_scratch_close(&r, 1);
 	hash_free(r.cur_hash);
+	applyq_free(r.applyq);	/* finishes what is queued, before apply goes */
 	apply_free(r.apply);
 	strmap_free_values(r.entries, restore_free_rentry);
 	if (r.scratch != NULL) {

@@ -104,6 +104,17 @@ check "... saying no set was published" grep -q 'no set was published' "$WORK/er
 check "... and no manifest or temporary object is left" \
     sh -c "! ls -A '$WORK/target-full' | grep -q 'manifest\|^\.tmp'"
 
+# A restore whose writes fail (file size limit: big.bin cannot be written;
+# the files are written by a thread of their own, so this failure arrives
+# late) stops with one line, and leaves big.bin neither whole nor half.
+expect_fail "$WORK/err" sh -c "trap '' XFSZ; ulimit -f 1000; exec '$TRESOR' restore \
+    --from '$T' --to '$WORK/out-efbig' --key-file '$WORK/k.sec.asc'"
+check "a failing restore write: one line" one_line_error "$WORK/err"
+check "... naming the file" grep -q "big.bin" "$WORK/err"
+check "... which does not appear" test ! -e "$WORK/out-efbig/vault/big.bin"
+check "... and no temporary files are left" \
+    sh -c "! find '$WORK/out-efbig' -name '.tresor-part*' | grep -q ."
+
 # Damage on the target.
 cp -a "$WORK/target" "$WORK/target-corrupt"
 vol=$(ls "$WORK/target-corrupt"/tresor.*.vol000002.gpg)
