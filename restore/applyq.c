@@ -8,7 +8,8 @@
 #include "common/error.h"
 #include "common/xmalloc.h"
 
-#define APPLYQ_OPS	256
+#define APPLYQ_OPS	64
+#define APPLYQ_CHUNK	(APPLYQ_BYTES / APPLYQ_OPS)	/* each op's buffer */
 
 enum applyq_kind {
 	APPLYQ_BEGIN,
@@ -21,8 +22,8 @@ enum applyq_kind {
 struct applyq_op {
 	enum applyq_kind	 kind;
 	struct entry		 e;	/* BEGIN: a deep copy */
-	uint8_t			*data;	/* DATA: a copy */
-	size_t			 len;
+	uint8_t			*data;	/* APPLYQ_CHUNK bytes, kept */
+	size_t			 len;	/* DATA: bytes in data */
 	uint64_t		 n;	/* HOLE: length; COMMIT: size */
 };
 
@@ -35,7 +36,6 @@ struct applyq {
 	unsigned		 head;		/* next op to fill */
 	unsigned		 tail;		/* next op to run */
 	unsigned		 count;		/* queued, including the running one */
-	size_t			 bytes;		/* data queued */
 	int			 stopping;
 	int			 failed;
 	char			*cause;		/* the first failure */
@@ -46,8 +46,7 @@ applyq_op_clear(struct applyq_op *op)
 {
 	if (op->kind == APPLYQ_BEGIN)
 		entry_clear(&op->e);
-	free(op->data);
-	memset(op, 0, sizeof *op);
+	op->len = 0;
 }
 
 /* Run one op against apply; after a failure only aborts still run. */
@@ -106,7 +105,6 @@ applyq_main(void *arg)
 			q->cause = cause;
 		} else
 			free(cause);
-		q->bytes -= op->len;
 		applyq_op_clear(op);
 		q->tail = (q->tail + 1) % APPLYQ_OPS;
 		q->count--;
@@ -120,13 +118,18 @@ struct applyq *
 applyq_new(struct apply *a, char **cause)
 {
 	struct applyq	*q = xcalloc(1, sizeof *q);
+	unsigned	 i;
 
 	q->apply = a;
+	for (i = 0; i < APPLYQ_OPS; i++)
+		q->ops[i].data = xmalloc(APPLYQ_CHUNK);
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
 	if (pthread_create(&q->thread, NULL, applyq_main, q) != 0) {
 		pthread_cond_destroy(&q->cond);
 		pthread_mutex_destroy(&q->lock);
+		for (i = 0; i < APPLYQ_OPS; i++)
+			free(q->ops[i].data);
 		free(q);
 		error_set(cause, "unable to start the file writer thread");
 		return NULL;
@@ -134,88 +137,83 @@ applyq_new(struct apply *a, char **cause)
 	return q;
 }
 
-/* The first failure so far, as this call's (q->lock held). */
+/*
+ * Queue an op: wait for a free slot (the thread only touches the slots it
+ * has to run), fill it outside the lock, then hand it over. DATA's bytes
+ * are copied into the slot's own buffer, so nothing is allocated per call.
+ */
 static int
-applyq_failure(struct applyq *q, char **cause)
+applyq_push(struct applyq *q, enum applyq_kind kind, const struct entry *e,
+    const void *data, size_t len, uint64_t n, char **cause)
 {
-	return error_set(cause, "%s", q->cause);
-}
-
-/* Queue an op (filled by the caller from *op, which is then emptied). */
-static int
-applyq_push(struct applyq *q, struct applyq_op *op, char **cause)
-{
-	int	rc = 0;
+	struct applyq_op	*op;
 
 	pthread_mutex_lock(&q->lock);
-	/* Room for the op, and for its bytes unless the queue is empty. */
-	while (!q->failed && (q->count == APPLYQ_OPS || (q->count > 0 &&
-	    q->bytes + op->len > APPLYQ_BYTES)))
+	while (q->count == APPLYQ_OPS && (!q->failed || kind == APPLYQ_ABORT))
 		pthread_cond_wait(&q->cond, &q->lock);
-	if (q->failed && op->kind != APPLYQ_ABORT) {
-		rc = applyq_failure(q, cause);
-		applyq_op_clear(op);
-		goto out;
+	if (q->failed && kind != APPLYQ_ABORT) {
+		error_set(cause, "%s", q->cause);
+		pthread_mutex_unlock(&q->lock);
+		return -1;
 	}
-	while (q->count == APPLYQ_OPS)	/* an abort after a failure */
-		pthread_cond_wait(&q->cond, &q->lock);
-	q->ops[q->head] = *op;
-	memset(op, 0, sizeof *op);
-	q->bytes += q->ops[q->head].len;
+	op = &q->ops[q->head];
+	pthread_mutex_unlock(&q->lock);
+
+	op->kind = kind;
+	op->n = n;
+	op->len = len;
+	if (len > 0)
+		memcpy(op->data, data, len);
+	if (kind == APPLYQ_BEGIN) {
+		op->e = *e;
+		op->e.path = xstrdup(e->path);
+		op->e.target = e->target != NULL ? xstrdup(e->target) : NULL;
+	}
+
+	pthread_mutex_lock(&q->lock);
 	q->head = (q->head + 1) % APPLYQ_OPS;
 	q->count++;
 	pthread_cond_broadcast(&q->cond);
-out:
 	pthread_mutex_unlock(&q->lock);
-	return rc;
+	return 0;
 }
 
 int
 applyq_begin(struct applyq *q, const struct entry *e, char **cause)
 {
-	struct applyq_op	op = { .kind = APPLYQ_BEGIN };
-
-	op.e = *e;
-	op.e.path = xstrdup(e->path);
-	op.e.target = e->target != NULL ? xstrdup(e->target) : NULL;
-	return applyq_push(q, &op, cause);
+	return applyq_push(q, APPLYQ_BEGIN, e, NULL, 0, 0, cause);
 }
 
 int
 applyq_data(struct applyq *q, const void *buf, size_t len, char **cause)
 {
-	struct applyq_op	op = { .kind = APPLYQ_DATA };
+	const uint8_t	*p = buf;
+	size_t		 n;
 
-	if (len == 0)
-		return 0;
-	op.data = xmalloc(len);
-	memcpy(op.data, buf, len);
-	op.len = len;
-	return applyq_push(q, &op, cause);
+	for (; len > 0; p += n, len -= n) {
+		n = len < APPLYQ_CHUNK ? len : APPLYQ_CHUNK;
+		if (applyq_push(q, APPLYQ_DATA, NULL, p, n, 0, cause) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
 applyq_hole(struct applyq *q, uint64_t len, char **cause)
 {
-	struct applyq_op	op = { .kind = APPLYQ_HOLE, .n = len };
-
-	return applyq_push(q, &op, cause);
+	return applyq_push(q, APPLYQ_HOLE, NULL, NULL, 0, len, cause);
 }
 
 int
 applyq_commit(struct applyq *q, uint64_t size, char **cause)
 {
-	struct applyq_op	op = { .kind = APPLYQ_COMMIT, .n = size };
-
-	return applyq_push(q, &op, cause);
+	return applyq_push(q, APPLYQ_COMMIT, NULL, NULL, 0, size, cause);
 }
 
 int
 applyq_abort(struct applyq *q, char **cause)
 {
-	struct applyq_op	op = { .kind = APPLYQ_ABORT };
-
-	return applyq_push(q, &op, cause);
+	return applyq_push(q, APPLYQ_ABORT, NULL, NULL, 0, 0, cause);
 }
 
 int
@@ -227,7 +225,7 @@ applyq_sync(struct applyq *q, char **cause)
 	while (q->count > 0)
 		pthread_cond_wait(&q->cond, &q->lock);
 	if (q->failed)
-		rc = applyq_failure(q, cause);
+		rc = error_set(cause, "%s", q->cause);
 	pthread_mutex_unlock(&q->lock);
 	return rc;
 }
@@ -235,6 +233,8 @@ applyq_sync(struct applyq *q, char **cause)
 void
 applyq_free(struct applyq *q)
 {
+	unsigned	i;
+
 	if (q == NULL)
 		return;
 	pthread_mutex_lock(&q->lock);
@@ -242,6 +242,8 @@ applyq_free(struct applyq *q)
 	pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->lock);
 	pthread_join(q->thread, NULL);
+	for (i = 0; i < APPLYQ_OPS; i++)
+		free(q->ops[i].data);
 	free(q->cause);
 	pthread_cond_destroy(&q->cond);
 	pthread_mutex_destroy(&q->lock);
