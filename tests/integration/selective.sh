@@ -14,7 +14,10 @@ touch -d '2005-05-05 05:05:05' "$WORK/src/vault/b"
     --key-file "$WORK/k.pub.asc" "$WORK/src/vault" || bail "backup failed"
 nvol=$(ls "$WORK/target" | grep -c 'vol[0-9]*\.gpg$')
 diag "volumes: $nvol"
-check "a 4 MB file with --volsize 1 makes at least 4 volumes" test "$nvol" -ge 4
+# Usually 4 or 5; 3 when zstd, running behind a queue, had not yet put out
+# what it had taken in and a volume got a second record (volumes.sh bounds
+# that). With 3 or more, volume 2 holds only the middle of big1.bin.
+check "a 4 MB file with --volsize 1 makes at least 3 volumes" test "$nvol" -ge 3
 
 # Volume 2 only holds the middle of big1.bin: hide it.
 mv "$WORK/target"/tresor.*.vol000002.gpg "$WORK/hidden.gpg"
