@@ -1,9 +1,10 @@
 #!/bin/sh
 # bench-smoke.sh: the benchmark harness (benchmarks/run) end to end, tresor
 # only, on a tiny dataset with a small database: it exits 0, writes every
-# table, and its restores were verified identical. Its verifier catches a
-# flipped byte, a changed mode, a missing file and a changed mtime; the
-# dataset generator is deterministic (same seed, same tree; same mutation).
+# table, and its restores were verified identical; a corrupted restore fails
+# the run. Its verifier catches a flipped byte, a changed mode, a changed
+# mtime and a missing file; the dataset generator is deterministic (same
+# seed, same tree; same night, same mutation); missing peers are one line.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 RUN="$TOP_SRCDIR/benchmarks/run"
@@ -29,6 +30,19 @@ check "the restore was verified identical" grep -q '^- tresor rep 1: restore ide
 check "the fetched dump was verified identical" grep -q '^- tresor rep 1: fetched dump identical' "$WORK/r.md"
 check "zstd's throughput is in the limits" grep -q '^| zstd -3 -T1 | [0-9.]* |' "$WORK/r.md"
 check "the work directory is emptied" test -z "$(ls -A "$WORK/bench")"
+
+# A restore that differs from the source fails the run (exit 1), naming
+# the file, and writes no report.
+mkdir -p "$WORK/bench2"
+chmod 755 "$WORK/bench2"
+TRESOR_BENCH_CORRUPT=restore python3 "$RUN" --peers none --size 1M \
+    --files 8 --db-size 0 --reps 1 --work "$WORK/bench2" --tresor "$TRESOR" \
+    --out "$WORK/r2.md" >/dev/null 2>"$WORK/err2"
+rc=$?
+check "a corrupted restore fails the run with 1" test $rc -eq 1
+check "saying which file differs" grep -q 'restored vault differs from the source' "$WORK/err2"
+check "naming the file and the difference" grep -q 'doc-.*: content differs' "$WORK/err2"
+check "and no report is written" test ! -e "$WORK/r2.md"
 
 # The dataset is the same for the same seed, and so is its mutation.
 python3 "$GEN" --out "$WORK/a" --size 2M --files 40 --seed 7 &&
