@@ -23,6 +23,7 @@
 
 #include "format/filter/crypto.h"
 #include "pgdump.h"
+#include "transports/transport.h"
 
 #define BACKUP_DEFAULT_VOLSIZE		(64ULL * 1024 * 1024)
 #define BACKUP_DEFAULT_LEVEL		3
@@ -37,6 +38,7 @@
 
 struct backup_options {
 	const char		*url;
+	struct transport_options transport;	/* how to reach url */
 	struct crypto_options	 crypto;
 	char * const		*sources;
 	size_t			 nsources;
