@@ -1,9 +1,11 @@
 /* cli-transport.c: the options saying how to reach a target (cli.h). */
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "common/error.h"
+#include "common/xmalloc.h"
 
 /* A positive count or number of seconds. */
 static int
@@ -56,4 +58,23 @@ cli_transport_option(const struct cmd *cmd, int opt, const char *arg,
 		return 1;
 	}
 	return 0;
+}
+
+const char *
+cli_target_url(char *arg)
+{
+	char	*copy = xstrdup(arg), *auth, *at, *colon;
+	size_t	 end;
+
+	/* scheme://user:password@host/...: mask "password" in place. */
+	if ((auth = strstr(arg, "://")) != NULL) {
+		auth += 3;
+		end = strcspn(auth, "/");
+		at = memrchr(auth, '@', end);
+		colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) :
+		    NULL;
+		if (colon != NULL)
+			memset(colon + 1, '*', (size_t)(at - colon - 1));
+	}
+	return copy;	/* lives as long as the command */
 }

@@ -114,7 +114,7 @@ const char *cli_default_cache_dir(void);
  * Handle one of those; returns 1 if it was one (with *rc EXIT_USAGE if it
  * was bad, else 0), 0 if not.
  */
-int	cli_point_option(const struct cmd *, int, const char *,
+int	cli_point_option(const struct cmd *, int, char *,
 	    struct restore_options *, int *rc);
 
 /*
@@ -150,6 +150,11 @@ int	cli_point_option(const struct cmd *, int, const char *,
  */
 int	cli_transport_option(const struct cmd *, int, const char *,
 	    struct transport_options *, int *rc);
+/*
+ * A target URL argument: a copy to use, while the password it may hold is
+ * overwritten in argv, so ps and /proc show no password once tresor runs.
+ */
+const char *cli_target_url(char *);
 
 /* Handle a PostgreSQL option; returns 1 if it was one. */
 int	cli_pg_option(int, const char *, struct pg_options *);

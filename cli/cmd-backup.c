@@ -60,7 +60,7 @@ cmd_backup_exec(int argc, char **argv)
 		}
 		switch (opt) {
 		case OPT_TO:
-			o.url = optarg;
+			o.url = cli_target_url(optarg);
 			break;
 		case OPT_VOLSIZE:
 			errno = 0;

@@ -42,7 +42,7 @@ cmd_purge_parse(const struct cmd *cmd, int argc, char **argv,
 		}
 		switch (opt) {
 		case OPT_FROM:
-			o->url = optarg;
+			o->url = cli_target_url(optarg);
 			break;
 		case OPT_OLDER:
 			if (cli_interval(cmd, "--older-than", optarg,

@@ -38,7 +38,7 @@ cmd_status_exec(int argc, char **argv)
 		}
 		switch (opt) {
 		case OPT_FROM:
-			url = optarg;
+			url = cli_target_url(optarg);
 			break;
 		case OPT_JSON:
 			json = 1;

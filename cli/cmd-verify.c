@@ -35,7 +35,7 @@ cmd_verify_exec(int argc, char **argv)
 		}
 		switch (opt) {
 		case OPT_FROM:
-			o.url = optarg;
+			o.url = cli_target_url(optarg);
 			break;
 		case OPT_SET:
 			o.set = optarg;

@@ -425,7 +425,13 @@ ftp_stat_step(struct transport *t, void *arg, char **cause)
 			    what);
 		na->found = 1;
 		na->size = (uint64_t)size;
-	} else if (x->result == CURLE_REMOTE_FILE_NOT_FOUND) {
+	} else if (x->result == CURLE_REMOTE_FILE_NOT_FOUND ||
+	    x->result == CURLE_REMOTE_ACCESS_DENIED) {
+		/*
+		 * No such file, or no directory to change to (FTP says 550
+		 * for both a missing and a forbidden one): not there. A
+		 * forbidden directory shows when put tries to create it.
+		 */
 		free(*cause);
 		*cause = NULL;
 		rc = 0;
