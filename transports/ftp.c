@@ -64,7 +64,7 @@ struct ftp_xfer {
 	const uint8_t		*in;
 	size_t			 inlen;
 	int			 eof;
-	/* Download: the last block curl delivered, and how much is read. */
+	/* Download: what curl delivered (FTP_BUFFER at most), and read. */
 	uint8_t			*out;
 	size_t			 outlen, outoff;
 	/* Listing. */
@@ -179,15 +179,23 @@ ftp_write_cb(char *buf, size_t size, size_t n, void *arg)
 	struct ftp_xfer	*x = arg;
 	size_t		 len = size * n;
 
-	if (x->outoff < x->outlen) {
-		/* The last block is not read yet: curl keeps this one. */
+	/*
+	 * curl hands over 16 KiB pieces: take them until the buffer is
+	 * full, then pause (curl keeps the rest) until the reader catches up.
+	 */
+	if (x->out == NULL)
+		x->out = xmalloc(FTP_BUFFER);
+	if (x->outoff > 0 && x->outlen + len > FTP_BUFFER) {
+		memmove(x->out, x->out + x->outoff, x->outlen - x->outoff);
+		x->outlen -= x->outoff;
+		x->outoff = 0;
+	}
+	if (x->outlen + len > FTP_BUFFER) {
 		x->paused = 1;
 		return CURL_WRITEFUNC_PAUSE;
 	}
-	x->out = xrealloc(x->out, len > 0 ? len : 1);
-	memcpy(x->out, buf, len);
-	x->outlen = len;
-	x->outoff = 0;
+	memcpy(x->out + x->outlen, buf, len);
+	x->outlen += len;
 	return len;
 }
 
@@ -674,10 +682,11 @@ ftp_put(struct transport *t, const char *name, char **cause)
 	return &w->sink;
 }
 
+/* Enough to hand out: half the buffer, or a full one (curl paused). */
 static int
 ftp_reader_ready(struct ftp_xfer *x)
 {
-	return x->outoff < x->outlen;
+	return x->outlen - x->outoff >= FTP_BUFFER / 2 || x->paused;
 }
 
 static ssize_t
@@ -689,7 +698,7 @@ ftp_reader_read(struct transport_reader *tr, void *buf, size_t len,
 	char			*what;
 	int			 rc;
 
-	if (!ftp_reader_ready(x) && !x->done) {
+	if (x->outoff == x->outlen && !x->done) {
 		what = xasprintf("unable to read '%s' from %s", r->name,
 		    r->ft->t->url.display);
 		rc = ftp_run(x, ftp_reader_ready, cause, what);
@@ -697,7 +706,7 @@ ftp_reader_read(struct transport_reader *tr, void *buf, size_t len,
 		if (rc != 0)
 			return -1;
 	}
-	if (!ftp_reader_ready(x)) {
+	if (x->outoff == x->outlen) {
 		if (x->result != CURLE_OK) {
 			ftp_error(x, cause, "unable to read '%s' from %s",
 			    r->name, r->ft->t->url.display);

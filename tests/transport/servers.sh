@@ -165,7 +165,7 @@ start_servers() {
 stop_servers() {
 	for pid in $SERVER_PIDS; do
 		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null || true
 	done
 	SERVER_PIDS=""
 }
