@@ -9,11 +9,12 @@
  * password goes to curl as an option, never inside a URL, so no URL curl
  * could print holds it.
  *
- * Every operation is one curl transfer on a shared multi handle, so the
- * control connection is reused between them. Streams are pushed and pulled
- * through curl's pause mechanism: a writer hands curl its buffer and runs
- * the transfer until curl has taken it, a reader runs it until curl has
- * delivered a block. Memory stays at one buffer a stream.
+ * Every operation is one curl transfer on the target's multi handle
+ * (xfer.c), so the control connection is reused between them. Streams are
+ * pushed and pulled through curl's pause mechanism: a writer hands curl
+ * its 1 MiB buffer and runs the transfer until curl has taken it, a reader
+ * runs it until curl has delivered half a buffer. Memory stays at one
+ * buffer a stream.
  *
  * Listing uses curl's wildcard matching, which parses the server's LIST
  * (Unix or Windows style) for names, types and sizes; temporaries are
@@ -26,9 +27,6 @@
  *
  * Transfers of one target share its multi handle: no TRANSPORT_CONCURRENT.
  */
-#include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +36,9 @@
 
 #include "common/error.h"
 #include "common/xmalloc.h"
-#include "transport.intern.h"
+#include "xfer.h"
 
-#define FTP_BUFFER	(1024 * 1024)
+#define FTP_BUFFER	XFER_BUFFER
 
 struct ftp_target {
 	struct transport	*t;
@@ -52,30 +50,10 @@ struct ftp_target {
 	int			 tls;
 };
 
-/* One transfer on the target's multi handle. */
-struct ftp_xfer {
-	struct ftp_target	*ft;
-	CURL			*easy;
-	struct curl_slist	*quote;
-	char			 errbuf[CURL_ERROR_SIZE];
-	int			 running, done, paused;
-	CURLcode		 result;
-	/* Upload: bytes curl may take; eof once the writer finished. */
-	const uint8_t		*in;
-	size_t			 inlen;
-	int			 eof;
-	/* Download: what curl delivered (FTP_BUFFER at most), and read. */
-	uint8_t			*out;
-	size_t			 outlen, outoff;
-	/* Listing. */
-	struct name_list	*list;
-	int			 temporaries;
-};
-
 struct ftp_writer {
 	struct sink		 sink;
 	struct ftp_target	*ft;
-	struct ftp_xfer		*x;
+	struct xfer		*x;
 	char			*name;
 	char			*tmpname;
 	uint8_t			*buf;
@@ -87,123 +65,28 @@ struct ftp_writer {
 struct ftp_reader {
 	struct transport_reader	 reader;
 	struct ftp_target	*ft;
-	struct ftp_xfer		*x;
+	struct xfer		*x;
 	char			*name;
 };
 
-static pthread_once_t	 ftp_once = PTHREAD_ONCE_INIT;
-static CURLcode		 ftp_init_rc;
-
-static void
-ftp_global_init(void)
+/* A transfer of `name` (NULL: the directory itself). */
+static struct xfer *
+ftp_xfer_new(struct ftp_target *ft, const char *name)
 {
-	ftp_init_rc = curl_global_init(CURL_GLOBAL_ALL);
-	/* A peer closing the socket must be an error, not a signal. */
-	signal(SIGPIPE, SIG_IGN);
-}
+	struct xfer	*x;
+	char		*url;
 
-/* Failures that may pass with another try: the network, not the server. */
-static int
-ftp_transient(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_FTP_ACCEPT_FAILED:
-	case CURLE_FTP_ACCEPT_TIMEOUT:
-	case CURLE_FTP_CANT_GET_HOST:
-	case CURLE_FTP_WEIRD_PASV_REPLY:
-	case CURLE_FTP_WEIRD_227_FORMAT:
-	case CURLE_WEIRD_SERVER_REPLY:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_COULDNT_RESOLVE_HOST:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/* A failed transfer: "<what>: <curl's reason>", transient or not. */
-static int
-ftp_error(struct ftp_xfer *x, char **cause, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-ftp_error(struct ftp_xfer *x, char **cause, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*what;
-
-	va_start(ap, fmt);
-	if (vasprintf(&what, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	if (x->result == CURLE_LOGIN_DENIED)
-		error_set(cause, "%s: authentication failed for user '%s' (%s)",
-		    what, x->ft->t->url.user != NULL ? x->ft->t->url.user :
-		    "anonymous", x->errbuf);
-	else
-		error_set(cause, "%s: %s", what, x->errbuf[0] != '\0' ?
-		    x->errbuf : curl_easy_strerror(x->result));
-	free(what);
-	return ftp_transient(x->result) ? TRANSPORT_TRANSIENT : -1;
-}
-
-static size_t
-ftp_read_cb(char *buf, size_t size, size_t n, void *arg)
-{
-	struct ftp_xfer	*x = arg;
-	size_t		 len = size * n;
-
-	if (x->inlen == 0) {
-		if (x->eof)
-			return 0;
-		x->paused = 1;
-		return CURL_READFUNC_PAUSE;
-	}
-	if (len > x->inlen)
-		len = x->inlen;
-	memcpy(buf, x->in, len);
-	x->in += len;
-	x->inlen -= len;
-	return len;
-}
-
-static size_t
-ftp_write_cb(char *buf, size_t size, size_t n, void *arg)
-{
-	struct ftp_xfer	*x = arg;
-	size_t		 len = size * n;
-
-	/*
-	 * curl hands over 16 KiB pieces: take them until the buffer is
-	 * full, then pause (curl keeps the rest) until the reader catches up.
-	 */
-	if (x->out == NULL)
-		x->out = xmalloc(FTP_BUFFER);
-	if (x->outoff > 0 && x->outlen + len > FTP_BUFFER) {
-		memmove(x->out, x->out + x->outoff, x->outlen - x->outoff);
-		x->outlen -= x->outoff;
-		x->outoff = 0;
-	}
-	if (x->outlen + len > FTP_BUFFER) {
-		x->paused = 1;
-		return CURL_WRITEFUNC_PAUSE;
-	}
-	memcpy(x->out + x->outlen, buf, len);
-	x->outlen += len;
-	return len;
+	url = xasprintf("%s%s", ft->base, name != NULL ? name : "");
+	x = xfer_new(ft->multi, ft->t, url, ft->tls);
+	free(url);
+	return x;
 }
 
 static long
 ftp_chunk_cb(const void *info, void *arg, int remains)
 {
 	const struct curl_fileinfo	*fi = info;
-	struct ftp_xfer			*x = arg;
+	struct xfer			*x = arg;
 
 	(void)remains;
 	if (x->temporaries) {
@@ -217,121 +100,13 @@ ftp_chunk_cb(const void *info, void *arg, int remains)
 	return CURL_CHUNK_BGN_FUNC_SKIP;
 }
 
-/* A transfer of `name` (NULL: the directory itself). */
-static struct ftp_xfer *
-ftp_xfer_new(struct ftp_target *ft, const char *name)
-{
-	struct transport	*t = ft->t;
-	struct ftp_xfer		*x = xcalloc(1, sizeof *x);
-	char			*url;
-
-	x->ft = ft;
-	x->easy = curl_easy_init();
-	if (x->easy == NULL)
-		abort();
-	url = xasprintf("%s%s", ft->base, name != NULL ? name : "");
-	curl_easy_setopt(x->easy, CURLOPT_URL, url);
-	free(url);
-	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "ftp");
-	curl_easy_setopt(x->easy, CURLOPT_USERNAME,
-	    t->url.user != NULL ? t->url.user : "anonymous");
-	if (t->url.password != NULL)
-		curl_easy_setopt(x->easy, CURLOPT_PASSWORD, t->url.password);
-	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT,
-	    (long)t->opts.connect_timeout);
-	curl_easy_setopt(x->easy, CURLOPT_SERVER_RESPONSE_TIMEOUT,
-	    (long)t->opts.idle_timeout);
-	/* Idle: less than a byte a second for the whole idle timeout. */
-	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME,
-	    (long)t->opts.idle_timeout);
-	curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE, 512L * 1024);
-	curl_easy_setopt(x->easy, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
-	curl_easy_setopt(x->easy, CURLOPT_TCP_NODELAY, 1L);
-	if (ft->tls) {
-		curl_easy_setopt(x->easy, CURLOPT_USE_SSL,
-		    (long)CURLUSESSL_ALL);
-		if (t->opts.ca_file != NULL)
-			curl_easy_setopt(x->easy, CURLOPT_CAINFO,
-			    t->opts.ca_file);
-		if (t->opts.insecure_tls) {
-			curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 0L);
-			curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 0L);
-		}
-	}
-	curl_easy_setopt(x->easy, CURLOPT_READFUNCTION, ftp_read_cb);
-	curl_easy_setopt(x->easy, CURLOPT_READDATA, x);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, ftp_write_cb);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
-	return x;
-}
-
-static void
-ftp_xfer_free(struct ftp_xfer *x)
-{
-	if (x == NULL)
-		return;
-	if (x->running)
-		curl_multi_remove_handle(x->ft->multi, x->easy);
-	curl_easy_cleanup(x->easy);
-	curl_slist_free_all(x->quote);
-	free(x->out);
-	free(x);
-}
-
-/*
- * Run the target's transfers until `until` holds for x (or x is done):
- * 0 when it holds, the transfer's failure (ftp_error) when it ended so.
- */
-static int
-ftp_run(struct ftp_xfer *x, int (*until)(struct ftp_xfer *), char **cause,
-    const char *what)
-{
-	struct ftp_target	*ft = x->ft;
-	struct ftp_xfer		*owner;
-	CURLMsg			*msg;
-	int			 still, left;
-
-	if (!x->running && !x->done) {
-		curl_multi_add_handle(ft->multi, x->easy);
-		x->running = 1;
-	}
-	if (x->paused) {
-		x->paused = 0;
-		curl_easy_pause(x->easy, CURLPAUSE_CONT);
-	}
-	while (!x->done && (until == NULL || !until(x))) {
-		if (curl_multi_perform(ft->multi, &still) != CURLM_OK)
-			abort();
-		while ((msg = curl_multi_info_read(ft->multi, &left)) != NULL) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-			    (char **)&owner);
-			owner->done = 1;
-			owner->result = msg->data.result;
-			owner->running = 0;
-			curl_multi_remove_handle(ft->multi, msg->easy_handle);
-		}
-		if (x->done || (until != NULL && until(x)) || x->paused)
-			break;
-		curl_multi_poll(ft->multi, NULL, 0, 1000, NULL);
-	}
-	if (x->done && x->result != CURLE_OK)
-		return ftp_error(x, cause, "%s", what);
-	return 0;
-}
-
 /*
  * The directory for commands, absolute: curl reuses the control connection
  * and sends commands before changing directory, so a relative path would
  * be taken from wherever the last transfer left it.
  */
 static void
-ftp_entry_path(struct ftp_target *ft, struct ftp_xfer *x)
+ftp_entry_path(struct ftp_target *ft, struct xfer *x)
 {
 	const char	*entry = NULL;
 
@@ -364,7 +139,7 @@ ftp_list_step(struct transport *t, void *arg, char **cause)
 {
 	struct ftp_target	*ft = t->driver;
 	struct ftp_name_arg	*na = arg;
-	struct ftp_xfer		*x;
+	struct xfer		*x;
 	char			*what;
 	int			 rc;
 
@@ -376,7 +151,7 @@ ftp_list_step(struct transport *t, void *arg, char **cause)
 	curl_easy_setopt(x->easy, CURLOPT_CHUNK_BGN_FUNCTION, ftp_chunk_cb);
 	curl_easy_setopt(x->easy, CURLOPT_CHUNK_DATA, x);
 	what = xasprintf("unable to list %s", t->url.display);
-	rc = ftp_run(x, NULL, cause, what);
+	rc = xfer_run(x, NULL, cause, what);
 	ftp_entry_path(ft, x);
 	/*
 	 * Nothing matched (an empty directory) or no directory to change to
@@ -389,7 +164,7 @@ ftp_list_step(struct transport *t, void *arg, char **cause)
 		rc = 0;
 	}
 	free(what);
-	ftp_xfer_free(x);
+	xfer_free(x);
 	return rc;
 }
 
@@ -414,7 +189,7 @@ static int
 ftp_stat_step(struct transport *t, void *arg, char **cause)
 {
 	struct ftp_name_arg	*na = arg;
-	struct ftp_xfer		*x;
+	struct xfer		*x;
 	curl_off_t		 size = -1;
 	char			*what;
 	int			 rc;
@@ -423,7 +198,7 @@ ftp_stat_step(struct transport *t, void *arg, char **cause)
 	curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
 	what = xasprintf("unable to stat '%s' in %s", na->name,
 	    t->url.display);
-	rc = ftp_run(x, NULL, cause, what);
+	rc = xfer_run(x, NULL, cause, what);
 	na->found = 0;
 	if (rc == 0) {
 		curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
@@ -445,7 +220,7 @@ ftp_stat_step(struct transport *t, void *arg, char **cause)
 		rc = 0;
 	}
 	free(what);
-	ftp_xfer_free(x);
+	xfer_free(x);
 	return rc;
 }
 
@@ -471,7 +246,7 @@ ftp_command(struct transport *t, const char *what, const char *cmd1,
     const char *name1, const char *cmd2, const char *name2, char **cause)
 {
 	struct ftp_target	*ft = t->driver;
-	struct ftp_xfer		*x;
+	struct xfer		*x;
 	char			*line;
 	int			 rc;
 
@@ -491,8 +266,8 @@ ftp_command(struct transport *t, const char *what, const char *cmd1,
 	curl_easy_setopt(x->easy, CURLOPT_URL, ft->root);
 	curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(x->easy, CURLOPT_QUOTE, x->quote);
-	rc = ftp_run(x, NULL, cause, what);
-	ftp_xfer_free(x);
+	rc = xfer_run(x, NULL, cause, what);
+	xfer_free(x);
 	return rc;
 }
 
@@ -521,7 +296,7 @@ ftp_remove(struct transport *t, const char *name, char **cause)
 }
 
 static int
-ftp_writer_taken(struct ftp_xfer *x)
+ftp_writer_taken(struct xfer *x)
 {
 	return x->inlen == 0 && x->paused;
 }
@@ -537,7 +312,7 @@ ftp_writer_flush(struct ftp_writer *w, char **cause)
 	w->x->inlen = w->len;
 	what = xasprintf("unable to write '%s' to %s", w->name,
 	    w->ft->t->url.display);
-	rc = ftp_run(w->x, ftp_writer_taken, cause, what);
+	rc = xfer_run(w->x, ftp_writer_taken, cause, what);
 	if (rc == 0 && w->x->done && !w->x->eof)
 		rc = error_set(cause, "%s: the server ended the upload", what);
 	free(what);
@@ -619,7 +394,7 @@ ftp_writer_free(struct sink *s)
 	struct ftp_name_arg	 na;
 	char			*cause = NULL;
 
-	ftp_xfer_free(w->x);
+	xfer_free(w->x);
 	/* Best effort: cleanup removes what a lost connection leaves. */
 	if (!w->published) {
 		memset(&na, 0, sizeof na);
@@ -648,14 +423,14 @@ ftp_create_step(struct transport *t, void *arg, char **cause)
 	char			*what;
 	int			 rc;
 
-	ftp_xfer_free(w->x);
+	xfer_free(w->x);
 	w->x = ftp_xfer_new(w->ft, w->tmpname);
 	curl_easy_setopt(w->x->easy, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(w->x->easy, CURLOPT_FTP_CREATE_MISSING_DIRS,
 	    (long)CURLFTP_CREATE_DIR_RETRY);
 	what = xasprintf("unable to create '%s' in %s", w->name,
 	    t->url.display);
-	rc = ftp_run(w->x, ftp_writer_taken, cause, what);
+	rc = xfer_run(w->x, ftp_writer_taken, cause, what);
 	free(what);
 	return rc;
 }
@@ -684,7 +459,7 @@ ftp_put(struct transport *t, const char *name, char **cause)
 
 /* Enough to hand out: half the buffer, or a full one (curl paused). */
 static int
-ftp_reader_ready(struct ftp_xfer *x)
+ftp_reader_ready(struct xfer *x)
 {
 	return x->outlen - x->outoff >= FTP_BUFFER / 2 || x->paused;
 }
@@ -694,21 +469,21 @@ ftp_reader_read(struct transport_reader *tr, void *buf, size_t len,
     char **cause)
 {
 	struct ftp_reader	*r = (struct ftp_reader *)tr;
-	struct ftp_xfer		*x = r->x;
+	struct xfer		*x = r->x;
 	char			*what;
 	int			 rc;
 
 	if (x->outoff == x->outlen && !x->done) {
 		what = xasprintf("unable to read '%s' from %s", r->name,
 		    r->ft->t->url.display);
-		rc = ftp_run(x, ftp_reader_ready, cause, what);
+		rc = xfer_run(x, ftp_reader_ready, cause, what);
 		free(what);
 		if (rc != 0)
 			return -1;
 	}
 	if (x->outoff == x->outlen) {
 		if (x->result != CURLE_OK) {
-			ftp_error(x, cause, "unable to read '%s' from %s",
+			xfer_error(x, cause, "unable to read '%s' from %s",
 			    r->name, r->ft->t->url.display);
 			return -1;
 		}
@@ -726,7 +501,7 @@ ftp_reader_close(struct transport_reader *tr)
 {
 	struct ftp_reader	*r = (struct ftp_reader *)tr;
 
-	ftp_xfer_free(r->x);
+	xfer_free(r->x);
 	free(r->name);
 	free(r);
 }
@@ -750,14 +525,14 @@ ftp_open_step(struct transport *t, void *arg, char **cause)
 	char			*what;
 	int			 rc;
 
-	ftp_xfer_free(r->x);
+	xfer_free(r->x);
 	r->x = ftp_xfer_new(r->ft, r->name);
 	if (ga->offset > 0)
 		curl_easy_setopt(r->x->easy, CURLOPT_RESUME_FROM_LARGE,
 		    (curl_off_t)ga->offset);
 	what = xasprintf("unable to open '%s' in %s", r->name,
 	    t->url.display);
-	rc = ftp_run(r->x, ftp_reader_ready, cause, what);
+	rc = xfer_run(r->x, ftp_reader_ready, cause, what);
 	if (rc != 0 && r->x->result == CURLE_REMOTE_FILE_NOT_FOUND) {
 		free(*cause);
 		*cause = NULL;
@@ -821,9 +596,8 @@ ftp_open(struct transport *t, char **cause)
 	char			*dir, *host;
 	size_t			 len;
 
-	pthread_once(&ftp_once, ftp_global_init);
-	if (ftp_init_rc != CURLE_OK)
-		return error_set(cause, "unable to initialise libcurl");
+	if (xfer_global_init_once(cause) != 0)
+		return -1;
 	if (strpbrk(path, "\r\n") != NULL)
 		return error_set(cause, "invalid URL '%s': a line break in the "
 		    "path", t->url.display);

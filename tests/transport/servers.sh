@@ -14,7 +14,7 @@
 # fresh random password each run, for password logins) is created with
 # useradd/chpasswd, and vsftpd serves local users only as root.
 #
-# Sets: SSHD_PID SSH_PORT FTP_PORT TEST_USER TEST_PASSWORD_FILE SSH_KEY KNOWN_HOSTS
+# Sets: SSHD_PID VSFTPD_PID SSH_PORT FTP_PORT TEST_USER TEST_PASSWORD_FILE SSH_KEY KNOWN_HOSTS
 #       CA_FILE TEST_HOME (the user's login directory)
 
 SSHD=/usr/sbin/sshd
@@ -141,6 +141,7 @@ rsa_private_key_file=$d/tls.key
 EOF
 	"$VSFTPD" "$d/vsftpd.conf" 2>"$d/vsftpd.err" &
 	pid=$!
+	VSFTPD_PID=$pid
 	SERVER_PIDS="$SERVER_PIDS $pid"
 	wait_port "$FTP_PORT" "$pid" || servers_bail "vsftpd did not start: $(cat "$d/vsftpd.err")"
 }
@@ -159,7 +160,7 @@ start_servers() {
 		# shellcheck disable=SC2086
 		kill $SERVER_PIDS 2>/dev/null
 	) >/dev/null 2>&1 &
-	export SSHD_PID SSH_PORT FTP_PORT TEST_USER TEST_PASSWORD_FILE SSH_KEY KNOWN_HOSTS CA_FILE TEST_HOME
+	export SSHD_PID VSFTPD_PID SSH_PORT FTP_PORT TEST_USER TEST_PASSWORD_FILE SSH_KEY KNOWN_HOSTS CA_FILE TEST_HOME
 }
 
 stop_servers() {

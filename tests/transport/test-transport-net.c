@@ -4,8 +4,8 @@
  * logins), scp, ftp and ftps, then their failures: unknown and changed
  * host keys, wrong passwords and permission denied failing at once (no
  * retries), a refused port failing after a bounded number of tries, an
- * unverified certificate refused, and an upload whose connection is cut
- * midway resumed into an identical object.
+ * unverified certificate refused, an sftp upload whose connection is cut
+ * midway resumed into an identical object, and an ftp one failing cleanly.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -116,30 +116,45 @@ expect_put_failure(const char *what, const char *url,
 	free(cause);
 }
 
-/* Kill sshd's children (each serves one connection): the links drop. */
+/*
+ * Kill a server's descendants (each connection has its own processes; the
+ * listener survives): the links drop.
+ */
 static int
-cut_ssh_connections(long sshd)
+cut_connections(long server)
 {
-	DIR		*d = opendir("/proc");
+	DIR		*d;
 	struct dirent	*de;
 	char		 path[300], buf[512], *p;
 	FILE		*f;
-	long		 ppid;
+	long		 pid[4096], ppid[4096], mark[4096];
+	size_t		 n = 0, i, j, nmark = 1;
 	int		 killed = 0;
 
-	while (d != NULL && (de = readdir(d)) != NULL) {
+	/* Every process and its parent. */
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL && n < 4096) {
 		snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
 		if (fgets(buf, sizeof buf, f) != NULL &&
 		    (p = strrchr(buf, ')')) != NULL &&
-		    sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == sshd &&
-		    kill(atol(de->d_name), SIGKILL) == 0)
-			killed++;
+		    sscanf(p + 2, "%*c %ld", &ppid[n]) == 1)
+			pid[n++] = atol(de->d_name);
 		fclose(f);
 	}
-	if (d != NULL)
-		closedir(d);
+	closedir(d);
+	/* The server's descendants, parents before children. */
+	mark[0] = server;
+	for (i = 0; i < nmark; i++) {
+		for (j = 0; j < n && nmark < 4096; j++)
+			if (ppid[j] == mark[i])
+				mark[nmark++] = pid[j];
+	}
+	for (i = 1; i < nmark; i++)
+		if (kill((pid_t)mark[i], SIGKILL) == 0)
+			killed++;
 	return killed;
 }
 
@@ -163,11 +178,11 @@ check_resume(const char *url, const struct transport_options *o)
 		s = transport_put(t, "resumed.obj", &cause);
 	for (part = 0; s != NULL && ok && part < 8; part++) {
 		if (part == 4)
-			cut = cut_ssh_connections(atol(env("SSHD_PID")));
+			cut = cut_connections(atol(env("SSHD_PID")));
 		ok = sink_write(s, buf, 1 << 20, &cause) == 0;
 	}
 	ok = ok && s != NULL && sink_finish(s, &cause) == 0;
-	tap_ok(ok && cut > 0, "[%s] an upload cut midway (%d connection(s) "
+	tap_ok(ok && cut > 0, "[%s] an upload cut midway (%d server process(es) "
 	    "killed) resumes and publishes: %s", url, cut, cause ? cause : "");
 	sink_free(s);
 	if (ok)
@@ -195,6 +210,51 @@ check_resume(const char *url, const struct transport_options *o)
 	free(cause);
 	free(buf);
 	free(back);
+}
+
+/*
+ * An ftp upload whose connection is cut midway fails with a message (no
+ * hang: the idle timeout bounds it), and leaves neither an object nor a
+ * temporary.
+ */
+static void
+check_cut_ftp(const char *url, const struct transport_options *o)
+{
+	struct transport	*t;
+	struct sink		*s = NULL;
+	struct name_list	 l = { NULL, 0 }, tmp = { NULL, 0 };
+	char			*cause = NULL;
+	uint8_t			*buf = xcalloc(1, 1 << 20);
+	int			 part, ok = 1, cut = 0;
+	double			 start = now();
+
+	t = transport_open(url, o, &cause);
+	if (t != NULL)
+		s = transport_put(t, "cut.obj", &cause);
+	for (part = 0; s != NULL && ok && part < 8; part++) {
+		if (part == 4)
+			cut = cut_connections(atol(env("VSFTPD_PID")));
+		ok = sink_write(s, buf, 1 << 20, &cause) == 0;
+	}
+	if (s != NULL && ok)
+		ok = sink_finish(s, &cause) == 0;
+	tap_ok(s != NULL && !ok && cut > 0 && cause != NULL &&
+	    strstr(cause, "cut.obj") != NULL, "[%s] an upload cut midway "
+	    "fails: %s", url, cause ? cause : "(it did not)");
+	tap_ok(now() - start < 20, "[%s] ... within the idle timeout (%.1f s)",
+	    url, now() - start);
+	sink_free(s);
+	free(cause);
+	cause = NULL;
+	tap_ok(t != NULL && transport_list(t, &l, &cause) == 0 &&
+	    l.count == 0 && transport_list_temporary(t, &tmp, &cause) == 0 &&
+	    tmp.count == 0, "[%s] ... and leaves no object and no temporary",
+	    url);
+	name_list_clear(&l);
+	name_list_clear(&tmp);
+	transport_close(t);
+	free(cause);
+	free(buf);
 }
 
 int
@@ -258,11 +318,12 @@ main(void)
 	url = xasprintf("ftp://%s@127.0.0.1:%d/%s/ftp/a/b", user, ftp_port,
 	    run);
 	transport_suite_run(url, &o);
-	free(url);
 	dir = xasprintf("%s/%s/ftp/a/b", home, run);
 	tap_ok(stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode),
 	    "[ftp] the nested directory was made");
 	free(dir);
+	check_cut_ftp(url, &o);
+	free(url);
 	unsetenv("FTP_PASSWORD");
 	url = xasprintf("ftps://%s:%s@127.0.0.1:%d/%s/%s/ftps", user, password,
 	    ftp_port, home, run);
