@@ -17,6 +17,20 @@ ssh-keygen -q -t ed25519 -N '' -f "$WORK/other_host_key"
 printf '[127.0.0.1]:%s %s\n' "$SSH_PORT" "$(cut -d' ' -f1,2 "$WORK/other_host_key.pub")" >"$WORK/other_known_hosts"
 OTHER_KNOWN_HOSTS=$WORK/other_known_hosts
 DEAD_PORT=$(free_port)
-export RUN_ID HOST_FINGERPRINT OTHER_KNOWN_HOSTS DEAD_PORT
+# A server that accepts connections and never says a word (idle timeouts).
+SILENT_PORT=$(free_port)
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+held = []
+while True:
+    held.append(s.accept()[0])
+' "$SILENT_PORT" &
+SERVER_PIDS="$SERVER_PIDS $!"
+wait_port "$SILENT_PORT" $! || servers_bail "the silent server did not start"
+export RUN_ID HOST_FINGERPRINT OTHER_KNOWN_HOSTS DEAD_PORT SILENT_PORT
 
 "$TESTS_BUILDDIR/transport/test-transport-net"

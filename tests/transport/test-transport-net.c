@@ -3,7 +3,8 @@
  * by net.sh, see servers.sh): the shared suite over sftp (key and password
  * logins), scp, ftp and ftps, then their failures: unknown and changed
  * host keys, wrong passwords and permission denied failing at once (no
- * retries), a refused port failing after a bounded number of tries, an
+ * retries), a refused port and a silent server (idle timeout) failing
+ * after a bounded number of tries, an
  * unverified certificate refused, an sftp upload whose connection is cut
  * midway resumed into an identical object, and an ftp one failing cleanly.
  */
@@ -400,6 +401,23 @@ main(void)
 	elapsed = expect_open_failure("[ftp] a refused connection is retried, "
 	    "then fails", url, &bad, "gave up after 3 tries", 10);
 	tap_ok(elapsed >= 0.7, "[ftp] ... after backing off (%.2f s)",
+	    elapsed);
+	free(url);
+
+	/* A server that never answers: the idle timeout, 2 tries of 1 s. */
+	bad = o;
+	bad.retries = 2;
+	bad.idle_timeout = 1;
+	url = xasprintf("sftp://%s@127.0.0.1:%s/x", user, env("SILENT_PORT"));
+	elapsed = expect_open_failure("[sftp] a silent server times out",
+	    url, &bad, "gave up after 2 tries", 8);
+	tap_ok(elapsed >= 2, "[sftp] ... after the idle timeout, twice "
+	    "(%.2f s)", elapsed);
+	free(url);
+	url = xasprintf("ftp://%s@127.0.0.1:%s/x", user, env("SILENT_PORT"));
+	elapsed = expect_open_failure("[ftp] a silent server times out",
+	    url, &bad, "gave up after 2 tries", 8);
+	tap_ok(elapsed >= 2, "[ftp] ... after the idle timeout, twice (%.2f s)",
 	    elapsed);
 	free(url);
 	rmdir(empty_home);
