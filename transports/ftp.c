@@ -646,23 +646,10 @@ ftp_close(struct transport *t)
 	t->driver = NULL;
 }
 
+/* ftps://: explicit TLS required (see the top). */
 const struct transport_ops transport_ftp_ops = {
 	.scheme = "ftp",
-	.features = TRANSPORT_ATOMIC_RENAME,
-	.open = ftp_open,
-	.close = ftp_close,
-	.list = ftp_list,
-	.stat = ftp_stat,
-	.put = ftp_put,
-	.get = ftp_get,
-	.remove = ftp_remove,
-	.list_temporary = ftp_list_temporary,
-	.remove_temporary = ftp_remove,
-};
-
-/* ftps://: explicit TLS required (see the top). */
-const struct transport_ops transport_ftps_ops = {
-	.scheme = "ftps",
+	.alias = "ftps",
 	.features = TRANSPORT_ATOMIC_RENAME,
 	.open = ftp_open,
 	.close = ftp_close,

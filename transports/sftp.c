@@ -589,23 +589,10 @@ sftp_get(struct transport *t, const char *name, uint64_t offset,
 	return &r->reader;
 }
 
+/* scp://: the same server and login, SFTP underneath (see the top). */
 const struct transport_ops transport_sftp_ops = {
 	.scheme = "sftp",
-	.features = TRANSPORT_ATOMIC_RENAME,
-	.open = sftp_open,
-	.close = sftp_close,
-	.list = sftp_list,
-	.stat = sftp_stat,
-	.put = sftp_put,
-	.get = sftp_get,
-	.remove = sftp_remove,
-	.list_temporary = sftp_list_temporary,
-	.remove_temporary = sftp_remove,
-};
-
-/* scp://: the same server and login, SFTP underneath (see the top). */
-const struct transport_ops transport_scp_ops = {
-	.scheme = "scp",
+	.alias = "scp",
 	.features = TRANSPORT_ATOMIC_RENAME,
 	.open = sftp_open,
 	.close = sftp_close,

@@ -14,9 +14,7 @@
 static const struct transport_ops *transport_drivers[] = {
 	&transport_file_ops,
 	&transport_sftp_ops,
-	&transport_scp_ops,
 	&transport_ftp_ops,
-	&transport_ftps_ops,
 };
 
 int
@@ -71,7 +69,9 @@ transport_open(const char *text, const struct transport_options *o,
 	transport_set_options(t, o);
 	for (i = 0; i < sizeof transport_drivers / sizeof *transport_drivers;
 	    i++) {
-		if (strcmp(transport_drivers[i]->scheme, t->url.scheme) == 0)
+		if (strcmp(transport_drivers[i]->scheme, t->url.scheme) == 0 ||
+		    (transport_drivers[i]->alias != NULL &&
+		    strcmp(transport_drivers[i]->alias, t->url.scheme) == 0))
 			t->ops = transport_drivers[i];
 	}
 	if (t->ops == NULL) {

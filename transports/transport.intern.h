@@ -30,6 +30,7 @@ struct transport_reader {
 
 struct transport_ops {
 	const char	*scheme;
+	const char	*alias;		/* a second scheme it serves, or NULL */
 	unsigned	 features;
 	/* Set t->driver; may connect. The URL is in t->url. */
 	int		 (*open)(struct transport *, char **);
@@ -63,10 +64,8 @@ struct transport {
 };
 
 extern const struct transport_ops transport_file_ops;
-extern const struct transport_ops transport_sftp_ops;
-extern const struct transport_ops transport_scp_ops;
-extern const struct transport_ops transport_ftp_ops;
-extern const struct transport_ops transport_ftps_ops;
+extern const struct transport_ops transport_sftp_ops;	/* and scp:// */
+extern const struct transport_ops transport_ftp_ops;	/* and ftps:// */
 
 /*
  * Retries. A network driver's step returns 0 on success, -1 for a
