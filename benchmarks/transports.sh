@@ -37,21 +37,18 @@ chown "$TEST_USER" "$TEST_HOME/$RUN_ID"
 head -c $((MIB * 1024 * 1024)) /dev/urandom >"$WORK/object"
 sum=$(sha256sum <"$WORK/object" | cut -d' ' -f1)
 
-# seconds COMMAND...: the best wall time of $TRIES runs of a command, which
-# must succeed (the machine may be shared: the best run is the least
-# disturbed one).
+# best PREVIOUS COMMAND...: run a command (which must succeed) and print
+# the lesser of its wall time and PREVIOUS. Each cell is the best of $TRIES
+# runs, tresor's and the CLI's taken in turn, so both meet the same load
+# on a shared machine.
 TRIES=${TRIES:-3}
-seconds() {
-	best=""
-	n=0
-	while [ $n -lt "$TRIES" ]; do
-		s=$(date +%s.%N)
-		"$@" || { echo "benchmark: $* failed" >&2; exit 1; }
-		e=$(date +%s.%N)
-		best=$(echo "$s $e $best" | awk '{ t = $2 - $1; if ($3 != "" && $3 < t) t = $3; printf "%.3f", t }')
-		n=$((n + 1))
-	done
-	echo "$best"
+best() {
+	prev=$1
+	shift
+	s=$(date +%s.%N)
+	"$@" >&2 || { echo "benchmark: $* failed" >&2; exit 1; }
+	e=$(date +%s.%N)
+	echo "$s $e $prev" | awk '{ t = $2 - $1; if ($3 != "" && $3 < t) t = $3; printf "%.3f", t }'
 }
 
 rate() {
@@ -80,28 +77,27 @@ for tr in sftp scp ftp ftps; do
 	sftp|scp) url="$tr://$TEST_USER@127.0.0.1:$SSH_PORT/$RUN_ID/$tr" ;;
 	*) url="$tr://$TEST_USER@127.0.0.1:$FTP_PORT/$RUN_ID/$tr" ;;
 	esac
-	tu=$(seconds tresor_put "$url")
-	td=$(seconds tresor_get "$url")
-	check_download "$WORK/down"
 	case $tr in
-	sftp)
-		cli="scp (SFTP protocol)"
-		cu=$(seconds scp_put "" "$RUN_ID/cli-$tr")
-		cd=$(seconds scp_get "" "$RUN_ID/cli-$tr") ;;
-	scp)
-		cli="scp -O (scp protocol)"
-		cu=$(seconds scp_put -O "$RUN_ID/cli-$tr")
-		cd=$(seconds scp_get -O "$RUN_ID/cli-$tr") ;;
-	ftp)
-		cli="curl"
-		cu=$(seconds curl_put "" "ftp://127.0.0.1:$FTP_PORT/$RUN_ID/cli-$tr")
-		cd=$(seconds curl_get "" "ftp://127.0.0.1:$FTP_PORT/$RUN_ID/cli-$tr") ;;
-	ftps)
-		cli="curl --ssl-reqd"
-		cu=$(seconds curl_put "--ssl-reqd --cacert $CA_FILE" "ftp://127.0.0.1:$FTP_PORT/$RUN_ID/cli-$tr")
-		cd=$(seconds curl_get "--ssl-reqd --cacert $CA_FILE" "ftp://127.0.0.1:$FTP_PORT/$RUN_ID/cli-$tr") ;;
+	sftp) cli="scp (SFTP protocol)" put="scp_put" get="scp_get" opt="" ;;
+	scp) cli="scp -O (scp protocol)" put="scp_put" get="scp_get" opt="-O" ;;
+	ftp) cli="curl" put="curl_put" get="curl_get" opt="" ;;
+	ftps) cli="curl --ssl-reqd" put="curl_put" get="curl_get" opt="--ssl-reqd --cacert $CA_FILE" ;;
 	esac
-	check_download "$WORK/down"
+	case $tr in
+	sftp|scp) where="$RUN_ID/cli-$tr" ;;
+	*) where="ftp://127.0.0.1:$FTP_PORT/$RUN_ID/cli-$tr" ;;
+	esac
+	tu="" td="" cu="" cd=""
+	n=0
+	while [ $n -lt "$TRIES" ]; do
+		tu=$(best "$tu" tresor_put "$url")
+		cu=$(best "$cu" $put "$opt" "$where")
+		td=$(best "$td" tresor_get "$url")
+		check_download "$WORK/down"
+		cd=$(best "$cd" $get "$opt" "$where")
+		check_download "$WORK/down"
+		n=$((n + 1))
+	done
 	rm -rf "${TEST_HOME:?}/$RUN_ID/$tr" "${TEST_HOME:?}/$RUN_ID/cli-$tr"
 	echo "$tr $(rate "$tu") $(rate "$cu") $(rate "$td") $(rate "$cd") $cli" | awk '{
 		cli = $6; for (i = 7; i <= NF; i++) cli = cli " " $i
@@ -109,4 +105,4 @@ for tr in sftp scp ftp ftps; do
 	}'
 done
 echo
-echo "$MIB MiB of random bytes, loopback, $(nproc) cores, $(date -u +%Y-%m-%d); best of $TRIES runs each; sha256 of downloads checked."
+echo "$MIB MiB of random bytes, loopback, $(nproc) cores, $(date -u +%Y-%m-%d); best of $TRIES runs each, tresor and CLI in turn; sha256 of downloads checked."
