@@ -791,7 +791,7 @@ backup_run(const struct backup_options *o, char **cause)
 	b.now = now;
 	if ((b.crypto = crypto_new(&o->crypto, 0, cause)) == NULL)
 		goto out;
-	if ((b.transport = transport_open(o->url, cause)) == NULL)
+	if ((b.transport = transport_open(o->url, &o->transport, cause)) == NULL)
 		goto out;
 	if ((b.cache = cache_open(o->cache_dir, transport_display(b.transport),
 	    cause)) == NULL || cache_lock(b.cache, cause) != 0)

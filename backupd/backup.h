@@ -23,6 +23,7 @@
 
 #include "format/filter/crypto.h"
 #include "pgdump.h"
+#include "transports/transport.h"
 
 #define BACKUP_DEFAULT_VOLSIZE		(64ULL * 1024 * 1024)
 /*
@@ -42,6 +43,7 @@
 
 struct backup_options {
 	const char		*url;
+	struct transport_options transport;	/* how to reach url */
 	struct crypto_options	 crypto;
 	char * const		*sources;
 	size_t			 nsources;

@@ -94,7 +94,7 @@ purge_begin(const struct purge_options *o, const char *what,
 {
 	memset(ps, 0, sizeof *ps);
 	if (clock_now(&ps->now, cause) != 0 ||
-	    (ps->transport = transport_open(o->url, cause)) == NULL)
+	    (ps->transport = transport_open(o->url, &o->transport, cause)) == NULL)
 		return -1;
 	if ((ps->cache = cache_open(o->cache_dir,
 	    transport_display(ps->transport), cause)) == NULL ||

@@ -16,12 +16,15 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "transports/transport.h"
+
 #define PURGE_DEFAULT_AGE	(120LL * 86400)		/* 4M */
 
 struct catalog;
 
 struct purge_options {
 	const char	*url;
+	struct transport_options transport;	/* how to reach url */
 	int64_t		 older_than;	/* seconds */
 	int		 force;
 	int		 json;		/* status only */

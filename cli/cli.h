@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common/pg.h"
+#include "transports/transport.h"
 #include "format/filter/crypto.h"
 #include "restore/restore.h"
 
@@ -43,6 +44,13 @@ enum cli_option {
 	OPT_POINT_FROM,		/* which set: see CLI_POINT_OPTIONS */
 	OPT_POINT_TIME,
 	OPT_POINT_SET,
+	OPT_SSH_KEY,		/* how to reach the target: CLI_TRANSPORT_* */
+	OPT_SSH_KNOWN_HOSTS,
+	OPT_CA_FILE,
+	OPT_INSECURE_TLS,
+	OPT_CONNECT_TIMEOUT,
+	OPT_TIMEOUT,
+	OPT_RETRIES,
 	OPT_FIRST_VERB_OPTION,
 };
 
@@ -106,8 +114,47 @@ const char *cli_default_cache_dir(void);
  * Handle one of those; returns 1 if it was one (with *rc EXIT_USAGE if it
  * was bad, else 0), 0 if not.
  */
-int	cli_point_option(const struct cmd *, int, const char *,
+int	cli_point_option(const struct cmd *, int, char *,
 	    struct restore_options *, int *rc);
+
+/*
+ * How to reach a network target: every verb that opens one takes these and
+ * hands the struct transport_options they fill to transport_open. The
+ * password is never an option (argv is visible to every user): it comes
+ * from the URL, the configuration or $FTP_PASSWORD.
+ */
+#define CLI_TRANSPORT_OPTIONS \
+	{ "ssh-key", required_argument, NULL, OPT_SSH_KEY }, \
+	{ "ssh-known-hosts", required_argument, NULL, OPT_SSH_KNOWN_HOSTS }, \
+	{ "ca-file", required_argument, NULL, OPT_CA_FILE }, \
+	{ "insecure-tls", no_argument, NULL, OPT_INSECURE_TLS }, \
+	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT }, \
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT }, \
+	{ "retries", required_argument, NULL, OPT_RETRIES }
+#define CLI_TRANSPORT_HELP \
+	"Network targets (sftp://, scp://, ftp://, ftps://):\n" \
+	"  --ssh-key FILE          private key for sftp/scp (default\n" \
+	"                          ~/.ssh/id_ed25519, then ~/.ssh/id_rsa)\n" \
+	"  --ssh-known-hosts FILE  host keys to trust (default ~/.ssh/known_hosts);\n" \
+	"                          an unknown host key is refused\n" \
+	"  --ca-file FILE          CA certificate(s) for ftps (default: system's)\n" \
+	"  --insecure-tls          ftps without certificate verification\n" \
+	"  --connect-timeout SEC   give up connecting after SEC (default 30)\n" \
+	"  --timeout SEC           give up after SEC without progress (default 120)\n" \
+	"  --retries N             tries of a transient failure, with growing\n" \
+	"                          pauses (default 5); password from the URL or\n" \
+	"                          $FTP_PASSWORD, never an option\n"
+/*
+ * Handle one of those; returns 1 if it was one (with *rc EXIT_USAGE if it
+ * was bad, else 0), 0 if not.
+ */
+int	cli_transport_option(const struct cmd *, int, const char *,
+	    struct transport_options *, int *rc);
+/*
+ * A target URL argument: a copy to use, while the password it may hold is
+ * overwritten in argv, so ps and /proc show no password once tresor runs.
+ */
+const char *cli_target_url(char *);
 
 /* Handle a PostgreSQL option; returns 1 if it was one. */
 int	cli_pg_option(int, const char *, struct pg_options *);

@@ -18,6 +18,7 @@ cmd_backup_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_OPTIONS,
+		CLI_TRANSPORT_OPTIONS,
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "volsize", required_argument, NULL, OPT_VOLSIZE },
 		{ "compress-level", required_argument, NULL, OPT_LEVEL },
@@ -51,9 +52,15 @@ cmd_backup_exec(int argc, char **argv)
 		if (cli_common_option(&cmd_backup, opt, optarg, &o.crypto,
 		    &o.quiet) || cli_pg_option(opt, optarg, &o.pg.pg))
 			continue;
+		if (cli_transport_option(&cmd_backup, opt, optarg, &o.transport,
+		    &rc)) {
+			if (rc != 0)
+				return rc;
+			continue;
+		}
 		switch (opt) {
 		case OPT_TO:
-			o.url = optarg;
+			o.url = cli_target_url(optarg);
 			break;
 		case OPT_VOLSIZE:
 			errno = 0;
@@ -164,6 +171,7 @@ const struct cmd cmd_backup = {
 	"                          ecs-pgdump/NAME.pgdump)\n"
 	CLI_PG_HELP
 	CLI_LOCK_HELP
+	CLI_TRANSPORT_HELP
 	CLI_KEY_HELP
 	"\n"
 	"exit: 0 done, 1 failed (nothing published), 2 usage, 3 done but some\n"

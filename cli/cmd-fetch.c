@@ -13,6 +13,7 @@ cmd_fetch_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_OPTIONS,
+		CLI_TRANSPORT_OPTIONS,
 		CLI_POINT_OPTIONS,
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 }
@@ -25,6 +26,12 @@ cmd_fetch_exec(int argc, char **argv)
 		if (cli_common_option(&cmd_fetch, opt, optarg, &o.crypto,
 		    &o.quiet))
 			continue;
+		if (cli_transport_option(&cmd_fetch, opt, optarg, &o.transport,
+		    &rc)) {
+			if (rc != 0)
+				return rc;
+			continue;
+		}
 		if (cli_point_option(&cmd_fetch, opt, optarg, &o, &rc)) {
 			if (rc != 0)
 				return rc;
@@ -64,6 +71,7 @@ const struct cmd cmd_fetch = {
 	"\n"
 	CLI_POINT_HELP
 	"  --force                 replace an existing DEST\n"
+	CLI_TRANSPORT_HELP
 	CLI_KEY_HELP,
 	.exec = cmd_fetch_exec,
 };

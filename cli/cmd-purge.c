@@ -16,6 +16,7 @@ cmd_purge_parse(const struct cmd *cmd, int argc, char **argv,
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_OPTIONS,
+		CLI_TRANSPORT_OPTIONS,
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "older-than", required_argument, NULL, OPT_OLDER },
 		{ "force", no_argument, NULL, OPT_FORCE },
@@ -25,7 +26,7 @@ cmd_purge_parse(const struct cmd *cmd, int argc, char **argv,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct crypto_options	co = { 0 };
-	int			opt, have_age = 0;
+	int			opt, rc, have_age = 0;
 
 	o->older_than = PURGE_DEFAULT_AGE;
 	o->cache_dir = cli_default_cache_dir();
@@ -33,9 +34,15 @@ cmd_purge_parse(const struct cmd *cmd, int argc, char **argv,
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (cli_common_option(cmd, opt, optarg, &co, &o->quiet))
 			continue;
+		if (cli_transport_option(cmd, opt, optarg, &o->transport,
+		    &rc)) {
+			if (rc != 0)
+				return -1;
+			continue;
+		}
 		switch (opt) {
 		case OPT_FROM:
-			o->url = optarg;
+			o->url = cli_target_url(optarg);
 			break;
 		case OPT_OLDER:
 			if (cli_interval(cmd, "--older-than", optarg,
@@ -119,7 +126,8 @@ const struct cmd cmd_purge = {
 	"  --from URL              the target\n"
 	"  --older-than T          the cutoff\n"
 	"  --force                 really remove\n"
-	CLI_LOCK_HELP,
+	CLI_LOCK_HELP
+	CLI_TRANSPORT_HELP,
 	.exec = cmd_purge_exec,
 };
 
@@ -135,6 +143,7 @@ const struct cmd cmd_cleanup = {
 	"\n"
 	"  --from URL              the target\n"
 	"  --force                 really remove\n"
-	CLI_LOCK_HELP,
+	CLI_LOCK_HELP
+	CLI_TRANSPORT_HELP,
 	.exec = cmd_cleanup_exec,
 };

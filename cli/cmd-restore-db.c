@@ -16,6 +16,7 @@ cmd_restore_db_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_OPTIONS,
+		CLI_TRANSPORT_OPTIONS,
 		CLI_POINT_OPTIONS,
 		CLI_PG_OPTIONS,
 		{ "dbname", required_argument, NULL, OPT_DBNAME },
@@ -35,6 +36,12 @@ cmd_restore_db_exec(int argc, char **argv)
 		if (cli_common_option(&cmd_restore_db, opt, optarg, &o.crypto,
 		    &o.quiet) || cli_pg_option(opt, optarg, &dbo.pg))
 			continue;
+		if (cli_transport_option(&cmd_restore_db, opt, optarg, &o.transport,
+		    &rc)) {
+			if (rc != 0)
+				return rc;
+			continue;
+		}
 		if (cli_point_option(&cmd_restore_db, opt, optarg, &o, &rc)) {
 			if (rc != 0)
 				return rc;
@@ -106,6 +113,7 @@ const struct cmd cmd_restore_db = {
 	"  --pg-database ORIGINAL  restore ecs-pgdump/ORIGINAL.pgdump\n"
 	"  --pg-dump-path PATH     restore this stored path\n"
 	CLI_PG_HELP
+	CLI_TRANSPORT_HELP
 	CLI_KEY_HELP,
 	.exec = cmd_restore_db_exec,
 };

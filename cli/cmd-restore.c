@@ -13,6 +13,7 @@ cmd_restore_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_OPTIONS,
+		CLI_TRANSPORT_OPTIONS,
 		CLI_POINT_OPTIONS,
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "force", no_argument, NULL, OPT_FORCE },
@@ -26,6 +27,12 @@ cmd_restore_exec(int argc, char **argv)
 		if (cli_common_option(&cmd_restore, opt, optarg, &o.crypto,
 		    &o.quiet))
 			continue;
+		if (cli_transport_option(&cmd_restore, opt, optarg, &o.transport,
+		    &rc)) {
+			if (rc != 0)
+				return rc;
+			continue;
+		}
 		if (cli_point_option(&cmd_restore, opt, optarg, &o, &rc)) {
 			if (rc != 0)
 				return rc;
@@ -71,6 +78,7 @@ const struct cmd cmd_restore = {
 	CLI_POINT_HELP
 	"  --to DIR                where to restore (created if missing)\n"
 	"  --force                 overwrite files that exist in DIR\n"
+	CLI_TRANSPORT_HELP
 	CLI_KEY_HELP,
 	.exec = cmd_restore_exec,
 };

@@ -13,6 +13,7 @@ cmd_verify_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_OPTIONS,
+		CLI_TRANSPORT_OPTIONS,
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "read-data", no_argument, NULL, OPT_READ_DATA },
@@ -26,9 +27,15 @@ cmd_verify_exec(int argc, char **argv)
 		if (cli_common_option(&cmd_verify, opt, optarg, &o.crypto,
 		    &o.quiet))
 			continue;
+		if (cli_transport_option(&cmd_verify, opt, optarg, &o.transport,
+		    &rc)) {
+			if (rc != 0)
+				return rc;
+			continue;
+		}
 		switch (opt) {
 		case OPT_FROM:
-			o.url = optarg;
+			o.url = cli_target_url(optarg);
 			break;
 		case OPT_SET:
 			o.set = optarg;
@@ -64,6 +71,7 @@ const struct cmd cmd_verify = {
 	"  --from URL              the target to check\n"
 	"  --set ID                only this set\n"
 	"  --read-data             decrypt and check all file contents too\n"
+	CLI_TRANSPORT_HELP
 	CLI_KEY_HELP,
 	.exec = cmd_verify_exec,
 };

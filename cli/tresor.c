@@ -41,7 +41,7 @@ usage(FILE *f)
 }
 
 int
-cli_point_option(const struct cmd *cmd, int opt, const char *arg,
+cli_point_option(const struct cmd *cmd, int opt, char *arg,
     struct restore_options *o, int *rc)
 {
 	char	*cause = NULL;
@@ -50,7 +50,7 @@ cli_point_option(const struct cmd *cmd, int opt, const char *arg,
 	*rc = 0;
 	switch (opt) {
 	case OPT_POINT_FROM:
-		o->url = arg;
+		o->url = cli_target_url(arg);
 		return 1;
 	case OPT_POINT_SET:
 		o->set = arg;

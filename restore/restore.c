@@ -894,7 +894,7 @@ restore_run(const struct restore_options *o, char **cause)
 	r.entries = strmap_new();
 	if ((r.crypto = crypto_new(&o->crypto, 1, cause)) == NULL)
 		goto out;
-	if ((r.transport = transport_open(o->url, cause)) == NULL)
+	if ((r.transport = transport_open(o->url, &o->transport, cause)) == NULL)
 		goto out;
 	if (catalog_load(r.transport, &cat, cause) != 0)
 		goto out;

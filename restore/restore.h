@@ -11,6 +11,7 @@
 
 #include "format/filter/crypto.h"
 #include "format/record.h"
+#include "transports/transport.h"
 
 /*
  * Instead of a directory tree, one regular file into an output the caller
@@ -35,6 +36,7 @@ struct restore_output {
 
 struct restore_options {
 	const char		*url;
+	struct transport_options transport;	/* how to reach url */
 	struct crypto_options	 crypto;
 	const char		*dest;		/* NULL: check only, write nothing */
 	const char		*set;		/* set id; NULL: the newest */

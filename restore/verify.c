@@ -91,7 +91,7 @@ verify_run(const struct verify_options *o, char **cause)
 
 	memset(&cat, 0, sizeof cat);
 	if ((c = crypto_new(&o->crypto, 1, cause)) == NULL ||
-	    (t = transport_open(o->url, cause)) == NULL ||
+	    (t = transport_open(o->url, &o->transport, cause)) == NULL ||
 	    catalog_load(t, &cat, cause) != 0)
 		goto out;
 	for (i = 0; i < cat.nsets; i++) {
@@ -142,7 +142,8 @@ status_set_json(const struct catalog_set *s, int purge, int first)
 }
 
 int
-status_run(const char *url, int json, int64_t older_than, char **cause)
+status_run(const char *url, const struct transport_options *to, int json,
+    int64_t older_than, char **cause)
 {
 	struct transport	*t;
 	struct catalog		 cat;
@@ -155,7 +156,7 @@ status_run(const char *url, int json, int64_t older_than, char **cause)
 	uint64_t		 purge_bytes = 0;
 
 	if (clock_now(&now, cause) != 0 ||
-	    (t = transport_open(url, cause)) == NULL)
+	    (t = transport_open(url, to, cause)) == NULL)
 		return EXIT_FAILURE_;
 	if (catalog_load(t, &cat, cause) != 0) {
 		transport_close(t);

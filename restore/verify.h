@@ -11,9 +11,11 @@
 #include <stdint.h>
 
 #include "format/filter/crypto.h"
+#include "transports/transport.h"
 
 struct verify_options {
 	const char		*url;
+	struct transport_options transport;	/* how to reach url */
 	struct crypto_options	 crypto;
 	const char		*set;		/* NULL: every complete set */
 	int			 read_data;
@@ -23,7 +25,7 @@ struct verify_options {
 int	verify_run(const struct verify_options *, char **cause);
 
 /* status: what is on the target, from names alone (no key needed). */
-int	status_run(const char *url, int json, int64_t older_than,
-	    char **cause);
+int	status_run(const char *url, const struct transport_options *,
+	    int json, int64_t older_than, char **cause);
 
 #endif

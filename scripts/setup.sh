@@ -20,8 +20,12 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 	gnupg zstd"
 # What the tests use beyond that: the PostgreSQL server (initdb, pg_dump,
 # pg_restore; the tests start their own throwaway cluster, never the
-# package's) and the appliance's locale for restore-db.
-TEST_PKGS="python3 util-linux gawk coreutils strace rdiff postgresql locales"
+# package's), the appliance's locale for restore-db, and the servers the
+# transport tests run on loopback (OpenSSH's sshd and vsftpd, started from
+# configs of their own, never as the packages' services; openssl makes
+# their certificate; the scp and curl clients are the benchmarks' yardstick).
+TEST_PKGS="python3 util-linux gawk coreutils strace rdiff postgresql locales
+	openssh-server openssh-client vsftpd openssl curl passwd"
 
 install_missing() {
 	missing=""

@@ -277,7 +277,7 @@ static const struct transport_reader_ops file_reader_ops = {
 };
 
 static struct transport_reader *
-file_get(struct transport *t, const char *name, char **cause)
+file_get(struct transport *t, const char *name, uint64_t offset, char **cause)
 {
 	struct file_target	*ft = t->driver;
 	struct file_reader	*fr;
@@ -291,6 +291,12 @@ file_get(struct transport *t, const char *name, char **cause)
 		else
 			error_sys(cause, "unable to open '%s' in %s", name,
 			    ft->display);
+		return NULL;
+	}
+	if (offset > 0 && lseek(fd, (off_t)offset, SEEK_SET) == -1) {
+		error_sys(cause, "unable to seek in '%s' in %s", name,
+		    ft->display);
+		close(fd);
 		return NULL;
 	}
 	fr = xcalloc(1, sizeof *fr);

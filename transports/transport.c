@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/error.h"
 #include "common/xmalloc.h"
@@ -12,6 +13,8 @@
 
 static const struct transport_ops *transport_drivers[] = {
 	&transport_file_ops,
+	&transport_sftp_ops,
+	&transport_ftp_ops,
 };
 
 int
@@ -30,17 +33,45 @@ transport_name_valid(const char *name)
 	return 1;
 }
 
+/* The options with their defaults; the password the driver is to use. */
+static void
+transport_set_options(struct transport *t, const struct transport_options *o)
+{
+	const char	*password;
+
+	if (o != NULL)
+		t->opts = *o;
+	if (t->opts.connect_timeout <= 0)
+		t->opts.connect_timeout = TRANSPORT_DEFAULT_CONNECT_TIMEOUT;
+	if (t->opts.idle_timeout <= 0)
+		t->opts.idle_timeout = TRANSPORT_DEFAULT_IDLE_TIMEOUT;
+	if (t->opts.retries <= 0)
+		t->opts.retries = TRANSPORT_DEFAULT_RETRIES;
+	t->opts.password = NULL;	/* kept once, in t->url */
+	if (t->url.password != NULL || t->url.host == NULL)
+		return;
+	password = o != NULL ? o->password : NULL;
+	if (password == NULL)
+		password = getenv("FTP_PASSWORD");
+	if (password != NULL)
+		t->url.password = xstrdup(password);
+}
+
 struct transport *
-transport_open(const char *text, char **cause)
+transport_open(const char *text, const struct transport_options *o,
+    char **cause)
 {
 	struct transport	*t = xcalloc(1, sizeof *t);
 	size_t			 i;
 
 	if (url_parse(text, &t->url, cause) != 0)
 		goto fail;
+	transport_set_options(t, o);
 	for (i = 0; i < sizeof transport_drivers / sizeof *transport_drivers;
 	    i++) {
-		if (strcmp(transport_drivers[i]->scheme, t->url.scheme) == 0)
+		if (strcmp(transport_drivers[i]->scheme, t->url.scheme) == 0 ||
+		    (transport_drivers[i]->alias != NULL &&
+		    strcmp(transport_drivers[i]->alias, t->url.scheme) == 0))
 			t->ops = transport_drivers[i];
 	}
 	if (t->ops == NULL) {
@@ -155,9 +186,58 @@ transport_put(struct transport *t, const char *name, char **cause)
 struct transport_reader *
 transport_get(struct transport *t, const char *name, char **cause)
 {
+	return transport_get_from(t, name, 0, cause);
+}
+
+struct transport_reader *
+transport_get_from(struct transport *t, const char *name, uint64_t offset,
+    char **cause)
+{
 	if (transport_check_name(t, name, cause) != 0)
 		return NULL;
-	return t->ops->get(t, name, cause);
+	return t->ops->get(t, name, offset, cause);
+}
+
+int
+transport_retry(struct transport *t,
+    int (*step)(struct transport *, void *, char **), void *arg, char **cause)
+{
+	struct timespec	 delay = { 0, 250 * 1000 * 1000 };
+	char		*last = NULL;
+	int		 try, rc = -1;
+
+	for (try = 1; try <= t->opts.retries; try++) {
+		free(last);
+		last = NULL;
+		rc = step(t, arg, &last);
+		if (rc != TRANSPORT_TRANSIENT)
+			break;
+		if (try == t->opts.retries)
+			break;
+		nanosleep(&delay, NULL);
+		/* Double the pause, up to 8 s. */
+		delay.tv_sec *= 2;
+		delay.tv_nsec *= 2;
+		if (delay.tv_nsec >= 1000 * 1000 * 1000) {
+			delay.tv_sec++;
+			delay.tv_nsec -= 1000 * 1000 * 1000;
+		}
+		if (delay.tv_sec >= 8) {
+			delay.tv_sec = 8;
+			delay.tv_nsec = 0;
+		}
+	}
+	if (rc == 0) {
+		free(last);
+		return 0;
+	}
+	if (rc == TRANSPORT_TRANSIENT && t->opts.retries > 1)
+		error_set(cause, "%s (gave up after %d tries)",
+		    last != NULL ? last : "failed", t->opts.retries);
+	else
+		error_set(cause, "%s", last != NULL ? last : "failed");
+	free(last);
+	return -1;
 }
 
 ssize_t

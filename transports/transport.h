@@ -28,8 +28,33 @@ struct name_list {
 	size_t			 count;
 };
 
-/* Connect to (or open) the target named by a URL. */
-struct transport	*transport_open(const char *url, char **cause);
+/*
+ * How to reach a network target. Zero means the default everywhere, so
+ * "struct transport_options o = { 0 }" (or NULL) is a valid choice. Strings
+ * are borrowed: they must outlive the transport.
+ */
+struct transport_options {
+	const char	*ssh_key;	/* NULL: ~/.ssh/id_ed25519, id_rsa */
+	const char	*ssh_known_hosts; /* NULL: ~/.ssh/known_hosts */
+	const char	*ca_file;	/* NULL: the system's CA store */
+	int		 insecure_tls;	/* accept any TLS certificate */
+	int		 connect_timeout; /* seconds (30) */
+	int		 idle_timeout;	/* seconds without progress (120) */
+	int		 retries;	/* tries of a transient failure (5) */
+	/*
+	 * The password when the URL has none (from the configuration); else
+	 * $FTP_PASSWORD, as duplicity read it. Never printed.
+	 */
+	const char	*password;
+};
+
+#define TRANSPORT_DEFAULT_CONNECT_TIMEOUT	30
+#define TRANSPORT_DEFAULT_IDLE_TIMEOUT		120
+#define TRANSPORT_DEFAULT_RETRIES		5
+
+/* Connect to (or open) the target named by a URL; options may be NULL. */
+struct transport	*transport_open(const char *url,
+			     const struct transport_options *, char **cause);
 void			 transport_close(struct transport *);
 /* The URL without any password, for messages. */
 const char		*transport_display(const struct transport *);
@@ -45,6 +70,9 @@ struct sink	*transport_put(struct transport *, const char *, char **cause);
 /* Open an object for reading. */
 struct transport_reader	*transport_get(struct transport *, const char *,
 			     char **cause);
+/* The same from a byte offset on (a ranged read where the protocol has one). */
+struct transport_reader	*transport_get_from(struct transport *, const char *,
+			     uint64_t offset, char **cause);
 /* Read up to len bytes; 0 at the end of the object, -1 on error. */
 ssize_t	transport_reader_read(struct transport_reader *, void *, size_t,
 	    char **cause);

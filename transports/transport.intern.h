@@ -36,6 +36,7 @@ struct transport_reader {
 
 struct transport_ops {
 	const char	*scheme;
+	const char	*alias;		/* a second scheme it serves, or NULL */
 	unsigned	 features;
 	/* Set t->driver; may connect. The URL is in t->url. */
 	int		 (*open)(struct transport *, char **);
@@ -44,8 +45,9 @@ struct transport_ops {
 	int		 (*stat)(struct transport *, const char *, uint64_t *,
 			     char **);
 	struct sink	*(*put)(struct transport *, const char *, char **);
+	/* Read from a byte offset on. */
 	struct transport_reader *(*get)(struct transport *, const char *,
-			     char **);
+			     uint64_t, char **);
 	int		 (*remove)(struct transport *, const char *, char **);
 	/* Optional: temporary objects, for cleanup. */
 	int		 (*list_temporary)(struct transport *,
@@ -60,11 +62,30 @@ struct transport_ops {
 
 struct transport {
 	const struct transport_ops	*ops;
-	struct url			 url;
+	struct url			 url;	/* password: the URL's, else
+						   the options', else
+						   $FTP_PASSWORD */
+	struct transport_options	 opts;	/* defaults filled in */
 	void				*driver;
 };
 
 extern const struct transport_ops transport_file_ops;
+extern const struct transport_ops transport_sftp_ops;	/* and scp:// */
+extern const struct transport_ops transport_ftp_ops;	/* and ftps:// */
+
+/*
+ * Retries. A network driver's step returns 0 on success, -1 for a
+ * permanent failure (authentication, permission, no such directory: trying
+ * again cannot help) and TRANSPORT_TRANSIENT for one that may pass (refused
+ * or reset connection, timeout); it drops its broken connection before
+ * returning that, so the next try reconnects. transport_retry runs a step
+ * up to t->opts.retries times, sleeping 0.25 s, 0.5 s, 1 s, ... (at most
+ * 8 s) in between, and leaves the last try's cause, noting the tries.
+ */
+#define TRANSPORT_TRANSIENT	(-2)
+
+int	transport_retry(struct transport *,
+	    int (*)(struct transport *, void *, char **), void *, char **);
 
 /* Append a name to a list (drivers' list helper). */
 void	name_list_add(struct name_list *, const char *, uint64_t);

@@ -1,8 +1,10 @@
 /*
  * suite.c: the shared transport suite (see suite.h): put/stat/list/get/
- * remove, atomic publication (an unfinished object never appears), empty
- * and multi-megabyte objects written and read in odd-sized pieces, errors
- * for missing objects, and names refused before they reach the driver.
+ * remove, atomic publication (an unfinished object never appears, but is
+ * listed as a temporary for cleanup), empty and multi-megabyte objects
+ * written and read in odd-sized pieces, reads from an offset, write-once
+ * names, errors for missing objects, and names refused before they reach
+ * the driver.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +37,11 @@ out:
 }
 
 static uint8_t *
-suite_get(struct transport *t, const char *name, size_t step, size_t *len,
-    char **cause)
+suite_get_from(struct transport *t, const char *name, uint64_t offset,
+    size_t step, size_t *len, char **cause)
 {
-	struct transport_reader	*r = transport_get(t, name, cause);
+	struct transport_reader	*r = transport_get_from(t, name, offset,
+				    cause);
 	uint8_t			*buf = NULL;
 	size_t			 cap = 0;
 	ssize_t			 n;
@@ -65,6 +68,30 @@ suite_get(struct transport *t, const char *name, size_t step, size_t *len,
 	if (buf == NULL && *cause == NULL)
 		buf = xmalloc(1);
 	return buf;
+}
+
+static uint8_t *
+suite_get(struct transport *t, const char *name, size_t step, size_t *len,
+    char **cause)
+{
+	return suite_get_from(t, name, 0, step, len, cause);
+}
+
+/* How many temporaries are listed (-1: listing failed). */
+static int
+suite_temporaries(struct transport *t)
+{
+	struct name_list	l;
+	char			*cause = NULL;
+	int			 n;
+
+	if (transport_list_temporary(t, &l, &cause) != 0) {
+		free(cause);
+		return -1;
+	}
+	n = (int)l.count;
+	name_list_clear(&l);
+	return n;
 }
 
 static int
@@ -94,7 +121,7 @@ suite_listed(struct transport *t, const char *name, size_t *count,
 }
 
 void
-transport_suite_run(const char *url)
+transport_suite_run(const char *url, const struct transport_options *o)
 {
 	struct transport	*t;
 	struct sink		*s;
@@ -103,15 +130,19 @@ transport_suite_run(const char *url)
 	size_t			 big_len = 3 * 1024 * 1024 + 11, len, count, i;
 	uint64_t		 size = 0;
 
-	t = transport_open(url, &cause);
-	tap_ok(t != NULL, "[%s] opens: %s", url, cause ? cause : "");
+	t = transport_open(url, o, &cause);
+	tap_ok(t != NULL, "opens %s: %s", t != NULL ? transport_display(t) :
+	    "the target", cause ? cause : "");
 	if (t == NULL)
 		return;
+	/* Labels without the password the URL may hold. */
+	url = transport_display(t);
 	tap_ok(suite_listed(t, "x", &count, NULL) == 0 && count == 0,
 	    "[%s] an empty location lists nothing", url);
 
 	tap_ok(suite_put(t, "small.obj", (const uint8_t *)"hello", 5, 2,
-	    &cause) == 0, "[%s] puts a small object", url);
+	    &cause) == 0, "[%s] puts a small object: %s", url,
+	    cause ? cause : "");
 	tap_ok(transport_stat(t, "small.obj", &size, &cause) == 0 && size == 5,
 	    "[%s] stat gives its size", url);
 	tap_ok(suite_listed(t, "small.obj", &count, &size) == 1 && count == 1 &&
@@ -134,6 +165,21 @@ transport_suite_run(const char *url)
 	tap_ok(got != NULL && len == big_len && memcmp(got, big, len) == 0,
 	    "[%s] reads 3 MiB back identical in 65521-byte reads", url);
 	free(got);
+	got = suite_get_from(t, "big.obj", 2000003, 7000, &len, &cause);
+	tap_ok(got != NULL && len == big_len - 2000003 &&
+	    memcmp(got, big + 2000003, len) == 0,
+	    "[%s] reads from an offset on (ranged read)", url);
+	free(got);
+	tap_ok(suite_put(t, "small.obj", (const uint8_t *)"other", 5, 5,
+	    &cause) != 0 && cause != NULL && strstr(cause, "small.obj") !=
+	    NULL, "[%s] an existing object is not replaced: %s", url,
+	    cause ? cause : "");
+	free(cause);
+	cause = NULL;
+	got = suite_get(t, "small.obj", 5, &len, &cause);
+	tap_ok(got != NULL && len == 5 && memcmp(got, "hello", 5) == 0,
+	    "[%s] ... and still holds its bytes", url);
+	free(got);
 
 	s = transport_put(t, "unfinished.obj", &cause);
 	tap_ok(s != NULL && sink_write(s, big, 100000, &cause) == 0,
@@ -141,7 +187,11 @@ transport_suite_run(const char *url)
 	tap_ok(suite_listed(t, "unfinished.obj", NULL, NULL) == 0 &&
 	    transport_stat(t, "unfinished.obj", &size, &cause) == 1,
 	    "[%s] an object being written is not visible", url);
+	tap_ok(suite_temporaries(t) == 1,
+	    "[%s] ... but listed as a temporary", url);
 	sink_free(s);
+	tap_ok(suite_temporaries(t) == 0,
+	    "[%s] an abandoned object leaves no temporary", url);
 	tap_ok(suite_listed(t, "unfinished.obj", &count, NULL) == 0 &&
 	    count == 3, "[%s] an abandoned object never appears, nothing "
 	    "else is left (%zu objects)", url, count);

@@ -6,6 +6,9 @@
 #ifndef TRESOR_TEST_TRANSPORT_SUITE_H
 #define TRESOR_TEST_TRANSPORT_SUITE_H
 
-void	transport_suite_run(const char *url);
+struct transport_options;
+
+/* Run the suite against url (its location empty); options may be NULL. */
+void	transport_suite_run(const char *url, const struct transport_options *);
 
 #endif

@@ -26,13 +26,13 @@ main(void)
 		return 1;
 	}
 	url = xasprintf("file://%s", dir);
-	transport_suite_run(url);
+	transport_suite_run(url, NULL);
 
 	/* Debris of a crashed writer (a hidden temporary) is not listed. */
 	path = xasprintf("%s/.tmp.tresor.x.vol000001.gpg.123.0", dir);
 	f = fopen(path, "w");
 	fclose(f);
-	t = transport_open(url, &cause);
+	t = transport_open(url, NULL, &cause);
 	{
 		struct name_list l;
 
@@ -46,7 +46,7 @@ main(void)
 	free(url);
 
 	url = xasprintf("file://%s/not-there", dir);
-	t = transport_open(url, &cause);
+	t = transport_open(url, NULL, &cause);
 	tap_ok(t == NULL && cause != NULL && strstr(cause, "does not exist") &&
 	    strstr(cause, "not-there"), "a missing directory is named, not "
 	    "created: %s", cause ? cause : "");
@@ -61,7 +61,7 @@ main(void)
 	f = fopen(path, "w");
 	fclose(f);
 	url = xasprintf("file://%s", path);
-	t = transport_open(url, &cause);
+	t = transport_open(url, NULL, &cause);
 	tap_ok(t == NULL && cause != NULL && strstr(cause, "a-file"),
 	    "a target that is a file is refused: %s", cause ? cause : "");
 	free(cause);

@@ -1,0 +1,108 @@
+#!/bin/sh
+# transports.sh: upload and download MiB/s of one 500 MiB object through
+# tresor's sftp, scp, ftp and ftps drivers on loopback, next to the CLI
+# tools moving the same bytes to the same servers (OpenSSH scp over SFTP,
+# scp -O over the scp protocol, curl for ftp and ftps). Target: tresor at
+# least 80% of the CLI tool.
+#
+#   sh benchmarks/transports.sh [MiB]     (root; after `make check` or
+#                                          `make tests/helpers/transport-copy`)
+#
+# Servers: the test servers (tests/transport/servers.sh), started in a
+# temp dir and stopped on exit. Prints a Markdown table; the results of a
+# run are kept in benchmarks/results/transports.md.
+set -eu
+cd "$(dirname "$0")/.."
+TOP_SRCDIR=$PWD
+MIB=${1:-500}
+COPY=$PWD/tests/helpers/transport-copy
+[ -x "$COPY" ] || make --no-print-directory tests/helpers/transport-copy >/dev/null
+. "$TOP_SRCDIR/tests/transport/servers.sh"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tresor-bench.XXXXXX")
+chmod 755 "$WORK"
+RUN_ID=tresor-bench-$$
+trap 'stop_servers; rm -rf "$WORK" "${TEST_HOME:-/nonexistent}/$RUN_ID"' EXIT
+start_servers "$WORK" tresor-bench
+PASSWORD=$(cat "$TEST_PASSWORD_FILE")
+# curl reads the password from a netrc file, never from its argv.
+printf 'machine 127.0.0.1 login %s password %s\n' "$TEST_USER" "$PASSWORD" >"$WORK/netrc"
+chmod 600 "$WORK/netrc"
+FTP_PASSWORD=$PASSWORD
+export FTP_PASSWORD
+SSH="-P $SSH_PORT -i $SSH_KEY -o UserKnownHostsFile=$KNOWN_HOSTS -o BatchMode=yes -q"
+mkdir -p "$TEST_HOME/$RUN_ID"
+chown "$TEST_USER" "$TEST_HOME/$RUN_ID"
+
+head -c $((MIB * 1024 * 1024)) /dev/urandom >"$WORK/object"
+sum=$(sha256sum <"$WORK/object" | cut -d' ' -f1)
+
+# best PREVIOUS COMMAND...: run a command (which must succeed) and print
+# the lesser of its wall time and PREVIOUS. Each cell is the best of $TRIES
+# runs, tresor's and the CLI's taken in turn, so both meet the same load
+# on a shared machine.
+TRIES=${TRIES:-3}
+best() {
+	prev=$1
+	shift
+	s=$(date +%s.%N)
+	"$@" >&2 || { echo "benchmark: $* failed" >&2; exit 1; }
+	e=$(date +%s.%N)
+	echo "$s $e $prev" | awk '{ t = $2 - $1; if ($3 != "" && $3 < t) t = $3; printf "%.3f", t }'
+}
+
+rate() {
+	echo "$MIB $1" | awk '{ printf "%.0f", $1 / $2 }'
+}
+
+# check_download FILE: the bytes came back intact.
+check_download() {
+	[ "$(sha256sum <"$1" | cut -d' ' -f1)" = "$sum" ] ||
+	    { echo "benchmark: $1 differs from what was uploaded" >&2; exit 1; }
+	rm -f "$1"
+}
+
+# Objects are write-once: remove the last run's first.
+tresor_put() { "$COPY" rm "$1" object && "$COPY" put "$1" object <"$WORK/object"; }
+tresor_get() { "$COPY" get "$1" object >"$WORK/down"; }
+scp_put() { scp $SSH $1 "$WORK/object" "$TEST_USER@127.0.0.1:$2"; }
+scp_get() { scp $SSH $1 "$TEST_USER@127.0.0.1:$2" "$WORK/down"; }
+curl_put() { curl -sS --netrc-file "$WORK/netrc" $1 -T "$WORK/object" "$2"; }
+curl_get() { curl -sS --netrc-file "$WORK/netrc" $1 -o "$WORK/down" "$2"; }
+
+echo "| transport | tresor up MiB/s | CLI up MiB/s | up ratio | tresor down MiB/s | CLI down MiB/s | down ratio | CLI |"
+echo "|---|---|---|---|---|---|---|---|"
+for tr in sftp scp ftp ftps; do
+	case $tr in
+	sftp|scp) url="$tr://$TEST_USER@127.0.0.1:$SSH_PORT/$RUN_ID/$tr" ;;
+	*) url="$tr://$TEST_USER@127.0.0.1:$FTP_PORT/$RUN_ID/$tr" ;;
+	esac
+	case $tr in
+	sftp) cli="scp (SFTP protocol)" put="scp_put" get="scp_get" opt="" ;;
+	scp) cli="scp -O (scp protocol)" put="scp_put" get="scp_get" opt="-O" ;;
+	ftp) cli="curl" put="curl_put" get="curl_get" opt="" ;;
+	ftps) cli="curl --ssl-reqd" put="curl_put" get="curl_get" opt="--ssl-reqd --cacert $CA_FILE" ;;
+	esac
+	case $tr in
+	sftp|scp) where="$RUN_ID/cli-$tr" ;;
+	*) where="ftp://127.0.0.1:$FTP_PORT/$RUN_ID/cli-$tr" ;;
+	esac
+	tu="" td="" cu="" cd=""
+	n=0
+	while [ $n -lt "$TRIES" ]; do
+		tu=$(best "$tu" tresor_put "$url")
+		cu=$(best "$cu" $put "$opt" "$where")
+		td=$(best "$td" tresor_get "$url")
+		check_download "$WORK/down"
+		cd=$(best "$cd" $get "$opt" "$where")
+		check_download "$WORK/down"
+		n=$((n + 1))
+	done
+	rm -rf "${TEST_HOME:?}/$RUN_ID/$tr" "${TEST_HOME:?}/$RUN_ID/cli-$tr"
+	echo "$tr $(rate "$tu") $(rate "$cu") $(rate "$td") $(rate "$cd") $cli" | awk '{
+		cli = $6; for (i = 7; i <= NF; i++) cli = cli " " $i
+		printf "| %s | %d | %d | %.0f%% | %d | %d | %.0f%% | %s |\n", $1, $2, $3, 100 * $2 / $3, $4, $5, 100 * $4 / $5, cli
+	}'
+done
+echo
+echo "$MIB MiB of random bytes, loopback, $(nproc) cores, $(date -u +%Y-%m-%d); best of $TRIES runs each, tresor and CLI in turn; sha256 of downloads checked."

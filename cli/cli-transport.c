@@ -1,0 +1,80 @@
+/* cli-transport.c: the options saying how to reach a target (cli.h). */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/error.h"
+#include "common/xmalloc.h"
+
+/* A positive count or number of seconds. */
+static int
+cli_positive(const struct cmd *cmd, const char *option, const char *text,
+    int *value)
+{
+	char	*end;
+	long	 n;
+
+	n = strtol(text, &end, 10);
+	if (*text == '\0' || *end != '\0' || n <= 0 || n > INT_MAX / 1000) {
+		cli_usage_error(cmd, "%s: '%s' is not a positive number", option,
+		    text);
+		return -1;
+	}
+	*value = (int)n;
+	return 0;
+}
+
+int
+cli_transport_option(const struct cmd *cmd, int opt, const char *arg,
+    struct transport_options *o, int *rc)
+{
+	*rc = 0;
+	switch (opt) {
+	case OPT_SSH_KEY:
+		o->ssh_key = arg;
+		return 1;
+	case OPT_SSH_KNOWN_HOSTS:
+		o->ssh_known_hosts = arg;
+		return 1;
+	case OPT_CA_FILE:
+		o->ca_file = arg;
+		return 1;
+	case OPT_INSECURE_TLS:
+		o->insecure_tls = 1;
+		return 1;
+	case OPT_CONNECT_TIMEOUT:
+		if (cli_positive(cmd, "--connect-timeout", arg,
+		    &o->connect_timeout) != 0)
+			*rc = EXIT_USAGE;
+		return 1;
+	case OPT_TIMEOUT:
+		if (cli_positive(cmd, "--timeout", arg, &o->idle_timeout) != 0)
+			*rc = EXIT_USAGE;
+		return 1;
+	case OPT_RETRIES:
+		if (cli_positive(cmd, "--retries", arg, &o->retries) != 0)
+			*rc = EXIT_USAGE;
+		return 1;
+	}
+	return 0;
+}
+
+const char *
+cli_target_url(char *arg)
+{
+	char	*copy = xstrdup(arg), *auth, *at, *colon;
+	size_t	 end;
+
+	/* scheme://user:password@host/...: mask "password" in place. */
+	if ((auth = strstr(arg, "://")) != NULL) {
+		auth += 3;
+		end = strcspn(auth, "/");
+		at = memrchr(auth, '@', end);
+		colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) :
+		    NULL;
+		if (colon != NULL)
+			memset(colon + 1, '*', (size_t)(at - colon - 1));
+	}
+	return copy;	/* lives as long as the command */
+}

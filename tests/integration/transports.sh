@@ -1,0 +1,129 @@
+#!/bin/sh
+# transports.sh: the tresor command over sftp:// and ftps:// against real
+# servers (tests/transport/servers.sh): backup, status, verify, restore and
+# cleanup round trips; the transport options; one-line errors naming host
+# and path for a wrong password, an unknown host key, an unverified
+# certificate and a dead port; and the password in no message, no output
+# and no process's argv.
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+. "$TOP_SRCDIR/tests/transport/servers.sh"
+
+RUN_ID=tresor-cli-$$
+trap 'stop_servers; rm -rf "${TEST_HOME:-/nonexistent}/$RUN_ID"; cleanup_work' EXIT
+mkdir -p "$WORK/servers" && chmod 755 "$WORK/servers"
+start_servers "$WORK/servers" tresor-test2
+PASSWORD=$(cat "$TEST_PASSWORD_FILE")
+SSH_OPTS="--ssh-key $SSH_KEY --ssh-known-hosts $KNOWN_HOSTS"
+
+make_key k
+mkdir -p "$WORK/src"
+make_tree "$WORK/src/vault"
+head -c 3000000 /dev/urandom >"$WORK/src/vault/big.bin"
+
+# no_password FILE...: none of the files holds the password.
+no_password() {
+	! grep -qF "$PASSWORD" "$@"
+}
+
+# sftp://, key login, a nested directory that does not exist yet.
+S="sftp://$TEST_USER@127.0.0.1:$SSH_PORT/$RUN_ID/sftp/target"
+check "backup to sftp://" "$TRESOR" backup --quiet --to "$S" $SSH_OPTS \
+    --key-file "$WORK/k.pub.asc" --volsize 1 "$WORK/src/vault"
+check "the nested target directory was made" test -d "$TEST_HOME/$RUN_ID/sftp/target"
+check "status over sftp:// lists the set" sh -c \
+    "'$TRESOR' status --from '$S' $SSH_OPTS | grep -q full"
+check "verify over sftp://" "$TRESOR" verify --quiet --from "$S" $SSH_OPTS \
+    --key-file "$WORK/k.sec.asc"
+check "restore over sftp://" "$TRESOR" restore --quiet --from "$S" $SSH_OPTS \
+    --key-file "$WORK/k.sec.asc" --to "$WORK/out-sftp"
+check "the sftp:// restore equals the source" \
+    "$TREEDIFF" "$WORK/src/vault" "$WORK/out-sftp/vault"
+check "fetch of one file over scp:// (same server)" "$TRESOR" fetch --quiet \
+    --from "scp://$TEST_USER@127.0.0.1:$SSH_PORT/$RUN_ID/sftp/target" \
+    $SSH_OPTS --key-file "$WORK/k.sec.asc" vault/big.bin "$WORK/big.out"
+check "... with the right bytes" cmp "$WORK/src/vault/big.bin" "$WORK/big.out"
+check "no temporaries are left on the server" sh -c \
+    "! ls -A '$TEST_HOME/$RUN_ID/sftp/target' | grep -q '^\.tmp\.'"
+
+# ftps://, the password in the URL: masked in argv while tresor runs.
+F="ftps://$TEST_USER:$PASSWORD@127.0.0.1:$FTP_PORT/$RUN_ID/ftps"
+head -c 40000000 /dev/urandom >"$WORK/src/vault/bigger.bin"
+"$TRESOR" backup --quiet --to "$F" --ca-file "$CA_FILE" --key-file "$WORK/k.pub.asc" \
+    "$WORK/src/vault" 2>"$WORK/ftps.err" &
+pid=$!
+: >"$WORK/cmdlines"
+sleep 0.2
+while kill -0 $pid 2>/dev/null; do
+	# Every process's argv (tresor and its children, such as gpg).
+	for c in /proc/[0-9]*/cmdline; do
+		tr '\0' ' ' 2>/dev/null <"$c"
+		echo
+	done >>"$WORK/cmdlines"
+	sleep 0.1
+done
+wait $pid
+rc=$?
+diag "$(cat "$WORK/ftps.err")"
+check "backup to ftps:// with the password in the URL" test $rc -eq 0
+check "tresor was seen running (argv sampled)" grep -q "backup --quiet --to ftps://$TEST_USER:\*" "$WORK/cmdlines"
+check "the password is in no process's argv" no_password "$WORK/cmdlines"
+check "status over ftps://, password from \$FTP_PASSWORD" sh -c \
+    "FTP_PASSWORD='$PASSWORD' '$TRESOR' status --from 'ftps://$TEST_USER@127.0.0.1:$FTP_PORT/$RUN_ID/ftps' --ca-file '$CA_FILE' >'$WORK/status.out' 2>&1 && grep -q full '$WORK/status.out'"
+"$TRESOR" status --from "$F" --ca-file "$CA_FILE" >"$WORK/status2.out" 2>&1
+check "status output (which names the target) holds no password" \
+    no_password "$WORK/status.out" "$WORK/status2.out" "$WORK/ftps.err"
+check "restore over ftps://" sh -c \
+    "FTP_PASSWORD='$PASSWORD' '$TRESOR' restore --quiet --from 'ftps://$TEST_USER@127.0.0.1:$FTP_PORT/$RUN_ID/ftps' --ca-file '$CA_FILE' --key-file '$WORK/k.sec.asc' --to '$WORK/out-ftps'"
+check "the ftps:// restore equals the source" \
+    "$TREEDIFF" "$WORK/src/vault" "$WORK/out-ftps/vault"
+check "cleanup over ftps:// finds nothing to remove" sh -c \
+    "FTP_PASSWORD='$PASSWORD' '$TRESOR' cleanup --from 'ftps://$TEST_USER@127.0.0.1:$FTP_PORT/$RUN_ID/ftps' --ca-file '$CA_FILE' --force >/dev/null"
+
+# Failures: one line naming host and path, no password, non-zero exit.
+expect_fail "$WORK/err" env FTP_PASSWORD=wrong-password-123 "$TRESOR" status \
+    --from "ftps://$TEST_USER@127.0.0.1:$FTP_PORT/$RUN_ID/ftps" --ca-file "$CA_FILE"
+diag "$(cat "$WORK/err")"
+check "wrong ftp password: one line" one_line_error "$WORK/err"
+check "wrong ftp password: names host and path" grep -q "127.0.0.1:$FTP_PORT/$RUN_ID/ftps" "$WORK/err"
+check "wrong ftp password: says so, without the password" sh -c \
+    "grep -q 'authentication failed' '$WORK/err' && ! grep -q wrong-password-123 '$WORK/err'"
+
+expect_fail "$WORK/err" "$TRESOR" status --from "ftps://$TEST_USER:$PASSWORD@127.0.0.1:$FTP_PORT/$RUN_ID/ftps"
+diag "$(cat "$WORK/err")"
+check "ftps without the private CA: refused, one line" sh -c \
+    "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'certificate' '$WORK/err'"
+check "... without the password" no_password "$WORK/err"
+check "--insecure-tls: accepted when asked" "$TRESOR" status --insecure-tls \
+    --from "ftps://$TEST_USER:$PASSWORD@127.0.0.1:$FTP_PORT/$RUN_ID/ftps"
+
+: >"$WORK/empty_known_hosts"
+expect_fail "$WORK/err" "$TRESOR" status --from "$S" --ssh-key "$SSH_KEY" \
+    --ssh-known-hosts "$WORK/empty_known_hosts"
+diag "$(cat "$WORK/err")"
+fp=$(ssh-keygen -lf "$WORK/servers/host_key.pub" | cut -d' ' -f2)
+check "unknown host key: one line" one_line_error "$WORK/err"
+check "unknown host key: prints the fingerprint and names the target" sh -c \
+    "grep -qF '$fp' '$WORK/err' && grep -q '127.0.0.1:$SSH_PORT/$RUN_ID' '$WORK/err'"
+
+expect_fail "$WORK/err" env FTP_PASSWORD=wrong-password-123 "$TRESOR" status \
+    --from "$S" --ssh-key "$WORK/no-such-key" --ssh-known-hosts "$KNOWN_HOSTS"
+check "a missing --ssh-key file: one line naming it" sh -c \
+    "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q no-such-key '$WORK/err'"
+
+dead=$(free_port)
+start=$(date +%s)
+expect_fail "$WORK/err" "$TRESOR" backup --to "sftp://$TEST_USER@127.0.0.1:$dead/x" \
+    $SSH_OPTS --retries 2 --connect-timeout 2 --key-file "$WORK/k.pub.asc" "$WORK/src/vault"
+diag "$(cat "$WORK/err")"
+check "nothing listening: one line after 2 tries" sh -c \
+    "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'gave up after 2 tries' '$WORK/err' && grep -q '127.0.0.1:$dead/x' '$WORK/err'"
+check "... within a bounded time" test $(($(date +%s) - start)) -le 10
+
+expect_fail "$WORK/err" "$TRESOR" status --from "$S" --retries 0
+check "--retries 0 is a usage error" sh -c "grep -q -- '--retries' '$WORK/err'"
+for verb in backup restore verify status purge cleanup fetch restore-db; do
+	check "$verb --help documents the transport options" sh -c \
+	    "'$TRESOR' $verb --help | grep -q -- '--ssh-known-hosts' && '$TRESOR' $verb --help | grep -q -- '--ca-file'"
+done
+
+done_testing

@@ -1,0 +1,425 @@
+/*
+ * test-transport-net.c: the network drivers against real servers (started
+ * by net.sh, see servers.sh): the shared suite over sftp (key and password
+ * logins), scp, ftp and ftps, then their failures: unknown and changed
+ * host keys, wrong passwords and permission denied failing at once (no
+ * retries), a refused port and a silent server (idle timeout) failing
+ * after a bounded number of tries, an
+ * unverified certificate refused, an sftp upload whose connection is cut
+ * midway resumed into an identical object, and an ftp one failing cleanly.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/sink.h"
+#include "common/xmalloc.h"
+#include "tests/tap.h"
+#include "tests/transport/suite.h"
+#include "transports/transport.h"
+
+static const char	*user, *home, *run, *password;
+static int		 ssh_port, ftp_port;
+
+static const char *
+env(const char *name)
+{
+	const char	*v = getenv(name);
+
+	if (v == NULL || *v == '\0') {
+		printf("Bail out! %s is not set (run through net.sh)\n", name);
+		exit(1);
+	}
+	return v;
+}
+
+static char *
+read_line(const char *path)
+{
+	char	 buf[256];
+	FILE	*f = fopen(path, "r");
+
+	if (f == NULL || fgets(buf, sizeof buf, f) == NULL) {
+		printf("Bail out! cannot read %s\n", path);
+		exit(1);
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return xstrdup(buf);
+}
+
+static double
+now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Open url and expect a failure: its message contains want (and never the
+ * password), within max_seconds. Returns the elapsed time.
+ */
+static double
+expect_open_failure(const char *what, const char *url,
+    const struct transport_options *o, const char *want, double max_seconds)
+{
+	struct transport	*t;
+	char			*cause = NULL;
+	double			 start = now(), elapsed;
+
+	t = transport_open(url, o, &cause);
+	elapsed = now() - start;
+	tap_ok(t == NULL && cause != NULL && strstr(cause, want) != NULL &&
+	    strstr(cause, "127.0.0.1") != NULL, "%s: %s", what,
+	    cause ? cause : "(opened)");
+	tap_ok(cause == NULL || strstr(cause, password) == NULL,
+	    "%s: the password is not in the message", what);
+	tap_ok(elapsed <= max_seconds, "%s: fails within %.0f s (%.2f s)",
+	    what, max_seconds, elapsed);
+	transport_close(t);
+	free(cause);
+	return elapsed;
+}
+
+/* Put must fail at once with want in the message (permission, etc.). */
+static void
+expect_put_failure(const char *what, const char *url,
+    const struct transport_options *o, const char *want)
+{
+	struct transport	*t;
+	struct sink		*s = NULL;
+	char			*cause = NULL;
+	double			 start = now();
+
+	t = transport_open(url, o, &cause);
+	if (t != NULL)
+		s = transport_put(t, "x.obj", &cause);
+	if (s != NULL && sink_finish(s, &cause) == 0) {
+		sink_free(s);
+		s = NULL;
+	}
+	tap_ok(t != NULL && cause != NULL && strstr(cause, want) != NULL &&
+	    strstr(cause, "tresor-denied") != NULL, "%s: %s", what,
+	    cause ? cause :
+	    "(written)");
+	tap_ok(now() - start < 3, "%s: not retried (%.2f s)", what,
+	    now() - start);
+	sink_free(s);
+	transport_close(t);
+	free(cause);
+}
+
+/*
+ * Kill a server's descendants (each connection has its own processes; the
+ * listener survives): the links drop.
+ */
+static int
+cut_connections(long server)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[300], buf[512], *p;
+	FILE		*f;
+	long		 pid[4096], ppid[4096], mark[4096];
+	size_t		 n = 0, i, j, nmark = 1;
+	int		 killed = 0;
+
+	/* Every process and its parent. */
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL && n < 4096) {
+		snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(buf, sizeof buf, f) != NULL &&
+		    (p = strrchr(buf, ')')) != NULL &&
+		    sscanf(p + 2, "%*c %ld", &ppid[n]) == 1)
+			pid[n++] = atol(de->d_name);
+		fclose(f);
+	}
+	closedir(d);
+	/* The server's descendants, parents before children. */
+	mark[0] = server;
+	for (i = 0; i < nmark; i++) {
+		for (j = 0; j < n && nmark < 4096; j++)
+			if (ppid[j] == mark[i])
+				mark[nmark++] = pid[j];
+	}
+	for (i = 1; i < nmark; i++)
+		if (kill((pid_t)mark[i], SIGKILL) == 0)
+			killed++;
+	return killed;
+}
+
+/* An upload whose connection is cut midway resumes, byte for byte. */
+static void
+check_resume(const char *url, const struct transport_options *o)
+{
+	struct transport	*t;
+	struct sink		*s = NULL;
+	struct transport_reader	*r = NULL;
+	char			*cause = NULL;
+	uint8_t			*buf = xmalloc(1 << 20), *back = xmalloc(1 << 20);
+	size_t			 i, part, got = 0;
+	ssize_t			 n;
+	int			 ok = 1, cut = 0;
+
+	for (i = 0; i < (1 << 20); i++)
+		buf[i] = (uint8_t)(i * 7 + i / 1000);
+	t = transport_open(url, o, &cause);
+	if (t != NULL)
+		s = transport_put(t, "resumed.obj", &cause);
+	for (part = 0; s != NULL && ok && part < 8; part++) {
+		if (part == 4)
+			cut = cut_connections(atol(env("SSHD_PID")));
+		ok = sink_write(s, buf, 1 << 20, &cause) == 0;
+	}
+	ok = ok && s != NULL && sink_finish(s, &cause) == 0;
+	tap_ok(ok && cut > 0, "[%s] an upload cut midway (%d server process(es) "
+	    "killed) resumes and publishes: %s", url, cut, cause ? cause : "");
+	sink_free(s);
+	if (ok)
+		r = transport_get(t, "resumed.obj", &cause);
+	for (part = 0; r != NULL && ok; ) {
+		n = transport_reader_read(r, back + got, (1 << 20) - got,
+		    &cause);
+		if (n <= 0) {
+			ok = n == 0 && part == 8 && got == 0;
+			break;
+		}
+		got += (size_t)n;
+		if (got == 1 << 20) {
+			ok = memcmp(back, buf, 1 << 20) == 0;
+			part++;
+			got = 0;
+		}
+	}
+	tap_ok(ok && r != NULL, "[%s] the resumed object is identical (8 MiB)",
+	    url);
+	transport_reader_close(r);
+	if (t != NULL)
+		transport_remove(t, "resumed.obj", &cause);
+	transport_close(t);
+	free(cause);
+	free(buf);
+	free(back);
+}
+
+/*
+ * An ftp upload whose connection is cut midway fails with a message (no
+ * hang: the idle timeout bounds it), and leaves neither an object nor a
+ * temporary.
+ */
+static void
+check_cut_ftp(const char *url, const struct transport_options *o)
+{
+	struct transport	*t;
+	struct sink		*s = NULL;
+	struct name_list	 l = { NULL, 0 }, tmp = { NULL, 0 };
+	char			*cause = NULL;
+	uint8_t			*buf = xcalloc(1, 1 << 20);
+	int			 part, ok = 1, cut = 0;
+	double			 start = now();
+
+	t = transport_open(url, o, &cause);
+	if (t != NULL)
+		s = transport_put(t, "cut.obj", &cause);
+	for (part = 0; s != NULL && ok && part < 8; part++) {
+		if (part == 4)
+			cut = cut_connections(atol(env("VSFTPD_PID")));
+		ok = sink_write(s, buf, 1 << 20, &cause) == 0;
+	}
+	if (s != NULL && ok)
+		ok = sink_finish(s, &cause) == 0;
+	tap_ok(s != NULL && !ok && cut > 0 && cause != NULL &&
+	    strstr(cause, "cut.obj") != NULL, "[%s] an upload cut midway "
+	    "fails: %s", url, cause ? cause : "(it did not)");
+	tap_ok(now() - start < 20, "[%s] ... within the idle timeout (%.1f s)",
+	    url, now() - start);
+	sink_free(s);
+	free(cause);
+	cause = NULL;
+	tap_ok(t != NULL && transport_list(t, &l, &cause) == 0 &&
+	    l.count == 0 && transport_list_temporary(t, &tmp, &cause) == 0 &&
+	    tmp.count == 0, "[%s] ... and leaves no object and no temporary",
+	    url);
+	name_list_clear(&l);
+	name_list_clear(&tmp);
+	transport_close(t);
+	free(cause);
+	free(buf);
+}
+
+int
+main(void)
+{
+	struct transport_options o = { 0 }, bad;
+	char			*url, *dir, empty_home[] = "/tmp/tresor-home.XXXXXX";
+	char			*file;
+	FILE			*f;
+	struct stat		 sb;
+	double			 elapsed;
+
+	user = env("TEST_USER");
+	home = env("TEST_HOME");
+	run = env("RUN_ID");
+	ssh_port = atoi(env("SSH_PORT"));
+	ftp_port = atoi(env("FTP_PORT"));
+	password = read_line(env("TEST_PASSWORD_FILE"));
+	o.ssh_key = env("SSH_KEY");
+	o.ssh_known_hosts = env("KNOWN_HOSTS");
+	o.ca_file = env("CA_FILE");
+	o.connect_timeout = 5;
+	o.idle_timeout = 10;
+	unsetenv("FTP_PASSWORD");
+
+	/* sftp with a key; the nested directory does not exist yet. */
+	url = xasprintf("sftp://%s@127.0.0.1:%d/%s/sftp/a/b", user, ssh_port,
+	    run);
+	transport_suite_run(url, &o);
+	dir = xasprintf("%s/%s/sftp/a/b", home, run);
+	tap_ok(stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode),
+	    "[sftp] the nested directory was made (relative to the login "
+	    "directory)");
+	check_resume(url, &o);
+	free(dir);
+	free(url);
+
+	/* scp://, an absolute //path. */
+	url = xasprintf("scp://%s@127.0.0.1:%d/%s/%s/scp", user, ssh_port, home,
+	    run);
+	transport_suite_run(url, &o);
+	free(url);
+	dir = xasprintf("%s/%s/scp", home, run);
+	tap_ok(stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode),
+	    "[scp] //path is absolute");
+	free(dir);
+
+	/* sftp with the password from $FTP_PASSWORD (no key in ~/.ssh). */
+	if (mkdtemp(empty_home) == NULL)
+		return 1;
+	setenv("HOME", empty_home, 1);
+	setenv("FTP_PASSWORD", password, 1);
+	bad = o;
+	bad.ssh_key = NULL;
+	url = xasprintf("sftp://%s@127.0.0.1:%d/%s/sftp-password", user,
+	    ssh_port, run);
+	transport_suite_run(url, &bad);
+	free(url);
+
+	/* ftp, password from $FTP_PASSWORD; ftps with it in the URL. */
+	url = xasprintf("ftp://%s@127.0.0.1:%d/%s/ftp/a/b", user, ftp_port,
+	    run);
+	transport_suite_run(url, &o);
+	dir = xasprintf("%s/%s/ftp/a/b", home, run);
+	tap_ok(stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode),
+	    "[ftp] the nested directory was made");
+	free(dir);
+	check_cut_ftp(url, &o);
+	free(url);
+	unsetenv("FTP_PASSWORD");
+	url = xasprintf("ftps://%s:%s@127.0.0.1:%d/%s/%s/ftps", user, password,
+	    ftp_port, home, run);
+	transport_suite_run(url, &o);
+
+	/* TLS: the private CA is needed, or verification off on request. */
+	bad = o;
+	bad.ca_file = NULL;
+	bad.retries = 1;
+	expect_open_failure("[ftps] an unverified certificate is refused", url,
+	    &bad, "certificate", 10);
+	bad.insecure_tls = 1;
+	{
+		struct transport	*t;
+		char			*cause = NULL;
+
+		t = transport_open(url, &bad, &cause);
+		tap_ok(t != NULL, "[ftps] --insecure-tls connects: %s",
+		    cause ? cause : "");
+		transport_close(t);
+		free(cause);
+	}
+	free(url);
+
+	/* Host keys. */
+	file = xasprintf("%s/empty_known_hosts", empty_home);
+	f = fopen(file, "w");
+	fclose(f);
+	bad = o;
+	bad.ssh_known_hosts = file;
+	url = xasprintf("sftp://%s@127.0.0.1:%d/%s", user, ssh_port, run);
+	expect_open_failure("[sftp] an unknown host key is refused", url, &bad,
+	    env("HOST_FINGERPRINT"), 10);
+	free(file);
+	bad.ssh_known_hosts = env("OTHER_KNOWN_HOSTS");
+	expect_open_failure("[sftp] a changed host key is refused", url, &bad,
+	    "CHANGED", 10);
+	free(url);
+
+	/* Passwords and permissions: permanent, so no retries. */
+	bad = o;
+	bad.ssh_key = NULL;
+	bad.password = "not-the-password";
+	url = xasprintf("sftp://%s@127.0.0.1:%d/%s", user, ssh_port, run);
+	expect_open_failure("[sftp] a wrong password fails at once", url, &bad,
+	    "authentication failed", 5);
+	free(url);
+	url = xasprintf("ftp://%s@127.0.0.1:%d/%s", user, ftp_port, run);
+	expect_open_failure("[ftp] a wrong password fails at once", url, &bad,
+	    "authentication failed", 5);
+	free(url);
+	bad = o;
+	bad.password = password;
+	url = xasprintf("sftp://%s@127.0.0.1:%d//etc/tresor-denied", user,
+	    ssh_port);
+	expect_put_failure("[sftp] permission denied", url, &bad,
+	    "permission denied");
+	free(url);
+	url = xasprintf("ftp://%s@127.0.0.1:%d//etc/tresor-denied", user,
+	    ftp_port);
+	expect_put_failure("[ftp] permission denied", url, &bad, "x.obj");
+	free(url);
+
+	/* Nothing listening: transient, tried 3 times with pauses. */
+	bad = o;
+	bad.retries = 3;
+	url = xasprintf("sftp://%s@127.0.0.1:%s/x", user, env("DEAD_PORT"));
+	elapsed = expect_open_failure("[sftp] a refused connection is retried, "
+	    "then fails", url, &bad, "gave up after 3 tries", 10);
+	tap_ok(elapsed >= 0.7, "[sftp] ... after backing off (%.2f s)",
+	    elapsed);
+	free(url);
+	url = xasprintf("ftp://%s@127.0.0.1:%s/x", user, env("DEAD_PORT"));
+	elapsed = expect_open_failure("[ftp] a refused connection is retried, "
+	    "then fails", url, &bad, "gave up after 3 tries", 10);
+	tap_ok(elapsed >= 0.7, "[ftp] ... after backing off (%.2f s)",
+	    elapsed);
+	free(url);
+
+	/* A server that never answers: the idle timeout, 2 tries of 1 s. */
+	bad = o;
+	bad.retries = 2;
+	bad.idle_timeout = 1;
+	url = xasprintf("sftp://%s@127.0.0.1:%s/x", user, env("SILENT_PORT"));
+	elapsed = expect_open_failure("[sftp] a silent server times out",
+	    url, &bad, "gave up after 2 tries", 8);
+	tap_ok(elapsed >= 2, "[sftp] ... after the idle timeout, twice "
+	    "(%.2f s)", elapsed);
+	free(url);
+	url = xasprintf("ftp://%s@127.0.0.1:%s/x", user, env("SILENT_PORT"));
+	elapsed = expect_open_failure("[ftp] a silent server times out",
+	    url, &bad, "gave up after 2 tries", 8);
+	tap_ok(elapsed >= 2, "[ftp] ... after the idle timeout, twice (%.2f s)",
+	    elapsed);
+	free(url);
+	rmdir(empty_home);
+	return tap_done();
+}

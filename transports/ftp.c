@@ -1,0 +1,663 @@
+/*
+ * ftp.c: the ftp:// and ftps:// drivers (libcurl).
+ *
+ * URLs are duplicity's: ftp://user[:password]@host[:port]/path, the path
+ * relative to the login directory, //path absolute. ftps:// is explicit
+ * TLS on the same port (AUTH TLS, required for control and data: curl's
+ * --ssl-reqd), the certificate verified against the system's CAs or
+ * --ca-file; --insecure-tls turns verification off, only when asked. The
+ * password goes to curl as an option, never inside a URL, so no URL curl
+ * could print holds it.
+ *
+ * Every operation is one curl transfer on the target's multi handle
+ * (xfer.c), so the control connection is reused between them. Streams are
+ * pushed and pulled through curl's pause mechanism: a writer hands curl
+ * its 1 MiB buffer and runs the transfer until curl has taken it, a reader
+ * runs it until curl has delivered half a buffer. Memory stays at one
+ * buffer a stream.
+ *
+ * Listing uses curl's wildcard matching, which parses the server's LIST
+ * (Unix or Windows style) for names, types and sizes; temporaries are
+ * found only if the server lists dot files (vsftpd: force_dot_files).
+ * Objects are written to a temporary name (curl creates missing
+ * directories), checked with SIZE and renamed with RNFR/RNTO after making
+ * sure the name is free. A connection that fails before a transfer moves
+ * data is retried with backoff; an upload cut off midway fails, and its
+ * temporary never becomes an object.
+ *
+ * Transfers of one target share its multi handle: no TRANSPORT_CONCURRENT.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "common/error.h"
+#include "common/xmalloc.h"
+#include "xfer.h"
+
+#define FTP_BUFFER	XFER_BUFFER
+
+struct ftp_target {
+	struct transport	*t;
+	CURLM			*multi;
+	char			*root;	/* ftp://host:port/ for curl */
+	char			*base;	/* ftp://host:port/dir/ */
+	char			*dir;	/* the directory, as in the URL */
+	char			*absdir; /* the same for FTP commands */
+	int			 tls;
+};
+
+struct ftp_writer {
+	struct sink		 sink;
+	struct ftp_target	*ft;
+	struct xfer		*x;
+	char			*name;
+	char			*tmpname;
+	uint8_t			*buf;
+	size_t			 len;
+	uint64_t		 total;
+	int			 published;
+};
+
+struct ftp_reader {
+	struct transport_reader	 reader;
+	struct ftp_target	*ft;
+	struct xfer		*x;
+	char			*name;
+};
+
+/* A transfer of `name` (NULL: the directory itself). */
+static struct xfer *
+ftp_xfer_new(struct ftp_target *ft, const char *name)
+{
+	struct xfer	*x;
+	char		*url;
+
+	url = xasprintf("%s%s", ft->base, name != NULL ? name : "");
+	x = xfer_new(ft->multi, ft->t, url, ft->tls);
+	free(url);
+	return x;
+}
+
+static long
+ftp_chunk_cb(const void *info, void *arg, int remains)
+{
+	const struct curl_fileinfo	*fi = info;
+	struct xfer			*x = arg;
+
+	(void)remains;
+	if (x->temporaries) {
+		if (strncmp(fi->filename, TRANSPORT_TMP_PREFIX,
+		    strlen(TRANSPORT_TMP_PREFIX)) == 0)
+			name_list_add(x->list, fi->filename, 0);
+	} else if (fi->filetype == CURLFILETYPE_FILE &&
+	    (fi->flags & CURLFINFOFLAG_KNOWN_SIZE) &&
+	    transport_name_valid(fi->filename))
+		name_list_add(x->list, fi->filename, (uint64_t)fi->size);
+	return CURL_CHUNK_BGN_FUNC_SKIP;
+}
+
+/*
+ * The directory for commands, absolute: curl reuses the control connection
+ * and sends commands before changing directory, so a relative path would
+ * be taken from wherever the last transfer left it.
+ */
+static void
+ftp_entry_path(struct ftp_target *ft, struct xfer *x)
+{
+	const char	*entry = NULL;
+
+	if (ft->absdir != NULL)
+		return;
+	if (ft->dir[0] == '/') {
+		ft->absdir = xstrdup(ft->dir);
+		return;
+	}
+	if (curl_easy_getinfo(x->easy, CURLINFO_FTP_ENTRY_PATH, &entry) !=
+	    CURLE_OK || entry == NULL)
+		return;
+	if (strcmp(ft->dir, ".") == 0)
+		ft->absdir = xstrdup(entry);
+	else
+		ft->absdir = xasprintf("%s%s%s", entry, strcmp(entry, "/") == 0 ?
+		    "" : "/", ft->dir);
+}
+
+struct ftp_name_arg {
+	const char		*name;
+	uint64_t		 size;
+	int			 found;
+	struct name_list	*list;
+	int			 temporaries;
+};
+
+static int
+ftp_list_step(struct transport *t, void *arg, char **cause)
+{
+	struct ftp_target	*ft = t->driver;
+	struct ftp_name_arg	*na = arg;
+	struct xfer		*x;
+	char			*what;
+	int			 rc;
+
+	name_list_clear(na->list);	/* from a try that failed */
+	x = ftp_xfer_new(ft, "*");
+	x->list = na->list;
+	x->temporaries = na->temporaries;
+	curl_easy_setopt(x->easy, CURLOPT_WILDCARDMATCH, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_CHUNK_BGN_FUNCTION, ftp_chunk_cb);
+	curl_easy_setopt(x->easy, CURLOPT_CHUNK_DATA, x);
+	what = xasprintf("unable to list %s", t->url.display);
+	rc = xfer_run(x, NULL, cause, what);
+	ftp_entry_path(ft, x);
+	/*
+	 * Nothing matched (an empty directory) or no directory to change to
+	 * (none yet: put creates it) both mean no objects.
+	 */
+	if (rc != 0 && (x->result == CURLE_REMOTE_FILE_NOT_FOUND ||
+	    x->result == CURLE_REMOTE_ACCESS_DENIED)) {
+		free(*cause);
+		*cause = NULL;
+		rc = 0;
+	}
+	free(what);
+	xfer_free(x);
+	return rc;
+}
+
+static int
+ftp_list(struct transport *t, struct name_list *l, char **cause)
+{
+	struct ftp_name_arg	na = { .list = l };
+
+	return transport_retry(t, ftp_list_step, &na, cause);
+}
+
+static int
+ftp_list_temporary(struct transport *t, struct name_list *l, char **cause)
+{
+	struct ftp_name_arg	na = { .list = l, .temporaries = 1 };
+
+	return transport_retry(t, ftp_list_step, &na, cause);
+}
+
+/* SIZE of an object: na->found and na->size. */
+static int
+ftp_stat_step(struct transport *t, void *arg, char **cause)
+{
+	struct ftp_name_arg	*na = arg;
+	struct xfer		*x;
+	curl_off_t		 size = -1;
+	char			*what;
+	int			 rc;
+
+	x = ftp_xfer_new(t->driver, na->name);
+	curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
+	what = xasprintf("unable to stat '%s' in %s", na->name,
+	    t->url.display);
+	rc = xfer_run(x, NULL, cause, what);
+	na->found = 0;
+	if (rc == 0) {
+		curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+		    &size);
+		if (size < 0)
+			rc = error_set(cause, "%s: the server gave no size",
+			    what);
+		na->found = 1;
+		na->size = (uint64_t)size;
+	} else if (x->result == CURLE_REMOTE_FILE_NOT_FOUND ||
+	    x->result == CURLE_REMOTE_ACCESS_DENIED) {
+		/*
+		 * No such file, or no directory to change to (FTP says 550
+		 * for both a missing and a forbidden one): not there. A
+		 * forbidden directory shows when put tries to create it.
+		 */
+		free(*cause);
+		*cause = NULL;
+		rc = 0;
+	}
+	free(what);
+	xfer_free(x);
+	return rc;
+}
+
+static int
+ftp_stat(struct transport *t, const char *name, uint64_t *size,
+    char **cause)
+{
+	struct ftp_name_arg	na = { .name = name };
+
+	if (transport_retry(t, ftp_stat_step, &na, cause) != 0)
+		return -1;
+	if (!na.found)
+		return 1;
+	*size = na.size;
+	return 0;
+}
+
+/*
+ * FTP commands on objects of the target directory (its absolute path).
+ */
+static int
+ftp_command(struct transport *t, const char *what, const char *cmd1,
+    const char *name1, const char *cmd2, const char *name2, char **cause)
+{
+	struct ftp_target	*ft = t->driver;
+	struct xfer		*x;
+	char			*line;
+	int			 rc;
+
+	if (ft->absdir == NULL)
+		return error_set(cause, "%s: the server did not say its login "
+		    "directory", what);
+	x = ftp_xfer_new(ft, NULL);
+	line = xasprintf("%s %s/%s", cmd1, ft->absdir, name1);
+	x->quote = curl_slist_append(x->quote, line);
+	free(line);
+	if (cmd2 != NULL) {
+		line = xasprintf("%s %s/%s", cmd2, ft->absdir, name2);
+		x->quote = curl_slist_append(x->quote, line);
+		free(line);
+	}
+	/* The login directory: the commands name the directory. */
+	curl_easy_setopt(x->easy, CURLOPT_URL, ft->root);
+	curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_QUOTE, x->quote);
+	rc = xfer_run(x, NULL, cause, what);
+	xfer_free(x);
+	return rc;
+}
+
+static int
+ftp_remove_step(struct transport *t, void *arg, char **cause)
+{
+	struct ftp_name_arg	*na = arg;
+	char			*what;
+	int			 rc;
+
+	if ((rc = ftp_stat_step(t, na, cause)) != 0 || !na->found)
+		return rc;
+	what = xasprintf("unable to remove '%s' from %s", na->name,
+	    t->url.display);
+	rc = ftp_command(t, what, "DELE", na->name, NULL, NULL, cause);
+	free(what);
+	return rc;
+}
+
+static int
+ftp_remove(struct transport *t, const char *name, char **cause)
+{
+	struct ftp_name_arg	na = { .name = name };
+
+	return transport_retry(t, ftp_remove_step, &na, cause);
+}
+
+static int
+ftp_writer_taken(struct xfer *x)
+{
+	return x->inlen == 0 && x->paused;
+}
+
+/* Hand curl the buffer and run the upload until it has taken all of it. */
+static int
+ftp_writer_flush(struct ftp_writer *w, char **cause)
+{
+	char	*what;
+	int	 rc;
+
+	w->x->in = w->buf;
+	w->x->inlen = w->len;
+	what = xasprintf("unable to write '%s' to %s", w->name,
+	    w->ft->t->url.display);
+	rc = xfer_run(w->x, ftp_writer_taken, cause, what);
+	if (rc == 0 && w->x->done && !w->x->eof)
+		rc = error_set(cause, "%s: the server ended the upload", what);
+	free(what);
+	w->len = 0;
+	return rc == 0 ? 0 : -1;
+}
+
+static int
+ftp_writer_write(struct sink *s, const void *buf, size_t len, char **cause)
+{
+	struct ftp_writer	*w = (struct ftp_writer *)s;
+	const uint8_t		*p = buf;
+	size_t			 n;
+
+	while (len > 0) {
+		n = FTP_BUFFER - w->len < len ? FTP_BUFFER - w->len : len;
+		memcpy(w->buf + w->len, p, n);
+		w->len += n;
+		w->total += n;
+		p += n;
+		len -= n;
+		if (w->len == FTP_BUFFER && ftp_writer_flush(w, cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The upload is complete: check its size, then rename it if free. */
+static int
+ftp_publish_step(struct transport *t, void *arg, char **cause)
+{
+	struct ftp_writer	*w = arg;
+	struct ftp_name_arg	 tmp = { .name = w->tmpname };
+	struct ftp_name_arg	 dst = { .name = w->name };
+	char			*what;
+	int			 rc;
+
+	if ((rc = ftp_stat_step(t, &tmp, cause)) != 0 ||
+	    (rc = ftp_stat_step(t, &dst, cause)) != 0)
+		return rc;
+	/* A rename whose reply was lost: done already. */
+	if (!tmp.found && dst.found && dst.size == w->total)
+		return 0;
+	if (!tmp.found || tmp.size != w->total)
+		return error_set(cause, "unable to publish '%s' in %s: %llu "
+		    "bytes written, %llu stored", w->name, t->url.display,
+		    (unsigned long long)w->total,
+		    (unsigned long long)tmp.size);
+	if (dst.found)
+		return error_set(cause, "unable to publish '%s' in %s: an "
+		    "object of that name exists", w->name, t->url.display);
+	what = xasprintf("unable to publish '%s' in %s", w->name,
+	    t->url.display);
+	rc = ftp_command(t, what, "RNFR", w->tmpname, "RNTO", w->name, cause);
+	free(what);
+	return rc;
+}
+
+static int
+ftp_writer_finish(struct sink *s, char **cause)
+{
+	struct ftp_writer	*w = (struct ftp_writer *)s;
+
+	if (w->len > 0 && ftp_writer_flush(w, cause) != 0)
+		return -1;
+	w->x->eof = 1;
+	if (ftp_writer_flush(w, cause) != 0)
+		return -1;
+	if (transport_retry(w->ft->t, ftp_publish_step, w, cause) != 0)
+		return -1;
+	w->published = 1;
+	return 0;
+}
+
+static void
+ftp_writer_free(struct sink *s)
+{
+	struct ftp_writer	*w = (struct ftp_writer *)s;
+	struct ftp_name_arg	 na;
+	char			*cause = NULL;
+
+	xfer_free(w->x);
+	/* Best effort: cleanup removes what a lost connection leaves. */
+	if (!w->published) {
+		memset(&na, 0, sizeof na);
+		na.name = w->tmpname;
+		ftp_remove_step(w->ft->t, &na, &cause);
+		free(cause);
+	}
+	free(w->name);
+	free(w->tmpname);
+	free(w->buf);
+	free(w);
+}
+
+static const struct sink_ops ftp_writer_ops = {
+	.name = "ftp-writer",
+	.write = ftp_writer_write,
+	.finish = ftp_writer_finish,
+	.free = ftp_writer_free,
+};
+
+/* Start the upload and run it until the server is ready for data. */
+static int
+ftp_create_step(struct transport *t, void *arg, char **cause)
+{
+	struct ftp_writer	*w = arg;
+	char			*what;
+	int			 rc;
+
+	xfer_free(w->x);
+	w->x = ftp_xfer_new(w->ft, w->tmpname);
+	curl_easy_setopt(w->x->easy, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(w->x->easy, CURLOPT_FTP_CREATE_MISSING_DIRS,
+	    (long)CURLFTP_CREATE_DIR_RETRY);
+	what = xasprintf("unable to create '%s' in %s", w->name,
+	    t->url.display);
+	rc = xfer_run(w->x, ftp_writer_taken, cause, what);
+	free(what);
+	return rc;
+}
+
+static struct sink *
+ftp_put(struct transport *t, const char *name, char **cause)
+{
+	struct ftp_writer	*w;
+	static unsigned		 counter;
+
+	w = xcalloc(1, sizeof *w);
+	w->sink.ops = &ftp_writer_ops;
+	w->ft = t->driver;
+	w->name = xstrdup(name);
+	w->tmpname = xasprintf(TRANSPORT_TMP_PREFIX "%s.%ld.%u", name,
+	    (long)getpid(),
+	    __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+	w->buf = xmalloc(FTP_BUFFER);
+	if (transport_retry(t, ftp_create_step, w, cause) != 0) {
+		w->published = 1;	/* nothing to remove */
+		ftp_writer_free(&w->sink);
+		return NULL;
+	}
+	return &w->sink;
+}
+
+/* Enough to hand out: half the buffer, or a full one (curl paused). */
+static int
+ftp_reader_ready(struct xfer *x)
+{
+	return x->outlen - x->outoff >= FTP_BUFFER / 2 || x->paused;
+}
+
+static ssize_t
+ftp_reader_read(struct transport_reader *tr, void *buf, size_t len,
+    char **cause)
+{
+	struct ftp_reader	*r = (struct ftp_reader *)tr;
+	struct xfer		*x = r->x;
+	char			*what;
+	int			 rc;
+
+	if (x->outoff == x->outlen && !x->done) {
+		what = xasprintf("unable to read '%s' from %s", r->name,
+		    r->ft->t->url.display);
+		rc = xfer_run(x, ftp_reader_ready, cause, what);
+		free(what);
+		if (rc != 0)
+			return -1;
+	}
+	if (x->outoff == x->outlen) {
+		if (x->result != CURLE_OK) {
+			xfer_error(x, cause, "unable to read '%s' from %s",
+			    r->name, r->ft->t->url.display);
+			return -1;
+		}
+		return 0;
+	}
+	if (len > x->outlen - x->outoff)
+		len = x->outlen - x->outoff;
+	memcpy(buf, x->out + x->outoff, len);
+	x->outoff += len;
+	return (ssize_t)len;
+}
+
+static void
+ftp_reader_close(struct transport_reader *tr)
+{
+	struct ftp_reader	*r = (struct ftp_reader *)tr;
+
+	xfer_free(r->x);
+	free(r->name);
+	free(r);
+}
+
+static const struct transport_reader_ops ftp_reader_ops = {
+	.read = ftp_reader_read,
+	.close = ftp_reader_close,
+};
+
+struct ftp_get_arg {
+	struct ftp_reader	*r;
+	uint64_t		 offset;
+};
+
+/* Start the download (REST for an offset) and run it to its first block. */
+static int
+ftp_open_step(struct transport *t, void *arg, char **cause)
+{
+	struct ftp_get_arg	*ga = arg;
+	struct ftp_reader	*r = ga->r;
+	char			*what;
+	int			 rc;
+
+	xfer_free(r->x);
+	r->x = ftp_xfer_new(r->ft, r->name);
+	if (ga->offset > 0)
+		curl_easy_setopt(r->x->easy, CURLOPT_RESUME_FROM_LARGE,
+		    (curl_off_t)ga->offset);
+	what = xasprintf("unable to open '%s' in %s", r->name,
+	    t->url.display);
+	rc = xfer_run(r->x, ftp_reader_ready, cause, what);
+	if (rc != 0 && r->x->result == CURLE_REMOTE_FILE_NOT_FOUND) {
+		free(*cause);
+		*cause = NULL;
+		rc = error_set(cause, "object '%s' is missing from %s", r->name,
+		    t->url.display);
+	}
+	free(what);
+	return rc;
+}
+
+static struct transport_reader *
+ftp_get(struct transport *t, const char *name, uint64_t offset,
+    char **cause)
+{
+	struct ftp_reader	*r;
+	struct ftp_get_arg	 ga;
+
+	r = xcalloc(1, sizeof *r);
+	r->reader.ops = &ftp_reader_ops;
+	r->ft = t->driver;
+	r->name = xstrdup(name);
+	ga.r = r;
+	ga.offset = offset;
+	if (transport_retry(t, ftp_open_step, &ga, cause) != 0) {
+		ftp_reader_close(&r->reader);
+		return NULL;
+	}
+	return &r->reader;
+}
+
+/* curl's URL path for the directory: each part escaped, / kept. */
+static char *
+ftp_escape_dir(const char *dir)
+{
+	char	*out = xstrdup(""), *part, *esc, *copy, *next;
+	char	*p;
+
+	copy = xstrdup(dir);
+	for (part = copy; part != NULL; part = next) {
+		next = strchr(part, '/');
+		if (next != NULL)
+			*next++ = '\0';
+		if (*part == '\0')
+			continue;
+		esc = curl_easy_escape(NULL, part, 0);
+		p = xasprintf("%s%s/", out, esc);
+		curl_free(esc);
+		free(out);
+		out = p;
+	}
+	free(copy);
+	return out;
+}
+
+static int
+ftp_open(struct transport *t, char **cause)
+{
+	struct ftp_target	*ft;
+	struct name_list	 l = { NULL, 0 };
+	const char		*path = t->url.path;
+	char			*dir, *host;
+	size_t			 len;
+
+	if (xfer_global_init_once(cause) != 0)
+		return -1;
+	if (strpbrk(path, "\r\n") != NULL)
+		return error_set(cause, "invalid URL '%s': a line break in the "
+		    "path", t->url.display);
+	ft = xcalloc(1, sizeof *ft);
+	ft->t = t;
+	ft->tls = strcmp(t->url.scheme, "ftps") == 0;
+	ft->multi = curl_multi_init();
+	/* duplicity: /path is relative to the login directory, //path not. */
+	if (path[0] == '/' && path[1] == '/')
+		ft->dir = xstrdup(path + 1);
+	else
+		ft->dir = xstrdup(path[1] == '\0' ? "." : path + 1);
+	len = strlen(ft->dir);
+	while (len > 1 && ft->dir[len - 1] == '/')
+		ft->dir[--len] = '\0';
+	dir = ftp_escape_dir(ft->dir);
+	host = strchr(t->url.host, ':') != NULL ?
+	    xasprintf("[%s]", t->url.host) : xstrdup(t->url.host);
+	ft->root = xasprintf("ftp://%s:%d/", host,
+	    t->url.port != 0 ? t->url.port : 21);
+	ft->base = xasprintf("%s%s%s", ft->root, ft->dir[0] == '/' ? "%2F" :
+	    "", dir);
+	free(host);
+	free(dir);
+	t->driver = ft;
+	/* Log in and list now, so a bad host, certificate or password shows. */
+	if (ftp_list(t, &l, cause) != 0) {
+		t->ops->close(t);
+		return -1;
+	}
+	name_list_clear(&l);
+	return 0;
+}
+
+static void
+ftp_close(struct transport *t)
+{
+	struct ftp_target	*ft = t->driver;
+
+	curl_multi_cleanup(ft->multi);
+	free(ft->root);
+	free(ft->base);
+	free(ft->dir);
+	free(ft->absdir);
+	free(ft);
+	t->driver = NULL;
+}
+
+/* ftps://: explicit TLS required (see the top). */
+const struct transport_ops transport_ftp_ops = {
+	.scheme = "ftp",
+	.alias = "ftps",
+	.features = TRANSPORT_ATOMIC_RENAME,
+	.open = ftp_open,
+	.close = ftp_close,
+	.list = ftp_list,
+	.stat = ftp_stat,
+	.put = ftp_put,
+	.get = ftp_get,
+	.remove = ftp_remove,
+	.list_temporary = ftp_list_temporary,
+	.remove_temporary = ftp_remove,
+};

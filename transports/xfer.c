@@ -1,0 +1,223 @@
+/*
+ * xfer.c: libcurl transfers on a shared multi handle (see xfer.h).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/xmalloc.h"
+#include "xfer.h"
+
+static pthread_once_t	 xfer_once = PTHREAD_ONCE_INIT;
+static CURLcode		 xfer_init_rc;
+
+static void
+xfer_global_init(void)
+{
+	xfer_init_rc = curl_global_init(CURL_GLOBAL_ALL);
+	/* A peer closing the socket must be an error, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Failures that may pass with another try: the network, not the server. */
+static int
+xfer_transient(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_FTP_ACCEPT_FAILED:
+	case CURLE_FTP_ACCEPT_TIMEOUT:
+	case CURLE_FTP_CANT_GET_HOST:
+	case CURLE_FTP_WEIRD_PASV_REPLY:
+	case CURLE_FTP_WEIRD_227_FORMAT:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_SSL_CONNECT_ERROR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+xfer_error(struct xfer *x, char **cause, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*what;
+
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	if (x->result == CURLE_LOGIN_DENIED)
+		error_set(cause, "%s: authentication failed for user '%s' (%s)",
+		    what, x->t->url.user != NULL ? x->t->url.user :
+		    "anonymous", x->errbuf);
+	else
+		error_set(cause, "%s: %s", what, x->errbuf[0] != '\0' ?
+		    x->errbuf : curl_easy_strerror(x->result));
+	free(what);
+	return xfer_transient(x->result) ? TRANSPORT_TRANSIENT : -1;
+}
+
+static size_t
+xfer_read_cb(char *buf, size_t size, size_t n, void *arg)
+{
+	struct xfer	*x = arg;
+	size_t		 len = size * n;
+
+	if (x->inlen == 0) {
+		if (x->eof)
+			return 0;
+		x->paused = 1;
+		return CURL_READFUNC_PAUSE;
+	}
+	if (len > x->inlen)
+		len = x->inlen;
+	memcpy(buf, x->in, len);
+	x->in += len;
+	x->inlen -= len;
+	return len;
+}
+
+static size_t
+xfer_write_cb(char *buf, size_t size, size_t n, void *arg)
+{
+	struct xfer	*x = arg;
+	size_t		 len = size * n;
+
+	/*
+	 * curl hands over 16 KiB pieces: take them until the buffer is
+	 * full, then pause (curl keeps the rest) until the reader catches up.
+	 */
+	if (x->out == NULL)
+		x->out = xmalloc(XFER_BUFFER);
+	if (x->outoff > 0 && x->outlen + len > XFER_BUFFER) {
+		memmove(x->out, x->out + x->outoff, x->outlen - x->outoff);
+		x->outlen -= x->outoff;
+		x->outoff = 0;
+	}
+	if (x->outlen + len > XFER_BUFFER) {
+		x->paused = 1;
+		return CURL_WRITEFUNC_PAUSE;
+	}
+	memcpy(x->out + x->outlen, buf, len);
+	x->outlen += len;
+	return len;
+}
+
+struct xfer *
+xfer_new(CURLM *multi, struct transport *t, const char *url, int tls)
+{
+	struct xfer	*x = xcalloc(1, sizeof *x);
+
+	x->multi = multi;
+	x->t = t;
+	x->easy = curl_easy_init();
+	if (x->easy == NULL)
+		abort();
+	curl_easy_setopt(x->easy, CURLOPT_URL, url);
+	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "ftp");
+	curl_easy_setopt(x->easy, CURLOPT_USERNAME,
+	    t->url.user != NULL ? t->url.user : "anonymous");
+	if (t->url.password != NULL)
+		curl_easy_setopt(x->easy, CURLOPT_PASSWORD, t->url.password);
+	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT,
+	    (long)t->opts.connect_timeout);
+	curl_easy_setopt(x->easy, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+	    (long)t->opts.idle_timeout);
+	/* Idle: less than a byte a second for the whole idle timeout. */
+	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME,
+	    (long)t->opts.idle_timeout);
+	curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE, 512L * 1024);
+	curl_easy_setopt(x->easy, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+	curl_easy_setopt(x->easy, CURLOPT_TCP_NODELAY, 1L);
+	if (tls) {
+		curl_easy_setopt(x->easy, CURLOPT_USE_SSL,
+		    (long)CURLUSESSL_ALL);
+		if (t->opts.ca_file != NULL)
+			curl_easy_setopt(x->easy, CURLOPT_CAINFO,
+			    t->opts.ca_file);
+		if (t->opts.insecure_tls) {
+			curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 0L);
+			curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 0L);
+		}
+	}
+	curl_easy_setopt(x->easy, CURLOPT_READFUNCTION, xfer_read_cb);
+	curl_easy_setopt(x->easy, CURLOPT_READDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, xfer_write_cb);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	return x;
+}
+
+void
+xfer_free(struct xfer *x)
+{
+	if (x == NULL)
+		return;
+	if (x->running)
+		curl_multi_remove_handle(x->multi, x->easy);
+	curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->quote);
+	free(x->out);
+	free(x);
+}
+
+int
+xfer_run(struct xfer *x, int (*until)(struct xfer *), char **cause,
+    const char *what)
+{
+	struct xfer		*owner;
+	CURLMsg			*msg;
+	int			 still, left;
+
+	if (!x->running && !x->done) {
+		curl_multi_add_handle(x->multi, x->easy);
+		x->running = 1;
+	}
+	if (x->paused) {
+		x->paused = 0;
+		curl_easy_pause(x->easy, CURLPAUSE_CONT);
+	}
+	while (!x->done && (until == NULL || !until(x))) {
+		if (curl_multi_perform(x->multi, &still) != CURLM_OK)
+			abort();
+		while ((msg = curl_multi_info_read(x->multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    (char **)&owner);
+			owner->done = 1;
+			owner->result = msg->data.result;
+			owner->running = 0;
+			curl_multi_remove_handle(x->multi, msg->easy_handle);
+		}
+		if (x->done || (until != NULL && until(x)) || x->paused)
+			break;
+		curl_multi_poll(x->multi, NULL, 0, 1000, NULL);
+	}
+	if (x->done && x->result != CURLE_OK)
+		return xfer_error(x, cause, "%s", what);
+	return 0;
+}
+
+int
+xfer_global_init_once(char **cause)
+{
+	pthread_once(&xfer_once, xfer_global_init);
+	if (xfer_init_rc != CURLE_OK)
+		return error_set(cause, "unable to initialise libcurl");
+	return 0;
+}
