@@ -37,18 +37,25 @@ chown "$TEST_USER" "$TEST_HOME/$RUN_ID"
 head -c $((MIB * 1024 * 1024)) /dev/urandom >"$WORK/object"
 sum=$(sha256sum <"$WORK/object" | cut -d' ' -f1)
 
-# best PREVIOUS COMMAND...: run a command (which must succeed) and print
-# the lesser of its wall time and PREVIOUS. Each cell is the best of $TRIES
-# runs, tresor's and the CLI's taken in turn, so both meet the same load
-# on a shared machine.
-TRIES=${TRIES:-3}
-best() {
+# timed PREVIOUS COMMAND...: run a command (which must succeed) and print
+# PREVIOUS with its wall time appended. Each cell is the median of $TRIES
+# runs, tresor's and the CLI's taken in turn, so both meet the same load:
+# on these VMs a single run can be 2x off (new page cache is dear), and
+# the best of a few runs picks exactly those outliers.
+TRIES=${TRIES:-5}
+timed() {
 	prev=$1
 	shift
 	s=$(date +%s.%N)
 	"$@" >&2 || { echo "benchmark: $* failed" >&2; exit 1; }
 	e=$(date +%s.%N)
-	echo "$s $e $prev" | awk '{ t = $2 - $1; if ($3 != "" && $3 < t) t = $3; printf "%.3f", t }'
+	echo "$s $e" | awk -v prev="$prev" '{ printf "%s%.3f", (prev == "" ? "" : prev " "), $2 - $1 }'
+}
+
+# median TIMES...: the middle one (the mean of the two middle ones).
+median() {
+	echo "$@" | tr ' ' '\n' | sort -g | awk '{ t[NR] = $1 }
+	    END { if (NR % 2) print t[(NR + 1) / 2]; else print (t[NR / 2] + t[NR / 2 + 1]) / 2 }'
 }
 
 rate() {
@@ -90,19 +97,19 @@ for tr in sftp scp ftp ftps; do
 	tu="" td="" cu="" cd=""
 	n=0
 	while [ $n -lt "$TRIES" ]; do
-		tu=$(best "$tu" tresor_put "$url")
-		cu=$(best "$cu" $put "$opt" "$where")
-		td=$(best "$td" tresor_get "$url")
+		tu=$(timed "$tu" tresor_put "$url")
+		cu=$(timed "$cu" $put "$opt" "$where")
+		td=$(timed "$td" tresor_get "$url")
 		check_download "$WORK/down"
-		cd=$(best "$cd" $get "$opt" "$where")
+		cd=$(timed "$cd" $get "$opt" "$where")
 		check_download "$WORK/down"
 		n=$((n + 1))
 	done
 	rm -rf "${TEST_HOME:?}/$RUN_ID/$tr" "${TEST_HOME:?}/$RUN_ID/cli-$tr"
-	echo "$tr $(rate "$tu") $(rate "$cu") $(rate "$td") $(rate "$cd") $cli" | awk '{
+	echo "$tr $(rate "$(median $tu)") $(rate "$(median $cu)") $(rate "$(median $td)") $(rate "$(median $cd)") $cli" | awk '{
 		cli = $6; for (i = 7; i <= NF; i++) cli = cli " " $i
 		printf "| %s | %d | %d | %.0f%% | %d | %d | %.0f%% | %s |\n", $1, $2, $3, 100 * $2 / $3, $4, $5, 100 * $4 / $5, cli
 	}'
 done
 echo
-echo "$MIB MiB of random bytes, loopback, $(nproc) cores, $(date -u +%Y-%m-%d); best of $TRIES runs each, tresor and CLI in turn; sha256 of downloads checked."
+echo "$MIB MiB of random bytes, loopback, $(nproc) cores, $(date -u +%Y-%m-%d); median of $TRIES runs each, tresor and CLI in turn; sha256 of downloads checked."

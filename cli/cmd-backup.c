@@ -1,5 +1,6 @@
 /* cmd-backup.c: tresor backup. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -38,6 +39,7 @@ cmd_backup_exec(int argc, char **argv)
 	struct backup_options	 o = { 0 };
 	char			*cause = NULL, *end, **nonempty;
 	unsigned long long	 v;
+	int			 shift;
 	int			 opt, rc;
 
 	o.volsize = BACKUP_DEFAULT_VOLSIZE;
@@ -95,14 +97,17 @@ cmd_backup_exec(int argc, char **argv)
 		case OPT_DELTA_MIN:
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
-			if (*end == 'K' || *end == 'M') {
-				v <<= *end == 'K' ? 10 : 20;
+			if (*end == 'K' || *end == 'M' || *end == 'G') {
+				shift = *end == 'K' ? 10 : *end == 'M' ? 20 : 30;
+				if (v > (ULLONG_MAX >> shift))
+					errno = ERANGE;
+				v <<= shift;
 				end++;
 			}
 			if (errno != 0 || *end != '\0' || end == optarg)
 				return cli_usage_error(&cmd_backup,
-				    "--delta-min-size takes bytes, K or M, not "
-				    "'%s'", optarg);
+				    "--delta-min-size takes bytes, K, M or G, "
+				    "not '%s'", optarg);
 			o.delta_min = v;
 			break;
 		case OPT_PG_DATABASE:
@@ -160,9 +165,9 @@ const struct cmd cmd_backup = {
 	"                          than T (s m h D W M Y; default 2M)\n"
 	"  --volsize MIB           target size of a volume (default 64)\n"
 	"  --compress-level N      zstd level 1-19 (default 1)\n"
-	"  --delta-min-size N      smallest file (bytes, K, M) that gets a\n"
+	"  --delta-min-size N      smallest file (bytes, K, M, G) that gets a\n"
 	"                          signature and so a delta when it changes;\n"
-	"                          smaller ones are stored whole (default 1M)\n"
+	"                          smaller ones are stored whole (default 16M)\n"
 	"  --require-nonempty DIR  refuse to start if DIR is empty (repeatable)\n"
 	"  --pg-database NAME      also back up this PostgreSQL database: pg_dump\n"
 	"                          --format=custom streamed into the set, with no\n"

@@ -128,19 +128,23 @@ wait $holder
 D="$WORK/default-src"
 mkdir -p "$D"
 head -c 307200 /dev/urandom >"$D/small.pdf"
-head -c 2097152 /dev/urandom >"$D/large.pdf"
+head -c 2097152 /dev/urandom >"$D/medium.pdf"
+head -c 17825792 /dev/urandom >"$D/large.img"
 mkdir "$WORK/target-default"
 TRESOR_NOW=$(at 20) "$TRESOR" backup --quiet --to "file://$WORK/target-default" \
     --key-file "$WORK/k.pub.asc" "$D" || bail "default full"
-for f in small large; do
-	head -c 4096 /dev/urandom | dd of="$D/$f.pdf" bs=4096 seek=1 conv=notrunc 2>/dev/null
+for f in small.pdf medium.pdf large.img; do
+	head -c 4096 /dev/urandom | dd of="$D/$f" bs=4096 seek=1 conv=notrunc 2>/dev/null
 done
 TRESOR_NOW=$(at 21) "$TRESOR" backup --to "file://$WORK/target-default" \
     --key-file "$WORK/k.pub.asc" "$D" >"$WORK/out-default" 2>&1
-check "default --delta-min-size 1M: only the 2 MiB file is a delta" \
-    grep -q '(2 files: 0 unchanged, 1 deltas)' "$WORK/out-default"
-check "--delta-min-size takes bytes, K or M only" \
-    expect_fail "$WORK/err" "$TRESOR" backup --delta-min-size 1G --to "$T" \
+check "default --delta-min-size 16M: only the 17 MiB file is a delta" \
+    grep -q '(3 files: 0 unchanged, 1 deltas)' "$WORK/out-default"
+check "--delta-min-size takes bytes, K, M or G only" \
+    expect_fail "$WORK/err" "$TRESOR" backup --delta-min-size 1T --to "$T" \
     --key-file "$WORK/k.pub.asc" "$D"
+check "... and refuses a size that does not fit in 64 bits" \
+    expect_fail "$WORK/err" "$TRESOR" backup --delta-min-size 99999999999G \
+    --to "$T" --key-file "$WORK/k.pub.asc" "$D"
 
 done_testing
