@@ -12,6 +12,11 @@ struct crypto {
 	char	 *engine;	/* the gpg program gpgme found */
 	char	 *home;		/* private GnuPG home, or NULL for the user's */
 	/*
+	 * The home's gpg.conf says no-autostart: it holds public keys only,
+	 * which need no gpg-agent, so none is started (and none stopped).
+	 */
+	int	  no_agent;
+	/*
 	 * Recipient keys, looked up once: each object then costs one gpg
 	 * process, not a key listing as well. NULL-terminated; NULL in
 	 * symmetric mode.

@@ -15,8 +15,27 @@ done
 # A file whose size is distinctive, to look for in object sizes.
 head -c 123457 /dev/zero >"$WORK/src/vault/size-123457.bin"
 
-"$TRESOR" backup --quiet --to "file://$WORK/target" --key-file "$WORK/k.pub.asc" \
+# The private GnuPG home (which may hold a copy of a secret key) goes under
+# TMPDIR; strace records every program the run starts.
+mkdir "$WORK/tmp"
+TMPDIR=$WORK/tmp strace -f -qq -e trace=execve -o "$WORK/backup.execs" \
+    "$TRESOR" backup --quiet --to "file://$WORK/target" --key-file "$WORK/k.pub.asc" \
     "$WORK/src/vault" || bail "backup failed"
+check "a backup with a public key starts no gpg-agent" \
+    sh -c "! grep -q 'execve(\"[^\"]*gpg-agent\"' '$WORK/backup.execs'"
+check "... and no gpgsm or gpgconf (no engine probing)" \
+    sh -c "! grep -q 'execve(\"[^\"]*\\(gpgsm\\|gpgconf\\)\"' '$WORK/backup.execs'"
+check "... and gpg itself does run" grep -q 'execve("[^"]*/gpg"' "$WORK/backup.execs"
+check "its private GnuPG home is gone afterwards" \
+    sh -c "! ls -A '$WORK/tmp' | grep -q ."
+TMPDIR=$WORK/tmp "$TRESOR" restore --quiet --from "file://$WORK/target" \
+    --key-file "$WORK/k.sec.asc" --to "$WORK/restored" || bail "restore failed"
+check "a restore with the secret key leaves no GnuPG home behind" \
+    sh -c "! ls -A '$WORK/tmp' | grep -q ."
+check "... and no gpg-agent running for it" \
+    sh -c "! pgrep -f '[g]pg-agent.*$WORK/tmp' >/dev/null"
+check "... and restores the files" \
+    cmp -s "$WORK/src/vault/size-123457.bin" "$WORK/restored/vault/size-123457.bin"
 
 check "the file name appears nowhere on the target" \
     sh -c "! grep -rqa 'Geheimer-Antrag' '$WORK/target'"
