@@ -144,12 +144,36 @@ ftp_list_step(struct transport *t, void *arg, char **cause)
 	int			 rc;
 
 	name_list_clear(na->list);	/* from a try that failed */
+	if (ft->tls && ft->absdir == NULL) {
+		/* Learn the login directory before the listing drops its
+		 * connection (below), which takes curl's note of it along. */
+		x = ftp_xfer_new(ft, NULL);
+		curl_easy_setopt(x->easy, CURLOPT_URL, ft->root);
+		curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
+		what = xasprintf("unable to log in to %s", t->url.display);
+		rc = xfer_run(x, NULL, cause, what);
+		free(what);
+		if (rc == 0)
+			ftp_entry_path(ft, x);
+		xfer_free(x);
+		if (rc != 0)
+			return rc;
+	}
 	x = ftp_xfer_new(ft, "*");
 	x->list = na->list;
 	x->temporaries = na->temporaries;
 	curl_easy_setopt(x->easy, CURLOPT_WILDCARDMATCH, 1L);
 	curl_easy_setopt(x->easy, CURLOPT_CHUNK_BGN_FUNCTION, ftp_chunk_cb);
 	curl_easy_setopt(x->easy, CURLOPT_CHUNK_DATA, x);
+	/*
+	 * Over TLS, the next data connection after a LIST on the same control
+	 * connection stalls for a second (vsftpd 3.0.3 with libcurl 7.88; the
+	 * curl command shows it too, NLST does not): the listing's control
+	 * connection is closed after it, and the next transfer logs in anew
+	 * (a few milliseconds on a LAN).
+	 */
+	if (ft->tls)
+		curl_easy_setopt(x->easy, CURLOPT_FORBID_REUSE, 1L);
 	what = xasprintf("unable to list %s", t->url.display);
 	rc = xfer_run(x, NULL, cause, what);
 	ftp_entry_path(ft, x);
