@@ -69,8 +69,12 @@ check_download() {
 	rm -f "$1"
 }
 
-# Objects are write-once: remove the last run's first.
-tresor_put() { "$COPY" rm "$1" object && "$COPY" put "$1" object <"$WORK/object"; }
+# Objects are write-once: the last run's copies (tresor's and the CLI's)
+# are removed from the servers' directory before each timed upload, so
+# neither side's timing holds a removal (a 500 MiB unlink, or for tresor a
+# connection and login of its own).
+forget_uploads() { rm -f "$TEST_HOME/$RUN_ID/$1/object" "$TEST_HOME/$RUN_ID/cli-$1"; }
+tresor_put() { "$COPY" put "$1" object <"$WORK/object"; }
 tresor_get() { "$COPY" get "$1" object >"$WORK/down"; }
 scp_put() { scp $SSH $1 "$WORK/object" "$TEST_USER@127.0.0.1:$2"; }
 scp_get() { scp $SSH $1 "$TEST_USER@127.0.0.1:$2" "$WORK/down"; }
@@ -97,6 +101,7 @@ for tr in sftp scp ftp ftps; do
 	tu="" td="" cu="" cd=""
 	n=0
 	while [ $n -lt "$TRIES" ]; do
+		forget_uploads "$tr"
 		tu=$(timed "$tu" tresor_put "$url")
 		cu=$(timed "$cu" $put "$opt" "$where")
 		td=$(timed "$td" tresor_get "$url")
