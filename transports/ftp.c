@@ -82,6 +82,17 @@ ftp_xfer_new(struct ftp_target *ft, const char *name)
 	return x;
 }
 
+/* A transfer of nothing in the login directory: commands, or the login. */
+static struct xfer *
+ftp_root_xfer_new(struct ftp_target *ft)
+{
+	struct xfer	*x = ftp_xfer_new(ft, NULL);
+
+	curl_easy_setopt(x->easy, CURLOPT_URL, ft->root);
+	curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
+	return x;
+}
+
 static long
 ftp_chunk_cb(const void *info, void *arg, int remains)
 {
@@ -147,9 +158,7 @@ ftp_list_step(struct transport *t, void *arg, char **cause)
 	if (ft->tls && ft->absdir == NULL) {
 		/* Learn the login directory before the listing drops its
 		 * connection (below), which takes curl's note of it along. */
-		x = ftp_xfer_new(ft, NULL);
-		curl_easy_setopt(x->easy, CURLOPT_URL, ft->root);
-		curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
+		x = ftp_root_xfer_new(ft);
 		what = xasprintf("unable to log in to %s", t->url.display);
 		rc = xfer_run(x, NULL, cause, what);
 		free(what);
@@ -277,7 +286,7 @@ ftp_command(struct transport *t, const char *what, const char *cmd1,
 	if (ft->absdir == NULL)
 		return error_set(cause, "%s: the server did not say its login "
 		    "directory", what);
-	x = ftp_xfer_new(ft, NULL);
+	x = ftp_root_xfer_new(ft);
 	line = xasprintf("%s %s/%s", cmd1, ft->absdir, name1);
 	x->quote = curl_slist_append(x->quote, line);
 	free(line);
@@ -286,9 +295,7 @@ ftp_command(struct transport *t, const char *what, const char *cmd1,
 		x->quote = curl_slist_append(x->quote, line);
 		free(line);
 	}
-	/* The login directory: the commands name the directory. */
-	curl_easy_setopt(x->easy, CURLOPT_URL, ft->root);
-	curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
+	/* From the login directory: the commands name the directory. */
 	curl_easy_setopt(x->easy, CURLOPT_QUOTE, x->quote);
 	rc = xfer_run(x, NULL, cause, what);
 	xfer_free(x);
