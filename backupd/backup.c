@@ -23,6 +23,8 @@
 #include "cache.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/interrupt.h"
+#include "common/testpoint.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "common/strmap.h"
@@ -412,7 +414,8 @@ backup_entry(void *arg, struct walk_item *it, char **cause)
 
 	memset(&me, 0, sizeof me);
 	me.e = it->e;
-	if (backup_maybe_rotate(b, NULL, 0, cause) != 0)
+	if (interrupt_check(cause) != 0 ||
+	    backup_maybe_rotate(b, NULL, 0, cause) != 0)
 		return -1;
 	if (b->prev != NULL)
 		prev = strmap_get(b->prev, it->e.path);
@@ -728,6 +731,53 @@ backup_prune_cache(struct backup *b)
 	name_list_clear(&sets);
 }
 
+/*
+ * After a failed publication of the manifest: is it on the target all the
+ * same (renamed into place, then a directory sync or read-back failed)?
+ */
+static int
+backup_manifest_exists(struct backup *b)
+{
+	char		*name = catalog_manifest_name(b->set_id);
+	uint64_t	 size;
+	int		 exists;
+
+	exists = transport_stat(b->transport, name, &size, NULL) == 0;
+	free(name);
+	return exists;
+}
+
+/*
+ * A signal stopped the run (interrupt.h): say in one line what was left,
+ * and return the exit code (128 + the signal).
+ */
+static int
+backup_interrupted(struct backup *b, int published, char **cause)
+{
+	size_t	nvols = 0;
+
+	free(*cause);
+	*cause = NULL;
+	if (b->vw != NULL)
+		(void)volume_writer_volumes(b->vw, &nvols);
+	if (published)
+		error_set(cause, "backup interrupted by %s after set %s was "
+		    "published in %s", interrupt_name(), b->set_id,
+		    transport_display(b->transport));
+	else if (b->set_id != NULL && nvols > 0)
+		error_set(cause, "backup %s interrupted by %s: no set was "
+		    "published; its %zu volumes in %s are left for tresor "
+		    "cleanup", b->set_id, interrupt_name(), nvols,
+		    transport_display(b->transport));
+	else if (b->set_id != NULL)
+		error_set(cause, "backup %s interrupted by %s: no set was "
+		    "published", b->set_id, interrupt_name());
+	else
+		error_set(cause, "backup interrupted by %s before it wrote "
+		    "anything", interrupt_name());
+	return interrupt_exit_code();
+}
+
 /* Full or incremental, and on top of which set. */
 static int
 backup_choose(struct backup *b, const struct catalog *cat, time_t now,
@@ -764,6 +814,7 @@ backup_run(const struct backup_options *o, char **cause)
 	uint64_t			 stored = 0, estimate = 0;
 	size_t				 i, nvols;
 	int				 rc = EXIT_FAILURE_, full, have_sigs = 0;
+	int				 published = 0;
 
 	memset(&b, 0, sizeof b);
 	memset(&cat, 0, sizeof cat);
@@ -796,9 +847,10 @@ backup_run(const struct backup_options *o, char **cause)
 	if ((b.cache = cache_open(o->cache_dir, transport_display(b.transport),
 	    cause)) == NULL || cache_lock(b.cache, cause) != 0)
 		goto out;
-	if ((lock = lock_acquire(b.transport, "backup", now,
-	    o->lock_stale_after, o->break_lock, cause)) == NULL)
+	if ((lock = lock_acquire(b.transport, "backup", now, &o->lock,
+	    cause)) == NULL)
 		goto out;
+	testpoint("backup-locked");
 	if (catalog_load(b.transport, &cat, cause) != 0)
 		goto out;
 	backup_choose(&b, &cat, now, &full);
@@ -847,10 +899,18 @@ backup_run(const struct backup_options *o, char **cause)
 	mh.nsources = o->nsources + (o->pg.dbname != NULL);
 	manifest_writer_set_warnings(b.mw, b.stats.warnings);
 	manifest_path = cache_manifest_path(b.cache, b.set_id);
+	/* The last moment a signal can keep the set from being published. */
+	testpoint("backup-manifest");
+	if (interrupt_check(cause) != 0)
+		goto out;
 	if (manifest_writer_publish(b.mw, b.transport, b.crypto, o->level, &mh,
 	    vols, nvols, have_sigs ? &sigs_info : NULL, manifest_path,
-	    cause) != 0)
+	    cause) != 0) {
+		published = backup_manifest_exists(&b);
 		goto out;
+	}
+	published = 1;
+	testpoint("backup-published");
 	backup_prune_cache(&b);
 	for (i = 0; i < nvols; i++)
 		stored += vols[i].size;
@@ -865,15 +925,26 @@ backup_run(const struct backup_options *o, char **cause)
 		    b.files, b.unchanged, b.deltas, b.bytes_read, nvols, stored,
 		    b.stats.warnings, (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	if (lock_release(lock, cause) != 0)
-		goto out;
 	rc = b.stats.warnings > 0 ? EXIT_WARNINGS : EXIT_OK;
 	if (rc == EXIT_WARNINGS)
 		error_set(cause, "backup %s completed, but %" PRIu64 " entries "
 		    "could not be read and are not in it", b.set_id,
 		    b.stats.warnings);
+	if (lock_release(lock, cause) != 0) {
+		/* The set is complete: only the lock is left behind. */
+		error_prefix(cause, "set %s was published in %s, but its lock "
+		    "could not be removed (the next run on this host takes it "
+		    "over)", b.set_id, transport_display(b.transport));
+		rc = EXIT_WARNINGS;
+	}
 out:
-	if (rc == EXIT_FAILURE_ && b.set_id != NULL && cause != NULL &&
+	if (interrupt_received())
+		rc = backup_interrupted(&b, published, cause);
+	else if (rc == EXIT_FAILURE_ && published)
+		error_prefix(cause, "backup %s: set %s was published in %s, but "
+		    "the run then failed (check it with tresor verify)",
+		    b.set_id, b.set_id, transport_display(b.transport));
+	else if (rc == EXIT_FAILURE_ && b.set_id != NULL && cause != NULL &&
 	    *cause != NULL && strstr(*cause, "not older than") == NULL)
 		error_prefix(cause, "backup %s failed, no set was published",
 		    b.set_id);

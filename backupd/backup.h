@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lock.h"
+
 #include "format/filter/crypto.h"
 #include "pgdump.h"
 #include "transports/transport.h"
@@ -57,8 +59,7 @@ struct backup_options {
 	int64_t			 full_if_older_than;	/* seconds */
 	uint64_t		 delta_min;	/* smallest file with a signature */
 	const char		*cache_dir;
-	int			 break_lock;
-	int64_t			 lock_stale_after;	/* seconds */
+	struct lock_options	 lock;
 	struct pgdump_options	 pg;		/* pg.dbname NULL: no database */
 	/* Directories that must not be empty (an empty vault is a fault). */
 	char * const		*require_nonempty;

@@ -7,6 +7,8 @@
 #include "cache.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/interrupt.h"
+#include "common/testpoint.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "format/catalog.h"
@@ -64,9 +66,12 @@ purge_remove_set(struct transport *t, const struct name_list *names,
 	size_t	 i, plen = strlen(prefix);
 	int	 rc = -1;
 
-	if (transport_remove(t, manifest, cause) != 0)
+	if (interrupt_check(cause) != 0 ||
+	    transport_remove(t, manifest, cause) != 0)
 		goto out;
 	for (i = 0; i < names->count; i++) {
+		if (interrupt_check(cause) != 0)
+			goto out;
 		if (strncmp(names->entries[i].name, prefix, plen) == 0 &&
 		    strcmp(names->entries[i].name, manifest) != 0 &&
 		    transport_remove(t, names->entries[i].name, cause) != 0)
@@ -100,9 +105,10 @@ purge_begin(const struct purge_options *o, const char *what,
 	    transport_display(ps->transport), cause)) == NULL ||
 	    cache_lock(ps->cache, cause) != 0)
 		return -1;
-	if ((ps->lock = lock_acquire(ps->transport, what, ps->now,
-	    o->lock_stale_after, o->break_lock, cause)) == NULL)
+	if ((ps->lock = lock_acquire(ps->transport, what, ps->now, &o->lock,
+	    cause)) == NULL)
 		return -1;
+	testpoint("purge-locked");
 	if (catalog_load(ps->transport, &ps->cat, cause) != 0 ||
 	    transport_list(ps->transport, &ps->names, cause) != 0)
 		return -1;
@@ -161,6 +167,11 @@ purge_run(const struct purge_options *o, char **cause)
 		    "" : " (dry run: add --force to remove them)");
 	rc = 0;
 out:
+	if (rc != 0 && interrupt_received())
+		error_prefix(cause, "purge of %s stopped after removing %zu "
+		    "sets", ps.transport != NULL ?
+		    transport_display(ps.transport) : "the target",
+		    o->force ? n : 0);
 	free(remove);
 	return purge_end(&ps, rc, cause) == 0 ? EXIT_OK : EXIT_FAILURE_;
 }
@@ -193,8 +204,9 @@ cleanup_run(const struct purge_options *o, char **cause)
 		if (!o->quiet)
 			printf("cleanup: %s temporary object %s\n", o->force ?
 			    "removing" : "would remove", tmps.entries[i].name);
-		if (o->force && transport_remove_temporary(ps.transport,
-		    tmps.entries[i].name, cause) != 0)
+		if (o->force && (interrupt_check(cause) != 0 ||
+		    transport_remove_temporary(ps.transport,
+		    tmps.entries[i].name, cause) != 0))
 			goto out;
 		n++;
 	}

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "lock.h"
+
 #include "transports/transport.h"
 
 #define PURGE_DEFAULT_AGE	(120LL * 86400)		/* 4M */
@@ -30,8 +32,7 @@ struct purge_options {
 	int		 json;		/* status only */
 	int		 quiet;
 	const char	*cache_dir;
-	int		 break_lock;
-	int64_t		 lock_stale_after;
+	struct lock_options	 lock;
 };
 
 int	purge_run(const struct purge_options *, char **cause);

@@ -51,6 +51,9 @@ enum cli_option {
 	OPT_CONNECT_TIMEOUT,
 	OPT_TIMEOUT,
 	OPT_RETRIES,
+	OPT_BREAK_LOCK,		/* the target lock: CLI_LOCK_OPTIONS */
+	OPT_LOCK_STALE,
+	OPT_NO_LOCK_TAKEOVER,
 	OPT_FIRST_VERB_OPTION,
 };
 
@@ -159,10 +162,29 @@ const char *cli_target_url(char *);
 /* Handle a PostgreSQL option; returns 1 if it was one. */
 int	cli_pg_option(int, const char *, struct pg_options *);
 
+/* The target lock (backup, purge, cleanup); see backupd/lock.h. */
+#define CLI_LOCK_OPTIONS \
+	{ "break-lock", no_argument, NULL, OPT_BREAK_LOCK }, \
+	{ "lock-stale-after", required_argument, NULL, OPT_LOCK_STALE }, \
+	{ "no-lock-takeover", no_argument, NULL, OPT_NO_LOCK_TAKEOVER }
 #define CLI_LOCK_HELP \
 	"  --cache-dir DIR         local cache (default $TRESOR_CACHE_DIR or\n" \
 	"                          /var/cache/tresor)\n" \
-	"  --break-lock            remove another run's lock on the target first\n" \
-	"  --lock-stale-after T    call a lock stale after T (default 1D)\n"
+	"A run that died leaves its lock on the target. This host's lock whose\n" \
+	"process is gone is taken over with a warning; so is another host's\n" \
+	"lock once older than --lock-stale-after.\n" \
+	"  --lock-stale-after T    another host's lock is stale after T\n" \
+	"                          (default 1D)\n" \
+	"  --no-lock-takeover      report another host's stale lock, do not\n" \
+	"                          take it over\n" \
+	"  --break-lock            remove any lock on the target first (only\n" \
+	"                          when you know its holder is gone)\n"
+/*
+ * Handle one of those; returns 1 if it was one (with *rc EXIT_USAGE if it
+ * was bad, else 0), 0 if not.
+ */
+struct lock_options;
+int	cli_lock_option(const struct cmd *, int, const char *,
+	    struct lock_options *, int *rc);
 
 #endif

@@ -11,8 +11,7 @@
 #include "common/xmalloc.h"
 
 enum { OPT_TO = OPT_FIRST_VERB_OPTION, OPT_VOLSIZE, OPT_LEVEL, OPT_FULL,
-    OPT_FULL_AGE, OPT_CACHE_DIR, OPT_BREAK_LOCK, OPT_LOCK_STALE,
-    OPT_DELTA_MIN, OPT_PG_DATABASE, OPT_PG_DUMP_PATH, OPT_REQUIRE_NONEMPTY };
+    OPT_FULL_AGE, OPT_CACHE_DIR, OPT_DELTA_MIN, OPT_PG_DATABASE, OPT_PG_DUMP_PATH, OPT_REQUIRE_NONEMPTY };
 
 static int
 cmd_backup_exec(int argc, char **argv)
@@ -26,8 +25,7 @@ cmd_backup_exec(int argc, char **argv)
 		{ "full", no_argument, NULL, OPT_FULL },
 		{ "full-if-older-than", required_argument, NULL, OPT_FULL_AGE },
 		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
-		{ "break-lock", no_argument, NULL, OPT_BREAK_LOCK },
-		{ "lock-stale-after", required_argument, NULL, OPT_LOCK_STALE },
+		CLI_LOCK_OPTIONS,
 		{ "delta-min-size", required_argument, NULL, OPT_DELTA_MIN },
 		{ "pg-database", required_argument, NULL, OPT_PG_DATABASE },
 		{ "pg-dump-path", required_argument, NULL, OPT_PG_DUMP_PATH },
@@ -47,7 +45,7 @@ cmd_backup_exec(int argc, char **argv)
 	o.full_if_older_than = BACKUP_DEFAULT_FULL_AGE;
 	o.delta_min = BACKUP_DEFAULT_DELTA_MIN;
 	o.cache_dir = cli_default_cache_dir();
-	o.lock_stale_after = LOCK_DEFAULT_STALE;
+	o.lock.stale_after = LOCK_DEFAULT_STALE;
 	nonempty = xcalloc((size_t)argc, sizeof *nonempty);
 	o.require_nonempty = nonempty;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -55,6 +53,7 @@ cmd_backup_exec(int argc, char **argv)
 		    &o.quiet) || cli_pg_option(opt, optarg, &o.pg.pg))
 			continue;
 		if (cli_transport_option(&cmd_backup, opt, optarg, &o.transport,
+		    &rc) || cli_lock_option(&cmd_backup, opt, optarg, &o.lock,
 		    &rc)) {
 			if (rc != 0)
 				return rc;
@@ -91,9 +90,6 @@ cmd_backup_exec(int argc, char **argv)
 		case OPT_CACHE_DIR:
 			o.cache_dir = optarg;
 			break;
-		case OPT_BREAK_LOCK:
-			o.break_lock = 1;
-			break;
 		case OPT_DELTA_MIN:
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
@@ -118,11 +114,6 @@ cmd_backup_exec(int argc, char **argv)
 			break;
 		case OPT_REQUIRE_NONEMPTY:
 			nonempty[o.nrequire_nonempty++] = optarg;
-			break;
-		case OPT_LOCK_STALE:
-			if (cli_interval(&cmd_backup, "--lock-stale-after",
-			    optarg, &o.lock_stale_after) != 0)
-				return EXIT_USAGE;
 			break;
 		default:
 			return cli_usage_error(&cmd_backup, "unknown option '%s'",

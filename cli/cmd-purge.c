@@ -7,8 +7,7 @@
 #include "cli.h"
 #include "common/error.h"
 
-enum { OPT_FROM = OPT_FIRST_VERB_OPTION, OPT_OLDER, OPT_FORCE, OPT_CACHE_DIR,
-    OPT_BREAK_LOCK, OPT_LOCK_STALE };
+enum { OPT_FROM = OPT_FIRST_VERB_OPTION, OPT_OLDER, OPT_FORCE, OPT_CACHE_DIR };
 
 static int
 cmd_purge_parse(const struct cmd *cmd, int argc, char **argv,
@@ -21,8 +20,7 @@ cmd_purge_parse(const struct cmd *cmd, int argc, char **argv,
 		{ "older-than", required_argument, NULL, OPT_OLDER },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
-		{ "break-lock", no_argument, NULL, OPT_BREAK_LOCK },
-		{ "lock-stale-after", required_argument, NULL, OPT_LOCK_STALE },
+		CLI_LOCK_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct crypto_options	co = { 0 };
@@ -30,12 +28,12 @@ cmd_purge_parse(const struct cmd *cmd, int argc, char **argv,
 
 	o->older_than = PURGE_DEFAULT_AGE;
 	o->cache_dir = cli_default_cache_dir();
-	o->lock_stale_after = LOCK_DEFAULT_STALE;
+	o->lock.stale_after = LOCK_DEFAULT_STALE;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (cli_common_option(cmd, opt, optarg, &co, &o->quiet))
 			continue;
 		if (cli_transport_option(cmd, opt, optarg, &o->transport,
-		    &rc)) {
+		    &rc) || cli_lock_option(cmd, opt, optarg, &o->lock, &rc)) {
 			if (rc != 0)
 				return -1;
 			continue;
@@ -55,14 +53,6 @@ cmd_purge_parse(const struct cmd *cmd, int argc, char **argv,
 			break;
 		case OPT_CACHE_DIR:
 			o->cache_dir = optarg;
-			break;
-		case OPT_BREAK_LOCK:
-			o->break_lock = 1;
-			break;
-		case OPT_LOCK_STALE:
-			if (cli_interval(cmd, "--lock-stale-after", optarg,
-			    &o->lock_stale_after) != 0)
-				return -1;
 			break;
 		default:
 			cli_usage_error(cmd, "unknown option '%s'",

@@ -11,8 +11,10 @@
 
 #include "cli.h"
 #include "backupd/cache.h"
+#include "backupd/lock.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/interrupt.h"
 #include "common/timespec.h"
 #include "common/hash.h"
 #include "common/log.h"
@@ -128,6 +130,30 @@ cli_interval(const struct cmd *cmd, const char *option, const char *text,
 	return -1;
 }
 
+int
+cli_lock_option(const struct cmd *cmd, int opt, const char *arg,
+    struct lock_options *o, int *rc)
+{
+	*rc = 0;
+	switch (opt) {
+	case OPT_BREAK_LOCK:
+		o->break_lock = 1;
+		return 1;
+	case OPT_NO_LOCK_TAKEOVER:
+		o->no_takeover = 1;
+		return 1;
+	case OPT_LOCK_STALE:
+		if (cli_interval(cmd, "--lock-stale-after", arg,
+		    &o->stale_after) != 0)
+			*rc = EXIT_USAGE;
+		else if (o->stale_after <= 0)
+			*rc = cli_usage_error(cmd, "--lock-stale-after must be "
+			    "more than 0");
+		return 1;
+	}
+	return 0;
+}
+
 const char *
 cli_default_cache_dir(void)
 {
@@ -152,6 +178,9 @@ cli_usage_error(const struct cmd *cmd, const char *fmt, ...)
 int
 cli_finish(int rc, char *cause)
 {
+	/* Stopped by a signal: the shell's convention, 128 + the signal. */
+	if (rc != EXIT_OK && interrupt_received())
+		rc = interrupt_exit_code();
 	if (cause != NULL) {
 		if (rc == EXIT_WARNINGS)
 			log_warn("%s", cause);
@@ -185,6 +214,7 @@ main(int argc, char **argv)
 	/* Cache copies and temporaries hold plaintext metadata: keep them
 	 * private. Restored files get their recorded modes explicitly. */
 	umask(077);
+	interrupt_install();
 	hash_library_init();
 	if (crypto_library_init(&cause) != 0)
 		return cli_finish(EXIT_FAILURE_, cause);

@@ -24,6 +24,7 @@ enum exit_code {
 	EXIT_FAILURE_ = 1,	/* the operation failed; nothing was published */
 	EXIT_USAGE = 2,		/* bad command line or configuration */
 	EXIT_WARNINGS = 3,	/* completed, but some entries were skipped */
+	/* 128 + N: stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP) */
 };
 
 #endif

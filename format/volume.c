@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/interrupt.h"
+#include "common/testpoint.h"
 #include "common/xmalloc.h"
 #include "catalog.h"
 #include "object.h"
@@ -112,6 +114,9 @@ int
 volume_writer_record(struct volume_writer *vw, uint8_t type, const void *p,
     size_t len, char **cause)
 {
+	/* Every record of a set passes here: the place to notice a signal. */
+	if (interrupt_check(cause) != 0)
+		return -1;
 	if (vw->current == NULL && volume_writer_open(vw, cause) != 0)
 		return -1;
 	return volume_writer_emit(vw, type, p, len, cause);
@@ -172,6 +177,7 @@ volume_writer_sync(struct volume_writer *vw, char **cause)
 		f->name = NULL;
 		vi->size = f->size;
 		memcpy(vi->sha256, f->digest, HASH_LEN);
+		testpoint("volume-published");
 	}
 	object_writer_free(f->writer);
 	f->writer = NULL;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/error.h"
+#include "common/interrupt.h"
 #include "common/xmalloc.h"
 #include "transport.intern.h"
 
@@ -212,7 +213,7 @@ transport_retry(struct transport *t,
 		rc = step(t, arg, &last);
 		if (rc != TRANSPORT_TRANSIENT)
 			break;
-		if (try == t->opts.retries)
+		if (try == t->opts.retries || interrupt_received())
 			break;
 		nanosleep(&delay, NULL);
 		/* Double the pause, up to 8 s. */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/interrupt.h"
 #include "common/xmalloc.h"
 #include "crypto.h"
 #include "crypto.intern.h"
@@ -27,27 +28,23 @@ extern char **environ;
 
 /*
  * Private GnuPG homes may hold a copy of a secret key: they must not
- * outlive an interrupted run. A signal handler removes them with only
- * async-signal-safe calls (fork, execve, waitpid), then re-raises.
+ * outlive an interrupted run. An interrupted run removes them on its way
+ * out (crypto_free); a hard stop (interrupt.h) runs crypto_hard_stop,
+ * which removes them with only async-signal-safe calls (fork, execve,
+ * waitpid).
  */
 #define CRYPTO_HOMES_MAX	4
 static char *volatile crypto_homes[CRYPTO_HOMES_MAX];
 
-static void	crypto_signal_cleanup(int);
+static void	crypto_hard_stop(void);
 
 int
 crypto_library_init(char **cause)
 {
 	gpgme_error_t		err;
 
-	struct sigaction	sa;
-
 	signal(SIGPIPE, SIG_IGN);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = crypto_signal_cleanup;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	interrupt_on_hard_stop(crypto_hard_stop);
 	/*
 	 * gpgme asks gpgconf where every GnuPG program is and runs each one
 	 * (gpgsm too) for its version: 150 ms a run, for one program we
@@ -140,7 +137,7 @@ crypto_run_quietly(char *const argv[])
 }
 
 static void
-crypto_signal_cleanup(int sig)
+crypto_hard_stop(void)
 {
 	char	*kill_argv[] = { "/usr/bin/gpgconf", "--homedir", NULL,
 		    "--kill", "all", NULL };
@@ -154,8 +151,6 @@ crypto_signal_cleanup(int sig)
 		crypto_run_quietly(kill_argv);
 		crypto_run_quietly(rm_argv);
 	}
-	signal(sig, SIG_DFL);
-	raise(sig);
 }
 
 static void
