@@ -102,14 +102,63 @@ rm -rf "$WORK/cache"
 # Locks.
 check "a backup leaves no lock behind" test ! -e "$WORK/target/tresor.lock"
 printf 'tresor-lock 1\nhost otherhost\npid 4242\ntime %s\nop backup\n' "$(date -u -d @$(at 5) +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/target/tresor.lock"
-expect_fail "$WORK/err" env TRESOR_NOW=$(at 9) "$TRESOR" backup --delta-min-size 8K --to "$T" --key-file "$WORK/k.sec.asc" "$V"
-check "a stale lock (4 days old) is reported: one line" one_line_error "$WORK/err"
+cp "$WORK/target/tresor.lock" "$WORK/other-host.lock"
+expect_fail "$WORK/err" env TRESOR_NOW=$(at 9) "$TRESOR" backup --no-lock-takeover --delta-min-size 8K --to "$T" --key-file "$WORK/k.sec.asc" "$V"
+check "another host's stale lock (4 days old) with --no-lock-takeover: one line" one_line_error "$WORK/err"
 check "... naming its holder and --break-lock" grep -q 'host otherhost pid 4242.*stale.*--break-lock' "$WORK/err"
+check "... and the lock stays" cmp -s "$WORK/target/tresor.lock" "$WORK/other-host.lock"
 expect_fail "$WORK/err" env TRESOR_NOW=$(at 5) "$TRESOR" backup --delta-min-size 8K --to "$T" --key-file "$WORK/k.sec.asc" "$V"
-check "a fresh lock is reported as held" grep -q 'locked by backup by host otherhost' "$WORK/err"
-check "--break-lock removes it and backs up" \
-    sh -c "TRESOR_NOW=$(at 9) '$TRESOR' backup --delta-min-size 8K --quiet --break-lock --to '$T' --key-file '$WORK/k.sec.asc' '$V' 2>/dev/null"
+check "another host's fresh lock is reported as held" grep -q 'locked by backup by host otherhost' "$WORK/err"
+check "... naming when it would be taken over" grep -q 'taken over once older than 86400 s' "$WORK/err"
+expect_fail "$WORK/err" env TRESOR_NOW=$(at 6) "$TRESOR" backup --lock-stale-after 2D --delta-min-size 8K --to "$T" --key-file "$WORK/k.sec.asc" "$V"
+check "... and still held a day later with --lock-stale-after 2D" grep -q 'another run is using it' "$WORK/err"
+TRESOR_NOW=$(at 9) "$TRESOR" backup --delta-min-size 8K --quiet --to "$T" --key-file "$WORK/k.sec.asc" "$V" 2>"$WORK/err"
+check "another host's stale lock is taken over without a flag" test $? -eq 0
+check "... with one warning naming host, pid and age" \
+    sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'warning: taking over the stale lock of backup by host otherhost pid 4242 since .* it is 345600 s old' '$WORK/err'"
 check "... and releases its own lock" test ! -e "$WORK/target/tresor.lock"
+cp "$WORK/other-host.lock" "$WORK/target/tresor.lock"
+check "--break-lock removes even a fresh lock and backs up" \
+    sh -c "TRESOR_NOW=$(at 10) '$TRESOR' backup --delta-min-size 8K --quiet --break-lock --to '$T' --key-file '$WORK/k.sec.asc' '$V' 2>/dev/null"
+check "... and releases its own lock" test ! -e "$WORK/target/tresor.lock"
+
+# This host's locks: a dead pid, or a pid that runs another program, is
+# taken over at once; a live tresor run is not.
+sleep 30 &
+other=$!
+sleep 1 & dead=$!
+wait $dead
+for holder in "$dead:a dead pid:that process is not running" "$other:a pid running another program:that pid now runs another program"; do
+	pid=${holder%%:*}
+	rest=${holder#*:}
+	what=${rest%%:*}
+	why=${rest#*:}
+	printf 'tresor-lock 1\nhost %s\nboot %s\npid %s\nprog tresor\ntime %s\nop backup\n' "$(hostname)" \
+	    "$(cat /proc/sys/kernel/random/boot_id)" "$pid" "$(date -u -d @$(at 10) +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/target/tresor.lock"
+	"$TRESOR" purge --from "$T" --older-than 1Y 2>"$WORK/err" >/dev/null
+	check "this host's lock with $what is taken over by purge" test $? -eq 0
+	check "... with a warning saying why" grep -q "taking over the lock of backup by host $(hostname) pid $pid.*$why" "$WORK/err"
+done
+printf 'tresor-lock 1\nhost %s\nboot 00000000-0000-0000-0000-000000000000\npid %s\nprog tresor\ntime %s\nop backup\n' "$(hostname)" \
+    "$other" "$(date -u -d @$(at 10) +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/target/tresor.lock"
+"$TRESOR" cleanup --from "$T" 2>"$WORK/err" >/dev/null
+check "this host's lock from an earlier boot is taken over by cleanup" test $? -eq 0
+check "... saying the host restarted" grep -q 'this host has restarted since' "$WORK/err"
+kill $other 2>/dev/null
+wait $other 2>/dev/null
+# A live tresor run on this host: its own lock is respected.
+mkdir -p "$WORK/fake" && cp "$(command -v sleep)" "$WORK/fake/tresor"
+"$WORK/fake/tresor" 30 &
+live=$!
+sleep 0.3
+printf 'tresor-lock 1\nhost %s\nboot %s\npid %s\nprog %s\ntime %s\nop backup\n' "$(hostname)" \
+    "$(cat /proc/sys/kernel/random/boot_id)" "$live" "$(cat /proc/$live/comm)" "$(date -u -d @$(at 10) +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/target/tresor.lock"
+expect_fail "$WORK/err" env TRESOR_NOW=$(at 20) "$TRESOR" backup --delta-min-size 8K --to "$T" --key-file "$WORK/k.sec.asc" "$V"
+check "this host's lock whose holder still runs is refused, however old" \
+    sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'still going on this host' '$WORK/err'"
+kill $live 2>/dev/null
+wait $live 2>/dev/null
+rm -f "$WORK/target/tresor.lock"
 
 # Two runs at once on this machine: the second refuses at once.
 lockfile=$(ls -d "$WORK"/cache/*)/lock
