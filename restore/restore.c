@@ -878,6 +878,7 @@ restore_run(const struct restore_options *o, char **cause)
 	};
 	struct restore			 r;
 	struct catalog			 cat;
+	const struct catalog		*cp = &cat;
 	const struct catalog_set	*set = NULL;
 	struct manifest_summary		 summary;
 	struct timespec			 t0, t1;
@@ -892,17 +893,24 @@ restore_run(const struct restore_options *o, char **cause)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r.opts = o;
 	r.entries = strmap_new();
-	if ((r.crypto = crypto_new(&o->crypto, 1, cause)) == NULL)
+	if (o->open_crypto != NULL)
+		r.crypto = o->open_crypto;
+	else if ((r.crypto = crypto_new(&o->crypto, 1, cause)) == NULL)
 		goto out;
-	if ((r.transport = transport_open(o->url, &o->transport, cause)) == NULL)
+	if (o->open_transport != NULL)
+		r.transport = o->open_transport;
+	else if ((r.transport = transport_open(o->url, &o->transport,
+	    cause)) == NULL)
 		goto out;
-	if (catalog_load(r.transport, &cat, cause) != 0)
+	if (o->open_catalog != NULL)
+		cp = o->open_catalog;
+	else if (catalog_load(r.transport, &cat, cause) != 0)
 		goto out;
 	if (o->set != NULL) {
-		for (i = 0; i < cat.nsets; i++) {
-			if (strcmp(cat.sets[i].id, o->set) == 0 &&
-			    cat.sets[i].has_manifest)
-				set = &cat.sets[i];
+		for (i = 0; i < cp->nsets; i++) {
+			if (strcmp(cp->sets[i].id, o->set) == 0 &&
+			    cp->sets[i].has_manifest)
+				set = &cp->sets[i];
 		}
 		if (set == NULL) {
 			error_set(cause, "no complete set %s in %s", o->set,
@@ -910,7 +918,7 @@ restore_run(const struct restore_options *o, char **cause)
 			goto out;
 		}
 	} else if (o->has_time) {
-		if ((set = catalog_at(&cat, o->time)) == NULL) {
+		if ((set = catalog_at(cp, o->time)) == NULL) {
 			char	when[21];
 
 			clock_format_iso(o->time, when);
@@ -918,7 +926,7 @@ restore_run(const struct restore_options *o, char **cause)
 			    when, transport_display(r.transport));
 			goto out;
 		}
-	} else if ((set = catalog_latest(&cat)) == NULL) {
+	} else if ((set = catalog_latest(cp)) == NULL) {
 		error_set(cause, "no complete backup set in %s",
 		    transport_display(r.transport));
 		goto out;
@@ -928,7 +936,7 @@ restore_run(const struct restore_options *o, char **cause)
 	    &summary, cause) != 0)
 		goto out;
 	if ((o->output != NULL ? restore_select_one(&r, cause) :
-	    restore_select(&r, cause)) != 0 || restore_plan(&r, &cat,
+	    restore_select(&r, cause)) != 0 || restore_plan(&r, cp,
 	    cause) != 0)
 		goto out;
 	if (o->output != NULL) {
@@ -1028,8 +1036,10 @@ out:
 		free(r.sets[i].id);
 	}
 	free(r.sets);
-	transport_close(r.transport);
-	crypto_free(r.crypto);
+	if (o->open_transport == NULL)
+		transport_close(r.transport);
+	if (o->open_crypto == NULL)
+		crypto_free(r.crypto);
 	catalog_clear(&cat);
 	return rc;
 }

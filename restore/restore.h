@@ -13,6 +13,8 @@
 #include "format/record.h"
 #include "transports/transport.h"
 
+struct catalog;
+
 /*
  * Instead of a directory tree, one regular file into an output the caller
  * provides (fetch writes a file or stdout, restore-db feeds pg_restore).
@@ -52,6 +54,14 @@ struct restore_options {
 	 * the file): under dest, else here, else $TMPDIR or /tmp.
 	 */
 	const char		*scratch_dir;
+	/*
+	 * verify --read-data checks every set through one connection and one
+	 * key import: a target, its catalog and keys the caller opened, to
+	 * borrow (not closed here). NULL: restore_run opens its own.
+	 */
+	struct transport	*open_transport;
+	struct crypto		*open_crypto;
+	const struct catalog	*open_catalog;
 };
 
 /* Returns an exit code (common/error.h); *cause is set on failure. */

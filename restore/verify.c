@@ -51,7 +51,8 @@ verify_signatures(void *arg, const struct volume_info *vi, char **cause)
 
 static int
 verify_one(const struct verify_options *o, struct transport *t,
-    struct crypto *c, const char *set_id, char **cause)
+    struct crypto *c, const struct catalog *cat, const char *set_id,
+    char **cause)
 {
 	static const struct manifest_visitor visitor = { NULL, NULL,
 	    verify_volume, verify_signatures };
@@ -73,9 +74,14 @@ verify_one(const struct verify_options *o, struct transport *t,
 		return 0;
 	memset(&ro, 0, sizeof ro);
 	ro.url = o->url;
+	ro.transport = o->transport;
 	ro.crypto = o->crypto;
 	ro.set = set_id;
 	ro.quiet = o->quiet;
+	/* One connection and one key import for the whole run. */
+	ro.open_transport = t;
+	ro.open_crypto = c;
+	ro.open_catalog = cat;
 	return restore_run(&ro, cause) == EXIT_OK ? 0 : -1;
 }
 
@@ -99,7 +105,7 @@ verify_run(const struct verify_options *o, char **cause)
 		    strcmp(o->set, cat.sets[i].id) != 0))
 			continue;
 		checked++;
-		if (verify_one(o, t, c, cat.sets[i].id, &one) != 0) {
+		if (verify_one(o, t, c, &cat, cat.sets[i].id, &one) != 0) {
 			/* One line per bad set; the summary is the cause. */
 			log_error("%s", one);
 			free(one);
@@ -117,8 +123,9 @@ verify_run(const struct verify_options *o, char **cause)
 		goto out;
 	}
 	if (failed > 0) {
-		error_set(cause, "verify failed: %zu of %zu sets in %s are "
-		    "damaged", failed, checked, transport_display(t));
+		/* Each set's line says why (damage, a key, the target). */
+		error_set(cause, "verify failed for %zu of %zu sets in %s",
+		    failed, checked, transport_display(t));
 		goto out;
 	}
 	rc = EXIT_OK;

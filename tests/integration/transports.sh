@@ -34,6 +34,19 @@ check "status over sftp:// lists the set" sh -c \
     "'$TRESOR' status --from '$S' $SSH_OPTS | grep -q full"
 check "verify over sftp://" "$TRESOR" verify --quiet --from "$S" $SSH_OPTS \
     --key-file "$WORK/k.sec.asc"
+# verify --read-data over sftp: the transport options reach every set's
+# read, through one connection and one key import for the whole run.
+printf 'second night\n' >"$WORK/src/vault/new.txt"
+"$TRESOR" backup --quiet --to "$S" $SSH_OPTS --key-file "$WORK/k.pub.asc" \
+    --volsize 1 "$WORK/src/vault" || bail "second sftp backup failed"
+strace -f -qq -e trace=connect,execve -o "$WORK/verify.trace" "$TRESOR" verify --read-data \
+    --from "$S" $SSH_OPTS --key-file "$WORK/k.sec.asc" >"$WORK/verify.out" 2>"$WORK/verify.err"
+check "verify --read-data over sftp:// checks both sets" \
+    sh -c "[ \$? -eq 0 ] && [ \$(grep -c 'all hashes match' '$WORK/verify.out') -eq 2 ]"
+check "... through one connection to the server" \
+    test "$(grep -c "connect(.*htons($SSH_PORT)" "$WORK/verify.trace")" -eq 1
+check "... and one key import" \
+    test "$(grep 'execve(' "$WORK/verify.trace" | grep -c -- '--import')" -eq 1
 check "restore over sftp://" "$TRESOR" restore --quiet --from "$S" $SSH_OPTS \
     --key-file "$WORK/k.sec.asc" --to "$WORK/out-sftp"
 check "the sftp:// restore equals the source" \
