@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -637,6 +638,33 @@ backup_list_key(const char *key, void *value, void *arg)
 }
 
 /*
+ * An incremental must be encrypted to the keys of the set it builds on:
+ * otherwise restoring its newest state would need two secret keys, one
+ * for the chain's older sets and one for the new. Sets written before the
+ * manifest recorded its keys cannot be compared.
+ */
+static int
+backup_check_keys(struct backup *b, const struct manifest_summary *prev,
+    char **cause)
+{
+	char	*keys = crypto_key_list(b->crypto);
+	int	 rc = 0;
+
+	if (prev->keys[0] != '\0' && strcasecmp(prev->keys, keys) != 0)
+		rc = error_set(cause, "set %s in %s is encrypted to %s%s, this "
+		    "run to %s%s: an incremental under another key would need "
+		    "both secret keys to restore; make a --full backup to "
+		    "start a chain under the new key", b->prev_id,
+		    transport_display(b->transport), strcmp(prev->keys,
+		    "symmetric") == 0 ? "a passphrase" : "key ",
+		    strcmp(prev->keys, "symmetric") == 0 ? "" : prev->keys,
+		    strcmp(keys, "symmetric") == 0 ? "a passphrase" : "key ",
+		    strcmp(keys, "symmetric") == 0 ? "" : keys);
+	free(keys);
+	return rc;
+}
+
+/*
  * Load the previous set's manifest from the cache. A cache that lacks it,
  * or lacks the signatures it points into, is rebuilt from the target: that
  * needs the secret key, and says so when it is missing.
@@ -647,6 +675,7 @@ backup_load_prev(struct backup *b, char **cause)
 	static const struct manifest_visitor visitor = { NULL,
 	    backup_prev_entry, NULL, NULL };
 	struct backup_sig_need	 need = { b, NULL };
+	struct manifest_summary	 summary;
 	struct name_list	 sets = { NULL, 0 };
 	char			*path = cache_manifest_path(b->cache, b->prev_id);
 	char			*sigs = NULL, *name = NULL, *why;
@@ -661,7 +690,7 @@ backup_load_prev(struct backup *b, char **cause)
 			goto rebuild_failed;
 	}
 	b->prev = strmap_new();
-	if (manifest_read_plain(path, b->prev_id, &visitor, b, NULL,
+	if (manifest_read_plain(path, b->prev_id, &visitor, b, &summary,
 	    cause) != 0) {
 		/* A damaged copy is not trusted: fetch it again. */
 		log_warn("%s; fetching it again", *cause);
@@ -672,10 +701,12 @@ backup_load_prev(struct backup *b, char **cause)
 		if (manifest_fetch(b->transport, b->crypto, b->prev_id, path,
 		    cause) != 0)
 			goto rebuild_failed;
-		if (manifest_read_plain(path, b->prev_id, &visitor, b, NULL,
-		    cause) != 0)
+		if (manifest_read_plain(path, b->prev_id, &visitor, b,
+		    &summary, cause) != 0)
 			goto out;
 	}
+	if (backup_check_keys(b, &summary, cause) != 0)
+		goto out;
 	need.sets = strmap_new();
 	strmap_foreach(b->prev, backup_note_sig_set, &need);
 	strmap_foreach(need.sets, backup_list_key, &sets);
@@ -809,7 +840,7 @@ backup_run(const struct backup_options *o, char **cause)
 	struct volume_info		 sigs_info;
 	struct timespec			 t0, t1;
 	char				**names, *sigs_path = NULL;
-	char				*manifest_path = NULL;
+	char				*manifest_path = NULL, *keys = NULL;
 	time_t				 now;
 	uint64_t			 stored = 0, estimate = 0;
 	size_t				 i, nvols;
@@ -893,6 +924,7 @@ backup_run(const struct backup_options *o, char **cause)
 		have_sigs = 1;
 	}
 	mh.set_id = b.set_id;
+	mh.keys = keys = crypto_key_list(b.crypto);
 	mh.full = full;
 	mh.time = now;
 	mh.sources = names;
@@ -971,5 +1003,6 @@ out:
 	free(names);
 	free(sigs_path);
 	free(manifest_path);
+	free(keys);
 	return rc;
 }

@@ -202,8 +202,14 @@ manifest_writer_publish(struct manifest_writer *mw, struct transport *t,
 			goto out;
 	}
 	free(text);
+	/*
+	 * keys= is on the end line, not in the header: readers of format 1
+	 * before document 1.3 take an unknown header line for a malformed
+	 * entry, but ignore an end-line field they do not know.
+	 */
 	text = xasprintf("end entries=%" PRIu64 " volumes=%zu warnings=%"
-	    PRIu64 "\n", mw->entries, nvols, mw->warnings);
+	    PRIu64 "%s%s\n", mw->entries, nvols, mw->warnings,
+	    h->keys != NULL ? " keys=" : "", h->keys != NULL ? h->keys : "");
 	if (manifest_emit(s, copy, text, strlen(text), cause) != 0)
 		goto out;
 	if (object_writer_finish(ow, &size, digest, cause) != 0)
@@ -510,6 +516,7 @@ manifest_line(void *arg, char *line, uint64_t lineno, char **cause)
 	struct volume_info	 vi;
 	char			*fields[MANIFEST_FIELDS_MAX], *save = NULL;
 	char			*tok, *dec;
+	const char		*keys;
 	uint64_t		 num;
 	size_t			 n = 0;
 	int			 rc;
@@ -612,6 +619,14 @@ manifest_line(void *arg, char *line, uint64_t lineno, char **cause)
 		    UINT64_MAX, &mr->end.warnings) != 0)
 			return error_set(cause, "line %" PRIu64 ": malformed "
 			    "end line", lineno);
+		if ((keys = manifest_field(fields, n, "keys")) != NULL) {
+			if (strlen(keys) >= sizeof mr->end.keys ||
+			    (strspn(keys, "0123456789ABCDEFabcdef,") !=
+			    strlen(keys) && strcmp(keys, "symmetric") != 0))
+				return error_set(cause, "line %" PRIu64 ": "
+				    "malformed keys field", lineno);
+			strcpy(mr->end.keys, keys);
+		}
 		if (mr->end.entries != mr->seen.entries ||
 		    mr->end.volumes != mr->seen.volumes)
 			return error_set(cause, "truncated: %" PRIu64 " entries "

@@ -25,6 +25,7 @@ struct manifest_header {
 	time_t		 time;
 	char		**sources;	/* stored names of the sources */
 	size_t		  nsources;
+	const char	 *keys;		/* crypto_key_list(); writing only */
 };
 
 #define SET_ID_MAX	32
@@ -62,10 +63,15 @@ struct manifest_entry {
 const char	*manifest_entry_whole_set(const struct manifest_entry *,
 		     const char *this_set);
 
+/* Room for 12 fingerprints of 40 hex digits. */
+#define MANIFEST_KEYS_MAX	512
+
 struct manifest_summary {
 	uint64_t	 entries;
 	uint64_t	 volumes;
 	uint64_t	 warnings;	/* entries skipped at backup time */
+	/* The end line's keys= (crypto_key_list), "" if it has none. */
+	char		 keys[MANIFEST_KEYS_MAX];
 };
 
 struct manifest_writer;

@@ -35,6 +35,13 @@ void		 crypto_free(struct crypto *);
 /* One line describing the mode, for status output ("public key F00..."). */
 const char	*crypto_describe(const struct crypto *);
 
+/*
+ * The keys objects are encrypted to, as the manifest records them: the
+ * recipients' fingerprints, sorted, comma-separated, or "symmetric".
+ * Allocated.
+ */
+char		*crypto_key_list(const struct crypto *);
+
 /* A stage encrypting everything written to it into `next` (owned). */
 struct sink	*crypto_encrypt_sink_new(struct crypto *, const char *what,
 		     struct sink *next, char **cause);

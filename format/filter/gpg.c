@@ -477,3 +477,30 @@ crypto_describe(const struct crypto *c)
 	return c->description;
 }
 
+static int
+crypto_compare_fpr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *
+crypto_key_list(const struct crypto *c)
+{
+	char	**fprs, *out, *p;
+	size_t	  i, len = 0;
+
+	if (c->nrecipients == 0)
+		return xstrdup("symmetric");
+	fprs = xcalloc(c->nrecipients, sizeof *fprs);
+	for (i = 0; i < c->nrecipients; i++) {
+		fprs[i] = c->recipients[i]->fpr;
+		len += strlen(fprs[i]) + 1;
+	}
+	qsort(fprs, c->nrecipients, sizeof *fprs, crypto_compare_fpr);
+	out = p = xmalloc(len);
+	for (i = 0; i < c->nrecipients; i++)
+		p += sprintf(p, "%s%s", i > 0 ? "," : "", fprs[i]);
+	free(fprs);
+	return out;
+}
+
