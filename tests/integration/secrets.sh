@@ -76,7 +76,7 @@ wait "$silent" 2>/dev/null
 TRESOR_NOW=$(at 0) "$TRESOR" backup --quiet --to "file://$WORK/target" \
     --key-file "$WORK/k.pub.asc" "$WORK/src/vault" || bail "backup failed"
 printf 'changed\n' >"$WORK/src/vault/hello.txt"
-TRESOR_NOW=$(at 1) "$TRESOR" backup --quiet --to "FILE://$WORK//target/" \
+TRESOR_NOW=$(at 1) "$TRESOR" backup --quiet --to "file://$WORK//target/" \
     --key-file "$WORK/k.pub.asc" "$WORK/src/vault" 2>"$WORK/err"
 rc=$?
 diag "$(cat "$WORK/err")"
