@@ -6,7 +6,9 @@
  * The parsing rule, shared by every function here (so what is masked is
  * what is parsed as the password):
  *
- *   - the scheme is what precedes the first "://" (case-insensitive);
+ *   - the scheme is what precedes the first "://" (case-insensitive): a
+ *     letter, then letters, digits, '+', '-' or '.'; text without one is
+ *     masked as if all of it followed "://";
  *   - file://: everything after "://" is the path (no user, no host);
  *   - otherwise the userinfo ends at the LAST '@' after "://", and the
  *     password is what follows the first ':' of the userinfo. A user or

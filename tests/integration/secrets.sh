@@ -88,6 +88,16 @@ check "... whose url file holds the normalised URL" \
 check "... and the second set is an incremental" \
     test "$(ls "$WORK/target" | grep -c '\.inc\..*manifest')" -eq 1
 
+# Every verb frees its copy of the URL (LeakSanitizer, when built with
+# --enable-sanitizers, reported cli_target_url on every verb).
+if [ -n "${SANITIZED:-}" ]; then
+	for verb in status verify purge cleanup restore fetch backup; do
+		"$TRESOR" "$verb" --from "file://$WORK/nonexistent" --to "file://$WORK/nonexistent" \
+		    >/dev/null 2>"$WORK/err"
+		check "$verb: no leak reported" sh -c "! grep -q 'LeakSanitizer' '$WORK/err'"
+	done
+fi
+
 # An unknown scheme is named, with the ones there are.
 for url in 'fiel://x' 'fiel:///x' 'Fiel://host/x'; do
 	expect_fail "$WORK/err" "$TRESOR" status --from "$url"
