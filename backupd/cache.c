@@ -12,19 +12,36 @@
 #include "cache.h"
 #include "common/error.h"
 #include "common/hash.h"
+#include "common/log.h"
 #include "common/xmalloc.h"
+#include "transports/url.h"
 
 struct cache {
 	char	*dir;
 	int	 lock_fd;
 };
 
+/*
+ * What to do about a cache directory tresor may not create or write: the
+ * default one needs root.
+ */
+static const char *
+cache_hint(const char *path, int error)
+{
+	if (error != EACCES && error != EPERM && error != EROFS)
+		return "";
+	if (strncmp(path, CACHE_DEFAULT_DIR, strlen(CACHE_DEFAULT_DIR)) == 0)
+		return " (run as root, or give --cache-dir DIR or "
+		    "TRESOR_CACHE_DIR)";
+	return " (give a writable --cache-dir DIR or TRESOR_CACHE_DIR)";
+}
+
 /* mkdir -p with mode 0700 for what we create. */
 static int
 cache_mkdirs(const char *path, char **cause)
 {
 	char	*copy = xstrdup(path), *p;
-	int	 rc = -1;
+	int	 rc = -1, saved_errno;
 
 	for (p = copy + 1; ; p++) {
 		if (*p != '/' && *p != '\0')
@@ -34,8 +51,10 @@ cache_mkdirs(const char *path, char **cause)
 
 		*p = '\0';
 		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
-			error_sys(cause, "unable to create cache directory "
-			    "'%s'", copy);
+			saved_errno = errno;
+			error_set(cause, "unable to create cache directory "
+			    "'%s': %s%s", copy, strerror(saved_errno),
+			    cache_hint(copy, saved_errno));
 			goto out;
 		}
 		*p = saved;
@@ -48,51 +67,123 @@ out:
 	return rc;
 }
 
-struct cache *
-cache_open(const char *cache_dir, const char *url, char **cause)
+/* <cache-dir>/<first 32 hex digits of SHA-256(text)>. */
+static char *
+cache_key_dir(const char *cache_dir, const char *text)
 {
-	struct cache	*c = xcalloc(1, sizeof *c);
 	struct hash	*h = hash_new();
 	uint8_t		 digest[HASH_LEN];
-	char		 hex[HASH_HEX_LEN + 1], *url_path = NULL, buf[4096];
-	FILE		*f = NULL;
-	size_t		 n;
+	char		 hex[HASH_HEX_LEN + 1];
 
-	c->lock_fd = -1;
-	hash_update(h, url, strlen(url));
+	hash_update(h, text, strlen(text));
 	hash_final(h, digest);
 	hash_free(h);
 	hash_to_hex(digest, hex);
 	hex[32] = '\0';
-	c->dir = xasprintf("%s/%s", cache_dir, hex);
+	return xasprintf("%s/%s", cache_dir, hex);
+}
+
+/* The first line of a url file, or NULL if there is none. */
+static char *
+cache_read_url(const char *dir)
+{
+	char	*path = xasprintf("%s/url", dir), buf[4096], *out = NULL;
+	FILE	*f;
+	size_t	 n;
+
+	if ((f = fopen(path, "re")) != NULL) {
+		n = fread(buf, 1, sizeof buf - 1, f);
+		buf[n] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		out = xstrdup(buf);
+		fclose(f);
+	}
+	free(path);
+	return out;
+}
+
+/* Write the url file: the normalised URL, which holds no password. */
+static int
+cache_write_url(const char *dir, const char *key, char **cause)
+{
+	char	*path = xasprintf("%s/url", dir);
+	FILE	*f;
+	int	 rc = -1, saved_errno;
+
+	if ((f = fopen(path, "we")) == NULL || fprintf(f, "%s\n", key) < 0 ||
+	    fflush(f) != 0) {
+		saved_errno = errno;
+		error_set(cause, "unable to write '%s': %s%s", path,
+		    strerror(saved_errno), cache_hint(path, saved_errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	free(path);
+	return rc;
+}
+
+/*
+ * Until issue 13 the directory was keyed by the URL as displayed,
+ * not normalised: move such a directory to its new name, so an incremental
+ * backup still finds the copies it needs without the secret key.
+ */
+static void
+cache_adopt_legacy(const char *cache_dir, const char *display,
+    const char *key, const char *dir)
+{
+	struct stat	 st;
+	char		*old, *old_url, *cause = NULL;
+
+	if (strcmp(display, key) == 0 || lstat(dir, &st) == 0)
+		return;
+	old = cache_key_dir(cache_dir, display);
+	old_url = cache_read_url(old);
+	if (old_url != NULL && strcmp(old_url, display) == 0 &&
+	    rename(old, dir) == 0) {
+		log_info("cache directory %s moved to %s (now keyed by the "
+		    "normalised URL %s)", old, dir, key);
+		/* If this fails, cache_open says the directory is not ours. */
+		cache_write_url(dir, key, &cause);
+		free(cause);
+	}
+	free(old_url);
+	free(old);
+}
+
+struct cache *
+cache_open(const char *cache_dir, const char *text, char **cause)
+{
+	struct cache	*c = xcalloc(1, sizeof *c);
+	struct url	 u;
+	char		*key = NULL, *url = NULL;
+
+	c->lock_fd = -1;
+	if (url_parse(text, &u, cause) != 0)
+		goto fail;
+	key = url_normalised(&u);
+	c->dir = cache_key_dir(cache_dir, key);
+	cache_adopt_legacy(cache_dir, u.display, key, c->dir);
+	url_clear(&u);
 	if (cache_mkdirs(c->dir, cause) != 0)
 		goto fail;
 	chmod(c->dir, 0700);
-	url_path = xasprintf("%s/url", c->dir);
-	if ((f = fopen(url_path, "re")) != NULL) {
-		n = fread(buf, 1, sizeof buf - 1, f);
-		buf[n] = '\0';
-		if (n > 0 && buf[n - 1] == '\n')
-			buf[n - 1] = '\0';
-		if (strcmp(buf, url) != 0) {
+	if ((url = cache_read_url(c->dir)) != NULL) {
+		if (strcmp(url, key) != 0) {
 			error_set(cause, "cache directory '%s' belongs to %s, "
-			    "not %s; refusing to use it", c->dir, buf, url);
+			    "not %s; refusing to use it", c->dir, url, key);
 			goto fail;
 		}
-	} else {
-		if ((f = fopen(url_path, "we")) == NULL ||
-		    fprintf(f, "%s\n", url) < 0) {
-			error_sys(cause, "unable to write '%s'", url_path);
-			goto fail;
-		}
-	}
-	fclose(f);
-	free(url_path);
+	} else if (cache_write_url(c->dir, key, cause) != 0)
+		goto fail;
+	free(url);
+	free(key);
 	return c;
 fail:
-	if (f != NULL)
-		fclose(f);
-	free(url_path);
+	free(url);
+	free(key);
 	cache_close(c);
 	return NULL;
 }

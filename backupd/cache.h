@@ -1,8 +1,9 @@
 /*
  * cache.h: the local cache, one directory per target:
  *
- *	<cache-dir>/<first 32 hex digits of SHA-256(URL)>/
- *		url			the target URL (without password)
+ *	<cache-dir>/<first 32 hex digits of SHA-256(normalised URL)>/
+ *		url			the normalised URL (url_normalised: no
+ *					password, one spelling per target)
  *		lock			flock'd while a run uses the target
  *		manifest.<SETID>	plaintext manifest of the newest set
  *		sigs.<SETID>		plaintext signatures of a set in the chain
@@ -20,7 +21,12 @@
 
 struct cache;
 
-/* Open or create the target's cache directory (mode 0700). */
+/*
+ * Open or create the target's cache directory (mode 0700). The URL may be
+ * any spelling of the target's, with or without password: the directory is
+ * named and labelled by its normalised form. A directory named by an older
+ * tresor (by the URL as displayed) is moved to the new name.
+ */
 struct cache	*cache_open(const char *cache_dir, const char *url,
 		     char **cause);
 void		 cache_close(struct cache *);

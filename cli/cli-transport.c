@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "common/error.h"
 #include "common/xmalloc.h"
+#include "transports/url.h"
 
 /* A positive count or number of seconds. */
 static int
@@ -60,21 +61,12 @@ cli_transport_option(const struct cmd *cmd, int opt, const char *arg,
 	return 0;
 }
 
-const char *
+char *
 cli_target_url(char *arg)
 {
-	char	*copy = xstrdup(arg), *auth, *at, *colon;
-	size_t	 end;
+	char	*copy = xstrdup(arg);
 
-	/* scheme://user:password@host/...: mask "password" in place. */
-	if ((auth = strstr(arg, "://")) != NULL) {
-		auth += 3;
-		end = strcspn(auth, "/");
-		at = memrchr(auth, '@', end);
-		colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) :
-		    NULL;
-		if (colon != NULL)
-			memset(colon + 1, '*', (size_t)(at - colon - 1));
-	}
-	return copy;	/* lives as long as the command */
+	/* The same split url_parse makes: no spelling leaves a password. */
+	url_hide_password(arg);
+	return copy;
 }

@@ -115,10 +115,11 @@ const char *cli_default_cache_dir(void);
 	"  --set ID                a set id instead (see tresor status)\n"
 /*
  * Handle one of those; returns 1 if it was one (with *rc EXIT_USAGE if it
- * was bad, else 0), 0 if not.
+ * was bad, else 0), 0 if not. --from's copy goes to *url (freeing what was
+ * there), which the caller frees; o->url borrows it.
  */
 int	cli_point_option(const struct cmd *, int, char *,
-	    struct restore_options *, int *rc);
+	    struct restore_options *, char **url, int *rc);
 
 /*
  * How to reach a network target: every verb that opens one takes these and
@@ -147,6 +148,26 @@ int	cli_point_option(const struct cmd *, int, char *,
 	"  --retries N             tries of a transient failure, with growing\n" \
 	"                          pauses (default 5); password from the URL or\n" \
 	"                          $FTP_PASSWORD, never an option\n"
+/* Every URL form (transports/url.h has the parsing rule). */
+#define CLI_URL_HELP \
+	"Target URLs:\n" \
+	"  file:///srv/backup      a local directory, which must exist\n" \
+	"                          (file://dir is relative to the current one)\n" \
+	"  sftp://user[:password]@host[:port]/path\n" \
+	"                          SSH (SFTP); /path is relative to the login\n" \
+	"                          directory, //path absolute: sftp://u@h//srv/b\n" \
+	"  scp://user[:password]@host[:port]/path\n" \
+	"                          the same server and login as sftp://\n" \
+	"  ftp://user[:password]@host[:port]/path\n" \
+	"                          FTP, passive; /path and //path as for sftp\n" \
+	"  ftps://user[:password]@host[:port]/path\n" \
+	"                          FTP with explicit TLS, certificate verified\n" \
+	"  The password comes from the URL, else from $FTP_PASSWORD (for sftp\n" \
+	"  and scp too); it is never an option, and never printed or stored.\n" \
+	"  Prefer $FTP_PASSWORD: a URL on the command line is visible to other\n" \
+	"  users until tresor starts and masks it. User, password and path may\n" \
+	"  be %-escaped (%40 for @, %3A for :, %2F for /); the user and\n" \
+	"  password end at the last '@', so an '@' in the path must be %40.\n"
 /*
  * Handle one of those; returns 1 if it was one (with *rc EXIT_USAGE if it
  * was bad, else 0), 0 if not.
@@ -154,10 +175,11 @@ int	cli_point_option(const struct cmd *, int, char *,
 int	cli_transport_option(const struct cmd *, int, const char *,
 	    struct transport_options *, int *rc);
 /*
- * A target URL argument: a copy to use, while the password it may hold is
- * overwritten in argv, so ps and /proc show no password once tresor runs.
+ * A target URL argument: an allocated copy to use, which the verb frees,
+ * while the password it may hold is overwritten in argv, so ps and /proc
+ * show no password once tresor runs.
  */
-const char *cli_target_url(char *);
+char	*cli_target_url(char *);
 
 /* Handle a PostgreSQL option; returns 1 if it was one. */
 int	cli_pg_option(int, const char *, struct pg_options *);

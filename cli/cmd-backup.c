@@ -35,7 +35,7 @@ cmd_backup_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct backup_options	 o = { 0 };
-	char			*cause = NULL, *end, **nonempty;
+	char			*url = NULL, *cause = NULL, *end, **nonempty;
 	unsigned long long	 v;
 	int			 shift;
 	int			 opt, rc;
@@ -56,27 +56,32 @@ cmd_backup_exec(int argc, char **argv)
 		    &rc) || cli_lock_option(&cmd_backup, opt, optarg, &o.lock,
 		    &rc)) {
 			if (rc != 0)
-				return rc;
+				goto out;
 			continue;
 		}
 		switch (opt) {
 		case OPT_TO:
-			o.url = cli_target_url(optarg);
+			free(url);
+			o.url = url = cli_target_url(optarg);
 			break;
 		case OPT_VOLSIZE:
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || v < 1 || v > 4096)
-				return cli_usage_error(&cmd_backup, "--volsize "
+			if (errno != 0 || *end != '\0' || v < 1 || v > 4096) {
+				rc = cli_usage_error(&cmd_backup, "--volsize "
 				    "takes MiB from 1 to 4096, not '%s'", optarg);
+				goto out;
+			}
 			o.volsize = v * 1024 * 1024;
 			break;
 		case OPT_LEVEL:
 			v = strtoull(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > 19)
-				return cli_usage_error(&cmd_backup,
+			if (*end != '\0' || v < 1 || v > 19) {
+				rc = cli_usage_error(&cmd_backup,
 				    "--compress-level takes 1 to 19, not '%s'",
 				    optarg);
+				goto out;
+			}
 			o.level = (int)v;
 			break;
 		case OPT_FULL:
@@ -84,8 +89,10 @@ cmd_backup_exec(int argc, char **argv)
 			break;
 		case OPT_FULL_AGE:
 			if (cli_interval(&cmd_backup, "--full-if-older-than",
-			    optarg, &o.full_if_older_than) != 0)
-				return EXIT_USAGE;
+			    optarg, &o.full_if_older_than) != 0) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
 			break;
 		case OPT_CACHE_DIR:
 			o.cache_dir = optarg;
@@ -100,10 +107,12 @@ cmd_backup_exec(int argc, char **argv)
 				v <<= shift;
 				end++;
 			}
-			if (errno != 0 || *end != '\0' || end == optarg)
-				return cli_usage_error(&cmd_backup,
+			if (errno != 0 || *end != '\0' || end == optarg) {
+				rc = cli_usage_error(&cmd_backup,
 				    "--delta-min-size takes bytes, K, M or G, "
 				    "not '%s'", optarg);
+				goto out;
+			}
 			o.delta_min = v;
 			break;
 		case OPT_PG_DATABASE:
@@ -116,23 +125,33 @@ cmd_backup_exec(int argc, char **argv)
 			nonempty[o.nrequire_nonempty++] = optarg;
 			break;
 		default:
-			return cli_usage_error(&cmd_backup, "unknown option '%s'",
+			rc = cli_usage_error(&cmd_backup, "unknown option '%s'",
 			    argv[optind - 1]);
+			goto out;
 		}
 	}
-	if (o.url == NULL)
-		return cli_usage_error(&cmd_backup, "--to URL is required");
-	if (optind >= argc && o.pg.dbname == NULL)
-		return cli_usage_error(&cmd_backup, "no SOURCE or --pg-database "
+	if (o.url == NULL) {
+		rc = cli_usage_error(&cmd_backup, "--to URL is required");
+		goto out;
+	}
+	if (optind >= argc && o.pg.dbname == NULL) {
+		rc = cli_usage_error(&cmd_backup, "no SOURCE or --pg-database "
 		    "given");
-	if (o.pg.path != NULL && o.pg.dbname == NULL)
-		return cli_usage_error(&cmd_backup, "--pg-dump-path needs "
+		goto out;
+	}
+	if (o.pg.path != NULL && o.pg.dbname == NULL) {
+		rc = cli_usage_error(&cmd_backup, "--pg-dump-path needs "
 		    "--pg-database");
+		goto out;
+	}
 	o.sources = argv + optind;
 	o.nsources = (size_t)(argc - optind);
 	rc = backup_run(&o, &cause);
+	rc = cli_finish(rc, cause);
+out:
 	free(nonempty);
-	return cli_finish(rc, cause);
+	free(url);
+	return rc;
 }
 
 const struct cmd cmd_backup = {
@@ -143,14 +162,15 @@ const struct cmd cmd_backup = {
 	"                     [--pg-database NAME [PG OPTIONS]] SOURCE...\n"
 	"\n"
 	"Back up each SOURCE (stored under its last path component) and the\n"
-	"database, if one is named, as a new encrypted set in URL\n"
-	"(file:///path). Volumes are written and checked\n"
-	"first, the manifest last: a set exists only once it is complete.\n"
+	"database, if one is named, as a new encrypted set in URL (see Target\n"
+	"URLs below). Volumes are written and checked first, the manifest\n"
+	"last: a set exists only once it is complete.\n"
 	"The set is incremental if URL holds a chain whose full set is younger\n"
 	"than --full-if-older-than: unchanged files cost a stat, changed ones a\n"
 	"librsync delta, new ones are stored whole.\n"
 	"\n"
-	"  --to URL                target, e.g. file:///srv/backup\n"
+	"  --to URL                target, e.g. file:///srv/backup or\n"
+	"                          sftp://backup@host//srv/backup\n"
 	"  --full                  make a full set whatever the chain\n"
 	"  --full-if-older-than T  start a new chain when its full is older\n"
 	"                          than T (s m h D W M Y; default 2M)\n"
@@ -167,8 +187,11 @@ const struct cmd cmd_backup = {
 	"                          ecs-pgdump/NAME.pgdump)\n"
 	CLI_PG_HELP
 	CLI_LOCK_HELP
-	CLI_TRANSPORT_HELP
 	CLI_KEY_HELP
+	"\n"
+	CLI_URL_HELP
+	"\n"
+	CLI_TRANSPORT_HELP
 	"\n"
 	"exit: 0 done, 1 failed (nothing published), 2 usage, 3 done but some\n"
 	"entries could not be read and are missing from the set\n",

@@ -19,7 +19,7 @@ cmd_fetch_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct restore_options	 o = { 0 };
-	char			*cause = NULL;
+	char			*url = NULL, *cause = NULL;
 	int			 opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -29,12 +29,13 @@ cmd_fetch_exec(int argc, char **argv)
 		if (cli_transport_option(&cmd_fetch, opt, optarg, &o.transport,
 		    &rc)) {
 			if (rc != 0)
-				return rc;
+				goto out;
 			continue;
 		}
-		if (cli_point_option(&cmd_fetch, opt, optarg, &o, &rc)) {
+		if (cli_point_option(&cmd_fetch, opt, optarg, &o, &url,
+		    &rc)) {
 			if (rc != 0)
-				return rc;
+				goto out;
 			continue;
 		}
 		switch (opt) {
@@ -42,18 +43,26 @@ cmd_fetch_exec(int argc, char **argv)
 			o.force = 1;
 			break;
 		default:
-			return cli_usage_error(&cmd_fetch, "unknown option '%s'",
+			rc = cli_usage_error(&cmd_fetch, "unknown option '%s'",
 			    argv[optind - 1]);
+			goto out;
 		}
 	}
-	if (o.url == NULL)
-		return cli_usage_error(&cmd_fetch, "--from URL is required");
-	if (argc - optind != 2)
-		return cli_usage_error(&cmd_fetch, "give one PATH and one DEST");
+	if (o.url == NULL) {
+		rc = cli_usage_error(&cmd_fetch, "--from URL is required");
+		goto out;
+	}
+	if (argc - optind != 2) {
+		rc = cli_usage_error(&cmd_fetch, "give one PATH and one DEST");
+		goto out;
+	}
 	o.paths = argv + optind;
 	o.npaths = 1;
 	rc = fetch_run(&o, argv[optind + 1], &cause);
-	return cli_finish(rc, cause);
+	rc = cli_finish(rc, cause);
+out:
+	free(url);
+	return rc;
 }
 
 const struct cmd cmd_fetch = {

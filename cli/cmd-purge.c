@@ -9,9 +9,10 @@
 
 enum { OPT_FROM = OPT_FIRST_VERB_OPTION, OPT_OLDER, OPT_FORCE, OPT_CACHE_DIR };
 
+/* Fill o; *url is --from's copy, which the caller frees. */
 static int
 cmd_purge_parse(const struct cmd *cmd, int argc, char **argv,
-    struct purge_options *o)
+    struct purge_options *o, char **url)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_OPTIONS,
@@ -40,7 +41,8 @@ cmd_purge_parse(const struct cmd *cmd, int argc, char **argv,
 		}
 		switch (opt) {
 		case OPT_FROM:
-			o->url = cli_target_url(optarg);
+			free(*url);
+			o->url = *url = cli_target_url(optarg);
 			break;
 		case OPT_OLDER:
 			if (cli_interval(cmd, "--older-than", optarg,
@@ -80,26 +82,34 @@ static int
 cmd_purge_exec(int argc, char **argv)
 {
 	struct purge_options	 o = { 0 };
-	char			*cause = NULL;
+	char			*url = NULL, *cause = NULL;
 	int			 rc;
 
-	if (cmd_purge_parse(&cmd_purge, argc, argv, &o) != 0)
-		return EXIT_USAGE;
-	rc = purge_run(&o, &cause);
-	return cli_finish(rc, cause);
+	if (cmd_purge_parse(&cmd_purge, argc, argv, &o, &url) != 0)
+		rc = EXIT_USAGE;
+	else {
+		rc = purge_run(&o, &cause);
+		rc = cli_finish(rc, cause);
+	}
+	free(url);
+	return rc;
 }
 
 static int
 cmd_cleanup_exec(int argc, char **argv)
 {
 	struct purge_options	 o = { 0 };
-	char			*cause = NULL;
+	char			*url = NULL, *cause = NULL;
 	int			 rc;
 
-	if (cmd_purge_parse(&cmd_cleanup, argc, argv, &o) != 0)
-		return EXIT_USAGE;
-	rc = cleanup_run(&o, &cause);
-	return cli_finish(rc, cause);
+	if (cmd_purge_parse(&cmd_cleanup, argc, argv, &o, &url) != 0)
+		rc = EXIT_USAGE;
+	else {
+		rc = cleanup_run(&o, &cause);
+		rc = cli_finish(rc, cause);
+	}
+	free(url);
+	return rc;
 }
 
 const struct cmd cmd_purge = {

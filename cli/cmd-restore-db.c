@@ -29,7 +29,7 @@ cmd_restore_db_exec(int argc, char **argv)
 	struct restore_options		 o = { 0 };
 	struct restoredb_options	 dbo = { 0 };
 	struct pgdump_options		 dump = { 0 };
-	char				*cause = NULL, *path;
+	char				*url = NULL, *cause = NULL, *path;
 	int				 opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -39,12 +39,13 @@ cmd_restore_db_exec(int argc, char **argv)
 		if (cli_transport_option(&cmd_restore_db, opt, optarg, &o.transport,
 		    &rc)) {
 			if (rc != 0)
-				return rc;
+				goto out;
 			continue;
 		}
-		if (cli_point_option(&cmd_restore_db, opt, optarg, &o, &rc)) {
+		if (cli_point_option(&cmd_restore_db, opt, optarg, &o, &url,
+		    &rc)) {
 			if (rc != 0)
-				return rc;
+				goto out;
 			continue;
 		}
 		switch (opt) {
@@ -64,18 +65,25 @@ cmd_restore_db_exec(int argc, char **argv)
 			dump.dbname = optarg;
 			break;
 		default:
-			return cli_usage_error(&cmd_restore_db, "unknown option "
+			rc = cli_usage_error(&cmd_restore_db, "unknown option "
 			    "'%s'", argv[optind - 1]);
+			goto out;
 		}
 	}
-	if (o.url == NULL)
-		return cli_usage_error(&cmd_restore_db, "--from URL is required");
-	if (dbo.dbname == NULL)
-		return cli_usage_error(&cmd_restore_db, "--dbname NAME (the new "
+	if (o.url == NULL) {
+		rc = cli_usage_error(&cmd_restore_db, "--from URL is required");
+		goto out;
+	}
+	if (dbo.dbname == NULL) {
+		rc = cli_usage_error(&cmd_restore_db, "--dbname NAME (the new "
 		    "database) is required");
-	if (optind != argc)
-		return cli_usage_error(&cmd_restore_db, "unexpected argument "
+		goto out;
+	}
+	if (optind != argc) {
+		rc = cli_usage_error(&cmd_restore_db, "unexpected argument "
 		    "'%s'", argv[optind]);
+		goto out;
+	}
 	/* Which dump: named, the original database's, or the only one. */
 	if (dump.path != NULL || dump.dbname != NULL)
 		path = pgdump_stored_path(&dump);
@@ -84,8 +92,11 @@ cmd_restore_db_exec(int argc, char **argv)
 	o.paths = &path;
 	o.npaths = 1;
 	rc = restoredb_run(&o, &dbo, &cause);
+	rc = cli_finish(rc, cause);
 	free(path);
-	return cli_finish(rc, cause);
+out:
+	free(url);
+	return rc;
 }
 
 const struct cmd cmd_restore_db = {

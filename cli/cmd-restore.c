@@ -20,7 +20,7 @@ cmd_restore_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct restore_options	 o = { 0 };
-	char			*cause = NULL;
+	char			*url = NULL, *cause = NULL;
 	int			 opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -30,12 +30,13 @@ cmd_restore_exec(int argc, char **argv)
 		if (cli_transport_option(&cmd_restore, opt, optarg, &o.transport,
 		    &rc)) {
 			if (rc != 0)
-				return rc;
+				goto out;
 			continue;
 		}
-		if (cli_point_option(&cmd_restore, opt, optarg, &o, &rc)) {
+		if (cli_point_option(&cmd_restore, opt, optarg, &o, &url,
+		    &rc)) {
 			if (rc != 0)
-				return rc;
+				goto out;
 			continue;
 		}
 		switch (opt) {
@@ -46,18 +47,26 @@ cmd_restore_exec(int argc, char **argv)
 			o.force = 1;
 			break;
 		default:
-			return cli_usage_error(&cmd_restore, "unknown option '%s'",
+			rc = cli_usage_error(&cmd_restore, "unknown option '%s'",
 			    argv[optind - 1]);
+			goto out;
 		}
 	}
-	if (o.url == NULL)
-		return cli_usage_error(&cmd_restore, "--from URL is required");
-	if (o.dest == NULL)
-		return cli_usage_error(&cmd_restore, "--to DIR is required");
+	if (o.url == NULL) {
+		rc = cli_usage_error(&cmd_restore, "--from URL is required");
+		goto out;
+	}
+	if (o.dest == NULL) {
+		rc = cli_usage_error(&cmd_restore, "--to DIR is required");
+		goto out;
+	}
 	o.paths = argv + optind;
 	o.npaths = (size_t)(argc - optind);
 	rc = restore_run(&o, &cause);
-	return cli_finish(rc, cause);
+	rc = cli_finish(rc, cause);
+out:
+	free(url);
+	return rc;
 }
 
 const struct cmd cmd_restore = {

@@ -22,8 +22,7 @@ cmd_status_exec(int argc, char **argv)
 	};
 	struct crypto_options	 co = { 0 };
 	struct transport_options to = { 0 };
-	const char		*url = NULL;
-	char			*cause = NULL;
+	char			*url = NULL, *cause = NULL;
 	int64_t			 older = PURGE_DEFAULT_AGE;
 	int			 opt, json = 0, quiet = 0, rc;
 
@@ -33,11 +32,12 @@ cmd_status_exec(int argc, char **argv)
 		if (cli_transport_option(&cmd_status, opt, optarg, &to,
 		    &rc)) {
 			if (rc != 0)
-				return rc;
+				goto out;
 			continue;
 		}
 		switch (opt) {
 		case OPT_FROM:
+			free(url);
 			url = cli_target_url(optarg);
 			break;
 		case OPT_JSON:
@@ -45,21 +45,31 @@ cmd_status_exec(int argc, char **argv)
 			break;
 		case OPT_OLDER:
 			if (cli_interval(&cmd_status, "--older-than", optarg,
-			    &older) != 0)
-				return EXIT_USAGE;
+			    &older) != 0) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
 			break;
 		default:
-			return cli_usage_error(&cmd_status, "unknown option '%s'",
+			rc = cli_usage_error(&cmd_status, "unknown option '%s'",
 			    argv[optind - 1]);
+			goto out;
 		}
 	}
-	if (url == NULL)
-		return cli_usage_error(&cmd_status, "--from URL is required");
-	if (optind < argc)
-		return cli_usage_error(&cmd_status, "unexpected '%s'",
+	if (url == NULL) {
+		rc = cli_usage_error(&cmd_status, "--from URL is required");
+		goto out;
+	}
+	if (optind < argc) {
+		rc = cli_usage_error(&cmd_status, "unexpected '%s'",
 		    argv[optind]);
+		goto out;
+	}
 	rc = status_run(url, &to, json, older, &cause);
-	return cli_finish(rc, cause);
+	rc = cli_finish(rc, cause);
+out:
+	free(url);
+	return rc;
 }
 
 const struct cmd cmd_status = {
@@ -70,8 +80,19 @@ const struct cmd cmd_status = {
 	"\n"
 	"List the backup chains in URL and their sets: type, time, id, volumes\n"
 	"and stored bytes; incomplete sets left by interrupted runs; and what\n"
-	"tresor purge --older-than T (default 4M) would remove. Reads object\n"
-	"names and sizes only; needs no key.\n"
+	"tresor purge --older-than T would remove. Reads object names and\n"
+	"sizes only; needs no key.\n"
+	"\n"
+	"  --from URL              the target (see tresor backup --help for the\n"
+	"                          URL forms)\n"
+	"  --json                  one JSON object on stdout instead of the text:\n"
+	"                          target, purge_older_than (seconds), chains\n"
+	"                          (full set id and sets: id, time, type,\n"
+	"                          complete, volumes, bytes, purge), incomplete,\n"
+	"                          purge_would_remove, purge_would_free\n"
+	"  --older-than T          the cutoff for the purge preview: which sets\n"
+	"                          purge --older-than T would remove (s m h D W M\n"
+	"                          Y, e.g. 30D; default 4M); removes nothing\n"
 	"\n"
 	CLI_TRANSPORT_HELP,
 	.exec = cmd_status_exec,

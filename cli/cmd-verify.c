@@ -20,7 +20,7 @@ cmd_verify_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct verify_options	 o = { 0 };
-	char			*cause = NULL;
+	char			*url = NULL, *cause = NULL;
 	int			 opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -30,12 +30,13 @@ cmd_verify_exec(int argc, char **argv)
 		if (cli_transport_option(&cmd_verify, opt, optarg, &o.transport,
 		    &rc)) {
 			if (rc != 0)
-				return rc;
+				goto out;
 			continue;
 		}
 		switch (opt) {
 		case OPT_FROM:
-			o.url = cli_target_url(optarg);
+			free(url);
+			o.url = url = cli_target_url(optarg);
 			break;
 		case OPT_SET:
 			o.set = optarg;
@@ -44,17 +45,25 @@ cmd_verify_exec(int argc, char **argv)
 			o.read_data = 1;
 			break;
 		default:
-			return cli_usage_error(&cmd_verify, "unknown option '%s'",
+			rc = cli_usage_error(&cmd_verify, "unknown option '%s'",
 			    argv[optind - 1]);
+			goto out;
 		}
 	}
-	if (o.url == NULL)
-		return cli_usage_error(&cmd_verify, "--from URL is required");
-	if (optind < argc)
-		return cli_usage_error(&cmd_verify, "unexpected '%s'",
+	if (o.url == NULL) {
+		rc = cli_usage_error(&cmd_verify, "--from URL is required");
+		goto out;
+	}
+	if (optind < argc) {
+		rc = cli_usage_error(&cmd_verify, "unexpected '%s'",
 		    argv[optind]);
+		goto out;
+	}
 	rc = verify_run(&o, &cause);
-	return cli_finish(rc, cause);
+	rc = cli_finish(rc, cause);
+out:
+	free(url);
+	return rc;
 }
 
 const struct cmd cmd_verify = {

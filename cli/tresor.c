@@ -44,7 +44,7 @@ usage(FILE *f)
 
 int
 cli_point_option(const struct cmd *cmd, int opt, char *arg,
-    struct restore_options *o, int *rc)
+    struct restore_options *o, char **url, int *rc)
 {
 	char	*cause = NULL;
 	time_t	 now;
@@ -52,7 +52,8 @@ cli_point_option(const struct cmd *cmd, int opt, char *arg,
 	*rc = 0;
 	switch (opt) {
 	case OPT_POINT_FROM:
-		o->url = cli_target_url(arg);
+		free(*url);
+		o->url = *url = cli_target_url(arg);
 		return 1;
 	case OPT_POINT_SET:
 		o->set = arg;

@@ -58,28 +58,66 @@ transport_set_options(struct transport *t, const struct transport_options *o)
 		t->url.password = xstrdup(password);
 }
 
+/* The driver for a (lowercase) scheme, or NULL. */
+static const struct transport_ops *
+transport_driver(const char *scheme)
+{
+	const struct transport_ops	*ops;
+	size_t				 i;
+
+	for (i = 0; i < sizeof transport_drivers / sizeof *transport_drivers;
+	    i++) {
+		ops = transport_drivers[i];
+		if (strcmp(ops->scheme, scheme) == 0 || (ops->alias != NULL &&
+		    strcmp(ops->alias, scheme) == 0))
+			return ops;
+	}
+	return NULL;
+}
+
+char *
+transport_schemes(void)
+{
+	const struct transport_ops	*ops;
+	char				*list = NULL, *next;
+	size_t				 i;
+
+	for (i = 0; i < sizeof transport_drivers / sizeof *transport_drivers;
+	    i++) {
+		ops = transport_drivers[i];
+		next = xasprintf("%s%s%s%s%s", list != NULL ? list : "",
+		    list != NULL ? ", " : "", ops->scheme, ops->alias != NULL ?
+		    ", " : "", ops->alias != NULL ? ops->alias : "");
+		free(list);
+		list = next;
+	}
+	return list;
+}
+
 struct transport *
 transport_open(const char *text, const struct transport_options *o,
     char **cause)
 {
 	struct transport	*t = xcalloc(1, sizeof *t);
-	size_t			 i;
+	char			*scheme, *display, *list;
 
+	/* An unknown scheme first: its URL need not parse as any other. */
+	if ((scheme = url_scheme(text)) != NULL &&
+	    transport_driver(scheme) == NULL) {
+		display = url_display(text);
+		list = transport_schemes();
+		error_set(cause, "unknown scheme '%s' in URL '%s' (supported: "
+		    "%s)", scheme, display, list);
+		free(list);
+		free(display);
+		free(scheme);
+		goto fail;
+	}
+	free(scheme);
 	if (url_parse(text, &t->url, cause) != 0)
 		goto fail;
 	transport_set_options(t, o);
-	for (i = 0; i < sizeof transport_drivers / sizeof *transport_drivers;
-	    i++) {
-		if (strcmp(transport_drivers[i]->scheme, t->url.scheme) == 0 ||
-		    (transport_drivers[i]->alias != NULL &&
-		    strcmp(transport_drivers[i]->alias, t->url.scheme) == 0))
-			t->ops = transport_drivers[i];
-	}
-	if (t->ops == NULL) {
-		error_set(cause, "unsupported transport '%s' in URL '%s'",
-		    t->url.scheme, t->url.display);
-		goto fail;
-	}
+	t->ops = transport_driver(t->url.scheme);
 	if (t->ops->open(t, cause) != 0)
 		goto fail;
 	return t;

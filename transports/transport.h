@@ -58,6 +58,8 @@ struct transport	*transport_open(const char *url,
 void			 transport_close(struct transport *);
 /* The URL without any password, for messages. */
 const char		*transport_display(const struct transport *);
+/* The schemes there are drivers for, "file, sftp, scp, ..." (allocated). */
+char			*transport_schemes(void);
 
 /* List objects with their sizes, sorted by name (temporary names are not
    listed). */
