@@ -109,6 +109,39 @@ check "a run stopped after its manifest names the published set" \
     grep -q "interrupted by SIGTERM after set $set_id was published" "$WORK/err"
 check "... which is complete" "$TRESOR" verify --quiet --from "$T" --set "$set_id" --key-file "$WORK/k.sec.asc" --read-data
 
+# Failures after the manifest is published are not "no set was published".
+day=$((day + 1))
+head -c 100000 /dev/urandom >"$V/a/big1.bin"
+TRESOR_NOW=$(at $day) TRESOR_TESTPOINT=backup-published "$TRESOR" backup --quiet \
+    --to "$T" --key-file "$WORK/k.pub.asc" "$V" 2>"$WORK/err" &
+pid=$!
+if wait_stopped $pid; then
+	# A lock that cannot be removed: a non-empty directory in its place.
+	rm -f "$WORK/target/tresor.lock"
+	mkdir -p "$WORK/target/tresor.lock/x"
+	kill -CONT $pid
+fi
+wait $pid
+rc=$?
+set_id=$(date -u -d @$(at $day) +%Y%m%dT%H%M%SZ).inc
+check "a lock that cannot be removed after publishing: exit 3" test "$rc" -eq 3
+check "... one line saying the set was published and the lock stayed" \
+    sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'set $set_id was published in file://.*, but its lock could not be removed' '$WORK/err' && ! grep -q 'no set was published' '$WORK/err'"
+rm -rf "$WORK/target/tresor.lock"
+day=$((day + 1))
+set_id=$(date -u -d @$(at $day) +%Y%m%dT%H%M%SZ).inc
+cache=$(dirname "$(ls "$WORK"/cache/*/url)")
+mkdir -p "$cache/manifest.$set_id/x"
+head -c 100000 /dev/urandom >"$V/a/big1.bin"
+TRESOR_NOW=$(at $day) "$TRESOR" backup --quiet --to "$T" --key-file "$WORK/k.pub.asc" "$V" 2>"$WORK/err"
+rc=$?
+rm -rf "$cache/manifest.$set_id"
+check "a failure after the manifest reached the target: exit 1" test "$rc" -eq 1
+check "... one line saying the set was published" \
+    sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'set $set_id was published in file://.*, but the run then failed' '$WORK/err' && ! grep -q 'no set was published' '$WORK/err'"
+check "... which it was" test -e "$WORK/target/tresor.$set_id.manifest.gpg"
+check "... and no lock is left" test ! -e "$WORK/target/tresor.lock"
+
 "$TRESOR" verify --quiet --from "$T" --key-file "$WORK/k.sec.asc" --read-data 2>"$WORK/err"
 check "verify --read-data passes after all of it" test $? -eq 0
 "$TRESOR" restore --quiet --from "$T" --to "$WORK/out" --key-file "$WORK/k.sec.asc"
