@@ -761,7 +761,7 @@ manifest_fetch(struct transport *t, struct crypto *c, const char *set_id,
 	char	*name = catalog_manifest_name(set_id);
 	int	 rc;
 
-	rc = object_fetch(t, c, name, path, cause);
+	rc = object_fetch(t, c, name, NULL, NULL, path, cause);
 	free(name);
 	return rc;
 }
