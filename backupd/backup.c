@@ -25,6 +25,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/interrupt.h"
+#include "common/io.h"
 #include "common/testpoint.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -322,10 +323,8 @@ backup_delta(struct backup *b, struct walk_item *it, int fd,
 
 	if ((rsig = backup_load_signature(b, prev, cause)) == NULL)
 		goto out;
-	if ((spool = tmpfile()) == NULL) {
-		error_sys(cause, "unable to create a delta spool file");
+	if ((spool = io_spool_fopen("a delta spool file", cause)) == NULL)
 		goto out;
-	}
 	delta = rsync_delta_sink_new(rsig, fd_sink_new(fileno(spool),
 	    "the delta spool file"));
 	for (pos = 0;; pos += (uint64_t)n) {
