@@ -25,6 +25,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/interrupt.h"
+#include "common/io.h"
 #include "common/testpoint.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -322,10 +323,8 @@ backup_delta(struct backup *b, struct walk_item *it, int fd,
 
 	if ((rsig = backup_load_signature(b, prev, cause)) == NULL)
 		goto out;
-	if ((spool = tmpfile()) == NULL) {
-		error_sys(cause, "unable to create a delta spool file");
+	if ((spool = io_spool_fopen("a delta spool file", cause)) == NULL)
 		goto out;
-	}
 	delta = rsync_delta_sink_new(rsig, fd_sink_new(fileno(spool),
 	    "the delta spool file"));
 	for (pos = 0;; pos += (uint64_t)n) {
@@ -678,7 +677,7 @@ backup_load_prev(struct backup *b, char **cause)
 	struct manifest_summary	 summary;
 	struct name_list	 sets = { NULL, 0 };
 	char			*path = cache_manifest_path(b->cache, b->prev_id);
-	char			*sigs = NULL, *name = NULL, *why;
+	char			*sigs = NULL, *why;
 	size_t			 i;
 	int			 rc = -1;
 
@@ -712,15 +711,15 @@ backup_load_prev(struct backup *b, char **cause)
 	strmap_foreach(need.sets, backup_list_key, &sets);
 	for (i = 0; i < sets.count; i++) {
 		free(sigs);
-		free(name);
 		sigs = cache_sigs_path(b->cache, sets.entries[i].name);
-		name = sigs_object_name(sets.entries[i].name);
 		if (cache_has(b->cache, sigs))
 			continue;
 		log_info("fetching signatures of set %s into the cache",
 		    sets.entries[i].name);
-		if (object_fetch(b->transport, b->crypto, name, sigs,
-		    cause) != 0)
+		/* Checked against the size and SHA-256 its manifest records. */
+		if (sigs_fetch(b->transport, b->crypto, sets.entries[i].name,
+		    strcmp(sets.entries[i].name, b->prev_id) == 0 ? path : NULL,
+		    sigs, cause) != 0)
 			goto rebuild_failed;
 	}
 	rc = 0;
@@ -737,7 +736,6 @@ out:
 	name_list_clear(&sets);
 	strmap_free(need.sets);
 	free(sigs);
-	free(name);
 	free(path);
 	return rc;
 }

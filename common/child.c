@@ -58,8 +58,17 @@ struct child *
 child_spawn(char *const argv[], int in_fd, int out_fd, int keep_fd,
     char **cause)
 {
+	return child_spawn_keep(argv, in_fd, out_fd, &keep_fd,
+	    keep_fd != -1 ? 1 : 0, cause);
+}
+
+struct child *
+child_spawn_keep(char *const argv[], int in_fd, int out_fd, const int *keep,
+    size_t nkeep, char **cause)
+{
 	posix_spawn_file_actions_t	 fa;
 	struct child			*c;
+	size_t				 i;
 	int				 err_fd, rc;
 	pid_t				 pid;
 
@@ -75,8 +84,8 @@ child_spawn(char *const argv[], int in_fd, int out_fd, int keep_fd,
 	    1);
 	posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
 	/* dup2 onto itself clears close-on-exec (POSIX 2017, glibc 2.29). */
-	if (keep_fd != -1)
-		posix_spawn_file_actions_adddup2(&fa, keep_fd, keep_fd);
+	for (i = 0; i < nkeep; i++)
+		posix_spawn_file_actions_adddup2(&fa, keep[i], keep[i]);
 	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {

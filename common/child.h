@@ -34,6 +34,9 @@ struct child	*child_start(char *const argv[], enum child_pipe, int *fd,
  */
 struct child	*child_spawn(char *const argv[], int in_fd, int out_fd,
 		     int keep_fd, char **cause);
+/* The same, keeping nkeep fds (gpg's --passphrase-fd and --status-fd). */
+struct child	*child_spawn_keep(char *const argv[], int in_fd, int out_fd,
+		     const int *keep, size_t nkeep, char **cause);
 /*
  * Wait for the child. Returns 0 if it exited with status 0; otherwise -1
  * with *cause "NAME exited with status N: <first line it printed>" or

@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/io.h"
 #include "common/pathenc.h"
 #include "common/xmalloc.h"
 #include "catalog.h"
@@ -55,9 +56,9 @@ manifest_writer_new(char **cause)
 {
 	struct manifest_writer	*mw = xcalloc(1, sizeof *mw);
 
-	mw->spool = tmpfile();
+	/* Plaintext: close-on-exec, or every gpg would inherit it. */
+	mw->spool = io_spool_fopen("the manifest spool file", cause);
 	if (mw->spool == NULL) {
-		error_sys(cause, "unable to create the manifest spool file");
 		free(mw);
 		return NULL;
 	}
@@ -761,7 +762,7 @@ manifest_fetch(struct transport *t, struct crypto *c, const char *set_id,
 	char	*name = catalog_manifest_name(set_id);
 	int	 rc;
 
-	rc = object_fetch(t, c, name, path, cause);
+	rc = object_fetch(t, c, name, NULL, NULL, path, cause);
 	free(name);
 	return rc;
 }

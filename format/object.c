@@ -200,7 +200,7 @@ object_read(struct transport *t, struct crypto *c, const char *name,
 	if ((st.reader = transport_get(t, name, cause)) == NULL)
 		goto out;
 	st.hash = hash_new();
-	decrypted = crypto_decrypt(c, what, object_read_some, &st, out,
+	decrypted = crypto_decrypt(c, what, object_read_some, &st, out, NULL,
 	    &decrypt_cause);
 	/*
 	 * Corruption makes gpg fail with a vague message; when we know what
@@ -223,7 +223,8 @@ out:
 
 int
 object_fetch(struct transport *t, struct crypto *c, const char *name,
-    const char *path, char **cause)
+    const uint64_t *size, const uint8_t *digest, const char *path,
+    char **cause)
 {
 	char		*tmp = xasprintf("%s.tmp", path);
 	struct sink	*chain = NULL;
@@ -235,7 +236,7 @@ object_fetch(struct transport *t, struct crypto *c, const char *name,
 		goto out;
 	}
 	chain = zstd_decompress_sink_new(name, fd_sink_new(fd, tmp));
-	if (object_read(t, c, name, NULL, NULL, chain, cause) != 0)
+	if (object_read(t, c, name, size, digest, chain, cause) != 0)
 		goto out;
 	if (rename(tmp, path) != 0) {
 		error_sys(cause, "unable to write '%s'", path);

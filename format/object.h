@@ -49,8 +49,12 @@ int	object_read(struct transport *, struct crypto *, const char *name,
 	    const uint64_t *size, const uint8_t *digest, struct sink *out,
 	    char **cause);
 
-/* Read, decrypt and decompress an object into a local file (via .tmp). */
+/*
+ * Read, decrypt and decompress an object into a local file (via .tmp). If
+ * size/digest are given the stored bytes must match them, as object_read.
+ */
 int	object_fetch(struct transport *, struct crypto *, const char *name,
-	    const char *path, char **cause);
+	    const uint64_t *size, const uint8_t *digest, const char *path,
+	    char **cause);
 
 #endif

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/hash.h"
 #include "common/xmalloc.h"
+#include "manifest.h"
 #include "object.h"
 #include "record.h"
 #include "sigs.h"
@@ -327,5 +328,60 @@ out:
 	free(name);
 	recbuf_free(&out);
 	hash_free(h);
+	return rc;
+}
+
+/* The signatures line of a manifest, as sigs_fetch needs it. */
+struct sigs_expected {
+	const char	*name;
+	int		 found;
+	uint64_t	 size;
+	uint8_t		 sha256[HASH_LEN];
+};
+
+static int
+sigs_expected_line(void *arg, const struct volume_info *vi, char **cause)
+{
+	struct sigs_expected	*x = arg;
+
+	(void)cause;
+	if (strcmp(vi->name, x->name) != 0)
+		return 0;
+	x->found = 1;
+	x->size = vi->size;
+	memcpy(x->sha256, vi->sha256, HASH_LEN);
+	return 0;
+}
+
+int
+sigs_fetch(struct transport *t, struct crypto *c, const char *set_id,
+    const char *manifest_copy, const char *path, char **cause)
+{
+	static const struct manifest_visitor visitor = { NULL, NULL, NULL,
+	    sigs_expected_line };
+	struct sigs_expected	 x;
+	char			*name = sigs_object_name(set_id);
+	int			 rc = -1;
+
+	memset(&x, 0, sizeof x);
+	x.name = name;
+	if (manifest_copy != NULL)
+		rc = manifest_read_plain(manifest_copy, set_id, &visitor, &x,
+		    NULL, cause);
+	else
+		rc = manifest_read(t, c, set_id, &visitor, &x, NULL, cause);
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	if (!x.found) {
+		error_set(cause, "the manifest of set %s in %s lists no "
+		    "signatures object '%s'", set_id, transport_display(t),
+		    name);
+		goto out;
+	}
+	/* A copy that is not byte for byte what the manifest says is damage. */
+	rc = object_fetch(t, c, name, &x.size, x.sha256, path, cause);
+out:
+	free(name);
 	return rc;
 }

@@ -45,5 +45,14 @@ int	sigs_publish(struct transport *, struct crypto *, const char *set_id,
 int	sigs_read(const char *path, uint64_t offset, const char *entry_path,
 	    uint8_t **sig, size_t *len, char **cause);
 char	*sigs_object_name(const char *set_id);
+/*
+ * Fetch a set's signatures object into `path` (its plaintext), checked
+ * against the stored size and SHA-256 the set's manifest records: the
+ * manifest is read from `manifest_copy` (a plaintext copy) if not NULL,
+ * else from the target. A mismatch is reported as corruption of the
+ * object, naming it and the target.
+ */
+int	sigs_fetch(struct transport *, struct crypto *, const char *set_id,
+	    const char *manifest_copy, const char *path, char **cause);
 
 #endif

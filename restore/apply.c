@@ -115,14 +115,14 @@ apply_parent(struct apply *a, const char *path, int create, const char **leaf,
 	if (last != NULL && a->pdir_fd != -1 && len == a->pdir_len &&
 	    memcmp(path, a->pdir, len) == 0) {
 		*leaf = last + 1;
-		if ((fd = dup(a->pdir_fd)) == -1)
+		if ((fd = fcntl(a->pdir_fd, F_DUPFD_CLOEXEC, 0)) == -1)
 			apply_fail(a, "open the directory of", path, cause);
 		return fd;
 	}
 	fd = apply_parent_walk(a, path, create, leaf, cause);
 	if (fd != -1 && last != NULL) {
 		apply_parent_forget(a);
-		a->pdir_fd = dup(fd);
+		a->pdir_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		a->pdir = xstrdup(path);
 		a->pdir[len] = '\0';
 		a->pdir_len = len;
@@ -138,7 +138,7 @@ apply_parent_walk(struct apply *a, const char *path, int create,
 	char		*copy = xstrdup(path), *comp, *slash;
 	int		 fd, next;
 
-	fd = dup(a->rootfd);
+	fd = fcntl(a->rootfd, F_DUPFD_CLOEXEC, 0);
 	comp = copy;
 	while (fd != -1 && (slash = strchr(comp, '/')) != NULL) {
 		*slash = '\0';

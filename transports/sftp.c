@@ -151,6 +151,18 @@ sftp_path(struct sftp_target *st, const char *name)
 	return xasprintf("%s/%s", st->dir, name);
 }
 
+/*
+ * Room for any name a listing can hold: libssh2 refuses SFTP packets over
+ * 256 KiB (LIBSSH2_SFTP_PACKET_MAXLEN), so no name is longer. A smaller
+ * buffer is not enough: NAME_MAX is 255 bytes on Linux, but a server's
+ * names may be longer (255 UTF-16 units from NTFS or Windows are up to
+ * 765 bytes of UTF-8), and libssh2 cannot hand back a name that did not
+ * fit (1.10 drops the entry's place in its batch): one such name once
+ * failed every listing of the directory. The long entry (ls -l text) is
+ * not asked for.
+ */
+#define SFTP_LIST_NAME_MAX	(256 * 1024)
+
 struct sftp_list_arg {
 	struct name_list	*l;
 	int			 temporaries;
@@ -163,7 +175,7 @@ sftp_list_step(struct transport *t, void *arg, char **cause)
 	struct sftp_list_arg	*la = arg;
 	LIBSSH2_SFTP_HANDLE	*d;
 	LIBSSH2_SFTP_ATTRIBUTES	 a;
-	char			 name[512];
+	char			*name = NULL;
 	int			 rc, n;
 
 	name_list_clear(la->l);		/* from a try that failed */
@@ -177,7 +189,9 @@ sftp_list_step(struct transport *t, void *arg, char **cause)
 		return ssh_error(&st->c, cause, "unable to list %s",
 		    t->url.display);
 	}
-	while ((n = libssh2_sftp_readdir(d, name, sizeof name, &a)) > 0) {
+	name = xmalloc(SFTP_LIST_NAME_MAX);
+	while ((n = libssh2_sftp_readdir(d, name, SFTP_LIST_NAME_MAX,
+	    &a)) > 0) {
 		if (la->temporaries) {
 			if (strncmp(name, TRANSPORT_TMP_PREFIX,
 			    strlen(TRANSPORT_TMP_PREFIX)) == 0)
@@ -186,6 +200,13 @@ sftp_list_step(struct transport *t, void *arg, char **cause)
 		    (a.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) &&
 		    LIBSSH2_SFTP_S_ISREG(a.permissions))
 			name_list_add(la->l, name, a.filesize);
+	}
+	free(name);
+	if (n == LIBSSH2_ERROR_BUFFER_TOO_SMALL) {
+		/* Cannot happen (see SFTP_LIST_NAME_MAX); say so if it does. */
+		libssh2_sftp_closedir(d);
+		return error_set(cause, "unable to list %s: a name in it is "
+		    "longer than %d bytes", t->url.display, SFTP_LIST_NAME_MAX);
 	}
 	if (n < 0) {
 		rc = ssh_error(&st->c, cause, "unable to list %s", t->url.display);

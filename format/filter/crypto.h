@@ -46,10 +46,27 @@ char		*crypto_key_list(const struct crypto *);
 struct sink	*crypto_encrypt_sink_new(struct crypto *, const char *what,
 		     struct sink *next, char **cause);
 
-/* Pulls ciphertext from read(), pushes plaintext into out (not owned). */
+/*
+ * Why a decryption failed, so that callers word it right: only
+ * CRYPTO_DAMAGED says the data is bad (its cause then reads "WHAT is
+ * corrupt: ..."); a key or passphrase we lack is never called damage.
+ */
+enum crypto_failure {
+	CRYPTO_OK,
+	CRYPTO_FAILED,		/* gpg, the reader or the next stage failed */
+	CRYPTO_NO_KEY,		/* no secret key for any recipient */
+	CRYPTO_BAD_PASSPHRASE,	/* wrong or missing passphrase */
+	CRYPTO_DAMAGED,		/* not OpenPGP, bad MDC, cut off, no MDC */
+};
+
+/*
+ * Pulls ciphertext from read(), pushes plaintext into out (not owned).
+ * *failure (if not NULL) gets the class of a failure, CRYPTO_OK if none.
+ */
 typedef ssize_t (*crypto_read_fn)(void *, void *, size_t, char **);
 int		 crypto_decrypt(struct crypto *, const char *what,
-		     crypto_read_fn, void *, struct sink *out, char **cause);
+		     crypto_read_fn, void *, struct sink *out,
+		     enum crypto_failure *failure, char **cause);
 
 /* Initialise gpgme; call once before threads start. */
 int		 crypto_library_init(char **cause);

@@ -16,12 +16,14 @@
  * worker thread reads ciphertext from gpg's stdout into the next stage.
  * Decryption: a worker thread feeds ciphertext from the caller's reader
  * into gpg's stdin; the caller's thread reads plaintext from gpg's stdout.
- * Either way, gpg's exit status and its status lines ([GNUPG:] on stderr)
+ * Either way, gpg's exit status and its status lines (--status-fd, on a
+ * pipe of their own, read whole by the thread that reads gpg's output)
  * decide success: a decryption counts only with DECRYPTION_OKAY, exit 0
- * and integrity protection (MDC).
+ * and integrity protection (MDC). stderr is only context for a message.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,9 +43,208 @@
 #define GPGPROC_BUF_SIZE	(1024 * 1024)
 #define GPGPROC_PIPE_SIZE	(1024 * 1024)
 
+/*
+ * gpg's status lines (--status-fd), read from their own pipe as gpg writes
+ * them, one line at a time: only what decides the verdict is kept, so a
+ * long stream (a message to many recipients) costs no memory and cannot
+ * push the verdict out of sight. gpg's stderr is human text, for context.
+ */
+#define GPGPROC_STATUS_LINE	1024
+#define GPGPROC_KEYIDS		4
+
+struct gpg_status {
+	int	 fd;		/* our end; -1 once gpg closed it */
+	char	 line[GPGPROC_STATUS_LINE];
+	size_t	 len;
+	int	 overlong;	/* the rest of this line is dropped */
+
+	int	 okay;		/* DECRYPTION_OKAY */
+	int	 failed;	/* DECRYPTION_FAILED */
+	int	 begin;		/* BEGIN_DECRYPTION */
+	int	 have_key;	/* DECRYPTION_KEY: a secret key of ours worked */
+	int	 symmetric;	/* NEED_PASSPHRASE_SYM */
+	int	 plaintext;	/* PLAINTEXT: the literal data began */
+	int	 badmdc;	/* BADMDC */
+	int	 goodmdc;	/* GOODMDC */
+	int	 info, mdc, aead; /* DECRYPTION_INFO mdc_method algo aead */
+	int	 nodata;	/* NODATA: no OpenPGP data found */
+	int	 bad_passphrase; /* BAD_PASSPHRASE, or ERROR ... 11 */
+	int	 no_passphrase;	/* MISSING_PASSPHRASE, or ERROR ... 177 */
+	int	 inv_recp;	/* INV_RECP */
+	char	 nokey[GPGPROC_KEYIDS * 18]; /* NO_SECKEY key IDs, ", " */
+	size_t	 n_nokey;
+};
+
+/* If line is "[GNUPG:] KEYWORD" or "[GNUPG:] KEYWORD ARGS": ARGS, else NULL. */
+static const char *
+gpg_status_is(const char *line, const char *keyword)
+{
+	size_t	len = strlen(keyword);
+
+	if (strncmp(line, "[GNUPG:] ", 9) != 0)
+		return NULL;
+	line += 9;
+	if (strncmp(line, keyword, len) != 0)
+		return NULL;
+	if (line[len] == '\0')
+		return line + len;
+	if (line[len] == ' ')
+		return line + len + 1;
+	return NULL;
+}
+
+/* "ERROR location code": the code's gpg-error number, e.g. 11_BAD_... */
+static void
+gpg_status_error(struct gpg_status *st, const char *args)
+{
+	const char	*code = strchr(args, ' ');
+	unsigned long	 v;
+
+	if (code == NULL)
+		return;
+	v = strtoul(code + 1, NULL, 10);
+	switch (gpg_err_code((gpg_error_t)v)) {
+	case GPG_ERR_BAD_PASSPHRASE:
+		st->bad_passphrase = 1;
+		break;
+	case GPG_ERR_NO_PASSPHRASE:
+		st->no_passphrase = 1;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+gpg_status_line(struct gpg_status *st, const char *line)
+{
+	const char	*a;
+	char		 id[17];
+	size_t		 len;
+
+	if (gpg_status_is(line, "DECRYPTION_OKAY") != NULL)
+		st->okay = 1;
+	else if (gpg_status_is(line, "DECRYPTION_FAILED") != NULL)
+		st->failed = 1;
+	else if (gpg_status_is(line, "BEGIN_DECRYPTION") != NULL)
+		st->begin = 1;
+	else if (gpg_status_is(line, "DECRYPTION_KEY") != NULL)
+		st->have_key = 1;
+	else if (gpg_status_is(line, "NEED_PASSPHRASE_SYM") != NULL)
+		st->symmetric = 1;
+	else if (gpg_status_is(line, "PLAINTEXT") != NULL)
+		st->plaintext = 1;
+	else if (gpg_status_is(line, "BADMDC") != NULL)
+		st->badmdc = 1;
+	else if (gpg_status_is(line, "GOODMDC") != NULL)
+		st->goodmdc = 1;
+	else if ((a = gpg_status_is(line, "DECRYPTION_INFO")) != NULL) {
+		st->info = 1;
+		st->mdc = st->aead = 0;
+		sscanf(a, "%d %*d %d", &st->mdc, &st->aead);
+	} else if (gpg_status_is(line, "NODATA") != NULL)
+		st->nodata = 1;
+	else if (gpg_status_is(line, "BAD_PASSPHRASE") != NULL)
+		st->bad_passphrase = 1;
+	else if (gpg_status_is(line, "MISSING_PASSPHRASE") != NULL)
+		st->no_passphrase = 1;
+	else if (gpg_status_is(line, "INV_RECP") != NULL)
+		st->inv_recp = 1;
+	else if ((a = gpg_status_is(line, "ERROR")) != NULL)
+		gpg_status_error(st, a);
+	else if ((a = gpg_status_is(line, "NO_SECKEY")) != NULL) {
+		if (sscanf(a, "%16[0-9A-Fa-f]", id) != 1 ||
+		    st->n_nokey >= GPGPROC_KEYIDS)
+			return;
+		len = strlen(st->nokey);
+		snprintf(st->nokey + len, sizeof st->nokey - len, "%s%s",
+		    st->n_nokey++ > 0 ? ", " : "", id);
+	}
+}
+
+/* One read from the status pipe; lines are parsed as they complete. */
+static void
+gpg_status_pump(struct gpg_status *st)
+{
+	char	buf[4096];
+	ssize_t	n, i;
+
+	n = read(st->fd, buf, sizeof buf);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		/* End (or a broken pipe): a partial last line still counts. */
+		if (st->len > 0 && !st->overlong) {
+			st->line[st->len] = '\0';
+			gpg_status_line(st, st->line);
+		}
+		st->len = 0;
+		close(st->fd);
+		st->fd = -1;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			st->line[st->len] = '\0';
+			gpg_status_line(st, st->line);
+			st->len = 0;
+			st->overlong = 0;
+		} else if (st->len < sizeof st->line - 1)
+			st->line[st->len++] = buf[i];
+		else
+			st->overlong = 1;	/* keyword kept, tail dropped */
+	}
+}
+
+/* Read status lines until gpg closes its end. */
+static void
+gpg_status_drain(struct gpg_status *st)
+{
+	while (st->fd != -1)
+		gpg_status_pump(st);
+}
+
+static void
+gpg_status_close(struct gpg_status *st)
+{
+	if (st->fd != -1)
+		close(st->fd);
+	st->fd = -1;
+}
+
+/*
+ * read() from gpg's output, reading its status lines meanwhile: gpg blocks
+ * if nobody reads them, and then never finishes its output.
+ */
+static ssize_t
+gpgproc_read(int fd, struct gpg_status *st, void *buf, size_t len)
+{
+	struct pollfd	pfd[2];
+
+	while (st->fd != -1) {
+		pfd[0].fd = fd;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		pfd[1].fd = st->fd;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (pfd[1].revents != 0)
+			gpg_status_pump(st);
+		if (pfd[0].revents != 0)
+			break;
+	}
+	return read(fd, buf, len);
+}
+
 /* The arguments every run shares. */
 static void
-gpgproc_common_args(struct crypto *c, struct argv *a, int pass_fd)
+gpgproc_common_args(struct crypto *c, struct argv *a, int pass_fd,
+    int status_fd)
 {
 	argv_add(a, "%s", c->engine);
 	argv_add(a, "--batch");
@@ -53,7 +254,7 @@ gpgproc_common_args(struct crypto *c, struct argv *a, int pass_fd)
 	argv_add(a, "--no-permission-warning");
 	if (c->home != NULL)
 		argv_add(a, "--homedir=%s", c->home);
-	argv_add(a, "--status-fd=2");
+	argv_add(a, "--status-fd=%d", status_fd);
 	argv_add(a, "--pinentry-mode=loopback");
 	if (pass_fd != -1)
 		argv_add(a, "--passphrase-fd=%d", pass_fd);
@@ -88,21 +289,30 @@ gpgproc_pipe(int p[2], char **cause)
 	return 0;
 }
 
-/* Start gpg with stdin from in_fd and stdout to out_fd. */
+/*
+ * Start gpg with stdin from in_fd and stdout to out_fd; st gets our end of
+ * its status pipe.
+ */
 static struct child *
 gpgproc_start(struct crypto *c, int decrypt, int in_fd, int out_fd,
-    char **cause)
+    struct gpg_status *st, char **cause)
 {
 	struct argv	 a = { NULL, 0 };
 	struct child	*child = NULL;
-	size_t		 i;
-	int		 pass_fd = -1;
+	size_t		 i, nkeep = 0;
+	int		 pass_fd = -1, sp[2] = { -1, -1 }, keep[2];
 
+	memset(st, 0, sizeof *st);
+	st->fd = -1;
+	if (pipe2(sp, O_CLOEXEC) != 0) {
+		error_sys(cause, "unable to create a pipe for gpg");
+		return NULL;
+	}
 	/* Symmetric mode and decryption may need a passphrase. */
 	if ((decrypt || c->nrecipients == 0) &&
 	    gpgproc_passphrase_pipe(c, &pass_fd, cause) != 0)
-		return NULL;
-	gpgproc_common_args(c, &a, pass_fd);
+		goto out;
+	gpgproc_common_args(c, &a, pass_fd, sp[1]);
 	argv_add(&a, "--output=-");
 	if (decrypt)
 		argv_add(&a, "--decrypt");
@@ -119,24 +329,35 @@ gpgproc_start(struct crypto *c, int decrypt, int in_fd, int out_fd,
 				    c->recipients[i]->fpr);
 		}
 	}
-	child = child_spawn(a.v, in_fd, out_fd, pass_fd, cause);
+	keep[nkeep++] = sp[1];
+	if (pass_fd != -1)
+		keep[nkeep++] = pass_fd;
+	child = child_spawn_keep(a.v, in_fd, out_fd, keep, nkeep, cause);
+	if (child != NULL) {
+		st->fd = sp[0];
+		sp[0] = -1;
+	}
+out:
 	if (pass_fd != -1)
 		close(pass_fd);
+	if (sp[0] != -1)
+		close(sp[0]);
+	close(sp[1]);	/* gpg holds the only writer: EOF when it exits */
 	argv_free(&a);
 	return child;
 }
 
 /*
- * gpg's last human-readable line ("gpg: decryption failed: ..."), without
- * the status lines around it; NULL if it printed none.
+ * gpg's last human-readable line ("gpg: decryption failed: ..."); NULL if
+ * it printed none.
  */
 static char *
-gpgproc_last_message(const char *status)
+gpgproc_last_message(const char *text)
 {
 	const char	*p, *line = NULL;
 	char		*copy, *q;
 
-	for (p = status; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
+	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
 		if (*p == '\n')
 			p++;
 		if (strncmp(p, "gpg: ", 5) == 0)
@@ -151,82 +372,98 @@ gpgproc_last_message(const char *status)
 	return q;
 }
 
-/* gpg's own account of a failure, from its status lines. */
-static void
-gpgproc_explain(const char *what, int decrypt, const char *status,
-    char *child_cause, char **cause)
+/*
+ * A failed decryption, classified from the status lines. Only what proves
+ * the data wrong is damage: a key or passphrase we lack is not.
+ */
+static enum crypto_failure
+gpgproc_explain_decrypt(const char *what, const struct gpg_status *st,
+    const char *text, const char *child_cause, char **cause)
 {
-	const char	*p;
-	char		 keyid[17] = "unknown", *msg;
+	char	*msg;
 
-	if (!decrypt) {
-		if ((p = strstr(status, "[GNUPG:] INV_RECP ")) != NULL)
-			error_set(cause, "unable to encrypt %s: a recipient "
-			    "key is not usable (revoked, expired or not "
-			    "trusted)", what);
-		else
-			error_set(cause, "unable to encrypt %s: %s", what,
-			    child_cause);
-		return;
+	if (st->badmdc) {
+		error_set(cause, "%s is corrupt: its OpenPGP integrity check "
+		    "(MDC) failed", what);
+		return CRYPTO_DAMAGED;
 	}
-	if (strstr(status, "[GNUPG:] BAD_PASSPHRASE") != NULL ||
-	    (strstr(status, "[GNUPG:] NEED_PASSPHRASE") != NULL &&
-	    strstr(status, "[GNUPG:] DECRYPTION_OKAY") == NULL &&
-	    strstr(status, "[GNUPG:] NO_SECKEY") == NULL))
-		error_set(cause, "unable to decrypt %s: passphrase missing "
-		    "or wrong (--passphrase-file)", what);
-	else if ((p = strstr(status, "[GNUPG:] NO_SECKEY ")) != NULL) {
-		sscanf(p + strlen("[GNUPG:] NO_SECKEY "), "%16[0-9A-Fa-f]",
-		    keyid);
-		error_set(cause, "unable to decrypt %s: no secret key for "
-		    "key ID %s (wrong --key-file or keyring)", what, keyid);
-	} else if (strstr(status, "[GNUPG:] NODATA") != NULL)
-		error_set(cause, "unable to decrypt %s: not an OpenPGP "
-		    "message (corrupt or truncated)", what);
-	else {
-		msg = gpgproc_last_message(status);
-		error_set(cause, "unable to decrypt %s: %s (wrong key, wrong "
-		    "passphrase or corrupt data)", what, msg != NULL ? msg :
-		    child_cause != NULL ? child_cause : "gpg failed");
-		free(msg);
+	if (st->bad_passphrase) {
+		error_set(cause, "unable to decrypt %s: wrong passphrase "
+		    "(--passphrase-file)", what);
+		return CRYPTO_BAD_PASSPHRASE;
 	}
+	if (st->no_passphrase) {
+		error_set(cause, "unable to decrypt %s: a passphrase is needed "
+		    "and none was given (--passphrase-file)", what);
+		return CRYPTO_BAD_PASSPHRASE;
+	}
+	if (st->n_nokey > 0 && !st->have_key && !st->okay) {
+		error_set(cause, "unable to decrypt %s: no secret key for this "
+		    "set (encrypted to %s): give --key-file with the secret "
+		    "key", what, st->nokey);
+		return CRYPTO_NO_KEY;
+	}
+	if (st->nodata && !st->begin) {
+		error_set(cause, "%s is corrupt: not an OpenPGP message", what);
+		return CRYPTO_DAMAGED;
+	}
+	/* The key was right (or the literal data began): the data is not. */
+	if (st->failed && (st->have_key || st->plaintext)) {
+		error_set(cause, "%s is corrupt: decryption failed after it "
+		    "began (truncated or altered)", what);
+		return CRYPTO_DAMAGED;
+	}
+	msg = gpgproc_last_message(text);
+	error_set(cause, "unable to decrypt %s: %s%s", what, msg != NULL ?
+	    msg : child_cause != NULL ? child_cause : "gpg failed",
+	    st->symmetric ? " (wrong passphrase?)" : "");
+	free(msg);
+	return CRYPTO_FAILED;
 }
 
 /*
- * Wait for gpg and decide. Decryption also needs DECRYPTION_OKAY and an
- * MDC (DECRYPTION_INFO's first field not 0): gpg 2.2 may still print the
+ * Wait for gpg and decide. Decryption needs exit 0, DECRYPTION_OKAY, no
+ * DECRYPTION_FAILED or BADMDC, and integrity protection (GOODMDC, or an MDC
+ * or AEAD method in DECRYPTION_INFO): gpg 2.2 may still print the
  * plaintext of a legacy message without one.
  */
 static int
-gpgproc_finish(struct child *child, const char *what, int decrypt,
-    char **cause)
+gpgproc_finish(struct child *child, struct gpg_status *st, const char *what,
+    int decrypt, enum crypto_failure *failure, char **cause)
 {
-	char		*status = NULL, *child_cause = NULL;
-	const char	*info;
-	int		 rc, mdc, aead;
+	char			*text = NULL, *child_cause = NULL;
+	enum crypto_failure	 f = CRYPTO_OK;
+	int			 rc;
 
-	rc = child_finish(child, &status, &child_cause);
-	if (rc == 0 && decrypt) {
-		info = strstr(status, "[GNUPG:] DECRYPTION_INFO ");
-		mdc = aead = 0;
-		if (info != NULL)
-			sscanf(info + strlen("[GNUPG:] DECRYPTION_INFO "),
-			    "%d %*d %d", &mdc, &aead);
-		if (strstr(status, "[GNUPG:] DECRYPTION_OKAY") == NULL ||
-		    strstr(status, "[GNUPG:] DECRYPTION_FAILED") != NULL)
-			rc = -1;
-		else if (info == NULL || (mdc == 0 && aead == 0)) {
-			error_set(cause, "unable to decrypt %s: not integrity "
-			    "protected (no MDC); refusing it", what);
-			rc = -1;
-			goto out;
-		}
+	gpg_status_drain(st);
+	rc = child_finish(child, &text, &child_cause);
+	if (!decrypt) {
+		if (rc != 0 && st->inv_recp)
+			error_set(cause, "unable to encrypt %s: a recipient "
+			    "key is not usable (revoked, expired or not "
+			    "trusted)", what);
+		else if (rc != 0)
+			error_set(cause, "unable to encrypt %s: %s", what,
+			    child_cause);
+		f = rc != 0 ? CRYPTO_FAILED : CRYPTO_OK;
+		goto out;
 	}
+	if (rc == 0 && (!st->okay || st->failed || st->badmdc))
+		rc = -1;
 	if (rc != 0)
-		gpgproc_explain(what, decrypt, status != NULL ? status : "",
+		f = gpgproc_explain_decrypt(what, st, text != NULL ? text : "",
 		    child_cause, cause);
+	else if (!st->goodmdc && (!st->info || (st->mdc == 0 &&
+	    st->aead == 0))) {
+		error_set(cause, "%s is corrupt: not integrity protected (no "
+		    "MDC); refusing it", what);
+		f = CRYPTO_DAMAGED;
+		rc = -1;
+	}
 out:
-	free(status);
+	if (failure != NULL)
+		*failure = f;
+	free(text);
 	free(child_cause);
 	return rc;
 }
@@ -237,6 +474,7 @@ struct gpg_encrypt {
 	struct sink	*next;
 	char		*what;
 	struct child	*child;
+	struct gpg_status status;	/* read by the worker, then at join */
 	int		 in;		/* gpg's stdin, our end */
 	int		 out;		/* gpg's stdout, our end */
 	pthread_t	 thread;
@@ -254,7 +492,7 @@ gpg_encrypt_main(void *arg)
 	(void)pthread_setname_np(pthread_self(), "gpg-drain");
 
 	for (;;) {
-		n = read(g->out, buf, GPGPROC_BUF_SIZE);
+		n = gpgproc_read(g->out, &g->status, buf, GPGPROC_BUF_SIZE);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -290,7 +528,8 @@ gpg_encrypt_join(struct gpg_encrypt *g, char **cause)
 		g->running = 0;
 	}
 	if (g->child != NULL) {
-		rc = gpgproc_finish(g->child, g->what, 0, &gpg_cause);
+		rc = gpgproc_finish(g->child, &g->status, g->what, 0, NULL,
+		    &gpg_cause);
 		g->child = NULL;
 	}
 	/* The next stage's failure is the reason gpg stopped, if any. */
@@ -344,6 +583,7 @@ gpg_encrypt_free(struct sink *s)
 		g->child = NULL;
 	}
 	gpg_encrypt_join(g, NULL);
+	gpg_status_close(&g->status);
 	if (g->out != -1)
 		close(g->out);
 	sink_free(g->next);
@@ -370,9 +610,10 @@ crypto_encrypt_sink_new(struct crypto *c, const char *what, struct sink *next,
 	g->next = next;
 	g->what = xstrdup(what);
 	g->in = g->out = -1;
+	g->status.fd = -1;
 	if (gpgproc_pipe(in, cause) != 0 || gpgproc_pipe(out, cause) != 0)
 		goto fail;
-	g->child = gpgproc_start(c, 0, in[0], out[1], cause);
+	g->child = gpgproc_start(c, 0, in[0], out[1], &g->status, cause);
 	close(in[0]);
 	close(out[1]);
 	in[0] = out[1] = -1;
@@ -435,9 +676,11 @@ gpg_decrypt_feed_main(void *arg)
 
 int
 crypto_decrypt(struct crypto *c, const char *what, crypto_read_fn read_fn,
-    void *read_arg, struct sink *out, char **cause)
+    void *read_arg, struct sink *out, enum crypto_failure *failure,
+    char **cause)
 {
 	struct gpg_decrypt_feed	 feed = { read_fn, read_arg, -1, NULL };
+	struct gpg_status	 status;
 	struct child		*child = NULL;
 	uint8_t			*buf = NULL;
 	char			*out_cause = NULL;
@@ -446,9 +689,12 @@ crypto_decrypt(struct crypto *c, const char *what, crypto_read_fn read_fn,
 	int			 running = 0, rc = -1, gpg_rc;
 	ssize_t			 n;
 
+	status.fd = -1;
+	if (failure != NULL)
+		*failure = CRYPTO_FAILED;
 	if (gpgproc_pipe(in, cause) != 0 || gpgproc_pipe(outp, cause) != 0)
 		goto out;
-	child = gpgproc_start(c, 1, in[0], outp[1], cause);
+	child = gpgproc_start(c, 1, in[0], outp[1], &status, cause);
 	close(in[0]);
 	close(outp[1]);
 	in[0] = outp[1] = -1;
@@ -464,7 +710,7 @@ crypto_decrypt(struct crypto *c, const char *what, crypto_read_fn read_fn,
 	running = 1;
 	buf = xmalloc(GPGPROC_BUF_SIZE);
 	for (;;) {
-		n = read(outp[0], buf, GPGPROC_BUF_SIZE);
+		n = gpgproc_read(outp[0], &status, buf, GPGPROC_BUF_SIZE);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -480,17 +726,16 @@ crypto_decrypt(struct crypto *c, const char *what, crypto_read_fn read_fn,
 	outp[0] = -1;
 	pthread_join(thread, NULL);
 	running = 0;
-	gpg_rc = gpgproc_finish(child, what, 1, cause);
+	gpg_rc = gpgproc_finish(child, &status, what, 1, failure, cause);
 	child = NULL;
-	/* The first failure explains the others. */
-	if (feed.cause != NULL) {
+	/* The first failure explains the others: not gpg's verdict then. */
+	if (feed.cause != NULL || out_cause != NULL) {
 		free(*cause);
 		*cause = NULL;
-		error_set(cause, "%s", feed.cause);
-	} else if (out_cause != NULL) {
-		free(*cause);
-		*cause = NULL;
-		error_set(cause, "%s", out_cause);
+		error_set(cause, "%s", feed.cause != NULL ? feed.cause :
+		    out_cause);
+		if (failure != NULL)
+			*failure = CRYPTO_FAILED;
 	} else if (gpg_rc == 0)
 		rc = 0;
 out:
@@ -498,6 +743,7 @@ out:
 		pthread_join(thread, NULL);
 	if (child != NULL)
 		child_abort(child);
+	gpg_status_close(&status);
 	if (in[0] != -1)
 		close(in[0]);
 	if (in[1] != -1)

@@ -161,6 +161,67 @@ cut_connections(long server)
 
 /* An upload whose connection is cut midway resumes, byte for byte. */
 static void
+touch_file(const char *dir, const char *name)
+{
+	char	*path = xasprintf("%s/%s", dir, name);
+	FILE	*f = fopen(path, "w");
+
+	if (f == NULL || fputs("x\n", f) == EOF || fclose(f) != 0)
+		printf("# cannot create %s: %s\n", path, strerror(errno));
+	free(path);
+}
+
+static void
+remove_file(const char *dir, const char *name)
+{
+	char	*path = xasprintf("%s/%s", dir, name);
+
+	unlink(path);
+	free(path);
+}
+
+/*
+ * Names as long as the server's file system allows (255 bytes on Linux,
+ * ASCII and 3-byte UTF-8) beside a tresor object: a listing (made of
+ * names only, no ls -l long entries) must still work and find the object.
+ * Longer names (up to 765 bytes from NTFS or a Windows server) cannot be
+ * made here; the driver's buffer holds any name libssh2 accepts.
+ */
+static void
+check_long_names(const char *tag, const char *url,
+    const struct transport_options *o, const char *dir)
+{
+	struct transport	*t;
+	struct name_list	 l = { NULL, 0 };
+	char			 ascii[256], utf8[256], *cause = NULL;
+	size_t			 i;
+	int			 found = 0, rc = -1;
+
+	memset(ascii, 'n', 255);
+	ascii[255] = '\0';
+	for (i = 0; i + 3 <= 255; i += 3)
+		memcpy(utf8 + i, "\xe2\x82\xac", 3);	/* the euro sign */
+	utf8[i] = '\0';
+	touch_file(dir, ascii);
+	touch_file(dir, utf8);
+	touch_file(dir, "tresor.long-names.vol000001.gpg");
+	if ((t = transport_open(url, o, &cause)) != NULL)
+		rc = transport_list(t, &l, &cause);
+	for (i = 0; rc == 0 && i < l.count; i++)
+		if (strcmp(l.entries[i].name,
+		    "tresor.long-names.vol000001.gpg") == 0)
+			found = 1;
+	tap_ok(rc == 0 && found, "[%s] a listing beside 255-byte names works: "
+	    "%s", tag, cause != NULL ? cause : "ok");
+	name_list_clear(&l);
+	transport_close(t);
+	free(cause);
+	remove_file(dir, ascii);
+	remove_file(dir, utf8);
+	remove_file(dir, "tresor.long-names.vol000001.gpg");
+}
+
+static void
 check_resume(const char *url, const struct transport_options *o)
 {
 	struct transport	*t;
@@ -290,6 +351,7 @@ main(void)
 	    "[sftp] the nested directory was made (relative to the login "
 	    "directory)");
 	check_resume(url, &o);
+	check_long_names("sftp", url, &o, dir);
 	free(dir);
 	free(url);
 
@@ -322,6 +384,7 @@ main(void)
 	dir = xasprintf("%s/%s/ftp/a/b", home, run);
 	tap_ok(stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode),
 	    "[ftp] the nested directory was made");
+	check_long_names("ftp", url, &o, dir);
 	free(dir);
 	check_cut_ftp(url, &o);
 	free(url);

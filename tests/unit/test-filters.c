@@ -183,6 +183,8 @@ test_gpg(void)
 				*enc = tmp_path("g.gpg"), *out = tmp_path("g.out"),
 				*home = tmp_path("gnupg"), *cmd, *in;
 	struct recbuf		 cipher;
+	struct crypto		*wrong;
+	enum crypto_failure	 failure;
 
 	write_file(pass, "s3cret passphrase\n", 18);
 	co.passphrase_file = pass;
@@ -221,8 +223,9 @@ test_gpg(void)
 	cipher.cap = cipher.len;
 	mem_init(&d, 0);
 	tap_ok(crypto_decrypt(c, "gpg's file", mem_reader, &cipher, &d.sink,
-	    &cause) == 0 && d.buf.len == len && memcmp(d.buf.data, data,
-	    len) == 0, "crypto_decrypt reads gpg's output");
+	    &failure, &cause) == 0 && failure == CRYPTO_OK && d.buf.len ==
+	    len && memcmp(d.buf.data, data, len) == 0,
+	    "crypto_decrypt reads gpg's output");
 	recbuf_free(&cipher);
 	recbuf_free(&d.buf);
 
@@ -242,8 +245,10 @@ test_gpg(void)
 	cipher.len = cipher.cap = 22;
 	mem_init(&d, 0);
 	tap_ok(crypto_decrypt(c, "object 'junk'", mem_reader, &cipher, &d.sink,
-	    &cause) != 0 && strstr(cause, "object 'junk'") != NULL,
+	    &failure, &cause) != 0 && strstr(cause, "object 'junk'") != NULL,
 	    "garbage does not decrypt: %s", cause ? cause : "");
+	tap_ok(failure == CRYPTO_DAMAGED && strstr(cause, "is corrupt") !=
+	    NULL, "... and that is damage (not OpenPGP)");
 	free(cause);
 	cause = NULL;
 	recbuf_free(&cipher);
@@ -251,9 +256,32 @@ test_gpg(void)
 	cipher.data = xmemdup(m.buf.data, cipher.len);
 	cipher.cap = cipher.len;
 	tap_ok(crypto_decrypt(c, "object 'half'", mem_reader, &cipher, &d.sink,
-	    &cause) != 0 && strstr(cause, "object 'half'") != NULL,
+	    &failure, &cause) != 0 && strstr(cause, "object 'half'") != NULL,
 	    "a truncated message does not decrypt: %s", cause ? cause : "");
+	tap_ok(failure == CRYPTO_DAMAGED && strstr(cause, "is corrupt") !=
+	    NULL, "... and that is damage");
 	free(cause);
+	cause = NULL;
+	recbuf_free(&cipher);
+
+	/* A wrong passphrase is a key problem, never damage. */
+	write_file(pass, "not the passphrase\n", 19);
+	co.passphrase_file = pass;
+	wrong = crypto_new(&co, 1, &cause);
+	cipher.len = m.buf.len;
+	cipher.data = xmemdup(m.buf.data, cipher.len);
+	cipher.cap = cipher.len;
+	recbuf_free(&d.buf);
+	mem_init(&d, 0);
+	tap_ok(wrong != NULL && crypto_decrypt(wrong, "object 'pw'",
+	    mem_reader, &cipher, &d.sink, &failure, &cause) != 0 &&
+	    failure == CRYPTO_BAD_PASSPHRASE && strstr(cause, "passphrase") !=
+	    NULL && strstr(cause, "corrupt") == NULL,
+	    "a wrong passphrase is called one, not damage: %s", cause ? cause :
+	    "");
+	free(cause);
+	cause = NULL;
+	crypto_free(wrong);
 	recbuf_free(&cipher);
 	recbuf_free(&d.buf);
 	recbuf_free(&m.buf);
@@ -267,6 +295,66 @@ test_gpg(void)
 	free(out);
 	free(home);
 	free(in);
+	free(data);
+}
+
+/*
+ * A message to 40 public keys we lack and to our passphrase: gpg's status
+ * and stderr run to several KiB before the verdict, which must still be
+ * read (it once was looked for in the first 4 KiB of stderr only).
+ */
+static void
+test_gpg_long_status(void)
+{
+	struct crypto_options	 co = { 0 };
+	struct crypto		*c = NULL;
+	struct mem_sink		 d;
+	struct recbuf		 cipher = { NULL, 0, 0 };
+	enum crypto_failure	 failure = CRYPTO_FAILED;
+	char			*cause = NULL, *pass = tmp_path("pass-many"),
+				*home = tmp_path("gnupg-many"),
+				*in = tmp_path("many.in"), *enc = tmp_path("many.gpg"),
+				*cmd;
+	size_t			 len = 200000;
+	uint8_t			*data = test_data(len);
+
+	write_file(pass, "many recipients\n", 16);
+	write_file(in, data, len);
+	cmd = xasprintf("set -e; exec 2>/dev/null; mkdir -m 700 '%s'; export GNUPGHOME='%s'; "
+	    "gpg --batch --quiet --passphrase '' --quick-gen-key 'many "
+	    "<many@tresor.invalid>' ed25519 sign never 2>/dev/null; "
+	    "fpr=$(gpg --with-colons --list-keys many@tresor.invalid | "
+	    "awk -F: '/^fpr/ { print $10; exit }'); "
+	    "for i in $(seq 40); do gpg --batch --quiet --passphrase '' "
+	    "--quick-add-key $fpr cv25519 encr never 2>/dev/null; done; "
+	    "r=$(gpg --with-colons --list-keys many@tresor.invalid | "
+	    "awk -F: '/^fpr/ { if (n++) printf \" -r %%s!\", $10 }'); "
+	    "gpg --batch --quiet --trust-model always --pinentry-mode loopback "
+	    "--passphrase-file '%s' --compress-algo none --symmetric --encrypt "
+	    "$r -o '%s' '%s' 2>/dev/null", home, home, pass, enc, in);
+	tap_ok(run(cmd), "gpg encrypts to 40 keys and a passphrase");
+	free(cmd);
+	co.passphrase_file = pass;
+	c = crypto_new(&co, 1, &cause);
+	cipher.data = read_file(enc, &cipher.len);
+	cipher.cap = cipher.len;
+	mem_init(&d, 0);
+	tap_ok(c != NULL && cipher.data != NULL && crypto_decrypt(c,
+	    "object 'many'", mem_reader, &cipher, &d.sink, &failure,
+	    &cause) == 0 && failure == CRYPTO_OK && d.buf.len == len &&
+	    memcmp(d.buf.data, data, len) == 0, "the verdict after 40 "
+	    "NO_SECKEY lines is read: %s", cause ? cause : "ok");
+	free(cause);
+	crypto_free(c);
+	recbuf_free(&cipher);
+	recbuf_free(&d.buf);
+	cmd = xasprintf("gpgconf --homedir '%s' --kill all 2>/dev/null", home);
+	run(cmd);
+	free(cmd);
+	free(pass);
+	free(home);
+	free(in);
+	free(enc);
 	free(data);
 }
 
@@ -284,6 +372,7 @@ main(void)
 	test_zstd();
 	test_hash_sink();
 	test_gpg();
+	test_gpg_long_status();
 	rc = tap_done();
 	cmd = xasprintf("rm -rf '%s'", tmpdir);
 	run(cmd);
