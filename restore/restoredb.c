@@ -181,7 +181,7 @@ restoredb_run(struct restore_options *o, const struct restoredb_options *dbo,
 {
 	struct restoredb	 d;
 	struct restore_output	 out = { restoredb_open, restoredb_close, &d,
-				     "restore-db", 1 };
+				     "restore-db", 1, NULL };
 	char			*tool = pg_tool(&dbo->pg, "pg_restore");
 	int			 exists = 0, major, rc = EXIT_FAILURE_;
 
