@@ -1,9 +1,11 @@
 /* cmd-fetch.c: tresor fetch. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"
 #include "common/error.h"
+#include "common/interrupt.h"
 #include "restore/fetch.h"
 
 enum { OPT_FORCE = OPT_FIRST_VERB_OPTION };
@@ -20,7 +22,7 @@ cmd_fetch_exec(int argc, char **argv)
 	};
 	struct restore_options	 o = { 0 };
 	char			*url = NULL, *cause = NULL;
-	int			 opt, rc;
+	int			 opt, rc, reader_gone;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (cli_common_option(&cmd_fetch, opt, optarg, &o.crypto,
@@ -58,7 +60,20 @@ cmd_fetch_exec(int argc, char **argv)
 	}
 	o.paths = argv + optind;
 	o.npaths = 1;
-	rc = fetch_run(&o, argv[optind + 1], &cause);
+	rc = fetch_run(&o, argv[optind + 1], &reader_gone, &cause);
+	if (rc != EXIT_OK && reader_gone && !interrupt_received()) {
+		/*
+		 * The reader stopped early (head, pg_restore --list): its
+		 * choice, not our error. Die of SIGPIPE as cat does, with no
+		 * message; the shell reports 141. Everything is cleaned up.
+		 */
+		free(cause);
+		free(url);
+		fflush(stderr);
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+		return 128 + SIGPIPE;
+	}
 	rc = cli_finish(rc, cause);
 out:
 	free(url);
@@ -77,6 +92,12 @@ const struct cmd cmd_fetch = {
 	"stdout. Only the volumes that hold it are read. A file DEST appears\n"
 	"only once its content matched its SHA-256; on stdout a mismatch can\n"
 	"only be reported by the exit status. A summary goes to stderr.\n"
+	"\n"
+	"If the reader of stdout stops early (fetch ... - | head), fetch\n"
+	"stops quietly the way cat does: it is killed by SIGPIPE (the shell\n"
+	"shows status 141), with no message. Under set -o pipefail that status\n"
+	"marks the pipeline as failed, since not all of PATH was delivered and\n"
+	"checked; the reader's own status says whether it got what it wanted.\n"
 	"\n"
 	CLI_POINT_HELP
 	"  --force                 replace an existing DEST\n"

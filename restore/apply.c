@@ -13,6 +13,7 @@
 #include "common/io.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "scratch.h"
 
 struct apply_dir {
 	struct entry	e;
@@ -27,6 +28,7 @@ struct apply {
 	struct entry	 file;
 	int		 file_parent;
 	int		 file_fd;
+	int		 file_named;	/* file_tmp exists (else O_TMPFILE) */
 	char		*file_tmp;
 	char		*file_leaf;
 	unsigned	 counter;
@@ -328,8 +330,12 @@ apply_begin(struct apply *a, const struct entry *e, char **cause)
 		free(a->file_tmp);
 		a->file_tmp = xasprintf(".tresor-part.%ld.%u", a->pid,
 		    a->counter++);
-		a->file_fd = openat(fd, a->file_tmp, O_WRONLY | O_CREAT |
-		    O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		/* Nameless until complete: a killed run leaves nothing. */
+		a->file_fd = scratch_unnamed(fd, NULL);
+		a->file_named = a->file_fd == -1;
+		if (a->file_named)
+			a->file_fd = openat(fd, a->file_tmp, O_WRONLY | O_CREAT |
+			    O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (a->file_fd == -1) {
 			apply_fail(a, "create", e->path, cause);
 			goto out;
@@ -381,6 +387,13 @@ apply_commit(struct apply *a, uint64_t size, char **cause)
 		apply_fail(a, "write", a->file.path, cause);
 		goto out;
 	}
+	if (!a->file_named) {
+		if (scratch_link(a->file_fd, a->file_parent, a->file_tmp) != 0) {
+			apply_fail(a, "write", a->file.path, cause);
+			goto out;
+		}
+		a->file_named = 1;
+	}
 	if (close(a->file_fd) != 0) {
 		a->file_fd = -1;
 		apply_fail(a, "write", a->file.path, cause);
@@ -416,7 +429,7 @@ apply_abort(struct apply *a)
 	if (a->file_fd != -1)
 		close(a->file_fd);
 	a->file_fd = -1;
-	if (a->file_tmp != NULL && a->file_parent != -1)
+	if (a->file_tmp != NULL && a->file_named && a->file_parent != -1)
 		unlinkat(a->file_parent, a->file_tmp, 0);
 	free(a->file_tmp);
 	a->file_tmp = NULL;

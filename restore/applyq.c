@@ -6,6 +6,7 @@
 #include "apply.h"
 #include "applyq.h"
 #include "common/error.h"
+#include "common/interrupt.h"
 #include "common/xmalloc.h"
 
 #define APPLYQ_OPS	64
@@ -181,6 +182,9 @@ applyq_push(struct applyq *q, enum applyq_kind kind, const struct entry *e,
 int
 applyq_begin(struct applyq *q, const struct entry *e, char **cause)
 {
+	/* A safe point: between files. */
+	if (interrupt_check(cause) != 0)
+		return -1;
 	return applyq_push(q, APPLYQ_BEGIN, e, NULL, 0, 0, cause);
 }
 

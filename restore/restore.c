@@ -18,12 +18,16 @@
  *    of any file costs at most two passes, however long the chain.
  * 5. Hard links, then directory modes and times.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,9 +35,11 @@
 #include "applyq.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/interrupt.h"
 #include "common/io.h"
 #include "common/log.h"
 #include "common/strmap.h"
+#include "common/testpoint.h"
 #include "common/xmalloc.h"
 #include "format/catalog.h"
 #include "format/filter/filter.h"
@@ -42,13 +48,15 @@
 #include "format/object.h"
 #include "format/record.h"
 #include "restore.h"
+#include "scratch.h"
 #include "transports/transport.h"
 
 struct rentry {
 	struct manifest_entry	 me;		/* loc.set filled in */
 	int			 wanted;
 	int			 done;
-	char			*base_tmp;	/* checked base, in scratch */
+	int			 base_fd;	/* checked base, nameless */
+	char			*base_tmp;	/* or named, in r->scratch */
 };
 
 /* One set whose volumes hold content we need. */
@@ -79,7 +87,16 @@ struct restore {
 	size_t				 nlist;
 	struct rset			*sets;		/* oldest first */
 	size_t				 nsets;
-	char				*scratch;	/* bases and deltas */
+	/*
+	 * Bases and deltas are nameless files in scratch_where (nothing
+	 * outlives the process). Bases wait for their deltas; past
+	 * base_fds_max open ones, they get names in the directory scratch.
+	 */
+	const char			*scratch_where;
+	char				*scratch_tmpdir;
+	size_t				 base_fds;
+	size_t				 base_fds_max;
+	char				*scratch;
 	unsigned			 scratch_n;
 	/* Record stream state. */
 	struct rset			*set;		/* being read */
@@ -134,6 +151,7 @@ restore_manifest_entry(void *arg, struct manifest_entry *me, char **cause)
 	}
 	re = xcalloc(1, sizeof *re);
 	re->me = *me;
+	re->base_fd = -1;
 	if (re->me.loc.set[0] == '\0')
 		snprintf(re->me.loc.set, SET_ID_MAX, "%s", r->set_id);
 	strmap_put(r->entries, me->e.path, re);
@@ -369,14 +387,23 @@ restore_corrupt(char **cause, const char *fmt, const char *p)
 	return -1;
 }
 
-/* A scratch file for a base or a delta. */
+static int	restore_make_scratch(struct restore *, char **);
+
+/* A scratch file for a base or a delta: nameless, unless too many wait. */
 static int
-restore_scratch_open(struct restore *r, char **cause)
+restore_scratch_open(struct restore *r, int base, char **cause)
 {
 	free(r->cur_tmp);
+	r->cur_tmp = NULL;
+	if (!base || r->base_fds < r->base_fds_max) {
+		r->cur_fd = scratch_open(r->scratch_where, cause);
+		return r->cur_fd == -1 ? -1 : 0;
+	}
+	if (r->scratch == NULL && restore_make_scratch(r, cause) != 0)
+		return -1;
 	r->cur_tmp = xasprintf("%s/%u", r->scratch, r->scratch_n++);
-	r->cur_fd = open(r->cur_tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600);
+	r->cur_fd = open(r->cur_tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
 	if (r->cur_fd == -1)
 		return error_sys(cause, "unable to create scratch file '%s'",
 		    r->cur_tmp);
@@ -395,6 +422,12 @@ restore_scratch_close(struct restore *r, int remove)
 	r->cur_tmp = NULL;
 }
 
+static const char *
+restore_scratch_name(struct restore *r)
+{
+	return r->cur_tmp != NULL ? r->cur_tmp : "a scratch file";
+}
+
 static int
 restore_write_fd(int fd, const void *buf, size_t len, const char *what,
     char **cause)
@@ -411,6 +444,7 @@ restore_write_fd(int fd, const void *buf, size_t len, const char *what,
 static int
 restore_file_begin(struct restore *r, const struct entry *e, char **cause)
 {
+	testpoint("restore-file");
 	if (r->applyq != NULL)
 		return applyq_begin(r->applyq, e, cause);
 	return 0;
@@ -422,8 +456,11 @@ restore_file_data(struct restore *r, const void *buf, size_t len,
 {
 	if (r->applyq != NULL)
 		return applyq_data(r->applyq, buf, len, cause);
-	if (r->out_fd != -1 && io_write_all(r->out_fd, buf, len) != 0)
+	if (r->out_fd != -1 && io_write_all(r->out_fd, buf, len) != 0) {
+		if (errno == EPIPE && r->opts->output->reader_gone != NULL)
+			*r->opts->output->reader_gone = 1;
 		return error_sys(cause, "unable to write the output");
+	}
 	return 0;
 }
 
@@ -501,7 +538,7 @@ restore_entry_record(struct restore *r, uint64_t offset, const uint8_t *p,
 	if (r->mode == MODE_WHOLE)
 		rc = restore_file_begin(r, &re->me.e, cause);
 	else
-		rc = restore_scratch_open(r, cause);
+		rc = restore_scratch_open(r, r->mode == MODE_BASE, cause);
 out:
 	entry_clear(&e);
 	return rc;
@@ -530,18 +567,20 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 	r->cur_pos += n;
 	if (type != RECORD_HOLE) {
 		hash_update(r->cur_hash, p, len);
+		testpoint("restore-data");
 		if (r->mode == MODE_WHOLE) {
 			r->bytes += len;
 			return restore_file_data(r, p, len, cause);
 		}
-		return restore_write_fd(r->cur_fd, p, len, r->cur_tmp, cause);
+		return restore_write_fd(r->cur_fd, p, len,
+		    restore_scratch_name(r), cause);
 	}
 	memset(zeros, 0, sizeof zeros);
 	for (left = hole; left > 0; left -= n) {
 		n = left < sizeof zeros ? left : sizeof zeros;
 		hash_update(r->cur_hash, zeros, (size_t)n);
 		if (r->mode == MODE_BASE && restore_write_fd(r->cur_fd, zeros,
-		    (size_t)n, r->cur_tmp, cause) != 0)
+		    (size_t)n, restore_scratch_name(r), cause) != 0)
 			return -1;
 	}
 	if (r->mode == MODE_WHOLE) {
@@ -590,17 +629,20 @@ restore_patch(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
 	struct restore_out	out = { { &restore_out_ops }, r, hash_new(), 0 };
 	int			base = -1, rc = -1;
 
-	if (re->base_tmp == NULL) {
+	if (re->base_fd != -1) {
+		base = re->base_fd;
+		re->base_fd = -1;
+		r->base_fds--;
+	} else if (re->base_tmp == NULL) {
 		restore_corrupt(cause, "the base of '%s' was not found before "
 		    "its delta", re->me.e.path);
 		goto out;
-	}
-	if ((base = open(re->base_tmp, O_RDONLY | O_CLOEXEC)) == -1) {
+	} else if ((base = open(re->base_tmp, O_RDONLY | O_CLOEXEC)) == -1) {
 		error_sys(cause, "unable to read '%s'", re->base_tmp);
 		goto out;
 	}
 	if (lseek(r->cur_fd, 0, SEEK_SET) != 0) {
-		error_sys(cause, "unable to read '%s'", r->cur_tmp);
+		error_sys(cause, "unable to read %s", restore_scratch_name(r));
 		goto out;
 	}
 	if (restore_file_begin(r, &re->me.e, cause) != 0)
@@ -626,7 +668,8 @@ out:
 		restore_file_abort(r);
 	if (base != -1)
 		close(base);
-	unlink(re->base_tmp);
+	if (re->base_tmp != NULL)
+		unlink(re->base_tmp);
 	free(re->base_tmp);
 	re->base_tmp = NULL;
 	hash_free(out.hash);
@@ -670,6 +713,11 @@ restore_entry_end(struct restore *r, const uint8_t *p, size_t len,
 			    "not match its manifest hash", re->me.e.path);
 		}
 		/* Holes were written as zeros: the scratch file is whole. */
+		if (r->cur_tmp == NULL) {
+			re->base_fd = r->cur_fd;
+			r->cur_fd = -1;
+			r->base_fds++;
+		}
 		re->base_tmp = r->cur_tmp;
 		r->cur_tmp = NULL;
 		restore_scratch_close(r, 0);
@@ -712,6 +760,9 @@ restore_record(void *arg, uint64_t offset, uint8_t type, const uint8_t *p,
 	uint64_t	 pos;
 	int		 rc = -1;
 
+	/* A safe point: what is half written is dropped on the way out. */
+	if (interrupt_check(cause) != 0)
+		return -1;
 	switch (type) {
 	case RECORD_VOLUME_INFO:
 		if (record_decode_volume_info(p, len, &set, &number,
@@ -786,6 +837,8 @@ restore_volumes(struct restore *r, char **cause)
 				continue;
 			vi = &r->set->vols[v - 1];
 			r->vol = v;
+			if (interrupt_check(cause) != 0)
+				return -1;
 			what = xasprintf("volume '%s'", vi->name);
 			/*
 			 * This thread reads what gpg decrypts and decompresses
@@ -825,6 +878,8 @@ restore_specials(struct restore *r, int links, char **cause)
 		if (!re->wanted || re->me.e.kind == 'f' ||
 		    (re->me.e.kind == 'h') != links)
 			continue;
+		if (interrupt_check(cause) != 0)
+			return -1;
 		if (r->apply != NULL && apply_begin(r->apply, &re->me.e,
 		    cause) != 0)
 			return -1;
@@ -839,6 +894,8 @@ restore_free_rentry(void *p)
 {
 	struct rentry	*re = p;
 
+	if (re->base_fd != -1)
+		close(re->base_fd);
 	if (re->base_tmp != NULL)
 		unlink(re->base_tmp);
 	free(re->base_tmp);
@@ -846,20 +903,38 @@ restore_free_rentry(void *p)
 	free(re);
 }
 
+/*
+ * Where scratch files go: under dest (its filesystem, and the operator
+ * chose it for the data), else beside fetch's DEST, else $TMPDIR or /tmp.
+ * Also how many bases may wait as open nameless files.
+ */
+static void
+restore_scratch_where(struct restore *r)
+{
+	const char	*tmp = getenv("TMPDIR");
+	struct rlimit	 rl;
+
+	if (r->opts->dest != NULL)
+		r->scratch_where = r->opts->dest;
+	else if (r->opts->scratch_dir != NULL)
+		r->scratch_where = r->opts->scratch_dir;
+	else {
+		r->scratch_tmpdir = xstrdup(tmp != NULL && *tmp != '\0' ?
+		    tmp : "/tmp");
+		r->scratch_where = r->scratch_tmpdir;
+	}
+	r->base_fds_max = 8;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 2 > 64 + r->base_fds_max)
+		r->base_fds_max = rl.rlim_cur / 2 - 64;
+}
+
+/* The directory for named bases, made only when they are needed. */
 static int
 restore_make_scratch(struct restore *r, char **cause)
 {
-	const char	*tmp = getenv("TMPDIR");
-
-	if (r->opts->dest != NULL)
-		r->scratch = xasprintf("%s/.tresor-scratch.XXXXXX",
-		    r->opts->dest);
-	else if (r->opts->scratch_dir != NULL)
-		r->scratch = xasprintf("%s/.tresor-scratch.XXXXXX",
-		    r->opts->scratch_dir);
-	else
-		r->scratch = xasprintf("%s/tresor-scratch.XXXXXX",
-		    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	r->scratch = xasprintf("%s/" SCRATCH_PREFIX "%ld.XXXXXX",
+	    r->scratch_where, (long)getpid());
 	if (mkdtemp(r->scratch) == NULL) {
 		error_sys(cause, "unable to create scratch directory '%s'",
 		    r->scratch);
@@ -868,6 +943,79 @@ restore_make_scratch(struct restore *r, char **cause)
 		return -1;
 	}
 	return 0;
+}
+
+/* Remove a scratch directory (flat: bases named 0, 1, ...) or file. */
+static int
+restore_sweep_one(int parent, const char *name)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd;
+
+	if (unlinkat(parent, name, 0) == 0)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -1;
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+	return unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+/*
+ * Scratch left in dest by an earlier restore that was killed (SIGKILL,
+ * power loss: nothing could run): ours by name, removed with a warning,
+ * unless the pid in its name is still running.
+ */
+static void
+restore_sweep(struct restore *r)
+{
+	const char	*dest = r->opts->dest, *p;
+	DIR		*d;
+	struct dirent	*de;
+	char		*end;
+	long		 pid;
+	int		 fd;
+
+	fd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, SCRATCH_PREFIX,
+		    strlen(SCRATCH_PREFIX)) != 0)
+			continue;
+		p = de->d_name + strlen(SCRATCH_PREFIX);
+		errno = 0;
+		pid = strtol(p, &end, 10);
+		if (end != p && *end == '.' && pid > 0 && pid != (long)getpid() &&
+		    (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+			log_warn("leaving '%s/%s' alone: pid %ld, which may be "
+			    "a restore using it, is running", dest, de->d_name,
+			    pid);
+			continue;
+		}
+		if (restore_sweep_one(dirfd(d), de->d_name) == 0)
+			log_warn("removed '%s/%s', left by an interrupted "
+			    "restore", dest, de->d_name);
+		else
+			log_warn("unable to remove '%s/%s', left by an "
+			    "interrupted restore: %s", dest, de->d_name,
+			    strerror(errno));
+	}
+	closedir(d);
 }
 
 int
@@ -961,8 +1109,10 @@ restore_run(const struct restore_options *o, char **cause)
 			}
 		}
 	}
-	if (restore_make_scratch(&r, cause) != 0 ||
-	    restore_specials(&r, 0, cause) != 0)
+	restore_scratch_where(&r);
+	if (o->dest != NULL)
+		restore_sweep(&r);
+	if (restore_specials(&r, 0, cause) != 0)
 		goto out;
 	/* Files are written behind a queue; links need them done. */
 	if (r.apply != NULL && (r.applyq = applyq_new(r.apply, cause)) == NULL)
@@ -979,7 +1129,8 @@ restore_run(const struct restore_options *o, char **cause)
 			goto out;
 		}
 	}
-	if (r.apply != NULL && apply_finish(r.apply, cause) != 0)
+	if (interrupt_check(cause) != 0 ||
+	    (r.apply != NULL && apply_finish(r.apply, cause) != 0))
 		goto out;
 	if (out_open) {
 		out_open = 0;
@@ -1027,6 +1178,7 @@ out:
 		rmdir(r.scratch);
 		free(r.scratch);
 	}
+	free(r.scratch_tmpdir);
 	free(r.list);
 	for (i = 0; i < r.nsets; i++) {
 		for (j = 0; j < r.sets[i].nvols; j++)

@@ -34,6 +34,12 @@ struct restore_output {
 	const char *verb;	/* for messages: "fetch" */
 	/* A directory path selects the one regular file under it. */
 	int	   pick_single;
+	/*
+	 * Set to 1 when a write failed with EPIPE: the reader closed the
+	 * output (a pipe into head), which is the reader's choice, not a
+	 * failure of the restore. NULL: EPIPE is an error like any other.
+	 */
+	int	  *reader_gone;
 };
 
 struct restore_options {

@@ -1,7 +1,16 @@
 /*
  * restoredb.c: a dump from a backup into a new database (see restoredb.h).
+ *
+ * While the restore runs, the new database carries the comment
+ * RESTOREDB_MARK "host H pid N", removed when it is complete. A run that
+ * is stopped by a signal drops the database itself; one that is killed
+ * (SIGKILL, power loss) cannot, and the next restore-db of that name
+ * recognises the mark: if H is this host and N no longer runs, it drops
+ * the half-made database with a warning and goes on; otherwise it refuses,
+ * naming the run and telling the operator to drop it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +20,9 @@
 #include "common/argv.h"
 #include "common/child.h"
 #include "common/error.h"
+#include "common/interrupt.h"
 #include "common/log.h"
+#include "common/testpoint.h"
 #include "common/xmalloc.h"
 #include "restoredb.h"
 
@@ -26,17 +37,25 @@ struct restoredb {
 	char				*restore_cause;	/* pg_restore's */
 };
 
+#define RESTOREDB_MARK	"tresor restore-db in progress: "
+
+/* Does the database exist? *mark: its restore-db mark, if it has one. */
 static int
-restoredb_exists(struct restoredb *d, int *exists, char **cause)
+restoredb_exists(struct restoredb *d, int *exists, char **mark, char **cause)
 {
 	const char	*params[1] = { d->o->dbname };
 	PGresult	*res;
 
+	*mark = NULL;
 	res = pg_query(d->conn, "look up the database",
-	    "SELECT 1 FROM pg_database WHERE datname = $1", 1, params, cause);
+	    "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+	    "WHERE datname = $1", 1, params, cause);
 	if (res == NULL)
 		return error_prefix(cause, "%s", d->server);
 	*exists = PQntuples(res) > 0;
+	if (*exists && !PQgetisnull(res, 0, 0) && strncmp(PQgetvalue(res, 0, 0),
+	    RESTOREDB_MARK, strlen(RESTOREDB_MARK)) == 0)
+		*mark = xstrdup(PQgetvalue(res, 0, 0) + strlen(RESTOREDB_MARK));
 	PQclear(res);
 	return 0;
 }
@@ -51,6 +70,77 @@ restoredb_exec(struct restoredb *d, const char *what, const char *sql,
 		return -1;
 	PQclear(res);
 	return 0;
+}
+
+/* Set (host and pid of this run) or clear the mark. */
+static int
+restoredb_mark(struct restoredb *d, int set, char **cause)
+{
+	char	 host[HOST_NAME_MAX + 1], *name, *text = NULL, *lit = NULL;
+	char	*sql = NULL;
+	int	 rc = -1;
+
+	name = PQescapeIdentifier(d->conn, d->o->dbname, strlen(d->o->dbname));
+	if (set) {
+		if (gethostname(host, sizeof host) != 0)
+			snprintf(host, sizeof host, "?");
+		host[sizeof host - 1] = '\0';
+		text = xasprintf(RESTOREDB_MARK "host %s pid %ld", host,
+		    (long)getpid());
+		lit = PQescapeLiteral(d->conn, text, strlen(text));
+	}
+	if (name == NULL || (set && lit == NULL)) {
+		error_set(cause, "unable to quote a name for %s", d->server);
+		goto out;
+	}
+	sql = xasprintf("COMMENT ON DATABASE %s IS %s", name, set ? lit :
+	    "NULL");
+	rc = restoredb_exec(d, set ? "mark the database as being restored" :
+	    "clear the database's restore mark", sql, cause);
+out:
+	PQfreemem(name);
+	PQfreemem(lit);
+	free(text);
+	free(sql);
+	return rc;
+}
+
+/*
+ * A database marked by an earlier restore-db: drop it if that run was on
+ * this host and is gone, else refuse.
+ */
+static int
+restoredb_leftover(struct restoredb *d, const char *mark, char **cause)
+{
+	char	 host[HOST_NAME_MAX + 1], other[HOST_NAME_MAX + 1];
+	char	*name, *sql;
+	long	 pid;
+	int	 rc;
+
+	if (gethostname(host, sizeof host) != 0)
+		host[0] = '\0';
+	host[sizeof host - 1] = '\0';
+	if (sscanf(mark, "host %64s pid %ld", other, &pid) != 2 ||
+	    strcmp(other, host) != 0 || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+	    errno != ESRCH)
+		return error_set(cause, "database '%s' on %s is being restored "
+		    "by another restore-db (%s), or was left half-made by it: "
+		    "if that run is gone, drop the database and try again",
+		    d->o->dbname, d->server, mark);
+	log_warn("dropping database '%s' on %s, left half-restored by a "
+	    "restore-db that was killed (pid %ld)", d->o->dbname, d->server,
+	    pid);
+	if ((name = PQescapeIdentifier(d->conn, d->o->dbname,
+	    strlen(d->o->dbname))) == NULL)
+		return error_set(cause, "unable to quote a name for %s",
+		    d->server);
+	/* Its pg_restore may not have noticed yet: FORCE (13 and later). */
+	sql = xasprintf("DROP DATABASE %s%s", name,
+	    PQserverVersion(d->conn) >= 130000 ? " WITH (FORCE)" : "");
+	rc = restoredb_exec(d, "drop the half-restored database", sql, cause);
+	PQfreemem(name);
+	free(sql);
+	return rc;
 }
 
 /* CREATE DATABASE, names and the locale quoted by libpq. */
@@ -89,8 +179,10 @@ restoredb_create(struct restoredb *d, char **cause)
 		    "host? see locale -a)", what, o->locale);
 		free(what);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		d->created = 1;
+		rc = restoredb_mark(d, 1, cause);
+	}
 out:
 	PQfreemem(name);
 	PQfreemem(owner);
@@ -129,7 +221,10 @@ restoredb_open(void *arg, const struct entry *e, char **cause)
 	char				*tool = pg_tool(&o->pg, "pg_restore");
 
 	(void)e;
-	if (restoredb_create(d, cause) != 0)
+	if (interrupt_check(cause) != 0 || restoredb_create(d, cause) != 0)
+		goto out;
+	testpoint("restoredb-created");
+	if (interrupt_check(cause) != 0)
 		goto out;
 	argv_add(&a, "%s", tool);
 	argv_add(&a, "--exit-on-error");
@@ -168,6 +263,9 @@ restoredb_close(void *arg, int ok, char **cause)
 			error_set(cause, "%s", d->restore_cause);
 	}
 	d->child = NULL;
+	/* Complete: the mark goes (or the database, if it cannot). */
+	if (rc == 0 && d->created && restoredb_mark(d, 0, cause) != 0)
+		rc = -1;
 	if (rc != 0 && d->created)
 		restoredb_drop(d);
 	else if (rc == 0)
@@ -181,8 +279,9 @@ restoredb_run(struct restore_options *o, const struct restoredb_options *dbo,
 {
 	struct restoredb	 d;
 	struct restore_output	 out = { restoredb_open, restoredb_close, &d,
-				     "restore-db", 1 };
+				     "restore-db", 1, NULL };
 	char			*tool = pg_tool(&dbo->pg, "pg_restore");
+	char			*mark = NULL;
 	int			 exists = 0, major, rc = EXIT_FAILURE_;
 
 	memset(&d, 0, sizeof d);
@@ -201,8 +300,13 @@ restoredb_run(struct restore_options *o, const struct restoredb_options *dbo,
 	if ((d.conn = pg_connect(&dbo->pg, RESTOREDB_MAINTENANCE_DB,
 	    cause)) == NULL)
 		goto out;
-	if (restoredb_exists(&d, &exists, cause) != 0)
+	if (restoredb_exists(&d, &exists, &mark, cause) != 0)
 		goto out;
+	if (exists && mark != NULL) {
+		if (restoredb_leftover(&d, mark, cause) != 0)
+			goto out;
+		exists = 0;
+	}
 	if (exists) {
 		error_set(cause, "database '%s' already exists on %s: "
 		    "restore-db only creates new databases (drop it, or choose "
@@ -232,6 +336,7 @@ out:
 		error_prefix(cause, "database '%s' was left half-restored",
 		    dbo->dbname);
 	PQfinish(d.conn);
+	free(mark);
 	free(d.restore_cause);
 	free(d.server);
 	free(tool);

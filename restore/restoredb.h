@@ -4,8 +4,12 @@
  * (a delta-stored dump needs its base as a scratch file, see restore.h).
  *
  * The database must not exist: it is created from template0 (with the
- * locale and owner asked for), and dropped again if anything fails, so a
- * database under that name is always a complete restore.
+ * locale and owner asked for), and dropped again if anything fails (a
+ * signal included), so a database under that name is a complete restore.
+ * Only a killed run (SIGKILL) cannot drop it: the database carries a
+ * comment naming the run until it is complete, and the next restore-db
+ * of that name drops it if that run was on this host and is gone, or
+ * refuses with a line saying to drop it (see restoredb.c).
  */
 #ifndef TRESOR_RESTOREDB_H
 #define TRESOR_RESTOREDB_H
