@@ -727,10 +727,18 @@ backup_load_prev(struct backup *b, char **cause)
 rebuild_failed:
 	why = *cause;
 	*cause = NULL;
-	error_set(cause, "the local cache %s lacks set %s and rebuilding it "
-	    "from %s failed (that needs the secret key: give --key-file with "
-	    "the secret key, or make a --full backup): %s", cache_dir(b->cache),
-	    b->prev_id, transport_display(b->transport), why);
+	/* The key hint only where a key is what failed, not for damage. */
+	if (strstr(why, " is corrupt") != NULL)
+		error_set(cause, "the local cache %s lacks set %s and rebuilding "
+		    "it from %s failed (make a --full backup to start a new "
+		    "chain): %s", cache_dir(b->cache), b->prev_id,
+		    transport_display(b->transport), why);
+	else
+		error_set(cause, "the local cache %s lacks set %s and rebuilding "
+		    "it from %s failed (that needs the secret key: give "
+		    "--key-file with the secret key, or make a --full backup): "
+		    "%s", cache_dir(b->cache), b->prev_id,
+		    transport_display(b->transport), why);
 	free(why);
 out:
 	name_list_clear(&sets);

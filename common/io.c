@@ -1,7 +1,9 @@
 /* io.c: small system-call helpers (see io.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -62,4 +64,30 @@ io_spool_fopen(const char *what, char **cause)
 		close(fd);
 	}
 	return f;
+}
+
+void
+io_sockets_cloexec(void)
+{
+	struct dirent	*de;
+	struct stat	 sb;
+	DIR		*d;
+	char		*end;
+	long		 fd;
+	int		 flags;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		fd = strtol(de->d_name, &end, 10);
+		if (end == de->d_name || *end != '\0' || fd <= 2 ||
+		    fd == dirfd(d))
+			continue;
+		if (fstat((int)fd, &sb) != 0 || !S_ISSOCK(sb.st_mode))
+			continue;
+		if ((flags = fcntl((int)fd, F_GETFD)) != -1 &&
+		    !(flags & FD_CLOEXEC))
+			(void)fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC);
+	}
+	closedir(d);
 }

@@ -19,4 +19,13 @@ int	io_spool_open(const char *what, char **cause);
 /* The same as a stdio stream, opened "w+". */
 FILE	*io_spool_fopen(const char *what, char **cause);
 
+/*
+ * Mark every socket of this process close-on-exec. For libraries that
+ * make sockets without SOCK_CLOEXEC where no callback reaches them
+ * (libcurl 7.88's multi handle wakeup pair): no child (gpg, pg_dump) may
+ * inherit a connection. Threads that exec at the same moment are not
+ * covered, so call it right after the library made them.
+ */
+void	io_sockets_cloexec(void);
+
 #endif

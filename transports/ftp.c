@@ -35,6 +35,7 @@
 #include <curl/curl.h>
 
 #include "common/error.h"
+#include "common/io.h"
 #include "common/xmalloc.h"
 #include "xfer.h"
 
@@ -636,6 +637,8 @@ ftp_open(struct transport *t, char **cause)
 	ft->t = t;
 	ft->tls = strcmp(t->url.scheme, "ftps") == 0;
 	ft->multi = curl_multi_init();
+	/* Its wakeup socket pair is made without close-on-exec. */
+	io_sockets_cloexec();
 	/* duplicity: /path is relative to the login directory, //path not. */
 	if (path[0] == '/' && path[1] == '/')
 		ft->dir = xstrdup(path + 1);

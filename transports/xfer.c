@@ -1,6 +1,7 @@
 /*
  * xfer.c: libcurl transfers on a shared multi handle (see xfer.h).
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -114,6 +115,23 @@ xfer_write_cb(char *buf, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/*
+ * libcurl 7.88 makes its sockets without SOCK_CLOEXEC: gpg and pg_dump,
+ * started while a transfer is open, would inherit the connection.
+ */
+static int
+xfer_sockopt_cb(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+	int	flags;
+
+	(void)arg;
+	(void)purpose;
+	if ((flags = fcntl(fd, F_GETFD)) == -1 ||
+	    fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == -1)
+		return CURL_SOCKOPT_ERROR;
+	return CURL_SOCKOPT_OK;
+}
+
 struct xfer *
 xfer_new(CURLM *multi, struct transport *t, const char *url, int tls)
 {
@@ -144,6 +162,7 @@ xfer_new(CURLM *multi, struct transport *t, const char *url, int tls)
 	curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE, 512L * 1024);
 	curl_easy_setopt(x->easy, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
 	curl_easy_setopt(x->easy, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_SOCKOPTFUNCTION, xfer_sockopt_cb);
 	if (tls) {
 		curl_easy_setopt(x->easy, CURLOPT_USE_SSL,
 		    (long)CURLUSESSL_ALL);

@@ -4,6 +4,7 @@
  * to fingerprints once per run. The bytes themselves go through gpg
  * directly (gpgproc.c).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -205,6 +207,43 @@ out:
 	return rc;
 }
 
+static void	crypto_remove_home(const char *, int);
+
+/*
+ * A run killed outright (SIGKILL, the OOM killer) cannot remove its home,
+ * which may hold a copy of the secret key: remove the homes in dir whose
+ * run is gone (ours, named tresor-gpg.PID.XXXXXX, no process PID).
+ */
+static void
+crypto_sweep_homes(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 sb;
+	char		*end, *path;
+	long		 pid;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "tresor-gpg.", 11) != 0)
+			continue;
+		errno = 0;
+		pid = strtol(de->d_name + 11, &end, 10);
+		if (errno != 0 || end == de->d_name + 11 || *end != '.' ||
+		    pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+		    sb.st_uid == geteuid())
+			crypto_remove_home(path, 0);
+		free(path);
+	}
+	closedir(d);
+}
+
 static int
 crypto_make_home(struct crypto *c, char **cause)
 {
@@ -214,7 +253,9 @@ crypto_make_home(struct crypto *c, char **cause)
 	/* Short base path: gpg-agent's socket path must fit sun_path. */
 	if (tmp == NULL || strlen(tmp) > 40)
 		tmp = "/tmp";
-	path = xasprintf("%s/tresor-gpg.XXXXXX", tmp);
+	crypto_sweep_homes(tmp);
+	/* The pid in the name lets a later run remove it if we are killed. */
+	path = xasprintf("%s/tresor-gpg.%ld.XXXXXX", tmp, (long)getpid());
 	if (mkdtemp(path) == NULL) {
 		error_sys(cause, "unable to create a temporary GnuPG home in "
 		    "%s", tmp);

@@ -65,6 +65,8 @@ interrupt() {
 	TRESOR_NOW=$(at $day) "$TRESOR" backup --quiet --volsize 1 --to "$T" \
 	    --key-file "$WORK/k.pub.asc" "$V" 2>"$WORK/err2"
 	check "[$point $sig] the next backup succeeds without a flag" test $? -eq 0
+	check "[$point $sig] ... and no GnuPG home is left (a killed run's is removed)" \
+	    sh -c "[ -z \"\$(ls -A '$WORK/tmp')\" ]"
 	TRESOR_NOW=$(at $day) "$TRESOR" purge --quiet --from "$T" --older-than 1Y --force 2>>"$WORK/err2"
 	check "[$point $sig] ... and purge" test $? -eq 0
 	TRESOR_NOW=$(at $day) "$TRESOR" cleanup --quiet --from "$T" --force 2>>"$WORK/err2"

@@ -92,6 +92,24 @@ check "the ftps:// restore equals the source" \
 check "cleanup over ftps:// finds nothing to remove" sh -c \
     "FTP_PASSWORD='$PASSWORD' '$TRESOR' cleanup --from 'ftps://$TEST_USER@127.0.0.1:$FTP_PORT/$RUN_ID/ftps' --ca-file '$CA_FILE' --force >/dev/null"
 
+# No child inherits a connection: gpg, started for every volume while the
+# FTP control connection is open, sees no socket (libcurl makes its
+# sockets without close-on-exec; tresor sets it).
+mkdir -p "$WORK/wrap"
+cat >"$WORK/wrap/gpg" <<EOF
+#!/bin/sh
+ls -l /proc/\$\$/fd >>"$WORK/gpg-fds" 2>/dev/null
+exec "$(command -v gpg)" "\$@"
+EOF
+chmod 755 "$WORK/wrap/gpg"
+: >"$WORK/gpg-fds"
+PATH="$WORK/wrap:$PATH" FTP_PASSWORD="$PASSWORD" "$TRESOR" backup --quiet --volsize 1 --full \
+    --to "ftp://$TEST_USER@127.0.0.1:$FTP_PORT/$RUN_ID/ftp-fds" --key-file "$WORK/k.pub.asc" \
+    "$WORK/src/vault" 2>"$WORK/err"
+check "a backup over ftp:// with gpg wrapped" test $? -eq 0
+check "... ran gpg for several volumes" test "$(grep -c '^total' "$WORK/gpg-fds")" -ge 3
+check "... none of which inherited a socket" sh -c "! grep socket: '$WORK/gpg-fds'"
+
 # Failures: one line naming host and path, no password, non-zero exit.
 expect_fail "$WORK/err" env FTP_PASSWORD=wrong-password-123 "$TRESOR" status \
     --from "ftps://$TEST_USER@127.0.0.1:$FTP_PORT/$RUN_ID/ftps" --ca-file "$CA_FILE"
