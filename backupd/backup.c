@@ -185,19 +185,64 @@ dense:
 	return 0;
 }
 
-static int
-backup_open_file(struct walk_item *it)
+/* What a scanned regular file has become, for a warning. */
+static const char *
+backup_changed(mode_t mode)
 {
-	int	fd;
+	if (S_ISFIFO(mode))
+		return "now a fifo";
+	if (S_ISCHR(mode))
+		return "now a character device";
+	if (S_ISBLK(mode))
+		return "now a block device";
+	if (S_ISDIR(mode))
+		return "now a directory";
+	if (S_ISSOCK(mode))
+		return "now a socket";
+	return "no longer a regular file";
+}
 
-	fd = openat(it->dirfd, it->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-	    O_NOATIME);
+/*
+ * Open the regular file the walker saw and fstat it into *sb. It may have
+ * been swapped since the scan: O_NONBLOCK so that a FIFO cannot hang the
+ * run, O_NOFOLLOW for a symlink, and the fstat must show a regular file
+ * with the walker's st_dev/st_ino (a device node is never read). Returns
+ * the fd, or -1 with *changed saying what it is now, or -1 with errno.
+ */
+static int
+backup_open_file(struct walk_item *it, struct stat *sb, const char **changed)
+{
+	int	fd, saved, fl, flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC;
+
+	*changed = NULL;
+	fd = openat(it->dirfd, it->name, flags | O_NOATIME);
 	if (fd == -1 && errno == EPERM)
-		fd = openat(it->dirfd, it->name, O_RDONLY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		fd = openat(it->dirfd, it->name, flags);
+	if (fd == -1) {
+		if (errno == ELOOP)	/* O_NOFOLLOW on the last component */
+			*changed = "now a symlink";
+		return -1;
+	}
+	if (fstat(fd, sb) != 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (!S_ISREG(sb->st_mode))
+		*changed = backup_changed(sb->st_mode);
+	else if (sb->st_dev != it->dev || sb->st_ino != it->ino)
+		*changed = "replaced by another file";
+	if (*changed != NULL) {
+		close(fd);
+		return -1;
+	}
+	/* A regular file ignores O_NONBLOCK; clear it all the same. */
+	if ((fl = fcntl(fd, F_GETFL)) != -1)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	/* Read front to back once: a larger readahead window. */
-	if (fd != -1)
-		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return fd;
 }
 
@@ -409,6 +454,7 @@ backup_entry(void *arg, struct walk_item *it, char **cause)
 	struct manifest_entry	 me;
 	const struct manifest_entry *prev = NULL;
 	struct stat		 sb;
+	const char		*changed;
 	char			*q;
 	int			 fd = -1, rc = -1, stored;
 
@@ -461,12 +507,17 @@ backup_entry(void *arg, struct walk_item *it, char **cause)
 	}
 	/* Open before anything is written: an unreadable file is skipped
 	 * whole, never stored half. */
-	fd = backup_open_file(it);
-	if (fd == -1 || fstat(fd, &sb) != 0) {
-		if (errno != ENOENT) {
+	testpoint("backup-open");
+	fd = backup_open_file(it, &sb, &changed);
+	if (fd == -1) {
+		if (changed != NULL || errno != ENOENT) {
 			q = log_quote(it->e.path);
-			log_warn("skipping '%s': cannot open: %s", q,
-			    strerror(errno));
+			if (changed != NULL)
+				log_warn("skipping '%s': changed since the "
+				    "scan: %s", q, changed);
+			else
+				log_warn("skipping '%s': cannot open: %s", q,
+				    strerror(errno));
 			free(q);
 			b->stats.warnings++;
 		}

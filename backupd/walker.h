@@ -2,7 +2,8 @@
  * walker.h: walking a source tree in a fixed order (depth first, names
  * sorted bytewise), so two runs over the same tree see the same sequence.
  * Directories are reported before their contents. The walker stays on the
- * paths it is given: symlinks are recorded, never followed.
+ * paths it is given: symlinks are recorded, never followed. Depth costs
+ * heap, not stack, and at most 64 directory fds (see walker.c).
  */
 #ifndef TRESOR_WALKER_H
 #define TRESOR_WALKER_H

@@ -101,6 +101,97 @@ static char *join(const char *a, const char *b)
 	return s;
 }
 
+/*
+ * Paths below a root may be longer than PATH_MAX (deep.sh), and then a
+ * call on the whole path fails with ENAMETOOLONG. Each *_long call below
+ * then opens the parent one component at a time and uses the *at call on
+ * the last component; errno is kept for the caller's message.
+ */
+static int open_parent(const char *path, const char **leaf)
+{
+	char *copy = xrealloc(NULL, strlen(path) + 1), *p, *slash;
+	int fd, next;
+
+	strcpy(copy, path);
+	fd = open(*path == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (p = copy; fd >= 0 && (slash = strchr(p, '/')); p = slash + 1) {
+		*slash = '\0';
+		if (!*p)
+			continue;
+		next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	*leaf = path + (p - copy);
+	free(copy);
+	return fd;
+}
+
+static void close_keep_errno(int fd)
+{
+	int e = errno;
+
+	close(fd);
+	errno = e;
+}
+
+static int lstat_long(const char *path, struct stat *st)
+{
+	const char *leaf;
+	int fd, r;
+
+	if ((r = lstat(path, st)) == 0 || errno != ENAMETOOLONG)
+		return r;
+	if ((fd = open_parent(path, &leaf)) < 0)
+		return -1;
+	r = fstatat(fd, leaf, st, AT_SYMLINK_NOFOLLOW);
+	close_keep_errno(fd);
+	return r;
+}
+
+static ssize_t readlink_long(const char *path, char *buf, size_t sz)
+{
+	const char *leaf;
+	ssize_t r;
+	int fd;
+
+	if ((r = readlink(path, buf, sz)) >= 0 || errno != ENAMETOOLONG)
+		return r;
+	if ((fd = open_parent(path, &leaf)) < 0)
+		return -1;
+	r = readlinkat(fd, leaf, buf, sz);
+	close_keep_errno(fd);
+	return r;
+}
+
+static int open_long(const char *path, int flags)
+{
+	const char *leaf;
+	int fd, r;
+
+	if ((r = open(path, flags)) >= 0 || errno != ENAMETOOLONG)
+		return r;
+	if ((fd = open_parent(path, &leaf)) < 0)
+		return -1;
+	r = openat(fd, leaf, flags);
+	close_keep_errno(fd);
+	return r;
+}
+
+static DIR *opendir_long(const char *path)
+{
+	DIR *d;
+	int fd;
+
+	if ((d = opendir(path)) || errno != ENAMETOOLONG)
+		return d;
+	fd = open_long(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (d = fdopendir(fd)))
+		return d;
+	close_keep_errno(fd);
+	return NULL;
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
 	return strcmp(((const struct entry *)a)->rel, ((const struct entry *)b)->rel);
@@ -132,13 +223,13 @@ static int add_entry(struct tree *t, char *rel)
 	}
 	e = memset(&t->e[t->n], 0, sizeof(*e));
 	e->rel = rel;
-	if (lstat(full, &e->st) < 0) {
+	if (lstat_long(full, &e->st) < 0) {
 		fail("lstat", full, errno);
 		goto out;
 	}
 	for (size_t sz = 256; S_ISLNK(e->st.st_mode); sz *= 2) {
 		e->link = xrealloc(e->link, sz);
-		r = readlink(full, e->link, sz);
+		r = readlink_long(full, e->link, sz);
 		if (r < 0) {
 			fail("readlink", full, errno);
 			goto out;
@@ -162,7 +253,7 @@ static int walk(struct tree *t, const char *rel)
 	int ret = -1;
 	char *dpath = join(t->root, rel);
 	size_t first = t->n, last, i;
-	DIR *d = opendir(dpath);
+	DIR *d = opendir_long(dpath);
 	struct dirent *de;
 
 	if (!d) {
@@ -282,12 +373,12 @@ static int same_content(const char *ra, const char *rb, const char *rel)
 	ssize_t na, nb;
 	size_t want;
 
-	fa = open(pa, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fa = open_long(pa, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fa < 0 || fstat(fa, &sa) < 0) {
 		fail("open", pa, errno);
 		goto out;
 	}
-	fb = open(pb, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fb = open_long(pb, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fb < 0 || fstat(fb, &sb) < 0) {
 		fail("open", pb, errno);
 		goto out;
