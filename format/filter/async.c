@@ -7,6 +7,15 @@
  * it, and memory stays bounded: ASYNC_SLOTS x ASYNC_SLOT_SIZE. The next
  * stage's first failure is reported by the next write or by finish; after
  * it, the worker drops what it is given.
+ *
+ * Locking: the ring's indexes, `closing`, `finish`, `discard`, `failed` and
+ * `cause` are read and written only under `lock`, by both threads. A slot's
+ * bytes are touched outside it only by the thread that owns the slot at the
+ * time (the producer fills free slots, the worker drains the oldest full one).
+ * The next stage's cause is allocated in the worker and handed to the struct
+ * under the lock; from then on the struct owns it, the producer copies it into
+ * its own cause, and async_free frees it. A cause the struct cannot take (a
+ * failure after the first, or after discard) is freed where it is made.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -38,10 +47,26 @@ struct async {
 	unsigned		 count;		/* full slots */
 	int			 closing;	/* no more input */
 	int			 finish;	/* finish next at the end */
-	int			 failed;
-	char			*cause;		/* the next stage's failure */
+	int			 discard;	/* being freed: drop the queue */
+	int			 failed;	/* the next stage failed */
+	char			*cause;		/* its first cause (owned) */
 	uint64_t		 bytes_in;	/* accepted (producer only) */
 };
+
+/*
+ * Record the next stage's failure (worker, under the lock). Takes *cause:
+ * the first failure's cause is kept, any later one is freed.
+ */
+static void
+async_set_failed(struct async *a, char **cause)
+{
+	if (!a->failed) {
+		a->failed = 1;
+		a->cause = *cause;
+	} else
+		free(*cause);
+	*cause = NULL;
+}
 
 static void *
 async_main(void *arg)
@@ -50,7 +75,7 @@ async_main(void *arg)
 	struct async_slot	*slot;
 	char			*cause = NULL;
 	char			 name[16];
-	int			 rc;
+	int			 rc, drop;
 
 	/* Named after the stage it runs, for top -H and perf. */
 	snprintf(name, sizeof name, "%s", a->next->ops->name);
@@ -62,32 +87,29 @@ async_main(void *arg)
 		if (a->count == 0)
 			break;
 		slot = &a->slots[a->tail];
+		drop = a->failed || a->discard;
 		pthread_mutex_unlock(&a->lock);
-		rc = a->failed ? 0 : sink_write(a->next, slot->data, slot->len,
+		rc = drop ? 0 : sink_write(a->next, slot->data, slot->len,
 		    &cause);
 		pthread_mutex_lock(&a->lock);
-		if (rc != 0 && !a->failed) {
-			a->failed = 1;
-			a->cause = cause;
-			cause = NULL;
-		}
+		if (rc != 0)
+			async_set_failed(a, &cause);
 		a->tail = (a->tail + 1) % ASYNC_SLOTS;
 		a->count--;
 		pthread_cond_broadcast(&a->cond);
 	}
-	if (a->finish && !a->failed) {
+	if (a->finish && !a->failed && !a->discard) {
 		pthread_mutex_unlock(&a->lock);
 		rc = sink_finish(a->next, &cause);
 		pthread_mutex_lock(&a->lock);
-		if (rc != 0) {
-			a->failed = 1;
-			a->cause = cause;
-		}
+		if (rc != 0)
+			async_set_failed(a, &cause);
 	}
 	pthread_mutex_unlock(&a->lock);
 	return NULL;
 }
 
+/* The producer's view of a failure: a copy of the cause (under the lock). */
 static int
 async_failure(struct async *a, char **cause)
 {
@@ -102,6 +124,8 @@ async_write(struct sink *s, const void *buf, size_t len, char **cause)
 	struct async_slot	*slot;
 	const uint8_t		*p = buf;
 	size_t			 n;
+
+	int			 rc = 0;
 
 	a->bytes_in += len;
 	pthread_mutex_lock(&a->lock);
@@ -132,8 +156,10 @@ async_write(struct sink *s, const void *buf, size_t len, char **cause)
 		a->count++;
 		pthread_cond_broadcast(&a->cond);
 	}
+	if (a->failed)
+		rc = async_failure(a, cause);
 	pthread_mutex_unlock(&a->lock);
-	return a->failed ? async_failure(a, cause) : 0;
+	return rc;
 }
 
 /* Stop the worker; with finish, it finishes the next stage first. */
@@ -155,9 +181,14 @@ static int
 async_finish(struct sink *s, char **cause)
 {
 	struct async	*a = (struct async *)s;
+	int		 rc = 0;
 
 	async_stop(a, 1);
-	return a->failed ? async_failure(a, cause) : 0;
+	pthread_mutex_lock(&a->lock);
+	if (a->failed)
+		rc = async_failure(a, cause);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
 }
 
 static void
@@ -168,7 +199,7 @@ async_free(struct sink *s)
 
 	/* Unfinished: drop what is queued, then free (aborts) the rest. */
 	pthread_mutex_lock(&a->lock);
-	a->failed = 1;
+	a->discard = 1;
 	pthread_mutex_unlock(&a->lock);
 	async_stop(a, 0);
 	sink_free(a->next);
