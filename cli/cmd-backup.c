@@ -57,7 +57,7 @@ cmd_backup_exec(int argc, char **argv)
 		if (cli_transport_option(&cmd_backup, opt, optarg, &o.transport,
 		    &rc)) {
 			if (rc != 0)
-				return rc;
+				goto out;
 			continue;
 		}
 		switch (opt) {
@@ -67,17 +67,21 @@ cmd_backup_exec(int argc, char **argv)
 		case OPT_VOLSIZE:
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || v < 1 || v > 4096)
-				return cli_usage_error(&cmd_backup, "--volsize "
+			if (errno != 0 || *end != '\0' || v < 1 || v > 4096) {
+				rc = cli_usage_error(&cmd_backup, "--volsize "
 				    "takes MiB from 1 to 4096, not '%s'", optarg);
+				goto out;
+			}
 			o.volsize = v * 1024 * 1024;
 			break;
 		case OPT_LEVEL:
 			v = strtoull(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > 19)
-				return cli_usage_error(&cmd_backup,
+			if (*end != '\0' || v < 1 || v > 19) {
+				rc = cli_usage_error(&cmd_backup,
 				    "--compress-level takes 1 to 19, not '%s'",
 				    optarg);
+				goto out;
+			}
 			o.level = (int)v;
 			break;
 		case OPT_FULL:
@@ -85,8 +89,10 @@ cmd_backup_exec(int argc, char **argv)
 			break;
 		case OPT_FULL_AGE:
 			if (cli_interval(&cmd_backup, "--full-if-older-than",
-			    optarg, &o.full_if_older_than) != 0)
-				return EXIT_USAGE;
+			    optarg, &o.full_if_older_than) != 0) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
 			break;
 		case OPT_CACHE_DIR:
 			o.cache_dir = optarg;
@@ -104,10 +110,12 @@ cmd_backup_exec(int argc, char **argv)
 				v <<= shift;
 				end++;
 			}
-			if (errno != 0 || *end != '\0' || end == optarg)
-				return cli_usage_error(&cmd_backup,
+			if (errno != 0 || *end != '\0' || end == optarg) {
+				rc = cli_usage_error(&cmd_backup,
 				    "--delta-min-size takes bytes, K, M or G, "
 				    "not '%s'", optarg);
+				goto out;
+			}
 			o.delta_min = v;
 			break;
 		case OPT_PG_DATABASE:
@@ -121,27 +129,38 @@ cmd_backup_exec(int argc, char **argv)
 			break;
 		case OPT_LOCK_STALE:
 			if (cli_interval(&cmd_backup, "--lock-stale-after",
-			    optarg, &o.lock_stale_after) != 0)
-				return EXIT_USAGE;
+			    optarg, &o.lock_stale_after) != 0) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
 			break;
 		default:
-			return cli_usage_error(&cmd_backup, "unknown option '%s'",
+			rc = cli_usage_error(&cmd_backup, "unknown option '%s'",
 			    argv[optind - 1]);
+			goto out;
 		}
 	}
-	if (o.url == NULL)
-		return cli_usage_error(&cmd_backup, "--to URL is required");
-	if (optind >= argc && o.pg.dbname == NULL)
-		return cli_usage_error(&cmd_backup, "no SOURCE or --pg-database "
+	if (o.url == NULL) {
+		rc = cli_usage_error(&cmd_backup, "--to URL is required");
+		goto out;
+	}
+	if (optind >= argc && o.pg.dbname == NULL) {
+		rc = cli_usage_error(&cmd_backup, "no SOURCE or --pg-database "
 		    "given");
-	if (o.pg.path != NULL && o.pg.dbname == NULL)
-		return cli_usage_error(&cmd_backup, "--pg-dump-path needs "
+		goto out;
+	}
+	if (o.pg.path != NULL && o.pg.dbname == NULL) {
+		rc = cli_usage_error(&cmd_backup, "--pg-dump-path needs "
 		    "--pg-database");
+		goto out;
+	}
 	o.sources = argv + optind;
 	o.nsources = (size_t)(argc - optind);
 	rc = backup_run(&o, &cause);
+	rc = cli_finish(rc, cause);
+out:
 	free(nonempty);
-	return cli_finish(rc, cause);
+	return rc;
 }
 
 const struct cmd cmd_backup = {
