@@ -65,6 +65,15 @@ make_key() {
 	GNUPGHOME="$home" gpg --batch --armor --export-secret-keys >"$WORK/$1.sec.asc" || bail "export"
 }
 
+# under_strace STRACE-ARGUMENTS...: strace with LeakSanitizer off in what it
+# traces. LeakSanitizer cannot run under ptrace ("LeakSanitizer has
+# encountered a fatal error", exit 1), so in a --enable-sanitizers build every
+# traced run would fail; the same commands run untraced elsewhere in the
+# suite, with leak checking on.
+under_strace() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"
+}
+
 # one_line_error FILE: FILE (stderr of a failed run) is exactly one line,
 # starting with "tresor: ".
 one_line_error() {
