@@ -154,6 +154,9 @@ check "restoring a path not in the set: one line naming it" \
 
 "$TRESOR" backup --bogus-option >/dev/null 2>"$WORK/err"
 check "unknown option: exit 2" test $? -eq 2
+check "unknown option: one line" one_line_error "$WORK/err"
+check "unknown option: names it and the help" \
+    grep -qF "unknown option '--bogus-option' (see tresor backup --help)" "$WORK/err"
 expect_fail "$WORK/err" "$TRESOR" frobnicate
 check "unknown verb: names it" grep -q "unknown verb 'frobnicate'" "$WORK/err"
 
