@@ -3,7 +3,9 @@
 # then either run the demo or the whole test suite.
 #
 #   sh scripts/setup.sh demo    install, build, back up and restore sample data
-#   sh scripts/setup.sh check   install, build, run `make check`
+#   sh scripts/setup.sh check   install, build, run `make check`, then again
+#                               under AddressSanitizer+UBSan+LeakSanitizer
+#                               and the threaded tests under ThreadSanitizer
 #   sh scripts/setup.sh build   install and build only
 #
 # Only Debian packages are used. apt-get runs only when a package is missing,
@@ -25,7 +27,7 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 # configs of their own, never as the packages' services; openssl makes
 # their certificate; the scp and curl clients are the benchmarks' yardstick).
 TEST_PKGS="python3 util-linux gawk coreutils strace rdiff postgresql locales
-	openssh-server openssh-client vsftpd openssl curl passwd"
+	openssh-server openssh-client vsftpd openssl curl passwd procps git"
 
 install_missing() {
 	missing=""
@@ -62,14 +64,75 @@ build() {
 	make -j"$(nproc)" --no-print-directory tresor
 }
 
-# Print the closing line CI reads ("N passed, N failed") from automake's log.
+# The threaded code under ThreadSanitizer: the async stage and the gpg
+# threads (test-filters), the signature/delta stages (test-rsync), the
+# restore's writer thread (restore/applyq.c, any restore) and the volume
+# finisher thread (format/volume.c, a multi-volume backup in volumes.sh).
+TSAN_TESTS="tests/unit/test-filters tests/unit/test-rsync
+	tests/integration/roundtrip.sh tests/integration/volumes.sh"
+
+# summarize DIR LABEL: one pass's line from automake's log in DIR; adds its
+# counts to the totals. A pass that left no log counts as one failure.
+total_pass=0 total_fail=0 total_skip=0
 summarize() {
-	log=test-suite.log
-	[ -f "$log" ] || { echo "setup: no $log: the test suite did not run"; return 1; }
+	log=$1/test-suite.log
+	if [ ! -f "$log" ]; then
+		echo "tests ($2): no $log: the test suite did not run"
+		total_fail=$((total_fail + 1))
+		return 0
+	fi
 	pass=$(awk '/^# PASS:/ {print $3}' "$log")
 	fail=$(awk '/^# (FAIL|ERROR|XPASS):/ {n += $3} END {print n + 0}' "$log")
 	skip=$(awk '/^# SKIP:/ {print $3}' "$log")
-	echo "tests: ${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped"
+	echo "tests ($2): ${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped"
+	total_pass=$((total_pass + ${pass:-0}))
+	total_fail=$((total_fail + ${fail:-0}))
+	total_skip=$((total_skip + ${skip:-0}))
+}
+
+# show_failures DIR: print the log of every failed test, so that a CI log is
+# enough to act on.
+show_failures() {
+	for f in $(find "$1/tests" -name '*.log' ! -name test-suite.log); do
+		if grep -q '^not ok\|^Bail out\|^ERROR:\|Sanitizer' "$f"; then
+			echo "=== $f"
+			cat "$f"
+		fi
+	done
+}
+
+# A second copy of the sources for the sanitizer builds. automake's
+# out-of-tree (VPATH) builds refuse a source directory configured in place,
+# and would pick up its objects, so the copy holds the checkout's files
+# (tracked or new, never build output) and nothing else.
+SAN_SRC=build-src
+copy_sources() {
+	command -v git >/dev/null 2>&1 && git rev-parse --git-dir >/dev/null 2>&1 ||
+	    { echo "setup: the sanitizer passes copy the sources with git: no git checkout here"; return 1; }
+	rm -rf "$SAN_SRC"
+	mkdir "$SAN_SRC"
+	git ls-files -z --cached --others --exclude-standard |
+	    tar --null --no-recursion --ignore-failed-read -T - -cf - 2>/dev/null |
+	    tar -xf - -C "$SAN_SRC"
+	(cd "$SAN_SRC" && autoreconf -fi >/dev/null 2>&1)
+}
+
+# sanitizer_pass DIR LABEL CONFIGURE-OPTION [MAKE-ARGUMENTS...]: build the
+# copy in DIR with the option and run make check there.
+sanitizer_pass() {
+	dir=$1 label=$2 opt=$3
+	shift 3
+	echo "setup: $label pass in $dir/ (configure $opt)"
+	start=$(date +%s)
+	rm -rf "$dir"
+	mkdir "$dir"
+	prc=0
+	(cd "$dir" && "../$SAN_SRC/configure" --quiet "$opt" &&
+	    make -j"$(nproc)" --no-print-directory >/dev/null &&
+	    make -j"$(nproc)" --no-print-directory check "$@") || prc=$?
+	[ "$prc" -eq 0 ] || show_failures "$dir"
+	echo "setup: $label pass took $(($(date +%s) - start)) s"
+	return "$prc"
 }
 
 case "$mode" in
@@ -86,18 +149,28 @@ check)
 	install_missing $BUILD_PKGS $TEST_PKGS
 	ensure_locale de_DE UTF-8
 	build
+	# Pass 1: the normal build, in place.
 	rc=0
+	start=$(date +%s)
 	make -j"$(nproc)" --no-print-directory check || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		# Show why, so a CI log is enough to act on.
-		for f in $(find tests -name '*.log' ! -name test-suite.log); do
-			if grep -q '^not ok\|^Bail out' "$f"; then
-				echo "=== $f"
-				cat "$f"
-			fi
-		done
-	fi
-	summarize
+	[ "$rc" -eq 0 ] || show_failures .
+	echo "setup: normal pass took $(($(date +%s) - start)) s"
+	# Pass 2: the whole suite under ASan+UBSan+LSan (RSS checks skip there:
+	# the sanitizers' shadow memory is not the program's). Pass 3: the
+	# threaded tests under ThreadSanitizer, with the suppressions for the
+	# libraries' threads that are not ours (tests/tsan.supp).
+	copy_sources || rc=1
+	sanitizer_pass build-asan asan --enable-sanitizers || rc=1
+	(
+		TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
+		export TSAN_OPTIONS
+		sanitizer_pass build-tsan tsan --enable-tsan TESTS="$(echo $TSAN_TESTS)"
+	) || rc=1
+	summarize . normal
+	summarize build-asan asan
+	summarize build-tsan tsan
+	# The last line is the one CI reads: the three passes added up.
+	echo "tests: $total_pass passed, $total_fail failed, $total_skip skipped"
 	exit "$rc"
 	;;
 *)

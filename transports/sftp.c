@@ -334,6 +334,7 @@ sftp_writer_open(struct sftp_writer *w, char **cause)
 	if (w->h == NULL)
 		return ssh_error(&st->c, cause, "unable to create '%s' in %s",
 		    w->name, st->c.t->url.display);
+	st->c.upload = w->h;
 	w->generation = st->c.generation;
 	if (w->done == 0)
 		return 0;
@@ -409,6 +410,8 @@ sftp_publish_step(struct transport *t, void *arg, char **cause)
 	if (w->h != NULL) {
 		/* fsync@openssh.com; servers without it just say so. */
 		libssh2_sftp_fsync(w->h);
+		if (st->c.upload == w->h)
+			st->c.upload = NULL;
 		rc = libssh2_sftp_close(w->h);
 		w->h = NULL;
 		if (rc != 0)
@@ -461,8 +464,11 @@ sftp_writer_free(struct sink *s)
 	struct sftp_target	*st = w->st;
 
 	if (w->h != NULL && w->generation == st->c.generation &&
-	    st->c.sftp != NULL)
+	    st->c.sftp != NULL) {
+		if (st->c.upload == w->h)
+			st->c.upload = NULL;
 		libssh2_sftp_close(w->h);
+	}
 	/* Best effort: cleanup removes what a lost connection leaves. */
 	if (!w->published && st->c.sftp != NULL)
 		libssh2_sftp_unlink(st->c.sftp, w->tmppath);

@@ -39,6 +39,9 @@ ssh_global_init(void)
 void
 ssh_disconnect(struct ssh_conn *sc)
 {
+	if (sc->upload != NULL && sc->sftp != NULL)
+		libssh2_sftp_close(sc->upload);
+	sc->upload = NULL;
 	if (sc->sftp != NULL)
 		libssh2_sftp_shutdown(sc->sftp);
 	if (sc->session != NULL) {

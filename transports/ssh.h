@@ -20,6 +20,12 @@ struct ssh_conn {
 	LIBSSH2_SESSION		*session;
 	LIBSSH2_SFTP		*sftp;		/* NULL: not connected */
 	unsigned		 generation;	/* connections made so far */
+	/*
+	 * The open upload's handle, if any: closed (and so freed, even on a
+	 * dead link) before the SFTP session is shut down, which would
+	 * otherwise leave it and its queued writes allocated.
+	 */
+	LIBSSH2_SFTP_HANDLE	*upload;
 };
 
 int	ssh_init(struct ssh_conn *, struct transport *, char **cause);

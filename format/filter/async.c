@@ -124,6 +124,7 @@ async_write(struct sink *s, const void *buf, size_t len, char **cause)
 	struct async_slot	*slot;
 	const uint8_t		*p = buf;
 	size_t			 n;
+	int			 rc = 0;
 
 	int			 rc = 0;
 

@@ -54,8 +54,10 @@ expect_fail "$WORK/err" "$TRESOR" backup --to "$T" --key-file "$WORK/k.pub.asc" 
 check "missing source: one line naming it" \
     sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'no-such-dir' '$WORK/err'"
 
+# Modes that deny the owner too, so the checks mean the same run by root (the
+# runs below are then nobody's) or by a normal user (then the owner's).
 mkdir -p "$WORK/locked/inner" "$WORK/target-nobody"
-chmod 700 "$WORK/locked"
+chmod 000 "$WORK/locked"
 chmod 777 "$WORK/target-nobody"
 cp "$WORK/k.pub.asc" "$WORK/pub-for-nobody.asc" && chmod 644 "$WORK/pub-for-nobody.asc"
 expect_fail "$WORK/err" as_unprivileged env HOME="$WORK/target-nobody" TRESOR_CACHE_DIR="$WORK/target-nobody/cache" "$WORK/bin/tresor" backup \
@@ -64,9 +66,9 @@ check "unreadable source directory: one line naming it" \
     sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q \"unable to read source '$WORK/locked'\" '$WORK/err'"
 
 mkdir -p "$WORK/partly/ok" && printf 'fine\n' >"$WORK/partly/ok/file"
-printf 'hidden\n' >"$WORK/partly/unreadable" && chmod 600 "$WORK/partly/unreadable"
+printf 'hidden\n' >"$WORK/partly/unreadable" && chmod 000 "$WORK/partly/unreadable"
 ln "$WORK/partly/unreadable" "$WORK/partly/zz-link-to-unreadable"
-chmod -R go+rX "$WORK/partly" && chmod 600 "$WORK/partly/unreadable"
+chmod -R go+rX "$WORK/partly" && chmod 000 "$WORK/partly/unreadable"
 as_unprivileged env HOME="$WORK/target-nobody" TRESOR_CACHE_DIR="$WORK/target-nobody/cache" "$WORK/bin/tresor" backup --quiet \
     --to "file://$WORK/target-nobody" --key-file "$WORK/pub-for-nobody.asc" \
     "$WORK/partly" 2>"$WORK/err"
@@ -77,7 +79,7 @@ check "... and the set (with a hard link to the skipped file) restores the rest"
     sh -c "'$TRESOR' restore --quiet --from 'file://$WORK/target-nobody' --to '$WORK/out-partly' --key-file '$WORK/k.sec.asc' 2>/dev/null && test -f '$WORK/out-partly/partly/ok/file' && test ! -e '$WORK/out-partly/partly/unreadable'"
 
 # Targets.
-mkdir -p "$WORK/readonly-target" && chmod 755 "$WORK/readonly-target"
+mkdir -p "$WORK/readonly-target" && chmod 555 "$WORK/readonly-target"
 expect_fail "$WORK/err" as_unprivileged env HOME="$WORK/target-nobody" TRESOR_CACHE_DIR="$WORK/target-nobody/cache" "$WORK/bin/tresor" backup \
     --to "file://$WORK/readonly-target" --key-file "$WORK/pub-for-nobody.asc" "$WORK/partly/ok"
 check "unwritable target: one line" one_line_error "$WORK/err"
@@ -154,6 +156,9 @@ check "restoring a path not in the set: one line naming it" \
 
 "$TRESOR" backup --bogus-option >/dev/null 2>"$WORK/err"
 check "unknown option: exit 2" test $? -eq 2
+check "unknown option: one line" one_line_error "$WORK/err"
+check "unknown option: names it and the help" \
+    grep -qF "unknown option '--bogus-option' (see tresor backup --help)" "$WORK/err"
 expect_fail "$WORK/err" "$TRESOR" frobnicate
 check "unknown verb: names it" grep -q "unknown verb 'frobnicate'" "$WORK/err"
 

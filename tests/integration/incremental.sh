@@ -61,7 +61,7 @@ check "verify --read-data checks the deltas too" \
 
 # A night without change reads no file content at all.
 if command -v strace >/dev/null 2>&1; then
-	TRESOR_NOW=$(at 2) strace -f -e trace=open,openat -o "$WORK/strace" \
+	TRESOR_NOW=$(at 2) under_strace -f -e trace=open,openat -o "$WORK/strace" \
 	    "$TRESOR" backup --delta-min-size 8K --quiet --to "$T" --key-file "$WORK/k.pub.asc" "$V"
 	check "night 2 (no change): no file under the source is opened" \
 	    sh -c "! grep -E '\"(doc|new)-[0-9]+\\.pdf\"' '$WORK/strace' | grep -q ."

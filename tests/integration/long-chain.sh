@@ -2,7 +2,9 @@
 # long-chain.sh: a file changed every night for 60 nights restores in about
 # the time of restoring it from the full set: every delta is made against
 # the file's last whole version, so the newest version is one base and one
-# delta, never 60 patches in a row. Prints the measured ratio.
+# delta, never 60 patches in a row. That is checked by what the restore
+# reads (the volumes of two sets, not of sixty), which load cannot change;
+# the measured times and their ratio are printed for the record.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 make_key k
@@ -30,21 +32,21 @@ elapsed() {	# elapsed COMMAND...: seconds, to the millisecond
 	e=$(date +%s%N)
 	awk -v a="$s" -v b="$e" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'
 }
-best() {	# best of three runs
-	b=""
-	for r in 1 2 3; do
-		rm -rf "$WORK/r"
-		t=$(elapsed "$@") || return 1
-		b=$(awk -v a="$b" -v t="$t" 'BEGIN { print (a == "" || t < a) ? t : a }')
-	done
-	echo "$b"
-}
-t_full=$(best "$TRESOR" restore --quiet --from "$T" --set "$full" --to "$WORK/r" --key-file "$WORK/k.sec.asc")
-t_new=$(best "$TRESOR" restore --quiet --from "$T" --to "$WORK/r" --key-file "$WORK/k.sec.asc")
+rm -rf "$WORK/r"
+t_full=$(elapsed "$TRESOR" restore --quiet --from "$T" --set "$full" --to "$WORK/r" --key-file "$WORK/k.sec.asc")
+rm -rf "$WORK/r"
+t_new=$(elapsed "$TRESOR" restore --quiet --from "$T" --to "$WORK/r" --key-file "$WORK/k.sec.asc")
 check "the newest version restores identical" cmp "$WORK/src/db/ecs.pgdump" "$WORK/r/db/ecs.pgdump"
-ratio=$(awk -v a="$t_new" -v b="$t_full" 'BEGIN { printf "%.2f", a / b }')
-diag "restore from the full: $t_full s; newest after 60 nights: $t_new s; ratio $ratio"
-check "restoring the newest of 60 nights costs < 3x the full (ratio $ratio)" \
-    awk -v r="$ratio" 'BEGIN { exit !(r < 3) }'
+diag "restore from the full: $t_full s; newest after 60 nights: $t_new s (wall time, for the record)"
+rm -rf "$WORK/r"
+under_strace -f -qq -e trace=open,openat -o "$WORK/opens" "$TRESOR" restore --quiet \
+    --from "$T" --to "$WORK/r" --key-file "$WORK/k.sec.asc" || bail "restore under strace"
+sets=$(grep -o 'tresor\.[0-9TZ]*\.\(full\|inc\)\.vol[0-9]*\.gpg' "$WORK/opens" |
+    sed 's/\.vol[0-9]*\.gpg$//' | sort -u)
+newest=$(ls "$WORK/target" | sed -n 's/^tresor\.\(.*\)\.manifest\.gpg$/\1/p' | sort | tail -n 1)
+diag "sets whose volumes the restore read: $(echo $sets)"
+check "restoring the newest of 60 nights reads the volumes of 2 sets, the full and the newest" \
+    test "$(echo "$sets" | grep -c .)" -eq 2 -a "$(echo "$sets" | grep -cx "tresor\.$full")" -eq 1 \
+    -a "$(echo "$sets" | grep -cx "tresor\.$newest")" -eq 1
 
 done_testing

@@ -27,12 +27,14 @@ check "the source holds 10000 files" test "$count" -eq 10000
 
 start=$(date +%s.%N)
 check "backup of 10000 files exits 0" \
-    "$TRESOR" backup --quiet --to "file://$WORK/target" --key-file "$WORK/k.pub.asc" "$WORK/src/vault"
+    sh -c "'$TRESOR' backup --to 'file://$WORK/target' --key-file '$WORK/k.pub.asc' '$WORK/src/vault' >'$WORK/backup.out'"
 mid=$(date +%s.%N)
 check "restore of 10000 files exits 0" \
     "$TRESOR" restore --quiet --from "file://$WORK/target" --to "$WORK/out" --key-file "$WORK/k.sec.asc"
 end=$(date +%s.%N)
 diag "$(awk -v a="$start" -v b="$mid" -v c="$end" 'BEGIN { printf "backup %.2f s, restore %.2f s", b - a, c - b }')"
+diag "$(cat "$WORK/backup.out")"
+check "... and says it stored all 10000 files" grep -q '(10000 files: 0 unchanged, 0 deltas)' "$WORK/backup.out"
 check "the restored tree is identical" "$TREEDIFF" "$WORK/src/vault" "$WORK/out/vault"
 
 done_testing

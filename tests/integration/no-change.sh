@@ -39,7 +39,7 @@ diag "incremental over 100000 unchanged files: $secs s (best of two)"
 check "the incremental succeeds" test $rc -eq 0
 # How long it takes is the benchmark's business (benchmarks/run --files);
 # here the cost is counted in system calls, which load does not change.
-TRESOR_NOW=$(at 3) strace -f -c -o "$WORK/calls" "$TRESOR" backup --quiet --to "$T" \
+TRESOR_NOW=$(at 3) under_strace -f -c -o "$WORK/calls" "$TRESOR" backup --quiet --to "$T" \
     --key-file "$WORK/k.pub.asc" "$WORK/src/vault" || bail "incremental under strace"
 calls=$(awk '$NF == "total" { print $(NF - 2) }' "$WORK/calls")
 diag "system calls of the third incremental (with gpg for the manifest): $calls"

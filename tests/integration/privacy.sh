@@ -18,7 +18,7 @@ head -c 123457 /dev/zero >"$WORK/src/vault/size-123457.bin"
 # The private GnuPG home (which may hold a copy of a secret key) goes under
 # TMPDIR; strace records every program the run starts.
 mkdir "$WORK/tmp"
-TMPDIR=$WORK/tmp strace -f -qq -e trace=execve -o "$WORK/backup.execs" \
+TMPDIR=$WORK/tmp under_strace -f -qq -e trace=execve -o "$WORK/backup.execs" \
     "$TRESOR" backup --quiet --to "file://$WORK/target" --key-file "$WORK/k.pub.asc" \
     "$WORK/src/vault" || bail "backup failed"
 check "a backup with a public key starts no gpg-agent" \
@@ -32,8 +32,11 @@ TMPDIR=$WORK/tmp "$TRESOR" restore --quiet --from "file://$WORK/target" \
     --key-file "$WORK/k.sec.asc" --to "$WORK/restored" || bail "restore failed"
 check "a restore with the secret key leaves no GnuPG home behind" \
     sh -c "! ls -A '$WORK/tmp' | grep -q ."
+# `! pgrep` alone would pass without procps (command not found is "false").
+check "pgrep is installed (procps; scripts/setup.sh check installs it)" \
+    sh -c "command -v pgrep >/dev/null"
 check "... and no gpg-agent running for it" \
-    sh -c "! pgrep -f '[g]pg-agent.*$WORK/tmp' >/dev/null"
+    sh -c "command -v pgrep >/dev/null && ! pgrep -f '[g]pg-agent.*$WORK/tmp' >/dev/null"
 check "... and restores the files" \
     cmp -s "$WORK/src/vault/size-123457.bin" "$WORK/restored/vault/size-123457.bin"
 

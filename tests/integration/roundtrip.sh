@@ -40,9 +40,15 @@ check "restore --force overwrites" \
     "$TRESOR" restore --quiet --force --from "$T" --to "$WORK/out" --key-file "$WORK/k.sec.asc"
 check "... and the tree is identical again" "$TREEDIFF" "$WORK/src/vault" "$WORK/out/vault"
 
-check "verify exits 0" "$TRESOR" verify --quiet --from "$T" --key-file "$WORK/k.sec.asc"
+nvol=$(ls "$WORK/target" | grep -c '\.vol[0-9]*\.gpg$')
+check "verify exits 0" \
+    sh -c "'$TRESOR' verify --from '$T' --key-file '$WORK/k.sec.asc' >'$WORK/verify.out'"
+check "... and says the manifest and all $nvol volumes are ok" \
+    grep -q "^verify: set .*\.full: manifest ok, $nvol volumes ok" "$WORK/verify.out"
 check "verify --read-data exits 0" \
-    "$TRESOR" verify --quiet --read-data --from "$T" --key-file "$WORK/k.sec.asc"
+    sh -c "'$TRESOR' verify --read-data --from '$T' --key-file '$WORK/k.sec.asc' >'$WORK/verify.out'"
+check "... and says every file's hash matches" \
+    grep -q "^verify: set .*: [0-9]* entries, [0-9]* bytes, all hashes match" "$WORK/verify.out"
 
 # Symmetric mode.
 printf 'correct horse battery staple\n' >"$WORK/pass"

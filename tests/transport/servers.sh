@@ -12,7 +12,9 @@
 # A missing server binary or a server that does not come up is a failure
 # (Bail out!), never a skip. Root is needed: the test user (local, with a
 # fresh random password each run, for password logins) is created with
-# useradd/chpasswd, and vsftpd serves local users only as root.
+# useradd/chpasswd, and vsftpd serves local users only as root. Run by a
+# normal user, the test is skipped as a whole (TAP "1..0 # SKIP", naming
+# why); CI runs as root.
 #
 # Sets: SSHD_PID VSFTPD_PID SSH_PORT FTP_PORT TEST_USER TEST_PASSWORD_FILE SSH_KEY KNOWN_HOSTS
 #       CA_FILE TEST_HOME (the user's login directory)
@@ -147,7 +149,12 @@ EOF
 }
 
 start_servers() {
-	[ "$(id -u)" -eq 0 ] || servers_bail "the transport tests need root (they create a local test user and run sshd and vsftpd); run make check as root"
+	# Everything these tests check goes through the servers, so as a normal
+	# user the whole test is skipped, saying why (CI runs as root).
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "1..0 # SKIP needs root: it creates a local test user (useradd, chpasswd) for password logins, and vsftpd serves local users only as root"
+		exit 0
+	fi
 	TEST_USER=$2
 	ensure_user "$TEST_USER" "$1"
 	start_sshd "$1"

@@ -89,6 +89,22 @@ expect_open_failure(const char *what, const char *url,
 	return elapsed;
 }
 
+/* A permanent failure is not retried: its message counts no tries. */
+static void
+expect_no_retry(const char *what, const char *url,
+    const struct transport_options *o)
+{
+	struct transport	*t;
+	char			*cause = NULL;
+
+	t = transport_open(url, o, &cause);
+	tap_ok(t == NULL && cause != NULL && strstr(cause, "gave up") == NULL &&
+	    strstr(cause, "tries") == NULL, "%s is not retried: %s", what,
+	    cause != NULL ? cause : "(opened)");
+	transport_close(t);
+	free(cause);
+}
+
 /* Put must fail at once with want in the message (permission, etc.). */
 static void
 expect_put_failure(const char *what, const char *url,
@@ -432,12 +448,20 @@ main(void)
 	bad.ssh_key = NULL;
 	bad.password = "not-the-password";
 	url = xasprintf("sftp://%s@127.0.0.1:%d/%s", user, ssh_port, run);
+	/*
+	 * "At once" is one try, whatever the retries allowed: a retried
+	 * login would say "gave up after 5 tries". The time bound is only
+	 * against a hang (a server's failed-login delay is 1 s or so).
+	 */
+	bad.retries = 5;
 	expect_open_failure("[sftp] a wrong password fails at once", url, &bad,
-	    "authentication failed", 5);
+	    "authentication failed", 20);
+	expect_no_retry("[sftp] a wrong password", url, &bad);
 	free(url);
 	url = xasprintf("ftp://%s@127.0.0.1:%d/%s", user, ftp_port, run);
 	expect_open_failure("[ftp] a wrong password fails at once", url, &bad,
-	    "authentication failed", 5);
+	    "authentication failed", 20);
+	expect_no_retry("[ftp] a wrong password", url, &bad);
 	free(url);
 	bad = o;
 	bad.password = password;
@@ -473,13 +497,13 @@ main(void)
 	bad.idle_timeout = 1;
 	url = xasprintf("sftp://%s@127.0.0.1:%s/x", user, env("SILENT_PORT"));
 	elapsed = expect_open_failure("[sftp] a silent server times out",
-	    url, &bad, "gave up after 2 tries", 8);
+	    url, &bad, "gave up after 2 tries", 20);
 	tap_ok(elapsed >= 2, "[sftp] ... after the idle timeout, twice "
 	    "(%.2f s)", elapsed);
 	free(url);
 	url = xasprintf("ftp://%s@127.0.0.1:%s/x", user, env("SILENT_PORT"));
 	elapsed = expect_open_failure("[ftp] a silent server times out",
-	    url, &bad, "gave up after 2 tries", 8);
+	    url, &bad, "gave up after 2 tries", 20);
 	tap_ok(elapsed >= 2, "[ftp] ... after the idle timeout, twice (%.2f s)",
 	    elapsed);
 	free(url);

@@ -2,8 +2,12 @@
  * test-filters.c: the streaming stages (format/filter/): zstd and gpg
  * output is read by the zstd and gpg command-line tools and vice versa,
  * with 1-byte and large writes; truncation, garbage and a failing next
- * stage are reported, not swallowed.
+ * stage are reported, not swallowed. The async stage is checked the same
+ * way, and its failure paths are run so that a leaked cause (LeakSanitizer)
+ * or an unlocked read (ThreadSanitizer) shows up in the sanitizer builds.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +159,143 @@ test_hash_sink(void)
 	    "hash stage passes bytes through and hashes them");
 	sink_free(h);
 	recbuf_free(&m.buf);
+}
+
+/*
+ * A next stage for the async one that, once written to, says so and waits
+ * until released, then fails: the failure arrives while the producer is
+ * freeing the chain (the path where a cause used to leak). The flags are
+ * relaxed atomics on purpose: they order nothing else, so the test adds no
+ * happens-before of its own and ThreadSanitizer sees the stage's locking as
+ * it is.
+ */
+struct gate_sink {
+	struct sink	sink;
+	atomic_int	entered;
+	atomic_int	release;
+};
+
+static int
+gate_write(struct sink *s, const void *p, size_t len, char **cause)
+{
+	struct gate_sink	*g = (struct gate_sink *)s;
+
+	(void)p;
+	(void)len;
+	atomic_store_explicit(&g->entered, 1, memory_order_relaxed);
+	while (!atomic_load_explicit(&g->release, memory_order_relaxed))
+		usleep(1000);
+	return error_set(cause, "gate closed");
+}
+
+static int
+gate_finish(struct sink *s, char **cause)
+{
+	(void)s;
+	return error_set(cause, "gate finish");
+}
+
+static void
+gate_free(struct sink *s)
+{
+	(void)s;	/* owned by the test */
+}
+
+static const struct sink_ops gate_ops = { "gate", gate_write, gate_finish,
+	gate_free };
+
+static void *
+gate_opener(void *arg)
+{
+	struct gate_sink	*g = arg;
+
+	usleep(50 * 1000);	/* long enough for the free to be waiting */
+	atomic_store_explicit(&g->release, 1, memory_order_relaxed);
+	return NULL;
+}
+
+static void
+test_async(void)
+{
+	size_t		 len = 9 * 1024 * 1024 + 5, steps[] = { 1, 65536,
+			     3 * 1024 * 1024 + 1 }, i, n;
+	uint8_t		*data = test_data(len);
+	struct mem_sink	 m;
+	struct gate_sink g;
+	struct sink	*a;
+	pthread_t	 t;
+	char		*cause = NULL;
+	int		 rc;
+
+	for (i = 0; i < 3; i++) {
+		/* 1-byte writes of 9 MiB are slow to no purpose: 256 KiB. */
+		n = steps[i] == 1 ? 256 * 1024 : len;
+		mem_init(&m, 0);
+		a = async_sink_new(&m.sink);
+		rc = push(a, data, n, steps[i], &cause);
+		tap_ok(rc == 0 && m.finished && m.buf.len == n &&
+		    memcmp(m.buf.data, data, n) == 0 &&
+		    async_sink_bytes_in(a) == n,
+		    "async passes %zu bytes in %zu-byte writes, in order", n,
+		    steps[i]);
+		sink_free(a);
+		recbuf_free(&m.buf);
+	}
+
+	/* The next stage fails part way: the producer gets its cause. */
+	mem_init(&m, 2 * 1024 * 1024);
+	a = async_sink_new(&m.sink);
+	rc = push(a, data, len, 65536, &cause);
+	tap_ok(rc != 0 && cause != NULL &&
+	    strcmp(cause, "disk full writing test output") == 0,
+	    "a later stage's failure reaches the producer word for word: %s",
+	    cause != NULL ? cause : "(none)");
+	free(cause);
+	cause = NULL;
+	tap_ok(sink_write(a, data, 10, &cause) != 0 && cause != NULL &&
+	    strcmp(cause, "disk full writing test output") == 0,
+	    "and every later write reports it again");
+	free(cause);
+	cause = NULL;
+	tap_ok(sink_finish(a, &cause) != 0 && cause != NULL &&
+	    strcmp(cause, "disk full writing test output") == 0 &&
+	    !m.finished, "finish reports it too and does not finish the next "
+	    "stage");
+	free(cause);
+	cause = NULL;
+	sink_free(a);
+	recbuf_free(&m.buf);
+
+	/* Finishing the next stage fails: finish reports it. */
+	memset(&g, 0, sizeof g);
+	g.sink.ops = &gate_ops;
+	a = async_sink_new(&g.sink);
+	tap_ok(sink_finish(a, &cause) != 0 && cause != NULL &&
+	    strcmp(cause, "gate finish") == 0,
+	    "a failing finish of the next stage is reported: %s",
+	    cause != NULL ? cause : "(none)");
+	free(cause);
+	cause = NULL;
+	sink_free(a);
+
+	/*
+	 * Freed unfinished while the worker is inside the next stage, which
+	 * then fails: the worker's cause must be kept or freed, never lost.
+	 */
+	memset(&g, 0, sizeof g);
+	g.sink.ops = &gate_ops;
+	a = async_sink_new(&g.sink);
+	rc = sink_write(a, data, 100, &cause);
+	while (!atomic_load_explicit(&g.entered, memory_order_relaxed))
+		usleep(1000);
+	if (pthread_create(&t, NULL, gate_opener, &g) != 0)
+		abort();
+	sink_free(a);
+	pthread_join(t, NULL);
+	tap_ok(rc == 0 && cause == NULL,
+	    "freeing async while its next stage fails returns cleanly (the "
+	    "sanitizer builds check the cause is freed)");
+	free(data);
 }
 
 static ssize_t
@@ -371,6 +512,7 @@ main(void)
 	}
 	test_zstd();
 	test_hash_sink();
+	test_async();
 	test_gpg();
 	test_gpg_long_status();
 	rc = tap_done();
