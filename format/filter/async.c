@@ -126,8 +126,6 @@ async_write(struct sink *s, const void *buf, size_t len, char **cause)
 	size_t			 n;
 	int			 rc = 0;
 
-	int			 rc = 0;
-
 	a->bytes_in += len;
 	pthread_mutex_lock(&a->lock);
 	while (len > 0 && !a->failed) {
