@@ -8,7 +8,7 @@
 #include <getopt.h>
 #include <stdint.h>
 
-#include "common/pg.h"
+#include "db/pg.h"
 #include "transports/transport.h"
 #include "format/filter/crypto.h"
 #include "restore/restore.h"

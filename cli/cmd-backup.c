@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "backupd/backup.h"
-#include "backupd/lock.h"
+#include "backup/backup.h"
+#include "repo/lock.h"
 #include "cli.h"
 #include "common/error.h"
 #include "common/xmalloc.h"

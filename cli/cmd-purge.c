@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "backupd/lock.h"
-#include "backupd/purge.h"
+#include "repo/lock.h"
+#include "backup/purge.h"
 #include "cli.h"
 #include "common/error.h"
 

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "backupd/pgdump.h"
+#include "db/pgdump.h"
 #include "cli.h"
 #include "common/error.h"
 #include "common/xmalloc.h"

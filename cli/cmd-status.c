@@ -4,7 +4,7 @@
 
 #include "cli.h"
 #include "common/error.h"
-#include "backupd/purge.h"
+#include "backup/purge.h"
 #include "restore/verify.h"
 
 enum { OPT_FROM = OPT_FIRST_VERB_OPTION, OPT_JSON, OPT_OLDER };

@@ -10,8 +10,8 @@
 #include <getopt.h>
 
 #include "cli.h"
-#include "backupd/cache.h"
-#include "backupd/lock.h"
+#include "repo/cache.h"
+#include "repo/lock.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/interrupt.h"

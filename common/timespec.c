@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "error.h"
 #include "timespec.h"
 
 static int64_t

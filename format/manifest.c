@@ -18,10 +18,10 @@
 #include "common/io.h"
 #include "common/pathenc.h"
 #include "common/xmalloc.h"
-#include "catalog.h"
-#include "filter/filter.h"
+#include "repo/catalog.h"
+#include "format/filter/filter.h"
 #include "manifest.h"
-#include "object.h"
+#include "repo/object.h"
 #include "transports/transport.h"
 
 #define MANIFEST_LINE_MAX	(512 * 1024)	/* two 64 KiB paths, encoded */

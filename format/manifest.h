@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "record.h"
-#include "volume.h"
+#include "repo/volume.h"
 
 #define MANIFEST_VERSION	1
 

@@ -10,7 +10,7 @@
 #include "common/hash.h"
 #include "common/xmalloc.h"
 #include "manifest.h"
-#include "object.h"
+#include "repo/object.h"
 #include "record.h"
 #include "sigs.h"
 #include "transports/transport.h"

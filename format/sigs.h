@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "common/sink.h"
-#include "volume.h"
+#include "repo/volume.h"
 
 struct crypto;
 struct transport;

@@ -14,7 +14,7 @@
 #ifndef TRESOR_RESTOREDB_H
 #define TRESOR_RESTOREDB_H
 
-#include "common/pg.h"
+#include "db/pg.h"
 #include "restore.h"
 
 /* The maintenance database restore-db connects to for CREATE DATABASE. */

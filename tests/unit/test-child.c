@@ -15,7 +15,7 @@
 
 #include "common/child.h"
 #include "common/io.h"
-#include "common/pg.h"
+#include "db/pg.h"
 #include "tests/tap.h"
 
 static char	tmpdir[] = "/tmp/tresor-test-child.XXXXXX";

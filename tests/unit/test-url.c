@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backupd/cache.h"
+#include "repo/cache.h"
 #include "common/hash.h"
 #include "common/xmalloc.h"
 #include "tests/tap.h"

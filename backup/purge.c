@@ -4,15 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
+#include "repo/cache.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/interrupt.h"
 #include "common/testpoint.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
-#include "format/catalog.h"
-#include "lock.h"
+#include "repo/catalog.h"
+#include "repo/lock.h"
 #include "purge.h"
 #include "transports/transport.h"
 

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "lock.h"
+#include "repo/lock.h"
 
 #include "transports/transport.h"
 

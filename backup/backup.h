@@ -21,10 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lock.h"
+#include "repo/lock.h"
 
 #include "format/filter/crypto.h"
-#include "pgdump.h"
+#include "db/pgdump.h"
 #include "transports/transport.h"
 
 #define BACKUP_DEFAULT_VOLSIZE		(64ULL * 1024 * 1024)

@@ -7,8 +7,8 @@
 
 #include "common/error.h"
 #include "common/xmalloc.h"
-#include "filter/crypto.h"
-#include "filter/filter.h"
+#include "format/filter/crypto.h"
+#include "format/filter/filter.h"
 #include "object.h"
 #include "transports/transport.h"
 

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "common/child.h"
-#include "common/pg.h"
+#include "pg.h"
 
 /* Where a dump is stored unless --pg-dump-path says otherwise. */
 #define PGDUMP_DEFAULT_DIR	"ecs-pgdump"

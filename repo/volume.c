@@ -18,7 +18,7 @@
 #include "catalog.h"
 #include "object.h"
 #include "transports/transport.h"
-#include "record.h"
+#include "format/record.h"
 #include "volume.h"
 
 struct volume_writer {

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "child.h"
-#include "error.h"
-#include "log.h"
+#include "common/child.h"
+#include "common/error.h"
+#include "common/log.h"
 #include "pg.h"
-#include "xmalloc.h"
+#include "common/xmalloc.h"
 
 /* Seconds libpq waits for a server before giving up. */
 #define PG_CONNECT_TIMEOUT	"10"

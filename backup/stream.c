@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "backup.h"
-#include "cache.h"
+#include "repo/cache.h"
 #include "common/child.h"
 #include "common/error.h"
 #include "common/hash.h"
@@ -31,8 +31,8 @@
 #include "engine.h"
 #include "format/filter/rsync.h"
 #include "format/sigs.h"
-#include "format/volume.h"
-#include "pgdump.h"
+#include "repo/volume.h"
+#include "db/pgdump.h"
 
 /*
  * Signature blocks: 2 KiB, duplicity's block size for large files, so that
