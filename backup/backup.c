@@ -42,6 +42,7 @@
 #include "transports/transport.h"
 #include "engine.h"
 #include "walker.h"
+#include "format/names.h"
 
 static const uint8_t backup_zeros[65536];
 
@@ -826,7 +827,7 @@ backup_prune_cache(struct backup *b)
 static int
 backup_manifest_exists(struct backup *b)
 {
-	char		*name = catalog_manifest_name(b->set_id);
+	char		*name = names_manifest(b->set_id);
 	uint64_t	 size;
 	int		 exists;
 
@@ -942,7 +943,7 @@ backup_run(const struct backup_options *o, char **cause)
 	if (catalog_load(b.transport, &cat, cause) != 0)
 		goto out;
 	backup_choose(&b, &cat, now, &full);
-	b.set_id = catalog_set_id(now, full);
+	b.set_id = names_set_id(now, full);
 	/* Chains are ordered by time: a set must be newer than all others. */
 	for (i = 0; i < cat.nsets; i++) {
 		if (cat.sets[i].time >= now) {

@@ -23,6 +23,7 @@
 #include "manifest.h"
 #include "repo/object.h"
 #include "transports/transport.h"
+#include "format/names.h"
 
 #define MANIFEST_LINE_MAX	(512 * 1024)	/* two 64 KiB paths, encoded */
 #define MANIFEST_FIELDS_MAX	64
@@ -141,7 +142,7 @@ manifest_writer_publish(struct manifest_writer *mw, struct transport *t,
 	struct sink		*s;
 	FILE			*copy = NULL;
 	char			*copy_tmp = NULL;
-	char			*name = catalog_manifest_name(h->set_id);
+	char			*name = names_manifest(h->set_id);
 	char			*text = NULL, *enc, hex[HASH_HEX_LEN + 1];
 	char			 when[21], buf[65536];
 	uint8_t			 digest[HASH_LEN];
@@ -690,7 +691,7 @@ manifest_read(struct transport *t, struct crypto *c, const char *set_id,
 {
 	struct manifest_reader	 mr;
 	struct sink		*chain;
-	char			*name = catalog_manifest_name(set_id);
+	char			*name = names_manifest(set_id);
 	char			*what = xasprintf("manifest '%s'", name);
 	int			 rc = -1;
 
@@ -759,7 +760,7 @@ int
 manifest_fetch(struct transport *t, struct crypto *c, const char *set_id,
     const char *path, char **cause)
 {
-	char	*name = catalog_manifest_name(set_id);
+	char	*name = names_manifest(set_id);
 	int	 rc;
 
 	rc = object_fetch(t, c, name, NULL, NULL, path, cause);

@@ -14,6 +14,7 @@
 #include "record.h"
 #include "sigs.h"
 #include "transports/transport.h"
+#include "format/names.h"
 
 struct sigs_writer {
 	struct sink	 sink;		/* frames signature bytes as DATA */
@@ -27,12 +28,6 @@ struct sigs_writer {
 	uint64_t	 sig_bytes;
 	int		 finished;
 };
-
-char *
-sigs_object_name(const char *set_id)
-{
-	return xasprintf("tresor.%s.sigs.gpg", set_id);
-}
 
 static int
 sigs_emit(struct sigs_writer *sw, uint8_t type, const void *p, size_t len,
@@ -211,7 +206,7 @@ sigs_publish(struct transport *t, struct crypto *c, const char *set_id,
 	int			 rc = -1;
 
 	memset(out, 0, sizeof *out);
-	out->name = sigs_object_name(set_id);
+	out->name = names_signatures(set_id);
 	if ((f = fopen(path, "re")) == NULL) {
 		error_sys(cause, "unable to read '%s'", path);
 		goto out;
@@ -360,7 +355,7 @@ sigs_fetch(struct transport *t, struct crypto *c, const char *set_id,
 	static const struct manifest_visitor visitor = { NULL, NULL, NULL,
 	    sigs_expected_line };
 	struct sigs_expected	 x;
-	char			*name = sigs_object_name(set_id);
+	char			*name = names_signatures(set_id);
 	int			 rc = -1;
 
 	memset(&x, 0, sizeof x);

@@ -44,7 +44,6 @@ int	sigs_publish(struct transport *, struct crypto *, const char *set_id,
 /* Read the signature at `offset` of a plaintext; checks path and hash. */
 int	sigs_read(const char *path, uint64_t offset, const char *entry_path,
 	    uint8_t **sig, size_t *len, char **cause);
-char	*sigs_object_name(const char *set_id);
 /*
  * Fetch a set's signatures object into `path` (its plaintext), checked
  * against the stored size and SHA-256 the set's manifest records: the

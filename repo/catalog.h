@@ -1,13 +1,8 @@
 /*
- * catalog.h: what is on a target, from object names alone (no key needed).
- *
- *	tresor.<TIME>.<TYPE>.vol<NNNNNN>.gpg	a data volume
- *	tresor.<TIME>.<TYPE>.sigs.gpg		its files' signatures (optional)
- *	tresor.<TIME>.<TYPE>.manifest.gpg	the set's manifest, written last
- *
- * TIME is the set's UTC time as YYYYMMDDTHHMMSSZ and TYPE is "full" or
- * "inc"; "<TIME>.<TYPE>" is the set id. A set exists only when its manifest
- * is present; volumes of a set without one are debris of an interrupted run.
+ * catalog.h: what is on a target, from its object names alone (no key
+ * needed; format/names.h parses them). A set exists only when its manifest
+ * is present; volumes of a set without one are debris of an interrupted
+ * run.
  */
 #ifndef TRESOR_CATALOG_H
 #define TRESOR_CATALOG_H
@@ -47,8 +42,5 @@ const struct catalog_set *catalog_at(const struct catalog *, time_t);
  */
 ssize_t	catalog_chain_start(const struct catalog *, size_t i);
 
-char	*catalog_set_id(time_t, int full);
-char	*catalog_volume_name(const char *set_id, uint32_t number);
-char	*catalog_manifest_name(const char *set_id);
 
 #endif

@@ -20,6 +20,7 @@
 #include "transports/transport.h"
 #include "format/record.h"
 #include "volume.h"
+#include "format/names.h"
 
 struct volume_writer {
 	struct transport	*transport;
@@ -90,7 +91,7 @@ volume_writer_open(struct volume_writer *vw, char **cause)
 	int		rc = -1;
 
 	vw->number++;
-	vw->current_name = catalog_volume_name(vw->set_id, vw->number);
+	vw->current_name = names_volume(vw->set_id, vw->number);
 	vw->current = object_writer_new(vw->transport, vw->crypto,
 	    vw->current_name, vw->level, cause);
 	if (vw->current == NULL)

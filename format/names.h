@@ -1,0 +1,37 @@
+/*
+ * names.h: the names of a target's objects (docs/FORMAT.md, "Object
+ * names"), printed and parsed; no I/O.
+ *
+ *	tresor.<TIME>.<TYPE>.vol<NNNNNN>.gpg	a data volume
+ *	tresor.<TIME>.<TYPE>.sigs.gpg		its files' signatures (optional)
+ *	tresor.<TIME>.<TYPE>.manifest.gpg	the set's manifest, written last
+ *
+ * TIME is the set's UTC time as YYYYMMDDTHHMMSSZ and TYPE is "full" or
+ * "inc"; "<TIME>.<TYPE>" is the set id.
+ */
+#ifndef TRESOR_NAMES_H
+#define TRESOR_NAMES_H
+
+#include <stdint.h>
+#include <time.h>
+
+enum name_kind {
+	NAME_VOLUME,
+	NAME_SIGNATURES,
+	NAME_MANIFEST,
+};
+
+/* Allocated names. */
+char	*names_set_id(time_t, int full);
+char	*names_volume(const char *set_id, uint32_t number);
+char	*names_signatures(const char *set_id);
+char	*names_manifest(const char *set_id);
+
+/*
+ * Is name one of a set's objects? 0 with the set's id (allocated), time,
+ * type and the object's kind; -1 if it is not (other files, temporaries).
+ */
+int	 names_parse(const char *name, char **id, time_t *t, int *full,
+	     enum name_kind *kind);
+
+#endif
