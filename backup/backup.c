@@ -34,9 +34,11 @@
 #include "format/filter/filter.h"
 #include "format/filter/rsync.h"
 #include "format/manifest.h"
+#include "repo/manifests.h"
 #include "repo/object.h"
 #include "format/record.h"
 #include "format/sigs.h"
+#include "repo/signatures.h"
 #include "repo/volume.h"
 #include "repo/lock.h"
 #include "transports/transport.h"
@@ -993,7 +995,7 @@ backup_run(const struct backup_options *o, char **cause)
 	testpoint("backup-manifest");
 	if (interrupt_check(cause) != 0)
 		goto out;
-	if (manifest_writer_publish(b.mw, b.transport, b.crypto, o->level, &mh,
+	if (manifest_publish(b.mw, b.transport, b.crypto, o->level, &mh,
 	    vols, nvols, have_sigs ? &sigs_info : NULL, manifest_path,
 	    cause) != 0) {
 		published = backup_manifest_exists(&b);

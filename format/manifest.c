@@ -1,5 +1,6 @@
 /*
- * manifest.c: writing and reading manifests (see manifest.h).
+ * manifest.c: the manifest's text, written and parsed (see manifest.h);
+ * repo/manifests.c stores and fetches it.
  *
  * Entries are spooled to an unlinked temporary file while the volumes are
  * written, then streamed into the manifest object at the end, so memory
@@ -18,11 +19,8 @@
 #include "common/io.h"
 #include "common/pathenc.h"
 #include "common/xmalloc.h"
-#include "repo/catalog.h"
 #include "format/filter/filter.h"
 #include "manifest.h"
-#include "repo/object.h"
-#include "transports/transport.h"
 #include "format/names.h"
 
 #define MANIFEST_LINE_MAX	(512 * 1024)	/* two 64 KiB paths, encoded */
@@ -133,20 +131,12 @@ manifest_emit(struct sink *s, FILE *copy, const char *text, size_t len,
 }
 
 int
-manifest_writer_publish(struct manifest_writer *mw, struct transport *t,
-    struct crypto *c, int level, const struct manifest_header *h,
-    const struct volume_info *vols, size_t nvols,
-    const struct volume_info *sigs, const char *plain_copy, char **cause)
+manifest_writer_write(struct manifest_writer *mw, struct sink *s, FILE *copy,
+    const struct manifest_header *h, const struct volume_info *vols,
+    size_t nvols, const struct volume_info *sigs, char **cause)
 {
-	struct object_writer	*ow = NULL;
-	struct sink		*s;
-	FILE			*copy = NULL;
-	char			*copy_tmp = NULL;
-	char			*name = names_manifest(h->set_id);
 	char			*text = NULL, *enc, hex[HASH_HEX_LEN + 1];
 	char			 when[21], buf[65536];
-	uint8_t			 digest[HASH_LEN];
-	uint64_t		 size;
 	size_t			 i, n;
 	int			 rc = -1;
 
@@ -154,16 +144,6 @@ manifest_writer_publish(struct manifest_writer *mw, struct transport *t,
 		error_sys(cause, "unable to write the manifest spool file");
 		goto out;
 	}
-	if (plain_copy != NULL) {
-		copy_tmp = xasprintf("%s.tmp", plain_copy);
-		if ((copy = fopen(copy_tmp, "we")) == NULL) {
-			error_sys(cause, "unable to write '%s'", copy_tmp);
-			goto out;
-		}
-	}
-	if ((ow = object_writer_new(t, c, name, level, cause)) == NULL)
-		goto out;
-	s = object_writer_sink(ow);
 	clock_format_iso(h->time, when);
 	text = xasprintf("tresor-manifest %d\nset %s\ntype %s\ntime %s\n",
 	    MANIFEST_VERSION, h->set_id, h->full ? "full" : "inc", when);
@@ -214,27 +194,17 @@ manifest_writer_publish(struct manifest_writer *mw, struct transport *t,
 	    h->keys != NULL ? " keys=" : "", h->keys != NULL ? h->keys : "");
 	if (manifest_emit(s, copy, text, strlen(text), cause) != 0)
 		goto out;
-	if (object_writer_finish(ow, &size, digest, cause) != 0)
-		goto out;
-	if (copy != NULL) {
-		if (fflush(copy) != 0 || fsync(fileno(copy)) != 0 ||
-		    rename(copy_tmp, plain_copy) != 0) {
-			error_sys(cause, "unable to write '%s'", plain_copy);
-			goto out;
-		}
-	}
 	rc = 0;
 out:
-	if (copy != NULL)
-		fclose(copy);
-	if (copy_tmp != NULL) {
-		unlink(copy_tmp);
-		free(copy_tmp);
-	}
-	object_writer_free(ow);
 	free(text);
-	free(name);
 	return rc;
+}
+
+void
+volume_info_clear(struct volume_info *vi)
+{
+	free(vi->name);
+	memset(vi, 0, sizeof *vi);
 }
 
 void
@@ -653,16 +623,22 @@ manifest_line(void *arg, char *line, uint64_t lineno, char **cause)
 	return rc;
 }
 
-static struct sink *
-manifest_line_sink_new(struct manifest_reader *mr,
-    const struct manifest_visitor *v, void *arg)
+struct manifest_reader *
+manifest_reader_new(const struct manifest_visitor *v, void *arg)
 {
-	struct line_sink	*ls = xcalloc(1, sizeof *ls);
+	struct manifest_reader	*mr = xcalloc(1, sizeof *mr);
 
-	memset(mr, 0, sizeof *mr);
 	mr->visitor = v;
 	mr->arg = arg;
 	mr->header.full = -1;	/* until the type line says */
+	return mr;
+}
+
+struct sink *
+manifest_reader_sink(struct manifest_reader *mr)
+{
+	struct line_sink	*ls = xcalloc(1, sizeof *ls);
+
 	ls->sink.ops = &line_sink_ops;
 	ls->buf = xmalloc(MANIFEST_LINE_MAX);
 	ls->fn = manifest_line;
@@ -670,8 +646,8 @@ manifest_line_sink_new(struct manifest_reader *mr,
 	return &ls->sink;
 }
 
-static int
-manifest_check_set(struct manifest_reader *mr, const char *what,
+int
+manifest_reader_check(struct manifest_reader *mr, const char *what,
     const char *where, const char *set_id, struct manifest_summary *summary,
     char **cause)
 {
@@ -684,34 +660,13 @@ manifest_check_set(struct manifest_reader *mr, const char *what,
 	return 0;
 }
 
-int
-manifest_read(struct transport *t, struct crypto *c, const char *set_id,
-    const struct manifest_visitor *v, void *arg,
-    struct manifest_summary *summary, char **cause)
+void
+manifest_reader_free(struct manifest_reader *mr)
 {
-	struct manifest_reader	 mr;
-	struct sink		*chain;
-	char			*name = names_manifest(set_id);
-	char			*what = xasprintf("manifest '%s'", name);
-	int			 rc = -1;
-
-	chain = zstd_decompress_sink_new(what, manifest_line_sink_new(&mr, v,
-	    arg));
-	if (object_read(t, c, name, NULL, NULL, chain, cause) != 0) {
-		if (cause != NULL && *cause != NULL &&
-		    strstr(*cause, name) == NULL)
-			error_prefix(cause, "%s in %s", what,
-			    transport_display(t));
-		goto out;
-	}
-	rc = manifest_check_set(&mr, what, transport_display(t), set_id,
-	    summary, cause);
-out:
-	sink_free(chain);
-	manifest_header_clear(&mr.header);
-	free(name);
-	free(what);
-	return rc;
+	if (mr == NULL)
+		return;
+	manifest_header_clear(&mr->header);
+	free(mr);
 }
 
 int
@@ -719,15 +674,14 @@ manifest_read_plain(const char *path, const char *set_id,
     const struct manifest_visitor *v, void *arg,
     struct manifest_summary *summary, char **cause)
 {
-	struct manifest_reader	 mr;
-	struct sink		*ls;
+	struct manifest_reader	*mr = manifest_reader_new(v, arg);
+	struct sink		*ls = manifest_reader_sink(mr);
 	char			*what = xasprintf("cached manifest '%s'", path);
 	char			 buf[65536];
 	FILE			*f;
 	size_t			 n;
 	int			 rc = -1;
 
-	ls = manifest_line_sink_new(&mr, v, arg);
 	if ((f = fopen(path, "re")) == NULL) {
 		error_sys(cause, "unable to read %s", what);
 		goto out;
@@ -742,7 +696,7 @@ manifest_read_plain(const char *path, const char *set_id,
 	}
 	if (sink_finish(ls, cause) != 0)
 		goto out;
-	rc = manifest_check_set(&mr, what, "the cache", set_id, summary,
+	rc = manifest_reader_check(mr, what, "the cache", set_id, summary,
 	    cause);
 out:
 	if (rc != 0 && cause != NULL && *cause != NULL &&
@@ -751,19 +705,7 @@ out:
 	if (f != NULL)
 		fclose(f);
 	sink_free(ls);
-	manifest_header_clear(&mr.header);
+	manifest_reader_free(mr);
 	free(what);
-	return rc;
-}
-
-int
-manifest_fetch(struct transport *t, struct crypto *c, const char *set_id,
-    const char *path, char **cause)
-{
-	char	*name = names_manifest(set_id);
-	int	 rc;
-
-	rc = object_fetch(t, c, name, NULL, NULL, path, cause);
-	free(name);
 	return rc;
 }

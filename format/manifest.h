@@ -9,15 +9,25 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "record.h"
-#include "repo/volume.h"
+#include "common/hash.h"
+#include "common/sink.h"
 
 #define MANIFEST_VERSION	1
 
-struct crypto;
-struct transport;
+/* An object as a manifest's volume or signatures line lists it. */
+struct volume_info {
+	uint32_t	 number;	/* from 1; 0 for the signatures */
+	char		*name;
+	uint64_t	 size;		/* stored bytes */
+	uint8_t		 sha256[HASH_LEN];	/* of the stored bytes */
+};
+
+void	volume_info_clear(struct volume_info *);
+
 
 struct manifest_header {
 	char		*set_id;
@@ -83,16 +93,15 @@ int			 manifest_writer_add(struct manifest_writer *,
 void			 manifest_writer_set_warnings(struct manifest_writer *,
 			     uint64_t);
 /*
- * Publish. `sigs` (may be NULL) is the set's signatures object. If
- * `plain_copy` is not NULL the plaintext is also written there (the local
- * cache keeps it).
+ * Write the whole text: header, the spooled entries, the volume lines,
+ * the signatures line (`sigs`, may be NULL) and the end line, into s and,
+ * if copy is not NULL, also there (the local cache's plaintext).
  */
-int			 manifest_writer_publish(struct manifest_writer *,
-			     struct transport *, struct crypto *, int level,
+int			 manifest_writer_write(struct manifest_writer *,
+			     struct sink *, FILE *copy,
 			     const struct manifest_header *,
 			     const struct volume_info *, size_t,
-			     const struct volume_info *sigs,
-			     const char *plain_copy, char **cause);
+			     const struct volume_info *sigs, char **cause);
 void			 manifest_writer_free(struct manifest_writer *);
 
 /* Callbacks for reading; entry takes ownership of the entry's strings. */
@@ -104,16 +113,26 @@ struct manifest_visitor {
 	int	(*signatures)(void *, const struct volume_info *, char **);
 };
 
-int	manifest_read(struct transport *, struct crypto *, const char *set_id,
-	    const struct manifest_visitor *, void *,
-	    struct manifest_summary *, char **cause);
-/* The same, from a plaintext copy (the local cache). */
+/*
+ * A parser: bytes written to its sink (one or more, each freed by the
+ * caller before the reader) are the manifest's plaintext; the visitor is
+ * called per line. After the sink is finished, check that the manifest
+ * was the expected set's (what and where name it in a failure).
+ */
+struct manifest_reader;
+struct manifest_reader	*manifest_reader_new(const struct manifest_visitor *,
+			     void *);
+struct sink		*manifest_reader_sink(struct manifest_reader *);
+int			 manifest_reader_check(struct manifest_reader *,
+			     const char *what, const char *where,
+			     const char *set_id, struct manifest_summary *,
+			     char **cause);
+void			 manifest_reader_free(struct manifest_reader *);
+
+/* Read a plaintext copy (the local cache) through a visitor. */
 int	manifest_read_plain(const char *path, const char *set_id,
 	    const struct manifest_visitor *, void *,
 	    struct manifest_summary *, char **cause);
-/* Fetch a manifest's plaintext into a local file. */
-int	manifest_fetch(struct transport *, struct crypto *, const char *set_id,
-	    const char *path, char **cause);
 void	manifest_header_clear(struct manifest_header *);
 
 #endif

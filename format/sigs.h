@@ -18,10 +18,8 @@
 #include <stdint.h>
 
 #include "common/sink.h"
-#include "repo/volume.h"
+#include "format/manifest.h"
 
-struct crypto;
-struct transport;
 struct sigs_writer;
 
 struct sigs_writer	*sigs_writer_new(const char *path, const char *set_id,
@@ -37,21 +35,7 @@ int			 sigs_writer_finish(struct sigs_writer *, char **cause);
 /* Free; an unfinished plaintext is removed. */
 void			 sigs_writer_free(struct sigs_writer *);
 
-/* Upload a finished plaintext as the set's signatures object. */
-int	sigs_publish(struct transport *, struct crypto *, const char *set_id,
-	    const char *path, int level, struct volume_info *out,
-	    char **cause);
 /* Read the signature at `offset` of a plaintext; checks path and hash. */
 int	sigs_read(const char *path, uint64_t offset, const char *entry_path,
 	    uint8_t **sig, size_t *len, char **cause);
-/*
- * Fetch a set's signatures object into `path` (its plaintext), checked
- * against the stored size and SHA-256 the set's manifest records: the
- * manifest is read from `manifest_copy` (a plaintext copy) if not NULL,
- * else from the target. A mismatch is reported as corruption of the
- * object, naming it and the target.
- */
-int	sigs_fetch(struct transport *, struct crypto *, const char *set_id,
-	    const char *manifest_copy, const char *path, char **cause);
-
 #endif

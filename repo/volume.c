@@ -231,13 +231,6 @@ volume_writer_volumes(struct volume_writer *vw, size_t *count)
 }
 
 void
-volume_info_clear(struct volume_info *vi)
-{
-	free(vi->name);
-	memset(vi, 0, sizeof *vi);
-}
-
-void
 volume_writer_free(struct volume_writer *vw)
 {
 	size_t	i;

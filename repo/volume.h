@@ -11,16 +11,10 @@
 #include <stdint.h>
 
 #include "common/hash.h"
+#include "format/manifest.h"
 
 struct crypto;
 struct transport;
-
-struct volume_info {
-	uint32_t	 number;	/* from 1 */
-	char		*name;
-	uint64_t	 size;		/* stored bytes */
-	uint8_t		 sha256[HASH_LEN];	/* of the stored bytes */
-};
 
 struct volume_writer;
 
@@ -49,6 +43,5 @@ const struct volume_info *volume_writer_volumes(struct volume_writer *,
 /* Free; an open (unfinished) volume is discarded, never published. */
 void			 volume_writer_free(struct volume_writer *);
 
-void			 volume_info_clear(struct volume_info *);
 
 #endif

@@ -45,6 +45,7 @@
 #include "format/filter/filter.h"
 #include "format/filter/rsync.h"
 #include "format/manifest.h"
+#include "repo/manifests.h"
 #include "repo/object.h"
 #include "format/record.h"
 #include "restore.h"

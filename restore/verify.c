@@ -10,6 +10,7 @@
 #include "common/xmalloc.h"
 #include "repo/catalog.h"
 #include "format/manifest.h"
+#include "repo/manifests.h"
 #include "repo/object.h"
 #include "backup/purge.h"
 #include "restore.h"

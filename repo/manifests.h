@@ -1,0 +1,30 @@
+/*
+ * manifests.h: a set's manifest as an object on a target: published last
+ * (which is what makes the set exist), read through a visitor, or fetched
+ * as plaintext into the local cache. The text itself is format/manifest.c's.
+ */
+#ifndef TRESOR_MANIFESTS_H
+#define TRESOR_MANIFESTS_H
+
+#include "format/filter/crypto.h"
+#include "format/manifest.h"
+
+struct transport;
+
+/*
+ * Publish the manifest (last object of a set: the set exists once it is
+ * there) and, if plain_copy is not NULL, keep its plaintext there.
+ */
+int	manifest_publish(struct manifest_writer *, struct transport *,
+	    struct crypto *, int level, const struct manifest_header *,
+	    const struct volume_info *, size_t,
+	    const struct volume_info *sigs, const char *plain_copy,
+	    char **cause);
+int	manifest_read(struct transport *, struct crypto *, const char *set_id,
+	    const struct manifest_visitor *, void *,
+	    struct manifest_summary *, char **cause);
+/* Fetch a manifest's plaintext into a local file. */
+int	manifest_fetch(struct transport *, struct crypto *, const char *set_id,
+	    const char *path, char **cause);
+
+#endif
