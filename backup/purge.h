@@ -1,10 +1,8 @@
 /*
  * purge.h: retention and cleanup of a target.
  *
- * purge removes whole chains (a full set and its incrementals) whose
- * newest set is older than the cutoff: a set a kept set depends on is
- * never removed, and the newest chain is always kept. It is a dry run
- * unless forced. cleanup removes what interrupted runs left: sets without
+ * purge removes whole chains as repo/retention.h plans it. It is a dry
+ * run unless forced. cleanup removes what interrupted runs left: sets without
  * a manifest and temporary objects. Both take the target's lock. Objects
  * go in the reverse of the write order: manifest first, then the rest, so
  * an interrupted purge leaves debris, never a manifest naming missing
@@ -17,12 +15,7 @@
 #include <time.h>
 
 #include "repo/lock.h"
-
 #include "transports/transport.h"
-
-#define PURGE_DEFAULT_AGE	(120LL * 86400)		/* 4M */
-
-struct catalog;
 
 struct purge_options {
 	const char	*url;
@@ -37,7 +30,5 @@ struct purge_options {
 
 int	purge_run(const struct purge_options *, char **cause);
 int	cleanup_run(const struct purge_options *, char **cause);
-/* Which sets purge would remove at `now` (1 = remove); [c->nsets]. */
-uint8_t	*purge_plan(const struct catalog *, time_t now, int64_t older_than);
 
 #endif

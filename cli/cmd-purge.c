@@ -4,6 +4,7 @@
 
 #include "repo/lock.h"
 #include "backup/purge.h"
+#include "repo/retention.h"
 #include "cli.h"
 #include "common/error.h"
 
@@ -27,7 +28,7 @@ cmd_purge_parse(const struct cmd *cmd, int argc, char **argv,
 	struct crypto_options	co = { 0 };
 	int			opt, rc, have_age = 0;
 
-	o->older_than = PURGE_DEFAULT_AGE;
+	o->older_than = RETENTION_DEFAULT_AGE;
 	o->cache_dir = cli_default_cache_dir();
 	o->lock.stale_after = LOCK_DEFAULT_STALE;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {

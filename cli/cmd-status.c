@@ -4,7 +4,7 @@
 
 #include "cli.h"
 #include "common/error.h"
-#include "backup/purge.h"
+#include "repo/retention.h"
 #include "restore/verify.h"
 
 enum { OPT_FROM = OPT_FIRST_VERB_OPTION, OPT_JSON, OPT_OLDER };
@@ -23,7 +23,7 @@ cmd_status_exec(int argc, char **argv)
 	struct crypto_options	 co = { 0 };
 	struct transport_options to = { 0 };
 	char			*url = NULL, *cause = NULL;
-	int64_t			 older = PURGE_DEFAULT_AGE;
+	int64_t			 older = RETENTION_DEFAULT_AGE;
 	int			 opt, json = 0, quiet = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {

@@ -12,7 +12,7 @@
 #include "format/manifest.h"
 #include "repo/manifests.h"
 #include "repo/object.h"
-#include "backup/purge.h"
+#include "repo/retention.h"
 #include "restore.h"
 #include "transports/transport.h"
 #include "verify.h"
@@ -170,7 +170,7 @@ status_run(const char *url, const struct transport_options *to, int json,
 		transport_close(t);
 		return EXIT_FAILURE_;
 	}
-	purge = purge_plan(&cat, now, older_than);
+	purge = retention_plan(&cat, now, older_than);
 	if (json)
 		printf("{\"target\":\"%s\",\"purge_older_than\":%" PRId64
 		    ",\"chains\":[", transport_display(t), older_than);
