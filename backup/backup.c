@@ -41,7 +41,7 @@
 #include "repo/signatures.h"
 #include "repo/volume.h"
 #include "repo/lock.h"
-#include "transports/transport.h"
+#include "repo/target.h"
 #include "engine.h"
 #include "walker.h"
 #include "format/names.h"
@@ -708,7 +708,7 @@ backup_check_keys(struct backup *b, const struct manifest_summary *prev,
 		    "run to %s%s: an incremental under another key would need "
 		    "both secret keys to restore; make a --full backup to "
 		    "start a chain under the new key", b->prev_id,
-		    transport_display(b->transport), strcmp(prev->keys,
+		    target_display(b->transport), strcmp(prev->keys,
 		    "symmetric") == 0 ? "a passphrase" : "key ",
 		    strcmp(prev->keys, "symmetric") == 0 ? "" : prev->keys,
 		    strcmp(keys, "symmetric") == 0 ? "a passphrase" : "key ",
@@ -737,7 +737,7 @@ backup_load_prev(struct backup *b, char **cause)
 
 	if (!cache_has(b->cache, path)) {
 		log_info("rebuilding the cache for %s from set %s",
-		    transport_display(b->transport), b->prev_id);
+		    target_display(b->transport), b->prev_id);
 		if (manifest_fetch(b->transport, b->crypto, b->prev_id, path,
 		    cause) != 0)
 			goto rebuild_failed;
@@ -786,13 +786,13 @@ rebuild_failed:
 		error_set(cause, "the local cache %s lacks set %s and rebuilding "
 		    "it from %s failed (make a --full backup to start a new "
 		    "chain): %s", cache_dir(b->cache), b->prev_id,
-		    transport_display(b->transport), why);
+		    target_display(b->transport), why);
 	else
 		error_set(cause, "the local cache %s lacks set %s and rebuilding "
 		    "it from %s failed (that needs the secret key: give "
 		    "--key-file with the secret key, or make a --full backup): "
 		    "%s", cache_dir(b->cache), b->prev_id,
-		    transport_display(b->transport), why);
+		    target_display(b->transport), why);
 	free(why);
 out:
 	name_list_clear(&sets);
@@ -829,11 +829,10 @@ backup_prune_cache(struct backup *b)
 static int
 backup_manifest_exists(struct backup *b)
 {
-	char		*name = names_manifest(b->set_id);
-	uint64_t	 size;
-	int		 exists;
+	char	*name = names_manifest(b->set_id);
+	int	 exists;
 
-	exists = transport_stat(b->transport, name, &size, NULL) == 0;
+	exists = target_has(b->transport, name);
 	free(name);
 	return exists;
 }
@@ -854,12 +853,12 @@ backup_interrupted(struct backup *b, int published, char **cause)
 	if (published)
 		error_set(cause, "backup interrupted by %s after set %s was "
 		    "published in %s", interrupt_name(), b->set_id,
-		    transport_display(b->transport));
+		    target_display(b->transport));
 	else if (b->set_id != NULL && nvols > 0)
 		error_set(cause, "backup %s interrupted by %s: no set was "
 		    "published; its %zu volumes in %s are left for tresor "
 		    "cleanup", b->set_id, interrupt_name(), nvols,
-		    transport_display(b->transport));
+		    target_display(b->transport));
 	else if (b->set_id != NULL)
 		error_set(cause, "backup %s interrupted by %s: no set was "
 		    "published", b->set_id, interrupt_name());
@@ -933,9 +932,9 @@ backup_run(const struct backup_options *o, char **cause)
 	b.now = now;
 	if ((b.crypto = crypto_new(&o->crypto, 0, cause)) == NULL)
 		goto out;
-	if ((b.transport = transport_open(o->url, &o->transport, cause)) == NULL)
+	if ((b.transport = target_open(o->url, &o->transport, cause)) == NULL)
 		goto out;
-	if ((b.cache = cache_open(o->cache_dir, transport_display(b.transport),
+	if ((b.cache = cache_open(o->cache_dir, target_display(b.transport),
 	    cause)) == NULL || cache_lock(b.cache, cause) != 0)
 		goto out;
 	if ((lock = lock_acquire(b.transport, "backup", now, &o->lock,
@@ -952,7 +951,7 @@ backup_run(const struct backup_options *o, char **cause)
 			error_set(cause, "set %s in %s is not older than this run "
 			    "(%.16s): one backup per second at most, and the "
 			    "clock must not go backwards", cat.sets[i].id,
-			    transport_display(b.transport), b.set_id);
+			    target_display(b.transport), b.set_id);
 			goto out;
 		}
 	}
@@ -1013,7 +1012,7 @@ backup_run(const struct backup_options *o, char **cause)
 		    " files: %" PRIu64 " unchanged, %" PRIu64 " deltas), %"
 		    PRIu64 " bytes read, %zu volumes, %" PRIu64 " bytes stored, %"
 		    PRIu64 " warnings, %.1f s\n", full ? "full" : "incremental",
-		    b.set_id, transport_display(b.transport), b.stats.entries,
+		    b.set_id, target_display(b.transport), b.stats.entries,
 		    b.files, b.unchanged, b.deltas, b.bytes_read, nvols, stored,
 		    b.stats.warnings, (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -1026,7 +1025,7 @@ backup_run(const struct backup_options *o, char **cause)
 		/* The set is complete: only the lock is left behind. */
 		error_prefix(cause, "set %s was published in %s, but its lock "
 		    "could not be removed (the next run on this host takes it "
-		    "over)", b.set_id, transport_display(b.transport));
+		    "over)", b.set_id, target_display(b.transport));
 		rc = EXIT_WARNINGS;
 	}
 out:
@@ -1035,7 +1034,7 @@ out:
 	else if (rc == EXIT_FAILURE_ && published)
 		error_prefix(cause, "backup %s: set %s was published in %s, but "
 		    "the run then failed (check it with tresor verify)",
-		    b.set_id, b.set_id, transport_display(b.transport));
+		    b.set_id, b.set_id, target_display(b.transport));
 	else if (rc == EXIT_FAILURE_ && b.set_id != NULL && cause != NULL &&
 	    *cause != NULL && strstr(*cause, "not older than") == NULL)
 		error_prefix(cause, "backup %s failed, no set was published",
@@ -1047,7 +1046,7 @@ out:
 		unlink(sigs_path);
 	volume_info_clear(&sigs_info);
 	lock_free(lock);
-	transport_close(b.transport);
+	target_close(b.transport);
 	cache_close(b.cache);
 	crypto_free(b.crypto);
 	catalog_clear(&cat);

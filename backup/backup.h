@@ -25,7 +25,7 @@
 
 #include "format/filter/crypto.h"
 #include "db/pgdump.h"
-#include "transports/transport.h"
+#include "repo/target.h"
 
 #define BACKUP_DEFAULT_VOLSIZE		(64ULL * 1024 * 1024)
 /*

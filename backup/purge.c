@@ -15,35 +15,7 @@
 #include "repo/lock.h"
 #include "repo/retention.h"
 #include "purge.h"
-#include "transports/transport.h"
-
-/* Remove a set's objects: the manifest first, then everything else. */
-static int
-purge_remove_set(struct transport *t, const struct name_list *names,
-    const char *set_id, char **cause)
-{
-	char	*prefix = xasprintf("tresor.%s.", set_id);
-	char	*manifest = xasprintf("tresor.%s.manifest.gpg", set_id);
-	size_t	 i, plen = strlen(prefix);
-	int	 rc = -1;
-
-	if (interrupt_check(cause) != 0 ||
-	    transport_remove(t, manifest, cause) != 0)
-		goto out;
-	for (i = 0; i < names->count; i++) {
-		if (interrupt_check(cause) != 0)
-			goto out;
-		if (strncmp(names->entries[i].name, prefix, plen) == 0 &&
-		    strcmp(names->entries[i].name, manifest) != 0 &&
-		    transport_remove(t, names->entries[i].name, cause) != 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	free(prefix);
-	free(manifest);
-	return rc;
-}
+#include "repo/target.h"
 
 struct purge_session {
 	struct transport	*transport;
@@ -60,10 +32,10 @@ purge_begin(const struct purge_options *o, const char *what,
 {
 	memset(ps, 0, sizeof *ps);
 	if (clock_now(&ps->now, cause) != 0 ||
-	    (ps->transport = transport_open(o->url, &o->transport, cause)) == NULL)
+	    (ps->transport = target_open(o->url, &o->transport, cause)) == NULL)
 		return -1;
 	if ((ps->cache = cache_open(o->cache_dir,
-	    transport_display(ps->transport), cause)) == NULL ||
+	    target_display(ps->transport), cause)) == NULL ||
 	    cache_lock(ps->cache, cause) != 0)
 		return -1;
 	if ((ps->lock = lock_acquire(ps->transport, what, ps->now, &o->lock,
@@ -71,7 +43,7 @@ purge_begin(const struct purge_options *o, const char *what,
 		return -1;
 	testpoint("purge-locked");
 	if (catalog_load(ps->transport, &ps->cat, cause) != 0 ||
-	    transport_list(ps->transport, &ps->names, cause) != 0)
+	    target_list(ps->transport, &ps->names, cause) != 0)
 		return -1;
 	return 0;
 }
@@ -85,7 +57,7 @@ purge_end(struct purge_session *ps, int rc, char **cause)
 	name_list_clear(&ps->names);
 	catalog_clear(&ps->cat);
 	cache_close(ps->cache);
-	transport_close(ps->transport);
+	target_close(ps->transport);
 	return rc;
 }
 
@@ -116,7 +88,7 @@ purge_run(const struct purge_options *o, char **cause)
 			    " bytes)\n", o->force ? "removing" : "would remove",
 			    ps.cat.sets[i].full ? "full" : "inc ", ps.cat.sets[i].id,
 			    ps.cat.sets[i].volumes, ps.cat.sets[i].bytes);
-		if (o->force && purge_remove_set(ps.transport, &ps.names,
+		if (o->force && target_remove_set(ps.transport, &ps.names,
 		    ps.cat.sets[i].id, cause) != 0)
 			goto out;
 		n++;
@@ -131,7 +103,7 @@ out:
 	if (rc != 0 && interrupt_received())
 		error_prefix(cause, "purge of %s stopped after removing %zu "
 		    "sets", ps.transport != NULL ?
-		    transport_display(ps.transport) : "the target",
+		    target_display(ps.transport) : "the target",
 		    o->force ? n : 0);
 	free(remove);
 	return purge_end(&ps, rc, cause) == 0 ? EXIT_OK : EXIT_FAILURE_;
@@ -154,19 +126,19 @@ cleanup_run(const struct purge_options *o, char **cause)
 			printf("cleanup: %s incomplete set %s (%u volumes)\n",
 			    o->force ? "removing" : "would remove",
 			    ps.cat.sets[i].id, ps.cat.sets[i].volumes);
-		if (o->force && purge_remove_set(ps.transport, &ps.names,
+		if (o->force && target_remove_set(ps.transport, &ps.names,
 		    ps.cat.sets[i].id, cause) != 0)
 			goto out;
 		n++;
 	}
-	if (transport_list_temporary(ps.transport, &tmps, cause) != 0)
+	if (target_list_temporary(ps.transport, &tmps, cause) != 0)
 		goto out;
 	for (i = 0; i < tmps.count; i++) {
 		if (!o->quiet)
 			printf("cleanup: %s temporary object %s\n", o->force ?
 			    "removing" : "would remove", tmps.entries[i].name);
 		if (o->force && (interrupt_check(cause) != 0 ||
-		    transport_remove_temporary(ps.transport,
+		    target_remove_temporary(ps.transport,
 		    tmps.entries[i].name, cause) != 0))
 			goto out;
 		n++;

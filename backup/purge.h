@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "repo/lock.h"
-#include "transports/transport.h"
+#include "repo/target.h"
 
 struct purge_options {
 	const char	*url;

@@ -50,7 +50,7 @@
 #include "format/record.h"
 #include "restore.h"
 #include "scratch.h"
-#include "transports/transport.h"
+#include "repo/target.h"
 
 struct rentry {
 	struct manifest_entry	 me;		/* loc.set filled in */
@@ -351,7 +351,7 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 				return error_set(cause, "set %s, which %s "
 				    "needs, is not in %s (purged or "
 				    "incomplete)", ids[j], r->set_id,
-				    transport_display(r->transport));
+				    target_display(r->transport));
 			r->sets = xrealloc(r->sets, (r->nsets + 1) *
 			    sizeof *r->sets);
 			memset(&r->sets[r->nsets], 0, sizeof *r->sets);
@@ -1048,7 +1048,7 @@ restore_run(const struct restore_options *o, char **cause)
 		goto out;
 	if (o->open_transport != NULL)
 		r.transport = o->open_transport;
-	else if ((r.transport = transport_open(o->url, &o->transport,
+	else if ((r.transport = target_open(o->url, &o->transport,
 	    cause)) == NULL)
 		goto out;
 	if (o->open_catalog != NULL)
@@ -1063,7 +1063,7 @@ restore_run(const struct restore_options *o, char **cause)
 		}
 		if (set == NULL) {
 			error_set(cause, "no complete set %s in %s", o->set,
-			    transport_display(r.transport));
+			    target_display(r.transport));
 			goto out;
 		}
 	} else if (o->has_time) {
@@ -1072,12 +1072,12 @@ restore_run(const struct restore_options *o, char **cause)
 
 			clock_format_iso(o->time, when);
 			error_set(cause, "no complete set at or before %s in %s",
-			    when, transport_display(r.transport));
+			    when, target_display(r.transport));
 			goto out;
 		}
 	} else if ((set = catalog_latest(cp)) == NULL) {
 		error_set(cause, "no complete backup set in %s",
-		    transport_display(r.transport));
+		    target_display(r.transport));
 		goto out;
 	}
 	r.set_id = set->id;
@@ -1145,7 +1145,7 @@ restore_run(const struct restore_options *o, char **cause)
 		fprintf(stderr, "%s: '%s' from set %s in %s: %" PRIu64
 		    " bytes; %" PRIu64 " bytes read from the target (%u "
 		    "volumes), %.1f s\n",
-		    o->output->verb, q, set->id, transport_display(r.transport),
+		    o->output->verb, q, set->id, target_display(r.transport),
 		    r.bytes, r.fetched, r.fetched_vols,
 		    (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -1154,7 +1154,7 @@ restore_run(const struct restore_options *o, char **cause)
 		printf("%s: set %s from %s: %" PRIu64 " entries, %" PRIu64
 		    " bytes%s%s, %zu sets read, %.1f s\n", o->dest != NULL ?
 		    "restore" : "verify", set->id,
-		    transport_display(r.transport), r.restored, r.bytes,
+		    target_display(r.transport), r.restored, r.bytes,
 		    o->dest != NULL ? " to " : ", all hashes match",
 		    o->dest != NULL ? o->dest : "", r.nsets,
 		    (double)(t1.tv_sec - t0.tv_sec) +
@@ -1190,7 +1190,7 @@ out:
 	}
 	free(r.sets);
 	if (o->open_transport == NULL)
-		transport_close(r.transport);
+		target_close(r.transport);
 	if (o->open_crypto == NULL)
 		crypto_free(r.crypto);
 	catalog_clear(&cat);

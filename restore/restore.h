@@ -11,7 +11,7 @@
 
 #include "format/filter/crypto.h"
 #include "format/record.h"
-#include "transports/transport.h"
+#include "repo/target.h"
 
 struct catalog;
 

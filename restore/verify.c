@@ -14,7 +14,7 @@
 #include "repo/object.h"
 #include "repo/retention.h"
 #include "restore.h"
-#include "transports/transport.h"
+#include "repo/target.h"
 #include "verify.h"
 
 struct verify_set {
@@ -98,7 +98,7 @@ verify_run(const struct verify_options *o, char **cause)
 
 	memset(&cat, 0, sizeof cat);
 	if ((c = crypto_new(&o->crypto, 1, cause)) == NULL ||
-	    (t = transport_open(o->url, &o->transport, cause)) == NULL ||
+	    (t = target_open(o->url, &o->transport, cause)) == NULL ||
 	    catalog_load(t, &cat, cause) != 0)
 		goto out;
 	for (i = 0; i < cat.nsets; i++) {
@@ -117,22 +117,22 @@ verify_run(const struct verify_options *o, char **cause)
 	if (checked == 0) {
 		if (o->set != NULL)
 			error_set(cause, "no complete set %s in %s", o->set,
-			    transport_display(t));
+			    target_display(t));
 		else
 			error_set(cause, "no complete backup set in %s",
-			    transport_display(t));
+			    target_display(t));
 		goto out;
 	}
 	if (failed > 0) {
 		/* Each set's line says why (damage, a key, the target). */
 		error_set(cause, "verify failed for %zu of %zu sets in %s",
-		    failed, checked, transport_display(t));
+		    failed, checked, target_display(t));
 		goto out;
 	}
 	rc = EXIT_OK;
 out:
 	catalog_clear(&cat);
-	transport_close(t);
+	target_close(t);
 	crypto_free(c);
 	return rc;
 }
@@ -164,18 +164,18 @@ status_run(const char *url, const struct transport_options *to, int json,
 	uint64_t		 purge_bytes = 0;
 
 	if (clock_now(&now, cause) != 0 ||
-	    (t = transport_open(url, to, cause)) == NULL)
+	    (t = target_open(url, to, cause)) == NULL)
 		return EXIT_FAILURE_;
 	if (catalog_load(t, &cat, cause) != 0) {
-		transport_close(t);
+		target_close(t);
 		return EXIT_FAILURE_;
 	}
 	purge = retention_plan(&cat, now, older_than);
 	if (json)
 		printf("{\"target\":\"%s\",\"purge_older_than\":%" PRId64
-		    ",\"chains\":[", transport_display(t), older_than);
+		    ",\"chains\":[", target_display(t), older_than);
 	else
-		printf("target: %s\n", transport_display(t));
+		printf("target: %s\n", target_display(t));
 	for (i = 0, first = 1; i < cat.nsets; i++) {
 		s = &cat.sets[i];
 		if (!s->has_manifest)
@@ -235,6 +235,6 @@ status_run(const char *url, const struct transport_options *to, int json,
 		    older_than / 86400, npurge, purge_bytes);
 	free(purge);
 	catalog_clear(&cat);
-	transport_close(t);
+	target_close(t);
 	return EXIT_OK;
 }

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "format/filter/crypto.h"
-#include "transports/transport.h"
+#include "repo/target.h"
 
 struct verify_options {
 	const char		*url;
