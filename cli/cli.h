@@ -8,7 +8,7 @@
 #include <getopt.h>
 #include <stdint.h>
 
-#include "db/pg.h"
+#include "backup/backup.h"
 #include "transports/transport.h"
 #include "format/filter/crypto.h"
 #include "restore/restore.h"

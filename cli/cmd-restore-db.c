@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "db/pgdump.h"
 #include "cli.h"
 #include "common/error.h"
 #include "common/xmalloc.h"
@@ -28,8 +27,7 @@ cmd_restore_db_exec(int argc, char **argv)
 	};
 	struct restore_options		 o = { 0 };
 	struct restoredb_options	 dbo = { 0 };
-	struct pgdump_options		 dump = { 0 };
-	char				*url = NULL, *cause = NULL, *path;
+	char				*url = NULL, *cause = NULL;
 	int				 opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -59,10 +57,10 @@ cmd_restore_db_exec(int argc, char **argv)
 			dbo.owner = optarg;
 			break;
 		case OPT_DUMP_PATH:
-			dump.path = optarg;
+			dbo.dump_path = optarg;
 			break;
 		case OPT_ORIGINAL:
-			dump.dbname = optarg;
+			dbo.dump_dbname = optarg;
 			break;
 		default:
 			rc = cli_usage_error(&cmd_restore_db, "unknown option "
@@ -84,16 +82,8 @@ cmd_restore_db_exec(int argc, char **argv)
 		    "'%s'", argv[optind]);
 		goto out;
 	}
-	/* Which dump: named, the original database's, or the only one. */
-	if (dump.path != NULL || dump.dbname != NULL)
-		path = pgdump_stored_path(&dump);
-	else
-		path = xstrdup(PGDUMP_DEFAULT_DIR);
-	o.paths = &path;
-	o.npaths = 1;
 	rc = restoredb_run(&o, &dbo, &cause);
 	rc = cli_finish(rc, cause);
-	free(path);
 out:
 	free(url);
 	return rc;

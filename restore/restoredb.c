@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "common/testpoint.h"
 #include "common/xmalloc.h"
+#include "db/pgdump.h"
 #include "restoredb.h"
 
 struct restoredb {
@@ -284,6 +285,17 @@ restoredb_run(struct restore_options *o, const struct restoredb_options *dbo,
 	char			*mark = NULL;
 	int			 exists = 0, major, rc = EXIT_FAILURE_;
 
+	struct pgdump_options	 which = { .dbname = dbo->dump_dbname,
+				     .path = dbo->dump_path };
+	char			*path;
+
+	/* Which dump: named, the original database's, or the only one. */
+	if (which.path != NULL || which.dbname != NULL)
+		path = pgdump_stored_path(&which);
+	else
+		path = xstrdup(PGDUMP_DEFAULT_DIR);
+	o->paths = &path;
+	o->npaths = 1;
 	memset(&d, 0, sizeof d);
 	d.o = dbo;
 	d.fd = -1;
@@ -340,5 +352,8 @@ out:
 	free(d.restore_cause);
 	free(d.server);
 	free(tool);
+	free(path);
+	o->paths = NULL;
+	o->npaths = 0;
 	return rc;
 }

@@ -25,9 +25,15 @@ struct restoredb_options {
 	const char		*dbname;	/* the new database */
 	const char		*locale;	/* NULL: the cluster's default */
 	const char		*owner;		/* NULL: the connecting user */
+	/*
+	 * Which dump: its stored path, else the backed-up database's
+	 * name (its default path), else the only dump in the set.
+	 */
+	const char		*dump_path;
+	const char		*dump_dbname;
 };
 
-/* o->paths[0] is the dump's stored path (a directory: its only file). */
+/* o->paths is set from the options (the caller leaves it empty). */
 int	restoredb_run(struct restore_options *o,
 	    const struct restoredb_options *, char **cause);
 
