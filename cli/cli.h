@@ -1,11 +1,11 @@
 /*
  * cli.h: the tresor command. One file per verb (cmd-<verb>.c), each
- * exporting one struct cmd; tresor.c dispatches.
+ * exporting one struct cmd with a table of its options (options.h);
+ * tresor.c dispatches.
  */
 #ifndef TRESOR_CLI_H
 #define TRESOR_CLI_H
 
-#include <getopt.h>
 #include <stdint.h>
 
 #include "backup/backup.h"
@@ -29,42 +29,6 @@ extern const struct cmd cmd_cleanup;
 extern const struct cmd cmd_fetch;
 extern const struct cmd cmd_restore_db;
 
-/* Options every verb that touches keys shares. */
-enum cli_option {
-	OPT_ENCRYPT_KEY = 256,
-	OPT_KEY_FILE,
-	OPT_PASSPHRASE_FILE,
-	OPT_HELP,
-	OPT_VERBOSE,
-	OPT_QUIET,
-	OPT_PG_HOST,		/* PostgreSQL options, see CLI_PG_OPTIONS */
-	OPT_PG_PORT,
-	OPT_PG_USER,
-	OPT_PG_BINDIR,
-	OPT_POINT_FROM,		/* which set: see CLI_POINT_OPTIONS */
-	OPT_POINT_TIME,
-	OPT_POINT_SET,
-	OPT_SSH_KEY,		/* how to reach the target: CLI_TRANSPORT_* */
-	OPT_SSH_KNOWN_HOSTS,
-	OPT_CA_FILE,
-	OPT_INSECURE_TLS,
-	OPT_CONNECT_TIMEOUT,
-	OPT_TIMEOUT,
-	OPT_RETRIES,
-	OPT_BREAK_LOCK,		/* the target lock: CLI_LOCK_OPTIONS */
-	OPT_LOCK_STALE,
-	OPT_NO_LOCK_TAKEOVER,
-	OPT_FIRST_VERB_OPTION,
-};
-
-#define CLI_COMMON_OPTIONS \
-	{ "encrypt-key", required_argument, NULL, OPT_ENCRYPT_KEY }, \
-	{ "key-file", required_argument, NULL, OPT_KEY_FILE }, \
-	{ "passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE }, \
-	{ "help", no_argument, NULL, OPT_HELP }, \
-	{ "verbose", no_argument, NULL, OPT_VERBOSE }, \
-	{ "quiet", no_argument, NULL, OPT_QUIET }
-
 #define CLI_KEY_HELP \
 	"  --encrypt-key FPR       OpenPGP key (fingerprint or ID) in the keyring\n" \
 	"  --key-file KEY.asc      armored key file (public to back up, secret to\n" \
@@ -74,12 +38,6 @@ enum cli_option {
 	"  --verbose, --quiet      more or less output\n" \
 	"  --help                  this text\n"
 
-/*
- * Handle a shared option; returns 1 if it was one, 0 if not, and exits for
- * --help.
- */
-int	cli_common_option(const struct cmd *, int, const char *,
-	    struct crypto_options *, int *quiet);
 /* Print "tresor: <cause>" and the usage hint; returns EXIT_USAGE. */
 int	cli_usage_error(const struct cmd *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -91,50 +49,17 @@ int	cli_interval(const struct cmd *, const char *option, const char *,
 /* The cache directory: TRESOR_CACHE_DIR, else /var/cache/tresor. */
 const char *cli_default_cache_dir(void);
 
-/* PostgreSQL connection options (backup, restore-db). */
-#define CLI_PG_OPTIONS \
-	{ "pg-host", required_argument, NULL, OPT_PG_HOST }, \
-	{ "pg-port", required_argument, NULL, OPT_PG_PORT }, \
-	{ "pg-user", required_argument, NULL, OPT_PG_USER }, \
-	{ "pg-bindir", required_argument, NULL, OPT_PG_BINDIR }
 #define CLI_PG_HELP \
 	"  --pg-host HOST          server host or socket directory (PGHOST)\n" \
 	"  --pg-port PORT          server port (PGPORT, default 5432)\n" \
 	"  --pg-user USER          user name (PGUSER); the password only from\n" \
 	"                          PGPASSWORD or ~/.pgpass, never an option\n" \
 	"  --pg-bindir DIR         where pg_dump and pg_restore are (default: PATH)\n"
-/* Which target and set to read (restore, fetch, restore-db). */
-#define CLI_POINT_OPTIONS \
-	{ "from", required_argument, NULL, OPT_POINT_FROM }, \
-	{ "time", required_argument, NULL, OPT_POINT_TIME }, \
-	{ "set", required_argument, NULL, OPT_POINT_SET }
 #define CLI_POINT_HELP \
 	"  --from URL              the target the backup was written to\n" \
 	"  --time T                the newest set at or before T (2M, 2026-11-01,\n" \
 	"                          2026-11-01T00:30:00Z, ...; default: newest)\n" \
 	"  --set ID                a set id instead (see tresor status)\n"
-/*
- * Handle one of those; returns 1 if it was one (with *rc EXIT_USAGE if it
- * was bad, else 0), 0 if not. --from's copy goes to *url (freeing what was
- * there), which the caller frees; o->url borrows it.
- */
-int	cli_point_option(const struct cmd *, int, char *,
-	    struct restore_options *, char **url, int *rc);
-
-/*
- * How to reach a network target: every verb that opens one takes these and
- * hands the struct transport_options they fill to transport_open. The
- * password is never an option (argv is visible to every user): it comes
- * from the URL, the configuration or $FTP_PASSWORD.
- */
-#define CLI_TRANSPORT_OPTIONS \
-	{ "ssh-key", required_argument, NULL, OPT_SSH_KEY }, \
-	{ "ssh-known-hosts", required_argument, NULL, OPT_SSH_KNOWN_HOSTS }, \
-	{ "ca-file", required_argument, NULL, OPT_CA_FILE }, \
-	{ "insecure-tls", no_argument, NULL, OPT_INSECURE_TLS }, \
-	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT }, \
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT }, \
-	{ "retries", required_argument, NULL, OPT_RETRIES }
 #define CLI_TRANSPORT_HELP \
 	"Network targets (sftp://, scp://, ftp://, ftps://):\n" \
 	"  --ssh-key FILE          private key for sftp/scp (default\n" \
@@ -169,26 +94,13 @@ int	cli_point_option(const struct cmd *, int, char *,
 	"  be %-escaped (%40 for @, %3A for :, %2F for /); the user and\n" \
 	"  password end at the last '@', so an '@' in the path must be %40.\n"
 /*
- * Handle one of those; returns 1 if it was one (with *rc EXIT_USAGE if it
- * was bad, else 0), 0 if not.
- */
-int	cli_transport_option(const struct cmd *, int, const char *,
-	    struct transport_options *, int *rc);
-/*
  * A target URL argument: an allocated copy to use, which the verb frees,
  * while the password it may hold is overwritten in argv, so ps and /proc
  * show no password once tresor runs.
  */
 char	*cli_target_url(char *);
 
-/* Handle a PostgreSQL option; returns 1 if it was one. */
-int	cli_pg_option(int, const char *, struct pg_options *);
-
-/* The target lock (backup, purge, cleanup); see backupd/lock.h. */
-#define CLI_LOCK_OPTIONS \
-	{ "break-lock", no_argument, NULL, OPT_BREAK_LOCK }, \
-	{ "lock-stale-after", required_argument, NULL, OPT_LOCK_STALE }, \
-	{ "no-lock-takeover", no_argument, NULL, OPT_NO_LOCK_TAKEOVER }
+/* The target lock (backup, purge, cleanup); see repo/lock.h. */
 #define CLI_LOCK_HELP \
 	"  --cache-dir DIR         local cache (default $TRESOR_CACHE_DIR or\n" \
 	"                          /var/cache/tresor)\n" \
@@ -201,12 +113,5 @@ int	cli_pg_option(int, const char *, struct pg_options *);
 	"                          take it over\n" \
 	"  --break-lock            remove any lock on the target first (only\n" \
 	"                          when you know its holder is gone)\n"
-/*
- * Handle one of those; returns 1 if it was one (with *rc EXIT_USAGE if it
- * was bad, else 0), 0 if not.
- */
-struct lock_options;
-int	cli_lock_option(const struct cmd *, int, const char *,
-	    struct lock_options *, int *rc);
 
 #endif

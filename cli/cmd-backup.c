@@ -1,44 +1,41 @@
 /* cmd-backup.c: tresor backup. */
-#include <errno.h>
-#include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "backup/backup.h"
-#include "repo/lock.h"
-#include "cli.h"
+#include "cli/cli.h"
+#include "cli/options.h"
 #include "common/error.h"
-#include "common/xmalloc.h"
+#include "repo/lock.h"
 
-enum { OPT_TO = OPT_FIRST_VERB_OPTION, OPT_VOLSIZE, OPT_LEVEL, OPT_FULL,
-    OPT_FULL_AGE, OPT_CACHE_DIR, OPT_DELTA_MIN, OPT_PG_DATABASE, OPT_PG_DUMP_PATH, OPT_REQUIRE_NONEMPTY };
+#define B struct backup_options
+static const struct cli_opt cmd_backup_opts[] = {
+	CLI_OUTPUT_OPTS(B, quiet),
+	CLI_KEY_OPTS(B, crypto),
+	CLI_TRANSPORT_OPTS(B, transport),
+	CLI_LOCK_OPTS(B, lock, cache_dir),
+	CLI_PG_OPTS(B, pg.pg),
+	{ "to", CLI_URL, CLI_AT(B, url), 0, 0, 0 },
+	{ "volsize", CLI_MIB, CLI_AT(B, volsize), 0, 1, 4096 },
+	{ "compress-level", CLI_INT, CLI_AT(B, level), 0, 1, 19 },
+	{ "full", CLI_FLAG, CLI_AT(B, force_full), 0, 0, 0 },
+	{ "full-if-older-than", CLI_INTERVAL, CLI_AT(B, full_if_older_than),
+	    0, 0, 0 },
+	{ "delta-min-size", CLI_BYTES, CLI_AT(B, delta_min), 0, 0, 0 },
+	{ "pg-database", CLI_STRING, CLI_AT(B, pg.dbname), 0, 0, 0 },
+	{ "pg-dump-path", CLI_STRING, CLI_AT(B, pg.path), 0, 0, 0 },
+	{ "require-nonempty", CLI_LIST, CLI_AT(B, require_nonempty),
+	    CLI_AT(B, nrequire_nonempty), 0, 0 },
+	CLI_OPTS_END
+};
+#undef B
 
 static int
 cmd_backup_exec(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_COMMON_OPTIONS,
-		CLI_TRANSPORT_OPTIONS,
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "volsize", required_argument, NULL, OPT_VOLSIZE },
-		{ "compress-level", required_argument, NULL, OPT_LEVEL },
-		{ "full", no_argument, NULL, OPT_FULL },
-		{ "full-if-older-than", required_argument, NULL, OPT_FULL_AGE },
-		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
-		CLI_LOCK_OPTIONS,
-		{ "delta-min-size", required_argument, NULL, OPT_DELTA_MIN },
-		{ "pg-database", required_argument, NULL, OPT_PG_DATABASE },
-		{ "pg-dump-path", required_argument, NULL, OPT_PG_DUMP_PATH },
-		{ "require-nonempty", required_argument, NULL,
-		    OPT_REQUIRE_NONEMPTY },
-		CLI_PG_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct backup_options	 o = { 0 };
-	char			*url = NULL, *cause = NULL, *end, **nonempty;
-	unsigned long long	 v;
-	int			 shift;
-	int			 opt, rc;
+	struct cli_parsed	 p;
+	char			*cause = NULL;
+	int			 rc;
 
 	o.volsize = BACKUP_DEFAULT_VOLSIZE;
 	o.level = BACKUP_DEFAULT_LEVEL;
@@ -46,111 +43,24 @@ cmd_backup_exec(int argc, char **argv)
 	o.delta_min = BACKUP_DEFAULT_DELTA_MIN;
 	o.cache_dir = cli_default_cache_dir();
 	o.lock.stale_after = LOCK_DEFAULT_STALE;
-	nonempty = xcalloc((size_t)argc, sizeof *nonempty);
-	o.require_nonempty = nonempty;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (cli_common_option(&cmd_backup, opt, optarg, &o.crypto,
-		    &o.quiet) || cli_pg_option(opt, optarg, &o.pg.pg))
-			continue;
-		if (cli_transport_option(&cmd_backup, opt, optarg, &o.transport,
-		    &rc) || cli_lock_option(&cmd_backup, opt, optarg, &o.lock,
-		    &rc)) {
-			if (rc != 0)
-				goto out;
-			continue;
-		}
-		switch (opt) {
-		case OPT_TO:
-			free(url);
-			o.url = url = cli_target_url(optarg);
-			break;
-		case OPT_VOLSIZE:
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || v < 1 || v > 4096) {
-				rc = cli_usage_error(&cmd_backup, "--volsize "
-				    "takes MiB from 1 to 4096, not '%s'", optarg);
-				goto out;
-			}
-			o.volsize = v * 1024 * 1024;
-			break;
-		case OPT_LEVEL:
-			v = strtoull(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > 19) {
-				rc = cli_usage_error(&cmd_backup,
-				    "--compress-level takes 1 to 19, not '%s'",
-				    optarg);
-				goto out;
-			}
-			o.level = (int)v;
-			break;
-		case OPT_FULL:
-			o.force_full = 1;
-			break;
-		case OPT_FULL_AGE:
-			if (cli_interval(&cmd_backup, "--full-if-older-than",
-			    optarg, &o.full_if_older_than) != 0) {
-				rc = EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case OPT_CACHE_DIR:
-			o.cache_dir = optarg;
-			break;
-		case OPT_DELTA_MIN:
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (*end == 'K' || *end == 'M' || *end == 'G') {
-				shift = *end == 'K' ? 10 : *end == 'M' ? 20 : 30;
-				if (v > (ULLONG_MAX >> shift))
-					errno = ERANGE;
-				v <<= shift;
-				end++;
-			}
-			if (errno != 0 || *end != '\0' || end == optarg) {
-				rc = cli_usage_error(&cmd_backup,
-				    "--delta-min-size takes bytes, K, M or G, "
-				    "not '%s'", optarg);
-				goto out;
-			}
-			o.delta_min = v;
-			break;
-		case OPT_PG_DATABASE:
-			o.pg.dbname = optarg;
-			break;
-		case OPT_PG_DUMP_PATH:
-			o.pg.path = optarg;
-			break;
-		case OPT_REQUIRE_NONEMPTY:
-			nonempty[o.nrequire_nonempty++] = optarg;
-			break;
-		default:
-			rc = cli_usage_error(&cmd_backup, "unknown option '%s'",
-			    argv[optind - 1]);
-			goto out;
-		}
-	}
-	if (o.url == NULL) {
-		rc = cli_usage_error(&cmd_backup, "--to URL is required");
+	if ((rc = cli_parse(&cmd_backup, cmd_backup_opts, argc, argv, &o,
+	    &p)) != 0)
 		goto out;
-	}
-	if (optind >= argc && o.pg.dbname == NULL) {
+	if (o.url == NULL)
+		rc = cli_usage_error(&cmd_backup, "--to URL is required");
+	else if (p.noperands == 0 && o.pg.dbname == NULL)
 		rc = cli_usage_error(&cmd_backup, "no SOURCE or --pg-database "
 		    "given");
-		goto out;
-	}
-	if (o.pg.path != NULL && o.pg.dbname == NULL) {
+	else if (o.pg.path != NULL && o.pg.dbname == NULL)
 		rc = cli_usage_error(&cmd_backup, "--pg-dump-path needs "
 		    "--pg-database");
+	if (rc != 0)
 		goto out;
-	}
-	o.sources = argv + optind;
-	o.nsources = (size_t)(argc - optind);
-	rc = backup_run(&o, &cause);
-	rc = cli_finish(rc, cause);
+	o.sources = p.operands;
+	o.nsources = (size_t)p.noperands;
+	rc = cli_finish(backup_run(&o, &cause), cause);
 out:
-	free(nonempty);
-	free(url);
+	cli_parsed_free(&p);
 	return rc;
 }
 

@@ -3,64 +3,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "cli/options.h"
 #include "common/error.h"
 #include "common/interrupt.h"
 #include "restore/fetch.h"
 
-enum { OPT_FORCE = OPT_FIRST_VERB_OPTION };
+#define R struct restore_options
+static const struct cli_opt cmd_fetch_opts[] = {
+	CLI_OUTPUT_OPTS(R, quiet),
+	CLI_KEY_OPTS(R, crypto),
+	CLI_TRANSPORT_OPTS(R, transport),
+	CLI_POINT_OPTS(R, ),
+	{ "force", CLI_FLAG, CLI_AT(R, force), 0, 0, 0 },
+	CLI_OPTS_END
+};
+#undef R
 
 static int
 cmd_fetch_exec(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_COMMON_OPTIONS,
-		CLI_TRANSPORT_OPTIONS,
-		CLI_POINT_OPTIONS,
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct restore_options	 o = { 0 };
-	char			*url = NULL, *cause = NULL;
-	int			 opt, rc, reader_gone;
+	struct cli_parsed	 p;
+	char			*cause = NULL;
+	int			 rc, reader_gone;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (cli_common_option(&cmd_fetch, opt, optarg, &o.crypto,
-		    &o.quiet))
-			continue;
-		if (cli_transport_option(&cmd_fetch, opt, optarg, &o.transport,
-		    &rc)) {
-			if (rc != 0)
-				goto out;
-			continue;
-		}
-		if (cli_point_option(&cmd_fetch, opt, optarg, &o, &url,
-		    &rc)) {
-			if (rc != 0)
-				goto out;
-			continue;
-		}
-		switch (opt) {
-		case OPT_FORCE:
-			o.force = 1;
-			break;
-		default:
-			rc = cli_usage_error(&cmd_fetch, "unknown option '%s'",
-			    argv[optind - 1]);
-			goto out;
-		}
-	}
-	if (o.url == NULL) {
+	if ((rc = cli_parse(&cmd_fetch, cmd_fetch_opts, argc, argv, &o,
+	    &p)) != 0)
+		goto out;
+	if (o.url == NULL)
 		rc = cli_usage_error(&cmd_fetch, "--from URL is required");
-		goto out;
-	}
-	if (argc - optind != 2) {
+	else if (p.noperands != 2)
 		rc = cli_usage_error(&cmd_fetch, "give one PATH and one DEST");
+	if (rc != 0)
 		goto out;
-	}
-	o.paths = argv + optind;
+	o.paths = p.operands;
 	o.npaths = 1;
-	rc = fetch_run(&o, argv[optind + 1], &reader_gone, &cause);
+	rc = fetch_run(&o, p.operands[1], &reader_gone, &cause);
 	if (rc != EXIT_OK && reader_gone && !interrupt_received()) {
 		/*
 		 * The reader stopped early (head, pg_restore --list): its
@@ -68,7 +47,7 @@ cmd_fetch_exec(int argc, char **argv)
 		 * message; the shell reports 141. Everything is cleaned up.
 		 */
 		free(cause);
-		free(url);
+		cli_parsed_free(&p);
 		fflush(stderr);
 		signal(SIGPIPE, SIG_DFL);
 		raise(SIGPIPE);
@@ -76,7 +55,7 @@ cmd_fetch_exec(int argc, char **argv)
 	}
 	rc = cli_finish(rc, cause);
 out:
-	free(url);
+	cli_parsed_free(&p);
 	return rc;
 }
 

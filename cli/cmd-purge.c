@@ -1,116 +1,67 @@
 /* cmd-purge.c: tresor purge and tresor cleanup (the same options). */
-#include <stdio.h>
 #include <stdlib.h>
 
-#include "repo/lock.h"
 #include "backup/purge.h"
-#include "repo/retention.h"
-#include "cli.h"
+#include "cli/cli.h"
+#include "cli/options.h"
 #include "common/error.h"
+#include "repo/lock.h"
+#include "repo/retention.h"
 
-enum { OPT_FROM = OPT_FIRST_VERB_OPTION, OPT_OLDER, OPT_FORCE, OPT_CACHE_DIR };
+#define P struct purge_options
+static const struct cli_opt cmd_purge_opts[] = {
+	CLI_OUTPUT_OPTS(P, quiet),
+	CLI_TRANSPORT_OPTS(P, transport),
+	CLI_LOCK_OPTS(P, lock, cache_dir),
+	{ "from", CLI_URL, CLI_AT(P, url), 0, 0, 0 },
+	{ "older-than", CLI_INTERVAL, CLI_AT(P, older_than), 0, 0, 0 },
+	{ "force", CLI_FLAG, CLI_AT(P, force), 0, 0, 0 },
+	CLI_OPTS_END
+};
+#undef P
 
-/* Fill o; *url is --from's copy, which the caller frees. */
+/* purge and cleanup: the same options, a different run. */
 static int
-cmd_purge_parse(const struct cmd *cmd, int argc, char **argv,
-    struct purge_options *o, char **url)
+cmd_purge_common(const struct cmd *cmd, int argc, char **argv,
+    int (*run)(const struct purge_options *, char **))
 {
-	static const struct option longopts[] = {
-		CLI_COMMON_OPTIONS,
-		CLI_TRANSPORT_OPTIONS,
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "older-than", required_argument, NULL, OPT_OLDER },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
-		CLI_LOCK_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	struct crypto_options	co = { 0 };
-	int			opt, rc, have_age = 0;
+	struct purge_options	 o = { 0 };
+	struct cli_parsed	 p;
+	char			*cause = NULL;
+	int			 rc;
 
-	o->older_than = RETENTION_DEFAULT_AGE;
-	o->cache_dir = cli_default_cache_dir();
-	o->lock.stale_after = LOCK_DEFAULT_STALE;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (cli_common_option(cmd, opt, optarg, &co, &o->quiet))
-			continue;
-		if (cli_transport_option(cmd, opt, optarg, &o->transport,
-		    &rc) || cli_lock_option(cmd, opt, optarg, &o->lock, &rc)) {
-			if (rc != 0)
-				return -1;
-			continue;
-		}
-		switch (opt) {
-		case OPT_FROM:
-			free(*url);
-			o->url = *url = cli_target_url(optarg);
-			break;
-		case OPT_OLDER:
-			if (cli_interval(cmd, "--older-than", optarg,
-			    &o->older_than) != 0)
-				return -1;
-			have_age = 1;
-			break;
-		case OPT_FORCE:
-			o->force = 1;
-			break;
-		case OPT_CACHE_DIR:
-			o->cache_dir = optarg;
-			break;
-		default:
-			cli_usage_error(cmd, "unknown option '%s'",
-			    argv[optind - 1]);
-			return -1;
-		}
-	}
-	if (o->url == NULL) {
-		cli_usage_error(cmd, "--from URL is required");
-		return -1;
-	}
-	if (cmd == &cmd_purge && !have_age) {
-		cli_usage_error(cmd, "--older-than T is required (the "
+	o.older_than = -1;	/* purge must be told */
+	o.cache_dir = cli_default_cache_dir();
+	o.lock.stale_after = LOCK_DEFAULT_STALE;
+	if ((rc = cli_parse(cmd, cmd_purge_opts, argc, argv, &o, &p)) != 0)
+		goto out;
+	if (o.url == NULL)
+		rc = cli_usage_error(cmd, "--from URL is required");
+	else if (run == purge_run && o.older_than < 0)
+		rc = cli_usage_error(cmd, "--older-than T is required (the "
 		    "appliance keeps 4M)");
-		return -1;
-	}
-	if (optind < argc) {
-		cli_usage_error(cmd, "unexpected '%s'", argv[optind]);
-		return -1;
-	}
-	return 0;
+	else if (p.noperands != 0)
+		rc = cli_usage_error(cmd, "unexpected '%s'", p.operands[0]);
+	if (rc != 0)
+		goto out;
+	if (o.older_than < 0)
+		o.older_than = RETENTION_DEFAULT_AGE;
+	rc = cli_finish(run(&o, &cause), cause);
+out:
+	cli_parsed_free(&p);
+	return rc;
 }
 
 static int
 cmd_purge_exec(int argc, char **argv)
 {
-	struct purge_options	 o = { 0 };
-	char			*url = NULL, *cause = NULL;
-	int			 rc;
-
-	if (cmd_purge_parse(&cmd_purge, argc, argv, &o, &url) != 0)
-		rc = EXIT_USAGE;
-	else {
-		rc = purge_run(&o, &cause);
-		rc = cli_finish(rc, cause);
-	}
-	free(url);
-	return rc;
+	return cmd_purge_common(&cmd_purge, argc, argv, purge_run);
 }
 
 static int
 cmd_cleanup_exec(int argc, char **argv)
 {
-	struct purge_options	 o = { 0 };
-	char			*url = NULL, *cause = NULL;
-	int			 rc;
-
-	if (cmd_purge_parse(&cmd_cleanup, argc, argv, &o, &url) != 0)
-		rc = EXIT_USAGE;
-	else {
-		rc = cleanup_run(&o, &cause);
-		rc = cli_finish(rc, cause);
-	}
-	free(url);
-	return rc;
+	return cmd_purge_common(&cmd_cleanup, argc, argv, cleanup_run);
 }
 
 const struct cmd cmd_purge = {

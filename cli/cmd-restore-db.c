@@ -1,91 +1,59 @@
 /* cmd-restore-db.c: tresor restore-db. */
-#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "cli/options.h"
 #include "common/error.h"
-#include "common/xmalloc.h"
 #include "restore/restoredb.h"
 
-enum { OPT_DBNAME = OPT_FIRST_VERB_OPTION, OPT_LOCALE, OPT_OWNER,
-    OPT_DUMP_PATH, OPT_ORIGINAL };
+/* restore-db fills two structs: which set (r), and the database (db). */
+struct cmd_restore_db_args {
+	struct restore_options		r;
+	struct restoredb_options	db;
+};
+
+#define A struct cmd_restore_db_args
+static const struct cli_opt cmd_restore_db_opts[] = {
+	CLI_OUTPUT_OPTS(A, r.quiet),
+	CLI_KEY_OPTS(A, r.crypto),
+	CLI_TRANSPORT_OPTS(A, r.transport),
+	CLI_POINT_OPTS(A, r.),
+	CLI_PG_OPTS(A, db.pg),
+	{ "dbname", CLI_STRING, CLI_AT(A, db.dbname), 0, 0, 0 },
+	{ "locale", CLI_STRING, CLI_AT(A, db.locale), 0, 0, 0 },
+	{ "owner", CLI_STRING, CLI_AT(A, db.owner), 0, 0, 0 },
+	{ "pg-dump-path", CLI_STRING, CLI_AT(A, db.dump_path), 0, 0, 0 },
+	{ "pg-database", CLI_STRING, CLI_AT(A, db.dump_dbname), 0, 0, 0 },
+	CLI_OPTS_END
+};
+#undef A
 
 static int
 cmd_restore_db_exec(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_COMMON_OPTIONS,
-		CLI_TRANSPORT_OPTIONS,
-		CLI_POINT_OPTIONS,
-		CLI_PG_OPTIONS,
-		{ "dbname", required_argument, NULL, OPT_DBNAME },
-		{ "locale", required_argument, NULL, OPT_LOCALE },
-		{ "owner", required_argument, NULL, OPT_OWNER },
-		{ "pg-dump-path", required_argument, NULL, OPT_DUMP_PATH },
-		{ "pg-database", required_argument, NULL, OPT_ORIGINAL },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct restore_options		 o = { 0 };
-	struct restoredb_options	 dbo = { 0 };
-	char				*url = NULL, *cause = NULL;
-	int				 opt, rc;
+	struct cmd_restore_db_args	 a;
+	struct cli_parsed		 p;
+	char				*cause = NULL;
+	int				 rc;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (cli_common_option(&cmd_restore_db, opt, optarg, &o.crypto,
-		    &o.quiet) || cli_pg_option(opt, optarg, &dbo.pg))
-			continue;
-		if (cli_transport_option(&cmd_restore_db, opt, optarg, &o.transport,
-		    &rc)) {
-			if (rc != 0)
-				goto out;
-			continue;
-		}
-		if (cli_point_option(&cmd_restore_db, opt, optarg, &o, &url,
-		    &rc)) {
-			if (rc != 0)
-				goto out;
-			continue;
-		}
-		switch (opt) {
-		case OPT_DBNAME:
-			dbo.dbname = optarg;
-			break;
-		case OPT_LOCALE:
-			dbo.locale = optarg;
-			break;
-		case OPT_OWNER:
-			dbo.owner = optarg;
-			break;
-		case OPT_DUMP_PATH:
-			dbo.dump_path = optarg;
-			break;
-		case OPT_ORIGINAL:
-			dbo.dump_dbname = optarg;
-			break;
-		default:
-			rc = cli_usage_error(&cmd_restore_db, "unknown option "
-			    "'%s'", argv[optind - 1]);
-			goto out;
-		}
-	}
-	if (o.url == NULL) {
-		rc = cli_usage_error(&cmd_restore_db, "--from URL is required");
+	memset(&a, 0, sizeof a);
+	if ((rc = cli_parse(&cmd_restore_db, cmd_restore_db_opts, argc, argv,
+	    &a, &p)) != 0)
 		goto out;
-	}
-	if (dbo.dbname == NULL) {
+	if (a.r.url == NULL)
+		rc = cli_usage_error(&cmd_restore_db, "--from URL is required");
+	else if (a.db.dbname == NULL)
 		rc = cli_usage_error(&cmd_restore_db, "--dbname NAME (the new "
 		    "database) is required");
-		goto out;
-	}
-	if (optind != argc) {
+	else if (p.noperands != 0)
 		rc = cli_usage_error(&cmd_restore_db, "unexpected argument "
-		    "'%s'", argv[optind]);
+		    "'%s'", p.operands[0]);
+	if (rc != 0)
 		goto out;
-	}
-	rc = restoredb_run(&o, &dbo, &cause);
-	rc = cli_finish(rc, cause);
+	rc = cli_finish(restoredb_run(&a.r, &a.db, &cause), cause);
 out:
-	free(url);
+	cli_parsed_free(&p);
 	return rc;
 }
 

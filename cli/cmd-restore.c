@@ -1,71 +1,45 @@
 /* cmd-restore.c: tresor restore. */
-#include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "cli/options.h"
 #include "common/error.h"
 #include "restore/restore.h"
 
-enum { OPT_TO = OPT_FIRST_VERB_OPTION, OPT_FORCE };
+#define R struct restore_options
+static const struct cli_opt cmd_restore_opts[] = {
+	CLI_OUTPUT_OPTS(R, quiet),
+	CLI_KEY_OPTS(R, crypto),
+	CLI_TRANSPORT_OPTS(R, transport),
+	CLI_POINT_OPTS(R, ),
+	{ "to", CLI_STRING, CLI_AT(R, dest), 0, 0, 0 },
+	{ "force", CLI_FLAG, CLI_AT(R, force), 0, 0, 0 },
+	CLI_OPTS_END
+};
+#undef R
 
 static int
 cmd_restore_exec(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_COMMON_OPTIONS,
-		CLI_TRANSPORT_OPTIONS,
-		CLI_POINT_OPTIONS,
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct restore_options	 o = { 0 };
-	char			*url = NULL, *cause = NULL;
-	int			 opt, rc;
+	struct cli_parsed	 p;
+	char			*cause = NULL;
+	int			 rc;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (cli_common_option(&cmd_restore, opt, optarg, &o.crypto,
-		    &o.quiet))
-			continue;
-		if (cli_transport_option(&cmd_restore, opt, optarg, &o.transport,
-		    &rc)) {
-			if (rc != 0)
-				goto out;
-			continue;
-		}
-		if (cli_point_option(&cmd_restore, opt, optarg, &o, &url,
-		    &rc)) {
-			if (rc != 0)
-				goto out;
-			continue;
-		}
-		switch (opt) {
-		case OPT_TO:
-			o.dest = optarg;
-			break;
-		case OPT_FORCE:
-			o.force = 1;
-			break;
-		default:
-			rc = cli_usage_error(&cmd_restore, "unknown option '%s'",
-			    argv[optind - 1]);
-			goto out;
-		}
-	}
-	if (o.url == NULL) {
+	if ((rc = cli_parse(&cmd_restore, cmd_restore_opts, argc, argv, &o,
+	    &p)) != 0)
+		goto out;
+	if (o.url == NULL)
 		rc = cli_usage_error(&cmd_restore, "--from URL is required");
-		goto out;
-	}
-	if (o.dest == NULL) {
+	else if (o.dest == NULL)
 		rc = cli_usage_error(&cmd_restore, "--to DIR is required");
+	if (rc != 0)
 		goto out;
-	}
-	o.paths = argv + optind;
-	o.npaths = (size_t)(argc - optind);
-	rc = restore_run(&o, &cause);
-	rc = cli_finish(rc, cause);
+	o.paths = p.operands;
+	o.npaths = (size_t)p.noperands;
+	rc = cli_finish(restore_run(&o, &cause), cause);
 out:
-	free(url);
+	cli_parsed_free(&p);
 	return rc;
 }
 

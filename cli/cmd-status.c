@@ -1,74 +1,44 @@
 /* cmd-status.c: tresor status. */
-#include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "cli/options.h"
 #include "common/error.h"
 #include "repo/retention.h"
 #include "restore/verify.h"
 
-enum { OPT_FROM = OPT_FIRST_VERB_OPTION, OPT_JSON, OPT_OLDER };
+#define S struct status_options
+static const struct cli_opt cmd_status_opts[] = {
+	CLI_OUTPUT_OPTS(S, quiet),
+	CLI_TRANSPORT_OPTS(S, transport),
+	{ "from", CLI_URL, CLI_AT(S, url), 0, 0, 0 },
+	{ "json", CLI_FLAG, CLI_AT(S, json), 0, 0, 0 },
+	{ "older-than", CLI_INTERVAL, CLI_AT(S, older_than), 0, 0, 0 },
+	CLI_OPTS_END
+};
+#undef S
 
 static int
 cmd_status_exec(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_COMMON_OPTIONS,
-		CLI_TRANSPORT_OPTIONS,
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "older-than", required_argument, NULL, OPT_OLDER },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct crypto_options	 co = { 0 };
-	struct transport_options to = { 0 };
-	char			*url = NULL, *cause = NULL;
-	int64_t			 older = RETENTION_DEFAULT_AGE;
-	int			 opt, json = 0, quiet = 0, rc;
+	struct status_options	 o = { 0 };
+	struct cli_parsed	 p;
+	char			*cause = NULL;
+	int			 rc;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (cli_common_option(&cmd_status, opt, optarg, &co, &quiet))
-			continue;
-		if (cli_transport_option(&cmd_status, opt, optarg, &to,
-		    &rc)) {
-			if (rc != 0)
-				goto out;
-			continue;
-		}
-		switch (opt) {
-		case OPT_FROM:
-			free(url);
-			url = cli_target_url(optarg);
-			break;
-		case OPT_JSON:
-			json = 1;
-			break;
-		case OPT_OLDER:
-			if (cli_interval(&cmd_status, "--older-than", optarg,
-			    &older) != 0) {
-				rc = EXIT_USAGE;
-				goto out;
-			}
-			break;
-		default:
-			rc = cli_usage_error(&cmd_status, "unknown option '%s'",
-			    argv[optind - 1]);
-			goto out;
-		}
-	}
-	if (url == NULL) {
+	o.older_than = RETENTION_DEFAULT_AGE;
+	if ((rc = cli_parse(&cmd_status, cmd_status_opts, argc, argv, &o,
+	    &p)) != 0)
+		goto out;
+	if (o.url == NULL)
 		rc = cli_usage_error(&cmd_status, "--from URL is required");
-		goto out;
-	}
-	if (optind < argc) {
+	else if (p.noperands != 0)
 		rc = cli_usage_error(&cmd_status, "unexpected '%s'",
-		    argv[optind]);
-		goto out;
-	}
-	rc = status_run(url, &to, json, older, &cause);
-	rc = cli_finish(rc, cause);
+		    p.operands[0]);
+	if (rc == 0)
+		rc = cli_finish(status_run(&o, &cause), cause);
 out:
-	free(url);
+	cli_parsed_free(&p);
 	return rc;
 }
 

@@ -1,68 +1,43 @@
 /* cmd-verify.c: tresor verify. */
-#include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "cli/options.h"
 #include "common/error.h"
 #include "restore/verify.h"
 
-enum { OPT_FROM = OPT_FIRST_VERB_OPTION, OPT_SET, OPT_READ_DATA };
+#define V struct verify_options
+static const struct cli_opt cmd_verify_opts[] = {
+	CLI_OUTPUT_OPTS(V, quiet),
+	CLI_KEY_OPTS(V, crypto),
+	CLI_TRANSPORT_OPTS(V, transport),
+	{ "from", CLI_URL, CLI_AT(V, url), 0, 0, 0 },
+	{ "set", CLI_STRING, CLI_AT(V, set), 0, 0, 0 },
+	{ "read-data", CLI_FLAG, CLI_AT(V, read_data), 0, 0, 0 },
+	CLI_OPTS_END
+};
+#undef V
 
 static int
 cmd_verify_exec(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_COMMON_OPTIONS,
-		CLI_TRANSPORT_OPTIONS,
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "set", required_argument, NULL, OPT_SET },
-		{ "read-data", no_argument, NULL, OPT_READ_DATA },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct verify_options	 o = { 0 };
-	char			*url = NULL, *cause = NULL;
-	int			 opt, rc;
+	struct cli_parsed	 p;
+	char			*cause = NULL;
+	int			 rc;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (cli_common_option(&cmd_verify, opt, optarg, &o.crypto,
-		    &o.quiet))
-			continue;
-		if (cli_transport_option(&cmd_verify, opt, optarg, &o.transport,
-		    &rc)) {
-			if (rc != 0)
-				goto out;
-			continue;
-		}
-		switch (opt) {
-		case OPT_FROM:
-			free(url);
-			o.url = url = cli_target_url(optarg);
-			break;
-		case OPT_SET:
-			o.set = optarg;
-			break;
-		case OPT_READ_DATA:
-			o.read_data = 1;
-			break;
-		default:
-			rc = cli_usage_error(&cmd_verify, "unknown option '%s'",
-			    argv[optind - 1]);
-			goto out;
-		}
-	}
-	if (o.url == NULL) {
+	if ((rc = cli_parse(&cmd_verify, cmd_verify_opts, argc, argv, &o,
+	    &p)) != 0)
+		goto out;
+	if (o.url == NULL)
 		rc = cli_usage_error(&cmd_verify, "--from URL is required");
-		goto out;
-	}
-	if (optind < argc) {
+	else if (p.noperands != 0)
 		rc = cli_usage_error(&cmd_verify, "unexpected '%s'",
-		    argv[optind]);
-		goto out;
-	}
-	rc = verify_run(&o, &cause);
-	rc = cli_finish(rc, cause);
+		    p.operands[0]);
+	if (rc == 0)
+		rc = cli_finish(verify_run(&o, &cause), cause);
 out:
-	free(url);
+	cli_parsed_free(&p);
 	return rc;
 }
 

@@ -43,82 +43,6 @@ usage(FILE *f)
 }
 
 int
-cli_point_option(const struct cmd *cmd, int opt, char *arg,
-    struct restore_options *o, char **url, int *rc)
-{
-	char	*cause = NULL;
-	time_t	 now;
-
-	*rc = 0;
-	switch (opt) {
-	case OPT_POINT_FROM:
-		free(*url);
-		o->url = *url = cli_target_url(arg);
-		return 1;
-	case OPT_POINT_SET:
-		o->set = arg;
-		return 1;
-	case OPT_POINT_TIME:
-		if (clock_now(&now, &cause) != 0 ||
-		    timespec_parse(arg, now, &o->time, &cause) != 0) {
-			*rc = cli_usage_error(cmd, "--time: %s", cause);
-			free(cause);
-			return 1;
-		}
-		o->has_time = 1;
-		return 1;
-	}
-	return 0;
-}
-
-int
-cli_pg_option(int opt, const char *arg, struct pg_options *o)
-{
-	switch (opt) {
-	case OPT_PG_HOST:
-		o->host = arg;
-		return 1;
-	case OPT_PG_PORT:
-		o->port = arg;
-		return 1;
-	case OPT_PG_USER:
-		o->user = arg;
-		return 1;
-	case OPT_PG_BINDIR:
-		o->bindir = arg;
-		return 1;
-	}
-	return 0;
-}
-
-int
-cli_common_option(const struct cmd *cmd, int opt, const char *arg,
-    struct crypto_options *co, int *quiet)
-{
-	switch (opt) {
-	case OPT_ENCRYPT_KEY:
-		co->encrypt_key = arg;
-		return 1;
-	case OPT_KEY_FILE:
-		co->key_file = arg;
-		return 1;
-	case OPT_PASSPHRASE_FILE:
-		co->passphrase_file = arg;
-		return 1;
-	case OPT_VERBOSE:
-		log_verbose = 1;
-		return 1;
-	case OPT_QUIET:
-		*quiet = 1;
-		return 1;
-	case OPT_HELP:
-		fputs(cmd->usage, stdout);
-		exit(EXIT_OK);
-	}
-	return 0;
-}
-
-int
 cli_interval(const struct cmd *cmd, const char *option, const char *text,
     int64_t *seconds)
 {
@@ -129,30 +53,6 @@ cli_interval(const struct cmd *cmd, const char *option, const char *text,
 	cli_usage_error(cmd, "%s: %s", option, cause);
 	free(cause);
 	return -1;
-}
-
-int
-cli_lock_option(const struct cmd *cmd, int opt, const char *arg,
-    struct lock_options *o, int *rc)
-{
-	*rc = 0;
-	switch (opt) {
-	case OPT_BREAK_LOCK:
-		o->break_lock = 1;
-		return 1;
-	case OPT_NO_LOCK_TAKEOVER:
-		o->no_takeover = 1;
-		return 1;
-	case OPT_LOCK_STALE:
-		if (cli_interval(cmd, "--lock-stale-after", arg,
-		    &o->stale_after) != 0)
-			*rc = EXIT_USAGE;
-		else if (o->stale_after <= 0)
-			*rc = cli_usage_error(cmd, "--lock-stale-after must be "
-			    "more than 0");
-		return 1;
-	}
-	return 0;
 }
 
 const char *

@@ -150,9 +150,12 @@ status_set_json(const struct catalog_set *s, int purge, int first)
 }
 
 int
-status_run(const char *url, const struct transport_options *to, int json,
-    int64_t older_than, char **cause)
+status_run(const struct status_options *o, char **cause)
 {
+	const char		*url = o->url;
+	const struct transport_options *to = &o->transport;
+	int			 json = o->json;
+	int64_t			 older_than = o->older_than;
 	struct transport	*t;
 	struct catalog		 cat;
 	const struct catalog_set *s;

@@ -25,7 +25,14 @@ struct verify_options {
 int	verify_run(const struct verify_options *, char **cause);
 
 /* status: what is on the target, from names alone (no key needed). */
-int	status_run(const char *url, const struct transport_options *,
-	    int json, int64_t older_than, char **cause);
+struct status_options {
+	const char		*url;
+	struct transport_options transport;	/* how to reach url */
+	int			 json;
+	int64_t			 older_than;	/* the purge preview's cutoff */
+	int			 quiet;		/* accepted; status is output */
+};
+
+int	status_run(const struct status_options *, char **cause);
 
 #endif

@@ -1,0 +1,235 @@
+/* options.c: the table-driven option parser (see options.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/options.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/timespec.h"
+#include "common/xmalloc.h"
+#include "transports/url.h"
+
+static void
+cli_own(struct cli_parsed *p, void *ptr)
+{
+	p->owned = xrealloc(p->owned, (p->nowned + 1) * sizeof *p->owned);
+	p->owned[p->nowned++] = ptr;
+}
+
+/* "--name" for messages. */
+static const char *
+cli_dashed(const struct cli_opt *o)
+{
+	static char	buf[64];
+
+	snprintf(buf, sizeof buf, "--%s", o->name);
+	return buf;
+}
+
+static int
+cli_set_int(const struct cmd *cmd, const struct cli_opt *o, const char *arg,
+    int *out)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || n < o->min ||
+	    n > o->max) {
+		if (o->min == 1 && o->max == CLI_POSITIVE_MAX)
+			return cli_usage_error(cmd, "%s: '%s' is not a positive "
+			    "number", cli_dashed(o), arg);
+		return cli_usage_error(cmd, "%s takes %ld to %ld, not '%s'",
+		    cli_dashed(o), o->min, o->max, arg);
+	}
+	*out = (int)n;
+	return 0;
+}
+
+static int
+cli_set_mib(const struct cmd *cmd, const struct cli_opt *o, const char *arg,
+    uint64_t *out)
+{
+	unsigned long long	 v;
+	char			*end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*arg == '\0' || errno != 0 || *end != '\0' ||
+	    v < (unsigned long long)o->min || v > (unsigned long long)o->max)
+		return cli_usage_error(cmd, "%s takes MiB from %ld to %ld, not "
+		    "'%s'", cli_dashed(o), o->min, o->max, arg);
+	*out = (uint64_t)v * 1024 * 1024;
+	return 0;
+}
+
+static int
+cli_set_bytes(const struct cmd *cmd, const struct cli_opt *o,
+    const char *arg, uint64_t *out)
+{
+	unsigned long long	 v;
+	char			*end;
+	int			 shift;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*end == 'K' || *end == 'M' || *end == 'G') {
+		shift = *end == 'K' ? 10 : *end == 'M' ? 20 : 30;
+		if (v > (ULLONG_MAX >> shift))
+			errno = ERANGE;
+		v <<= shift;
+		end++;
+	}
+	if (errno != 0 || *end != '\0' || end == arg)
+		return cli_usage_error(cmd, "%s takes bytes, K, M or G, not "
+		    "'%s'", cli_dashed(o), arg);
+	*out = (uint64_t)v;
+	return 0;
+}
+
+static int
+cli_set_time(const struct cmd *cmd, const struct cli_opt *o,
+    const char *arg, time_t *out)
+{
+	char	*cause = NULL;
+	time_t	 now;
+	int	 rc = 0;
+
+	if (clock_now(&now, &cause) != 0 ||
+	    timespec_parse(arg, now, out, &cause) != 0) {
+		rc = cli_usage_error(cmd, "%s: %s", cli_dashed(o), cause);
+		free(cause);
+	}
+	return rc;
+}
+
+/* Convert one option's argument into its place in out; 0 or an exit code. */
+static int
+cli_apply(const struct cmd *cmd, const struct cli_opt *o, char *arg,
+    char *out, int argc, struct cli_parsed *p)
+{
+	void		*at = out + o->offset;
+	char		**list;
+	size_t		*count;
+	int64_t		 seconds;
+
+	switch (o->type) {
+	case CLI_FLAG:
+		*(int *)at = 1;
+		return 0;
+	case CLI_STRING:
+		*(const char **)at = arg;
+		return 0;
+	case CLI_URL:
+		*(const char **)at = cli_target_url(arg);
+		cli_own(p, *(char **)at);
+		return 0;
+	case CLI_INTERVAL:
+		if (cli_interval(cmd, cli_dashed(o), arg, &seconds) != 0)
+			return EXIT_USAGE;
+		if (o->min > 0 && seconds < o->min)
+			return cli_usage_error(cmd, "%s must be more than 0",
+			    cli_dashed(o));
+		*(int64_t *)at = seconds;
+		return 0;
+	case CLI_TIME:
+		if (cli_set_time(cmd, o, arg, (time_t *)at) != 0)
+			return EXIT_USAGE;
+		*(int *)(out + o->flag) = 1;
+		return 0;
+	case CLI_INT:
+		return cli_set_int(cmd, o, arg, (int *)at);
+	case CLI_MIB:
+		return cli_set_mib(cmd, o, arg, (uint64_t *)at);
+	case CLI_BYTES:
+		return cli_set_bytes(cmd, o, arg, (uint64_t *)at);
+	case CLI_LIST:
+		list = *(char ***)at;
+		count = (size_t *)(out + o->flag);
+		if (list == NULL) {
+			/* No more entries than argv has words. */
+			list = xcalloc((size_t)argc + 1, sizeof *list);
+			*(char ***)at = list;
+			cli_own(p, list);
+		}
+		list[(*count)++] = arg;
+		return 0;
+	case CLI_VERBOSE:
+		log_verbose = 1;
+		return 0;
+	case CLI_HELP:
+		fputs(cmd->usage, stdout);
+		exit(EXIT_OK);
+	case CLI_END:
+		break;
+	}
+	return cli_usage_error(cmd, "option %s is not handled", cli_dashed(o));
+}
+
+int
+cli_parse(const struct cmd *cmd, const struct cli_opt *table, int argc,
+    char **argv, void *out, struct cli_parsed *p)
+{
+	struct option	*longopts;
+	size_t		 n, i;
+	int		 opt, rc = 0;
+
+	memset(p, 0, sizeof *p);
+	for (n = 0; table[n].type != CLI_END; n++)
+		;
+	longopts = xcalloc(n + 1, sizeof *longopts);
+	for (i = 0; i < n; i++) {
+		longopts[i].name = table[i].name;
+		longopts[i].has_arg = table[i].type == CLI_FLAG ||
+		    table[i].type == CLI_VERBOSE || table[i].type == CLI_HELP ?
+		    no_argument : required_argument;
+		longopts[i].val = (int)(256 + i);
+	}
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (opt < 256 || opt >= (int)(256 + n)) {
+			rc = cli_usage_error(cmd, "unknown option '%s'",
+			    argv[optind - 1]);
+			goto out;
+		}
+		if ((rc = cli_apply(cmd, &table[opt - 256], optarg, out, argc,
+		    p)) != 0)
+			goto out;
+	}
+	p->operands = argv + optind;
+	p->noperands = argc - optind;
+out:
+	free(longopts);
+	return rc;
+}
+
+void
+cli_parsed_free(struct cli_parsed *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nowned; i++)
+		free(p->owned[i]);
+	free(p->owned);
+	memset(p, 0, sizeof *p);
+}
+
+char *
+cli_target_url(char *arg)
+{
+	char	*copy = xstrdup(arg);
+
+	/* The same split url_parse makes: no spelling leaves a password. */
+	url_hide_password(arg);
+	return copy;
+}
