@@ -13,12 +13,33 @@
 #include "format/filter/crypto.h"
 #include "restore/restore.h"
 
+#include "cli/options.h"
+
+/*
+ * A verb: its help, its options (a table into a struct of `size` bytes,
+ * zeroed, then given its defaults), how many operands it takes, and what
+ * it runs. cli_exec does the rest, the same way for every verb.
+ */
 struct cmd {
-	const char	*name;
-	const char	*summary;
-	const char	*usage;		/* full --help text */
-	int		 (*exec)(int, char **);
+	const char		*name;
+	const char		*summary;
+	const char		*usage;		/* full --help text */
+	const struct cli_opt	*opts;
+	size_t			 size;
+	int			 min_operands;
+	int			 max_operands;	/* -1: any number */
+	const char		*operands;	/* for a wrong count: "one PATH
+						   and one DEST"; NULL: none */
+	void			 (*defaults)(void *);		/* may be NULL */
+	/* Checks beyond the table's; 0 or a usage error's exit code. */
+	int			 (*check)(const struct cmd *, void *);
+	/* Run with the operands; an exit code, *cause set on failure. */
+	int			 (*run)(void *, char **operands, int,
+				     char **cause);
 };
+
+/* Parse argv for cmd, run it, report: the exit code. */
+int	cli_exec(const struct cmd *, int argc, char **argv);
 
 extern const struct cmd cmd_backup;
 extern const struct cmd cmd_restore;

@@ -3,7 +3,6 @@
 
 #include "backup/backup.h"
 #include "cli/cli.h"
-#include "cli/options.h"
 #include "common/error.h"
 #include "repo/lock.h"
 
@@ -14,54 +13,48 @@ static const struct cli_opt cmd_backup_opts[] = {
 	CLI_TRANSPORT_OPTS(B, transport),
 	CLI_LOCK_OPTS(B, lock, cache_dir),
 	CLI_PG_OPTS(B, pg.pg),
-	{ "to", CLI_URL, CLI_AT(B, url), 0, 0, 0 },
-	{ "volsize", CLI_MIB, CLI_AT(B, volsize), 0, 1, 4096 },
-	{ "compress-level", CLI_INT, CLI_AT(B, level), 0, 1, 19 },
-	{ "full", CLI_FLAG, CLI_AT(B, force_full), 0, 0, 0 },
-	{ "full-if-older-than", CLI_INTERVAL, CLI_AT(B, full_if_older_than),
-	    0, 0, 0 },
-	{ "delta-min-size", CLI_BYTES, CLI_AT(B, delta_min), 0, 0, 0 },
-	{ "pg-database", CLI_STRING, CLI_AT(B, pg.dbname), 0, 0, 0 },
-	{ "pg-dump-path", CLI_STRING, CLI_AT(B, pg.path), 0, 0, 0 },
-	{ "require-nonempty", CLI_LIST, CLI_AT(B, require_nonempty),
-	    CLI_AT(B, nrequire_nonempty), 0, 0 },
+	CLI_OPT_REQUIRED("to", CLI_URL, CLI_AT(B, url), "--to URL is required"),
+	CLI_OPT_RANGE("volsize", CLI_MIB, CLI_AT(B, volsize), 1, 4096),
+	CLI_OPT_RANGE("compress-level", CLI_INT, CLI_AT(B, level), 1, 19),
+	CLI_OPT("full", CLI_FLAG, CLI_AT(B, force_full)),
+	CLI_OPT("full-if-older-than", CLI_INTERVAL,
+	    CLI_AT(B, full_if_older_than)),
+	CLI_OPT("delta-min-size", CLI_BYTES, CLI_AT(B, delta_min)),
+	CLI_OPT("pg-database", CLI_STRING, CLI_AT(B, pg.dbname)),
+	CLI_OPT("pg-dump-path", CLI_STRING, CLI_AT(B, pg.path)),
+	CLI_OPT_PAIR("require-nonempty", CLI_LIST, CLI_AT(B, require_nonempty),
+	    CLI_AT(B, nrequire_nonempty)),
 	CLI_OPTS_END
 };
 #undef B
 
-static int
-cmd_backup_exec(int argc, char **argv)
+static void
+cmd_backup_defaults(void *arg)
 {
-	struct backup_options	 o = { 0 };
-	struct cli_parsed	 p;
-	char			*cause = NULL;
-	int			 rc;
+	struct backup_options	*o = arg;
 
-	o.volsize = BACKUP_DEFAULT_VOLSIZE;
-	o.level = BACKUP_DEFAULT_LEVEL;
-	o.full_if_older_than = BACKUP_DEFAULT_FULL_AGE;
-	o.delta_min = BACKUP_DEFAULT_DELTA_MIN;
-	o.cache_dir = cli_default_cache_dir();
-	o.lock.stale_after = LOCK_DEFAULT_STALE;
-	if ((rc = cli_parse(&cmd_backup, cmd_backup_opts, argc, argv, &o,
-	    &p)) != 0)
-		goto out;
-	if (o.url == NULL)
-		rc = cli_usage_error(&cmd_backup, "--to URL is required");
-	else if (p.noperands == 0 && o.pg.dbname == NULL)
-		rc = cli_usage_error(&cmd_backup, "no SOURCE or --pg-database "
-		    "given");
-	else if (o.pg.path != NULL && o.pg.dbname == NULL)
-		rc = cli_usage_error(&cmd_backup, "--pg-dump-path needs "
+	o->volsize = BACKUP_DEFAULT_VOLSIZE;
+	o->level = BACKUP_DEFAULT_LEVEL;
+	o->full_if_older_than = BACKUP_DEFAULT_FULL_AGE;
+	o->delta_min = BACKUP_DEFAULT_DELTA_MIN;
+	o->cache_dir = cli_default_cache_dir();
+	o->lock.stale_after = LOCK_DEFAULT_STALE;
+}
+
+static int
+cmd_backup_run(void *arg, char **operands, int n, char **cause)
+{
+	struct backup_options	*o = arg;
+
+	if (n == 0 && o->pg.dbname == NULL)
+		return cli_usage_error(&cmd_backup, "no SOURCE or "
+		    "--pg-database given");
+	if (o->pg.path != NULL && o->pg.dbname == NULL)
+		return cli_usage_error(&cmd_backup, "--pg-dump-path needs "
 		    "--pg-database");
-	if (rc != 0)
-		goto out;
-	o.sources = p.operands;
-	o.nsources = (size_t)p.noperands;
-	rc = cli_finish(backup_run(&o, &cause), cause);
-out:
-	cli_parsed_free(&p);
-	return rc;
+	o->sources = operands;
+	o->nsources = (size_t)n;
+	return backup_run(o, cause);
 }
 
 const struct cmd cmd_backup = {
@@ -105,5 +98,9 @@ const struct cmd cmd_backup = {
 	"\n"
 	"exit: 0 done, 1 failed (nothing published), 2 usage, 3 done but some\n"
 	"entries could not be read and are missing from the set\n",
-	.exec = cmd_backup_exec,
+	.opts = cmd_backup_opts,
+	.size = sizeof (struct backup_options),
+	.max_operands = -1,
+	.defaults = cmd_backup_defaults,
+	.run = cmd_backup_run,
 };

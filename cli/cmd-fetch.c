@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "cli/options.h"
 #include "common/error.h"
 #include "common/interrupt.h"
 #include "restore/fetch.h"
@@ -15,47 +14,31 @@ static const struct cli_opt cmd_fetch_opts[] = {
 	CLI_KEY_OPTS(R, crypto),
 	CLI_TRANSPORT_OPTS(R, transport),
 	CLI_POINT_OPTS(R, ),
-	{ "force", CLI_FLAG, CLI_AT(R, force), 0, 0, 0 },
+	CLI_OPT("force", CLI_FLAG, CLI_AT(R, force)),
 	CLI_OPTS_END
 };
 #undef R
 
 static int
-cmd_fetch_exec(int argc, char **argv)
+cmd_fetch_run(void *arg, char **operands, int n, char **cause)
 {
-	struct restore_options	 o = { 0 };
-	struct cli_parsed	 p;
-	char			*cause = NULL;
+	struct restore_options	*o = arg;
 	int			 rc, reader_gone;
 
-	if ((rc = cli_parse(&cmd_fetch, cmd_fetch_opts, argc, argv, &o,
-	    &p)) != 0)
-		goto out;
-	if (o.url == NULL)
-		rc = cli_usage_error(&cmd_fetch, "--from URL is required");
-	else if (p.noperands != 2)
-		rc = cli_usage_error(&cmd_fetch, "give one PATH and one DEST");
-	if (rc != 0)
-		goto out;
-	o.paths = p.operands;
-	o.npaths = 1;
-	rc = fetch_run(&o, p.operands[1], &reader_gone, &cause);
+	(void)n;
+	o->paths = operands;
+	o->npaths = 1;
+	rc = fetch_run(o, operands[1], &reader_gone, cause);
 	if (rc != EXIT_OK && reader_gone && !interrupt_received()) {
 		/*
 		 * The reader stopped early (head, pg_restore --list): its
 		 * choice, not our error. Die of SIGPIPE as cat does, with no
 		 * message; the shell reports 141. Everything is cleaned up.
 		 */
-		free(cause);
-		cli_parsed_free(&p);
 		fflush(stderr);
 		signal(SIGPIPE, SIG_DFL);
 		raise(SIGPIPE);
-		return 128 + SIGPIPE;
 	}
-	rc = cli_finish(rc, cause);
-out:
-	cli_parsed_free(&p);
 	return rc;
 }
 
@@ -82,5 +65,10 @@ const struct cmd cmd_fetch = {
 	"  --force                 replace an existing DEST\n"
 	CLI_TRANSPORT_HELP
 	CLI_KEY_HELP,
-	.exec = cmd_fetch_exec,
+	.opts = cmd_fetch_opts,
+	.size = sizeof (struct restore_options),
+	.min_operands = 2,
+	.max_operands = 2,
+	.operands = "one PATH and one DEST",
+	.run = cmd_fetch_run,
 };

@@ -3,65 +3,57 @@
 
 #include "backup/purge.h"
 #include "cli/cli.h"
-#include "cli/options.h"
 #include "common/error.h"
 #include "repo/lock.h"
 #include "repo/retention.h"
 
+/* purge and cleanup: the same options; only purge needs --older-than. */
 #define P struct purge_options
-static const struct cli_opt cmd_purge_opts[] = {
-	CLI_OUTPUT_OPTS(P, quiet),
-	CLI_TRANSPORT_OPTS(P, transport),
-	CLI_LOCK_OPTS(P, lock, cache_dir),
-	{ "from", CLI_URL, CLI_AT(P, url), 0, 0, 0 },
-	{ "older-than", CLI_INTERVAL, CLI_AT(P, older_than), 0, 0, 0 },
-	{ "force", CLI_FLAG, CLI_AT(P, force), 0, 0, 0 },
+#define CMD_PURGE_OPTS(older_than) \
+	CLI_OUTPUT_OPTS(P, quiet), \
+	CLI_TRANSPORT_OPTS(P, transport), \
+	CLI_LOCK_OPTS(P, lock, cache_dir), \
+	CLI_OPT_REQUIRED("from", CLI_URL, CLI_AT(P, url), \
+	    "--from URL is required"), \
+	older_than, \
+	CLI_OPT("force", CLI_FLAG, CLI_AT(P, force)), \
 	CLI_OPTS_END
+static const struct cli_opt cmd_purge_opts[] = {
+	CMD_PURGE_OPTS(CLI_OPT_REQUIRED("older-than", CLI_INTERVAL,
+	    CLI_AT(P, older_than), "--older-than T is required (the "
+	    "appliance keeps 4M)"))
 };
+static const struct cli_opt cmd_cleanup_opts[] = {
+	CMD_PURGE_OPTS(CLI_OPT("older-than", CLI_INTERVAL,
+	    CLI_AT(P, older_than)))
+};
+#undef CMD_PURGE_OPTS
 #undef P
 
-/* purge and cleanup: the same options, a different run. */
-static int
-cmd_purge_common(const struct cmd *cmd, int argc, char **argv,
-    int (*run)(const struct purge_options *, char **))
+static void
+cmd_purge_defaults(void *arg)
 {
-	struct purge_options	 o = { 0 };
-	struct cli_parsed	 p;
-	char			*cause = NULL;
-	int			 rc;
+	struct purge_options	*o = arg;
 
-	o.older_than = -1;	/* purge must be told */
-	o.cache_dir = cli_default_cache_dir();
-	o.lock.stale_after = LOCK_DEFAULT_STALE;
-	if ((rc = cli_parse(cmd, cmd_purge_opts, argc, argv, &o, &p)) != 0)
-		goto out;
-	if (o.url == NULL)
-		rc = cli_usage_error(cmd, "--from URL is required");
-	else if (run == purge_run && o.older_than < 0)
-		rc = cli_usage_error(cmd, "--older-than T is required (the "
-		    "appliance keeps 4M)");
-	else if (p.noperands != 0)
-		rc = cli_usage_error(cmd, "unexpected '%s'", p.operands[0]);
-	if (rc != 0)
-		goto out;
-	if (o.older_than < 0)
-		o.older_than = RETENTION_DEFAULT_AGE;
-	rc = cli_finish(run(&o, &cause), cause);
-out:
-	cli_parsed_free(&p);
-	return rc;
+	o->older_than = RETENTION_DEFAULT_AGE;
+	o->cache_dir = cli_default_cache_dir();
+	o->lock.stale_after = LOCK_DEFAULT_STALE;
 }
 
 static int
-cmd_purge_exec(int argc, char **argv)
+cmd_purge_run(void *o, char **operands, int n, char **cause)
 {
-	return cmd_purge_common(&cmd_purge, argc, argv, purge_run);
+	(void)operands;
+	(void)n;
+	return purge_run(o, cause);
 }
 
 static int
-cmd_cleanup_exec(int argc, char **argv)
+cmd_cleanup_run(void *o, char **operands, int n, char **cause)
 {
-	return cmd_purge_common(&cmd_cleanup, argc, argv, cleanup_run);
+	(void)operands;
+	(void)n;
+	return cleanup_run(o, cause);
 }
 
 const struct cmd cmd_purge = {
@@ -80,7 +72,10 @@ const struct cmd cmd_purge = {
 	"  --force                 really remove\n"
 	CLI_LOCK_HELP
 	CLI_TRANSPORT_HELP,
-	.exec = cmd_purge_exec,
+	.opts = cmd_purge_opts,
+	.size = sizeof (struct purge_options),
+	.defaults = cmd_purge_defaults,
+	.run = cmd_purge_run,
 };
 
 const struct cmd cmd_cleanup = {
@@ -97,5 +92,8 @@ const struct cmd cmd_cleanup = {
 	"  --force                 really remove\n"
 	CLI_LOCK_HELP
 	CLI_TRANSPORT_HELP,
-	.exec = cmd_cleanup_exec,
+	.opts = cmd_cleanup_opts,
+	.size = sizeof (struct purge_options),
+	.defaults = cmd_purge_defaults,
+	.run = cmd_cleanup_run,
 };

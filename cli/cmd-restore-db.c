@@ -1,9 +1,7 @@
 /* cmd-restore-db.c: tresor restore-db. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli/cli.h"
-#include "cli/options.h"
 #include "common/error.h"
 #include "restore/restoredb.h"
 
@@ -20,41 +18,24 @@ static const struct cli_opt cmd_restore_db_opts[] = {
 	CLI_TRANSPORT_OPTS(A, r.transport),
 	CLI_POINT_OPTS(A, r.),
 	CLI_PG_OPTS(A, db.pg),
-	{ "dbname", CLI_STRING, CLI_AT(A, db.dbname), 0, 0, 0 },
-	{ "locale", CLI_STRING, CLI_AT(A, db.locale), 0, 0, 0 },
-	{ "owner", CLI_STRING, CLI_AT(A, db.owner), 0, 0, 0 },
-	{ "pg-dump-path", CLI_STRING, CLI_AT(A, db.dump_path), 0, 0, 0 },
-	{ "pg-database", CLI_STRING, CLI_AT(A, db.dump_dbname), 0, 0, 0 },
+	CLI_OPT_REQUIRED("dbname", CLI_STRING, CLI_AT(A, db.dbname),
+	    "--dbname NAME (the new database) is required"),
+	CLI_OPT("locale", CLI_STRING, CLI_AT(A, db.locale)),
+	CLI_OPT("owner", CLI_STRING, CLI_AT(A, db.owner)),
+	CLI_OPT("pg-dump-path", CLI_STRING, CLI_AT(A, db.dump_path)),
+	CLI_OPT("pg-database", CLI_STRING, CLI_AT(A, db.dump_dbname)),
 	CLI_OPTS_END
 };
 #undef A
 
 static int
-cmd_restore_db_exec(int argc, char **argv)
+cmd_restore_db_run(void *arg, char **operands, int n, char **cause)
 {
-	struct cmd_restore_db_args	 a;
-	struct cli_parsed		 p;
-	char				*cause = NULL;
-	int				 rc;
+	struct cmd_restore_db_args	*a = arg;
 
-	memset(&a, 0, sizeof a);
-	if ((rc = cli_parse(&cmd_restore_db, cmd_restore_db_opts, argc, argv,
-	    &a, &p)) != 0)
-		goto out;
-	if (a.r.url == NULL)
-		rc = cli_usage_error(&cmd_restore_db, "--from URL is required");
-	else if (a.db.dbname == NULL)
-		rc = cli_usage_error(&cmd_restore_db, "--dbname NAME (the new "
-		    "database) is required");
-	else if (p.noperands != 0)
-		rc = cli_usage_error(&cmd_restore_db, "unexpected argument "
-		    "'%s'", p.operands[0]);
-	if (rc != 0)
-		goto out;
-	rc = cli_finish(restoredb_run(&a.r, &a.db, &cause), cause);
-out:
-	cli_parsed_free(&p);
-	return rc;
+	(void)operands;
+	(void)n;
+	return restoredb_run(&a->r, &a->db, cause);
 }
 
 const struct cmd cmd_restore_db = {
@@ -88,5 +69,7 @@ const struct cmd cmd_restore_db = {
 	CLI_PG_HELP
 	CLI_TRANSPORT_HELP
 	CLI_KEY_HELP,
-	.exec = cmd_restore_db_exec,
+	.opts = cmd_restore_db_opts,
+	.size = sizeof (struct cmd_restore_db_args),
+	.run = cmd_restore_db_run,
 };

@@ -2,7 +2,6 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "cli/options.h"
 #include "common/error.h"
 #include "restore/restore.h"
 
@@ -12,35 +11,21 @@ static const struct cli_opt cmd_restore_opts[] = {
 	CLI_KEY_OPTS(R, crypto),
 	CLI_TRANSPORT_OPTS(R, transport),
 	CLI_POINT_OPTS(R, ),
-	{ "to", CLI_STRING, CLI_AT(R, dest), 0, 0, 0 },
-	{ "force", CLI_FLAG, CLI_AT(R, force), 0, 0, 0 },
+	CLI_OPT_REQUIRED("to", CLI_STRING, CLI_AT(R, dest),
+	    "--to DIR is required"),
+	CLI_OPT("force", CLI_FLAG, CLI_AT(R, force)),
 	CLI_OPTS_END
 };
 #undef R
 
 static int
-cmd_restore_exec(int argc, char **argv)
+cmd_restore_run(void *arg, char **operands, int n, char **cause)
 {
-	struct restore_options	 o = { 0 };
-	struct cli_parsed	 p;
-	char			*cause = NULL;
-	int			 rc;
+	struct restore_options	*o = arg;
 
-	if ((rc = cli_parse(&cmd_restore, cmd_restore_opts, argc, argv, &o,
-	    &p)) != 0)
-		goto out;
-	if (o.url == NULL)
-		rc = cli_usage_error(&cmd_restore, "--from URL is required");
-	else if (o.dest == NULL)
-		rc = cli_usage_error(&cmd_restore, "--to DIR is required");
-	if (rc != 0)
-		goto out;
-	o.paths = p.operands;
-	o.npaths = (size_t)p.noperands;
-	rc = cli_finish(restore_run(&o, &cause), cause);
-out:
-	cli_parsed_free(&p);
-	return rc;
+	o->paths = operands;
+	o->npaths = (size_t)n;
+	return restore_run(o, cause);
 }
 
 const struct cmd cmd_restore = {
@@ -63,5 +48,8 @@ const struct cmd cmd_restore = {
 	"  --force                 overwrite files that exist in DIR\n"
 	CLI_TRANSPORT_HELP
 	CLI_KEY_HELP,
-	.exec = cmd_restore_exec,
+	.opts = cmd_restore_opts,
+	.size = sizeof (struct restore_options),
+	.max_operands = -1,
+	.run = cmd_restore_run,
 };

@@ -2,7 +2,6 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "cli/options.h"
 #include "common/error.h"
 #include "repo/retention.h"
 #include "restore/verify.h"
@@ -11,35 +10,28 @@
 static const struct cli_opt cmd_status_opts[] = {
 	CLI_OUTPUT_OPTS(S, quiet),
 	CLI_TRANSPORT_OPTS(S, transport),
-	{ "from", CLI_URL, CLI_AT(S, url), 0, 0, 0 },
-	{ "json", CLI_FLAG, CLI_AT(S, json), 0, 0, 0 },
-	{ "older-than", CLI_INTERVAL, CLI_AT(S, older_than), 0, 0, 0 },
+	CLI_OPT_REQUIRED("from", CLI_URL, CLI_AT(S, url),
+	    "--from URL is required"),
+	CLI_OPT("json", CLI_FLAG, CLI_AT(S, json)),
+	CLI_OPT("older-than", CLI_INTERVAL, CLI_AT(S, older_than)),
 	CLI_OPTS_END
 };
 #undef S
 
-static int
-cmd_status_exec(int argc, char **argv)
+static void
+cmd_status_defaults(void *arg)
 {
-	struct status_options	 o = { 0 };
-	struct cli_parsed	 p;
-	char			*cause = NULL;
-	int			 rc;
+	struct status_options	*o = arg;
 
-	o.older_than = RETENTION_DEFAULT_AGE;
-	if ((rc = cli_parse(&cmd_status, cmd_status_opts, argc, argv, &o,
-	    &p)) != 0)
-		goto out;
-	if (o.url == NULL)
-		rc = cli_usage_error(&cmd_status, "--from URL is required");
-	else if (p.noperands != 0)
-		rc = cli_usage_error(&cmd_status, "unexpected '%s'",
-		    p.operands[0]);
-	if (rc == 0)
-		rc = cli_finish(status_run(&o, &cause), cause);
-out:
-	cli_parsed_free(&p);
-	return rc;
+	o->older_than = RETENTION_DEFAULT_AGE;
+}
+
+static int
+cmd_status_run(void *o, char **operands, int n, char **cause)
+{
+	(void)operands;
+	(void)n;
+	return status_run(o, cause);
 }
 
 const struct cmd cmd_status = {
@@ -65,5 +57,8 @@ const struct cmd cmd_status = {
 	"                          Y, e.g. 30D; default 4M); removes nothing\n"
 	"\n"
 	CLI_TRANSPORT_HELP,
-	.exec = cmd_status_exec,
+	.opts = cmd_status_opts,
+	.size = sizeof (struct status_options),
+	.defaults = cmd_status_defaults,
+	.run = cmd_status_run,
 };

@@ -2,7 +2,6 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "cli/options.h"
 #include "common/error.h"
 #include "restore/verify.h"
 
@@ -11,34 +10,20 @@ static const struct cli_opt cmd_verify_opts[] = {
 	CLI_OUTPUT_OPTS(V, quiet),
 	CLI_KEY_OPTS(V, crypto),
 	CLI_TRANSPORT_OPTS(V, transport),
-	{ "from", CLI_URL, CLI_AT(V, url), 0, 0, 0 },
-	{ "set", CLI_STRING, CLI_AT(V, set), 0, 0, 0 },
-	{ "read-data", CLI_FLAG, CLI_AT(V, read_data), 0, 0, 0 },
+	CLI_OPT_REQUIRED("from", CLI_URL, CLI_AT(V, url),
+	    "--from URL is required"),
+	CLI_OPT("set", CLI_STRING, CLI_AT(V, set)),
+	CLI_OPT("read-data", CLI_FLAG, CLI_AT(V, read_data)),
 	CLI_OPTS_END
 };
 #undef V
 
 static int
-cmd_verify_exec(int argc, char **argv)
+cmd_verify_run(void *o, char **operands, int n, char **cause)
 {
-	struct verify_options	 o = { 0 };
-	struct cli_parsed	 p;
-	char			*cause = NULL;
-	int			 rc;
-
-	if ((rc = cli_parse(&cmd_verify, cmd_verify_opts, argc, argv, &o,
-	    &p)) != 0)
-		goto out;
-	if (o.url == NULL)
-		rc = cli_usage_error(&cmd_verify, "--from URL is required");
-	else if (p.noperands != 0)
-		rc = cli_usage_error(&cmd_verify, "unexpected '%s'",
-		    p.operands[0]);
-	if (rc == 0)
-		rc = cli_finish(verify_run(&o, &cause), cause);
-out:
-	cli_parsed_free(&p);
-	return rc;
+	(void)operands;
+	(void)n;
+	return verify_run(o, cause);
 }
 
 const struct cmd cmd_verify = {
@@ -57,5 +42,7 @@ const struct cmd cmd_verify = {
 	"  --read-data             decrypt and check all file contents too\n"
 	CLI_TRANSPORT_HELP
 	CLI_KEY_HELP,
-	.exec = cmd_verify_exec,
+	.opts = cmd_verify_opts,
+	.size = sizeof (struct verify_options),
+	.run = cmd_verify_run,
 };

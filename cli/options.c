@@ -181,6 +181,7 @@ cli_parse(const struct cmd *cmd, const struct cli_opt *table, int argc,
     char **argv, void *out, struct cli_parsed *p)
 {
 	struct option	*longopts;
+	uint8_t		*seen = NULL;
 	size_t		 n, i;
 	int		 opt, rc = 0;
 
@@ -195,6 +196,7 @@ cli_parse(const struct cmd *cmd, const struct cli_opt *table, int argc,
 		    no_argument : required_argument;
 		longopts[i].val = (int)(256 + i);
 	}
+	seen = xcalloc(n + 1, 1);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (opt < 256 || opt >= (int)(256 + n)) {
@@ -202,14 +204,50 @@ cli_parse(const struct cmd *cmd, const struct cli_opt *table, int argc,
 			    argv[optind - 1]);
 			goto out;
 		}
+		seen[opt - 256] = 1;
 		if ((rc = cli_apply(cmd, &table[opt - 256], optarg, out, argc,
 		    p)) != 0)
 			goto out;
 	}
+	for (i = 0; i < n; i++) {
+		if (table[i].required != NULL && !seen[i]) {
+			rc = cli_usage_error(cmd, "%s", table[i].required);
+			goto out;
+		}
+	}
 	p->operands = argv + optind;
 	p->noperands = argc - optind;
+	if (p->noperands < cmd->min_operands || (cmd->max_operands >= 0 &&
+	    p->noperands > cmd->max_operands)) {
+		if (cmd->operands != NULL)
+			rc = cli_usage_error(cmd, "give %s", cmd->operands);
+		else
+			rc = cli_usage_error(cmd, "unexpected '%s'",
+			    p->operands[0]);
+	}
 out:
+	free(seen);
 	free(longopts);
+	return rc;
+}
+
+int
+cli_exec(const struct cmd *cmd, int argc, char **argv)
+{
+	struct cli_parsed	 p;
+	void			*o = xcalloc(1, cmd->size);
+	char			*cause = NULL;
+	int			 rc;
+
+	if (cmd->defaults != NULL)
+		cmd->defaults(o);
+	if ((rc = cli_parse(cmd, cmd->opts, argc, argv, o, &p)) == 0 &&
+	    (cmd->check == NULL || (rc = cmd->check(cmd, o)) == 0)) {
+		rc = cmd->run(o, p.operands, p.noperands, &cause);
+		rc = cli_finish(rc, cause);
+	}
+	cli_parsed_free(&p);
+	free(o);
 	return rc;
 }
 

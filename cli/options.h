@@ -39,6 +39,8 @@ struct cli_opt {
 	size_t		 flag;		/* CLI_TIME, CLI_LIST: see above */
 	long		 min;
 	long		 max;
+	/* Not NULL: the option must be given; the usage error's text. */
+	const char	*required;
 };
 
 #define CLI_AT(type, member)	offsetof(type, member)
@@ -60,48 +62,62 @@ int	cli_parse(const struct cmd *, const struct cli_opt *, int argc,
 	    char **argv, void *out, struct cli_parsed *parsed);
 void	cli_parsed_free(struct cli_parsed *);
 
+/* Table entries: plain, with a range, with a second place, required. */
+#define CLI_OPT(n, ty, off) \
+	{ .name = (n), .type = (ty), .offset = (off) }
+#define CLI_OPT_RANGE(n, ty, off, lo, hi) \
+	{ .name = (n), .type = (ty), .offset = (off), .min = (lo), .max = (hi) }
+#define CLI_OPT_PAIR(n, ty, off, second) \
+	{ .name = (n), .type = (ty), .offset = (off), .flag = (second) }
+#define CLI_OPT_REQUIRED(n, ty, off, message) \
+	{ .name = (n), .type = (ty), .offset = (off), .required = (message) }
+#define CLI_OPTS_END	{ .name = NULL, .type = CLI_END }
+
 /* --verbose, --quiet, --help; every verb takes them. */
 #define CLI_OUTPUT_OPTS(t, quiet) \
-	{ "verbose", CLI_VERBOSE, 0, 0, 0, 0 }, \
-	{ "quiet", CLI_FLAG, CLI_AT(t, quiet), 0, 0, 0 }, \
-	{ "help", CLI_HELP, 0, 0, 0, 0 }
+	CLI_OPT("verbose", CLI_VERBOSE, 0), \
+	CLI_OPT("quiet", CLI_FLAG, CLI_AT(t, quiet)), \
+	CLI_OPT("help", CLI_HELP, 0)
 /* The keys (struct crypto_options m). */
 #define CLI_KEY_OPTS(t, m) \
-	{ "encrypt-key", CLI_STRING, CLI_AT(t, m.encrypt_key), 0, 0, 0 }, \
-	{ "key-file", CLI_STRING, CLI_AT(t, m.key_file), 0, 0, 0 }, \
-	{ "passphrase-file", CLI_STRING, CLI_AT(t, m.passphrase_file), 0, 0, 0 }
+	CLI_OPT("encrypt-key", CLI_STRING, CLI_AT(t, m.encrypt_key)), \
+	CLI_OPT("key-file", CLI_STRING, CLI_AT(t, m.key_file)), \
+	CLI_OPT("passphrase-file", CLI_STRING, CLI_AT(t, m.passphrase_file))
 /* How to reach a network target (struct transport_options m). */
-#define CLI_TRANSPORT_OPTS(t, m) \
-	{ "ssh-key", CLI_STRING, CLI_AT(t, m.ssh_key), 0, 0, 0 }, \
-	{ "ssh-known-hosts", CLI_STRING, CLI_AT(t, m.ssh_known_hosts), 0, 0, 0 }, \
-	{ "ca-file", CLI_STRING, CLI_AT(t, m.ca_file), 0, 0, 0 }, \
-	{ "insecure-tls", CLI_FLAG, CLI_AT(t, m.insecure_tls), 0, 0, 0 }, \
-	{ "connect-timeout", CLI_INT, CLI_AT(t, m.connect_timeout), 0, 1, \
-	    CLI_POSITIVE_MAX }, \
-	{ "timeout", CLI_INT, CLI_AT(t, m.idle_timeout), 0, 1, \
-	    CLI_POSITIVE_MAX }, \
-	{ "retries", CLI_INT, CLI_AT(t, m.retries), 0, 1, CLI_POSITIVE_MAX }
 #define CLI_POSITIVE_MAX	(2147483647 / 1000)
+#define CLI_TRANSPORT_OPTS(t, m) \
+	CLI_OPT("ssh-key", CLI_STRING, CLI_AT(t, m.ssh_key)), \
+	CLI_OPT("ssh-known-hosts", CLI_STRING, CLI_AT(t, m.ssh_known_hosts)), \
+	CLI_OPT("ca-file", CLI_STRING, CLI_AT(t, m.ca_file)), \
+	CLI_OPT("insecure-tls", CLI_FLAG, CLI_AT(t, m.insecure_tls)), \
+	CLI_OPT_RANGE("connect-timeout", CLI_INT, CLI_AT(t, m.connect_timeout), \
+	    1, CLI_POSITIVE_MAX), \
+	CLI_OPT_RANGE("timeout", CLI_INT, CLI_AT(t, m.idle_timeout), 1, \
+	    CLI_POSITIVE_MAX), \
+	CLI_OPT_RANGE("retries", CLI_INT, CLI_AT(t, m.retries), 1, \
+	    CLI_POSITIVE_MAX)
 /* The target lock (struct lock_options m) and the local cache. */
 #define CLI_LOCK_OPTS(t, m, cache_dir) \
-	{ "cache-dir", CLI_STRING, CLI_AT(t, cache_dir), 0, 0, 0 }, \
-	{ "break-lock", CLI_FLAG, CLI_AT(t, m.break_lock), 0, 0, 0 }, \
-	{ "no-lock-takeover", CLI_FLAG, CLI_AT(t, m.no_takeover), 0, 0, 0 }, \
-	{ "lock-stale-after", CLI_INTERVAL, CLI_AT(t, m.stale_after), 0, 1, 0 }
+	CLI_OPT("cache-dir", CLI_STRING, CLI_AT(t, cache_dir)), \
+	CLI_OPT("break-lock", CLI_FLAG, CLI_AT(t, m.break_lock)), \
+	CLI_OPT("no-lock-takeover", CLI_FLAG, CLI_AT(t, m.no_takeover)), \
+	CLI_OPT_RANGE("lock-stale-after", CLI_INTERVAL, CLI_AT(t, m.stale_after), \
+	    1, 0)
 /* A PostgreSQL connection (struct pg_options m). */
 #define CLI_PG_OPTS(t, m) \
-	{ "pg-host", CLI_STRING, CLI_AT(t, m.host), 0, 0, 0 }, \
-	{ "pg-port", CLI_STRING, CLI_AT(t, m.port), 0, 0, 0 }, \
-	{ "pg-user", CLI_STRING, CLI_AT(t, m.user), 0, 0, 0 }, \
-	{ "pg-bindir", CLI_STRING, CLI_AT(t, m.bindir), 0, 0, 0 }
+	CLI_OPT("pg-host", CLI_STRING, CLI_AT(t, m.host)), \
+	CLI_OPT("pg-port", CLI_STRING, CLI_AT(t, m.port)), \
+	CLI_OPT("pg-user", CLI_STRING, CLI_AT(t, m.user)), \
+	CLI_OPT("pg-bindir", CLI_STRING, CLI_AT(t, m.bindir))
 /*
- * Which target and set to read: the members of a struct restore_options,
- * reached through prefix m (empty, or "member." for one inside another).
+ * Which target (required) and set to read: the members of a struct
+ * restore_options, reached through prefix m (empty, or "member." for one
+ * inside another).
  */
 #define CLI_POINT_OPTS(t, m) \
-	{ "from", CLI_URL, CLI_AT(t, m url), 0, 0, 0 }, \
-	{ "time", CLI_TIME, CLI_AT(t, m time), CLI_AT(t, m has_time), 0, 0 }, \
-	{ "set", CLI_STRING, CLI_AT(t, m set), 0, 0, 0 }
-#define CLI_OPTS_END	{ NULL, CLI_END, 0, 0, 0, 0 }
+	CLI_OPT_REQUIRED("from", CLI_URL, CLI_AT(t, m url), \
+	    "--from URL is required"), \
+	CLI_OPT_PAIR("time", CLI_TIME, CLI_AT(t, m time), CLI_AT(t, m has_time)), \
+	CLI_OPT("set", CLI_STRING, CLI_AT(t, m set))
 
 #endif

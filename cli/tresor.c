@@ -121,7 +121,7 @@ main(int argc, char **argv)
 		return cli_finish(EXIT_FAILURE_, cause);
 	for (i = 0; i < sizeof cmds / sizeof *cmds; i++) {
 		if (strcmp(argv[1], cmds[i]->name) == 0)
-			return cmds[i]->exec(argc - 1, argv + 1);
+			return cli_exec(cmds[i], argc - 1, argv + 1);
 	}
 	fprintf(stderr, "tresor: unknown verb '%s'\n", argv[1]);
 	usage(stderr);
