@@ -30,12 +30,12 @@ struct cmd {
 	int			 max_operands;	/* -1: any number */
 	const char		*operands;	/* for a wrong count: "one PATH
 						   and one DEST"; NULL: none */
+	/* Where the operands go: a char ** and a size_t in the struct. */
+	size_t			 operands_at;
+	size_t			 noperands_at;
 	void			 (*defaults)(void *);		/* may be NULL */
-	/* Checks beyond the table's; 0 or a usage error's exit code. */
-	int			 (*check)(const struct cmd *, void *);
-	/* Run with the operands; an exit code, *cause set on failure. */
-	int			 (*run)(void *, char **operands, int,
-				     char **cause);
+	/* Run; an exit code, *cause set on failure. */
+	int			 (*run)(void *, char **cause);
 };
 
 /* Parse argv for cmd, run it, report: the exit code. */

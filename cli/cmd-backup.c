@@ -42,18 +42,16 @@ cmd_backup_defaults(void *arg)
 }
 
 static int
-cmd_backup_run(void *arg, char **operands, int n, char **cause)
+cmd_backup_run(void *arg, char **cause)
 {
 	struct backup_options	*o = arg;
 
-	if (n == 0 && o->pg.dbname == NULL)
+	if (o->nsources == 0 && o->pg.dbname == NULL)
 		return cli_usage_error(&cmd_backup, "no SOURCE or "
 		    "--pg-database given");
 	if (o->pg.path != NULL && o->pg.dbname == NULL)
 		return cli_usage_error(&cmd_backup, "--pg-dump-path needs "
 		    "--pg-database");
-	o->sources = operands;
-	o->nsources = (size_t)n;
 	return backup_run(o, cause);
 }
 
@@ -101,6 +99,8 @@ const struct cmd cmd_backup = {
 	.opts = cmd_backup_opts,
 	.size = sizeof (struct backup_options),
 	.max_operands = -1,
+	.operands_at = CLI_AT(struct backup_options, sources),
+	.noperands_at = CLI_AT(struct backup_options, nsources),
 	.defaults = cmd_backup_defaults,
 	.run = cmd_backup_run,
 };

@@ -20,15 +20,13 @@ static const struct cli_opt cmd_fetch_opts[] = {
 #undef R
 
 static int
-cmd_fetch_run(void *arg, char **operands, int n, char **cause)
+cmd_fetch_run(void *arg, char **cause)
 {
 	struct restore_options	*o = arg;
 	int			 rc, reader_gone;
 
-	(void)n;
-	o->paths = operands;
-	o->npaths = 1;
-	rc = fetch_run(o, operands[1], &reader_gone, cause);
+	o->npaths = 1;		/* paths[0] is PATH, paths[1] DEST */
+	rc = fetch_run(o, o->paths[1], &reader_gone, cause);
 	if (rc != EXIT_OK && reader_gone && !interrupt_received()) {
 		/*
 		 * The reader stopped early (head, pg_restore --list): its
@@ -70,5 +68,7 @@ const struct cmd cmd_fetch = {
 	.min_operands = 2,
 	.max_operands = 2,
 	.operands = "one PATH and one DEST",
+	.operands_at = CLI_AT(struct restore_options, paths),
+	.noperands_at = CLI_AT(struct restore_options, npaths),
 	.run = cmd_fetch_run,
 };

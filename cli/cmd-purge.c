@@ -41,18 +41,14 @@ cmd_purge_defaults(void *arg)
 }
 
 static int
-cmd_purge_run(void *o, char **operands, int n, char **cause)
+cmd_purge_run(void *o, char **cause)
 {
-	(void)operands;
-	(void)n;
 	return purge_run(o, cause);
 }
 
 static int
-cmd_cleanup_run(void *o, char **operands, int n, char **cause)
+cmd_cleanup_run(void *o, char **cause)
 {
-	(void)operands;
-	(void)n;
 	return cleanup_run(o, cause);
 }
 

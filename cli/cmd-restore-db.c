@@ -29,12 +29,10 @@ static const struct cli_opt cmd_restore_db_opts[] = {
 #undef A
 
 static int
-cmd_restore_db_run(void *arg, char **operands, int n, char **cause)
+cmd_restore_db_run(void *arg, char **cause)
 {
 	struct cmd_restore_db_args	*a = arg;
 
-	(void)operands;
-	(void)n;
 	return restoredb_run(&a->r, &a->db, cause);
 }
 

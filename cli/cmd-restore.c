@@ -19,12 +19,8 @@ static const struct cli_opt cmd_restore_opts[] = {
 #undef R
 
 static int
-cmd_restore_run(void *arg, char **operands, int n, char **cause)
+cmd_restore_run(void *o, char **cause)
 {
-	struct restore_options	*o = arg;
-
-	o->paths = operands;
-	o->npaths = (size_t)n;
 	return restore_run(o, cause);
 }
 
@@ -51,5 +47,7 @@ const struct cmd cmd_restore = {
 	.opts = cmd_restore_opts,
 	.size = sizeof (struct restore_options),
 	.max_operands = -1,
+	.operands_at = CLI_AT(struct restore_options, paths),
+	.noperands_at = CLI_AT(struct restore_options, npaths),
 	.run = cmd_restore_run,
 };

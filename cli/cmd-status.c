@@ -27,10 +27,8 @@ cmd_status_defaults(void *arg)
 }
 
 static int
-cmd_status_run(void *o, char **operands, int n, char **cause)
+cmd_status_run(void *o, char **cause)
 {
-	(void)operands;
-	(void)n;
 	return status_run(o, cause);
 }
 

@@ -19,10 +19,8 @@ static const struct cli_opt cmd_verify_opts[] = {
 #undef V
 
 static int
-cmd_verify_run(void *o, char **operands, int n, char **cause)
+cmd_verify_run(void *o, char **cause)
 {
-	(void)operands;
-	(void)n;
 	return verify_run(o, cause);
 }
 

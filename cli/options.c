@@ -241,9 +241,13 @@ cli_exec(const struct cmd *cmd, int argc, char **argv)
 
 	if (cmd->defaults != NULL)
 		cmd->defaults(o);
-	if ((rc = cli_parse(cmd, cmd->opts, argc, argv, o, &p)) == 0 &&
-	    (cmd->check == NULL || (rc = cmd->check(cmd, o)) == 0)) {
-		rc = cmd->run(o, p.operands, p.noperands, &cause);
+	if ((rc = cli_parse(cmd, cmd->opts, argc, argv, o, &p)) == 0) {
+		if (cmd->max_operands != 0) {
+			*(char ***)((char *)o + cmd->operands_at) = p.operands;
+			*(size_t *)((char *)o + cmd->noperands_at) =
+			    (size_t)p.noperands;
+		}
+		rc = cmd->run(o, &cause);
 		rc = cli_finish(rc, cause);
 	}
 	cli_parsed_free(&p);
