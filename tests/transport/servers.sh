@@ -244,7 +244,8 @@ Alias /digest $TEST_HOME
 	SSLCertificateKeyFile $d/tls.key
 </VirtualHost>
 EOF
-	"$APACHE" -f "$d/apache/apache.conf" -DFOREGROUND 2>"$d/apache/apache.err" &
+	# Its own process group: stopping, apache signals its whole group.
+	setsid "$APACHE" -f "$d/apache/apache.conf" -DFOREGROUND 2>"$d/apache/apache.err" &
 	pid=$!
 	APACHE_PID=$pid
 	SERVER_PIDS="$SERVER_PIDS $pid"
@@ -302,7 +303,8 @@ EOF
 	{ cat "$TEST_PASSWORD_FILE"; cat "$TEST_PASSWORD_FILE"; } |
 	    smbpasswd -c "$SMB_CONF" -s -a "$TEST_USER" >"$s/smbpasswd.log" 2>&1 ||
 	    servers_bail "smbpasswd failed: $(cat "$s/smbpasswd.log")"
-	"$SMBD" --foreground --no-process-group -s "$SMB_CONF" --debug-stdout \
+	# Its own session: stopping, smbd signals its whole process group.
+	setsid "$SMBD" --foreground --no-process-group -s "$SMB_CONF" --debug-stdout \
 	    >"$s/smbd.log" 2>&1 &
 	pid=$!
 	SMBD_PID=$pid
