@@ -9,6 +9,9 @@
 # output, no message and no process's argv.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 . "$TOP_SRCDIR/tests/transport/servers.sh"
+# libsmbclient's own process-wide allocations (see the file).
+LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TOP_SRCDIR/tests/lsan-smb.supp"
+export LSAN_OPTIONS
 
 RUN_ID=tresor-cli2-$$
 trap 'stop_servers; rm -rf "${TEST_HOME:-/nonexistent}/$RUN_ID"; cleanup_work' EXIT

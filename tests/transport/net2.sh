@@ -4,6 +4,9 @@
 # (test-transport-net2.c) against them; its TAP is this test's.
 set -u
 . "$TOP_SRCDIR/tests/transport/servers.sh"
+# libsmbclient's own process-wide allocations (see the file).
+LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TOP_SRCDIR/tests/lsan-smb.supp"
+export LSAN_OPTIONS
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tresor-net2.XXXXXX")
 chmod 755 "$WORK"
