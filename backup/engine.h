@@ -1,7 +1,7 @@
 /*
  * engine.h: the backup engine's state, shared by its two kinds of source:
  * the directory walker (backup.c) and streams such as pg_dump's output
- * (stream.c). Internal to backupd/.
+ * (stream.c). Internal to backup/.
  */
 #ifndef TRESOR_ENGINE_H
 #define TRESOR_ENGINE_H

@@ -1,9 +1,10 @@
 #!/bin/sh
 # transports.sh: upload and download MiB/s of one 500 MiB object through
-# tresor's sftp, scp, ftp and ftps drivers on loopback, next to the CLI
-# tools moving the same bytes to the same servers (OpenSSH scp over SFTP,
-# scp -O over the scp protocol, curl for ftp and ftps). Target: tresor at
-# least 80% of the CLI tool.
+# tresor's sftp, scp, ftp, ftps, webdav, webdavs and smb drivers on
+# loopback, next to the CLI tools moving the same bytes to the same servers
+# (OpenSSH scp over SFTP, scp -O over the scp protocol, curl for ftp, ftps,
+# webdav and webdavs, smbclient for smb). Target: tresor at least 80% of
+# the CLI tool.
 #
 #   sh benchmarks/transports.sh [MiB]     (root; after `make check` or
 #                                          `make tests/helpers/transport-copy`)
@@ -23,11 +24,14 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/tresor-bench.XXXXXX")
 chmod 755 "$WORK"
 RUN_ID=tresor-bench-$$
 trap 'stop_servers; rm -rf "$WORK" "${TEST_HOME:-/nonexistent}/$RUN_ID"' EXIT
-start_servers "$WORK" tresor-bench
+start_servers "$WORK" tresor-bench "sshd vsftpd apache smbd"
 PASSWORD=$(cat "$TEST_PASSWORD_FILE")
 # curl reads the password from a netrc file, never from its argv.
 printf 'machine 127.0.0.1 login %s password %s\n' "$TEST_USER" "$PASSWORD" >"$WORK/netrc"
 chmod 600 "$WORK/netrc"
+# smbclient's credentials likewise from a file.
+printf 'username = %s\npassword = %s\ndomain = TRESORTEST\n' "$TEST_USER" "$PASSWORD" >"$WORK/smbauth"
+chmod 600 "$WORK/smbauth"
 FTP_PASSWORD=$PASSWORD
 export FTP_PASSWORD
 SSH="-P $SSH_PORT -i $SSH_KEY -o UserKnownHostsFile=$KNOWN_HOSTS -o BatchMode=yes -q"
@@ -78,14 +82,21 @@ tresor_put() { "$COPY" put "$1" object <"$WORK/object"; }
 tresor_get() { "$COPY" get "$1" object >"$WORK/down"; }
 scp_put() { scp $SSH $1 "$WORK/object" "$TEST_USER@127.0.0.1:$2"; }
 scp_get() { scp $SSH $1 "$TEST_USER@127.0.0.1:$2" "$WORK/down"; }
-curl_put() { curl -sS --netrc-file "$WORK/netrc" $1 -T "$WORK/object" "$2"; }
+curl_put() { curl -sS --netrc-file "$WORK/netrc" $1 -o /dev/null -T "$WORK/object" "$2"; }
 curl_get() { curl -sS --netrc-file "$WORK/netrc" $1 -o "$WORK/down" "$2"; }
+# smbclient with the test server's smb.conf (SMB2+) and the share's path.
+SMBC="smbclient -s $SMB_CONF -p $SMB_PORT -A $WORK/smbauth //127.0.0.1/tresor"
+smb_put() { $SMBC -c "put $WORK/object $2" >/dev/null; }
+smb_get() { $SMBC -c "get $2 $WORK/down" >/dev/null; }
 
 echo "| transport | tresor up MiB/s | CLI up MiB/s | up ratio | tresor down MiB/s | CLI down MiB/s | down ratio | CLI |"
 echo "|---|---|---|---|---|---|---|---|"
-for tr in sftp scp ftp ftps; do
+for tr in ${TRANSPORTS:-sftp scp ftp ftps webdav webdavs smb}; do
 	case $tr in
 	sftp|scp) url="$tr://$TEST_USER@127.0.0.1:$SSH_PORT/$RUN_ID/$tr" ;;
+	webdav) url="webdav://$TEST_USER@127.0.0.1:$DAV_PORT/$RUN_ID/$tr" ;;
+	webdavs) url="webdavs://$TEST_USER@127.0.0.1:$DAVS_PORT/$RUN_ID/$tr" ;;
+	smb) url="smb://$TEST_USER@127.0.0.1:$SMB_PORT/tresor/$RUN_ID/$tr" ;;
 	*) url="$tr://$TEST_USER@127.0.0.1:$FTP_PORT/$RUN_ID/$tr" ;;
 	esac
 	case $tr in
@@ -93,9 +104,14 @@ for tr in sftp scp ftp ftps; do
 	scp) cli="scp -O (scp protocol)" put="scp_put" get="scp_get" opt="-O" ;;
 	ftp) cli="curl" put="curl_put" get="curl_get" opt="" ;;
 	ftps) cli="curl --ssl-reqd" put="curl_put" get="curl_get" opt="--ssl-reqd --cacert $CA_FILE" ;;
+	webdav) cli="curl" put="curl_put" get="curl_get" opt="" ;;
+	webdavs) cli="curl (https)" put="curl_put" get="curl_get" opt="--cacert $CA_FILE" ;;
+	smb) cli="smbclient" put="smb_put" get="smb_get" opt="" ;;
 	esac
 	case $tr in
-	sftp|scp) where="$RUN_ID/cli-$tr" ;;
+	sftp|scp|smb) where="$RUN_ID/cli-$tr" ;;
+	webdav) where="http://127.0.0.1:$DAV_PORT/$RUN_ID/cli-$tr" ;;
+	webdavs) where="https://127.0.0.1:$DAVS_PORT/$RUN_ID/cli-$tr" ;;
 	*) where="ftp://127.0.0.1:$FTP_PORT/$RUN_ID/cli-$tr" ;;
 	esac
 	tu="" td="" cu="" cd=""

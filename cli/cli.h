@@ -82,13 +82,14 @@ const char *cli_default_cache_dir(void);
 	"                          2026-11-01T00:30:00Z, ...; default: newest)\n" \
 	"  --set ID                a set id instead (see tresor status)\n"
 #define CLI_TRANSPORT_HELP \
-	"Network targets (sftp://, scp://, ftp://, ftps://):\n" \
+	"Network targets (sftp://, scp://, ftp[s]://, webdav[s]://, smb://):\n" \
 	"  --ssh-key FILE          private key for sftp/scp (default\n" \
 	"                          ~/.ssh/id_ed25519, then ~/.ssh/id_rsa)\n" \
 	"  --ssh-known-hosts FILE  host keys to trust (default ~/.ssh/known_hosts);\n" \
 	"                          an unknown host key is refused\n" \
-	"  --ca-file FILE          CA certificate(s) for ftps (default: system's)\n" \
-	"  --insecure-tls          ftps without certificate verification\n" \
+	"  --ca-file FILE          CA certificate(s) for ftps and webdavs\n" \
+	"                          (default: the system's)\n" \
+	"  --insecure-tls          ftps/webdavs without certificate verification\n" \
 	"  --connect-timeout SEC   give up connecting after SEC (default 30)\n" \
 	"  --timeout SEC           give up after SEC without progress (default 120)\n" \
 	"  --retries N             tries of a transient failure, with growing\n" \
@@ -108,8 +109,16 @@ const char *cli_default_cache_dir(void);
 	"                          FTP, passive; /path and //path as for sftp\n" \
 	"  ftps://user[:password]@host[:port]/path\n" \
 	"                          FTP with explicit TLS, certificate verified\n" \
-	"  The password comes from the URL, else from $FTP_PASSWORD (for sftp\n" \
-	"  and scp too); it is never an option, and never printed or stored.\n" \
+	"  webdav://user[:password]@host[:port]/path\n" \
+	"                          WebDAV over http, basic or digest login;\n" \
+	"                          /path is the server's path\n" \
+	"  webdavs://user[:password]@host[:port]/path\n" \
+	"                          the same over https, certificate verified\n" \
+	"  smb://[domain;]user[:password]@host[:port]/share/path\n" \
+	"                          a Windows or Samba share (SMB2/3), no mount\n" \
+	"  The password comes from the URL, else from $FTP_PASSWORD (for sftp,\n" \
+	"  scp, webdav and smb too); it is never an option, and never printed\n" \
+	"  or stored.\n" \
 	"  Prefer $FTP_PASSWORD: a URL on the command line is visible to other\n" \
 	"  users until tresor starts and masks it. User, password and path may\n" \
 	"  be %-escaped (%40 for @, %3A for :, %2F for /); the user and\n" \

@@ -18,16 +18,19 @@ mode=${1:-build}
 # Build and runtime dependencies (pkg-config names in configure.ac).
 BUILD_PKGS="build-essential autoconf automake pkg-config
 	libgpgme-dev libgpg-error-dev libgcrypt20-dev librsync-dev libzstd-dev
-	libcurl4-openssl-dev libssh2-1-dev libsmbclient-dev libpq-dev libyaml-dev
-	gnupg zstd"
+	libcurl4-openssl-dev libssh2-1-dev libsmbclient-dev libexpat1-dev libpq-dev
+	libyaml-dev gnupg zstd"
 # What the tests use beyond that: the PostgreSQL server (initdb, pg_dump,
 # pg_restore; the tests start their own throwaway cluster, never the
 # package's), the appliance's locale for restore-db, and the servers the
-# transport tests run on loopback (OpenSSH's sshd and vsftpd, started from
-# configs of their own, never as the packages' services; openssl makes
-# their certificate; the scp and curl clients are the benchmarks' yardstick).
+# transport tests run on loopback (OpenSSH's sshd, vsftpd, apache2 with
+# mod_dav_fs and Samba's smbd, started from configs of their own, never as
+# the packages' services; openssl makes their certificate; apache2-utils'
+# htpasswd their password file; the scp, curl and smbclient clients are the
+# benchmarks' yardstick).
 TEST_PKGS="python3 util-linux gawk coreutils strace rdiff postgresql locales
-	openssh-server openssh-client vsftpd openssl curl passwd procps git"
+	openssh-server openssh-client vsftpd apache2 apache2-utils samba smbclient
+	openssl curl passwd procps git"
 
 install_missing() {
 	missing=""
@@ -67,7 +70,7 @@ build() {
 # The threaded code under ThreadSanitizer: the async stage and the gpg
 # threads (test-filters), the signature/delta stages (test-rsync), the
 # restore's writer thread (restore/applyq.c, any restore) and the volume
-# finisher thread (format/volume.c, a multi-volume backup in volumes.sh).
+# finisher thread (repo/volume.c, a multi-volume backup in volumes.sh).
 TSAN_TESTS="tests/unit/test-filters tests/unit/test-rsync
 	tests/integration/roundtrip.sh tests/integration/volumes.sh"
 

@@ -39,8 +39,6 @@
 #include "common/xmalloc.h"
 #include "xfer.h"
 
-#define FTP_BUFFER	XFER_BUFFER
-
 struct ftp_target {
 	struct transport	*t;
 	CURLM			*multi;
@@ -54,12 +52,9 @@ struct ftp_target {
 struct ftp_writer {
 	struct sink		 sink;
 	struct ftp_target	*ft;
-	struct xfer		*x;
+	struct xfer_upload	 up;
 	char			*name;
 	char			*tmpname;
-	uint8_t			*buf;
-	size_t			 len;
-	uint64_t		 total;
 	int			 published;
 };
 
@@ -68,6 +63,7 @@ struct ftp_reader {
 	struct ftp_target	*ft;
 	struct xfer		*x;
 	char			*name;
+	char			*what;	/* "unable to read 'name' from URL" */
 };
 
 /* A transfer of `name` (NULL: the directory itself). */
@@ -78,7 +74,7 @@ ftp_xfer_new(struct ftp_target *ft, const char *name)
 	char		*url;
 
 	url = xasprintf("%s%s", ft->base, name != NULL ? name : "");
-	x = xfer_new(ft->multi, ft->t, url, ft->tls);
+	x = xfer_new(ft->multi, ft->t, url, ft->tls ? XFER_TLS : 0);
 	free(url);
 	return x;
 }
@@ -328,48 +324,11 @@ ftp_remove(struct transport *t, const char *name, char **cause)
 }
 
 static int
-ftp_writer_taken(struct xfer *x)
-{
-	return x->inlen == 0 && x->paused;
-}
-
-/* Hand curl the buffer and run the upload until it has taken all of it. */
-static int
-ftp_writer_flush(struct ftp_writer *w, char **cause)
-{
-	char	*what;
-	int	 rc;
-
-	w->x->in = w->buf;
-	w->x->inlen = w->len;
-	what = xasprintf("unable to write '%s' to %s", w->name,
-	    w->ft->t->url.display);
-	rc = xfer_run(w->x, ftp_writer_taken, cause, what);
-	if (rc == 0 && w->x->done && !w->x->eof)
-		rc = error_set(cause, "%s: the server ended the upload", what);
-	free(what);
-	w->len = 0;
-	return rc == 0 ? 0 : -1;
-}
-
-static int
 ftp_writer_write(struct sink *s, const void *buf, size_t len, char **cause)
 {
 	struct ftp_writer	*w = (struct ftp_writer *)s;
-	const uint8_t		*p = buf;
-	size_t			 n;
 
-	while (len > 0) {
-		n = FTP_BUFFER - w->len < len ? FTP_BUFFER - w->len : len;
-		memcpy(w->buf + w->len, p, n);
-		w->len += n;
-		w->total += n;
-		p += n;
-		len -= n;
-		if (w->len == FTP_BUFFER && ftp_writer_flush(w, cause) != 0)
-			return -1;
-	}
-	return 0;
+	return xfer_upload_write(&w->up, buf, len, cause);
 }
 
 /* The upload is complete: check its size, then rename it if free. */
@@ -385,17 +344,10 @@ ftp_publish_step(struct transport *t, void *arg, char **cause)
 	if ((rc = ftp_stat_step(t, &tmp, cause)) != 0 ||
 	    (rc = ftp_stat_step(t, &dst, cause)) != 0)
 		return rc;
-	/* A rename whose reply was lost: done already. */
-	if (!tmp.found && dst.found && dst.size == w->total)
-		return 0;
-	if (!tmp.found || tmp.size != w->total)
-		return error_set(cause, "unable to publish '%s' in %s: %llu "
-		    "bytes written, %llu stored", w->name, t->url.display,
-		    (unsigned long long)w->total,
-		    (unsigned long long)tmp.size);
-	if (dst.found)
-		return error_set(cause, "unable to publish '%s' in %s: an "
-		    "object of that name exists", w->name, t->url.display);
+	/* Done already (a reply lost), or a short upload, or taken. */
+	if ((rc = transport_publish_check(t, w->name, w->up.total, tmp.found,
+	    tmp.size, dst.found, dst.size, cause)) != 0)
+		return rc == 1 ? 0 : -1;
 	what = xasprintf("unable to publish '%s' in %s", w->name,
 	    t->url.display);
 	rc = ftp_command(t, what, "RNFR", w->tmpname, "RNTO", w->name, cause);
@@ -408,10 +360,7 @@ ftp_writer_finish(struct sink *s, char **cause)
 {
 	struct ftp_writer	*w = (struct ftp_writer *)s;
 
-	if (w->len > 0 && ftp_writer_flush(w, cause) != 0)
-		return -1;
-	w->x->eof = 1;
-	if (ftp_writer_flush(w, cause) != 0)
+	if (xfer_upload_finish(&w->up, cause) != 0)
 		return -1;
 	if (transport_retry(w->ft->t, ftp_publish_step, w, cause) != 0)
 		return -1;
@@ -426,7 +375,7 @@ ftp_writer_free(struct sink *s)
 	struct ftp_name_arg	 na;
 	char			*cause = NULL;
 
-	xfer_free(w->x);
+	xfer_upload_clear(&w->up);
 	/* Best effort: cleanup removes what a lost connection leaves. */
 	if (!w->published) {
 		memset(&na, 0, sizeof na);
@@ -436,7 +385,6 @@ ftp_writer_free(struct sink *s)
 	}
 	free(w->name);
 	free(w->tmpname);
-	free(w->buf);
 	free(w);
 }
 
@@ -455,14 +403,14 @@ ftp_create_step(struct transport *t, void *arg, char **cause)
 	char			*what;
 	int			 rc;
 
-	xfer_free(w->x);
-	w->x = ftp_xfer_new(w->ft, w->tmpname);
-	curl_easy_setopt(w->x->easy, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(w->x->easy, CURLOPT_FTP_CREATE_MISSING_DIRS,
+	xfer_free(w->up.x);
+	w->up.x = ftp_xfer_new(w->ft, w->tmpname);
+	curl_easy_setopt(w->up.x->easy, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(w->up.x->easy, CURLOPT_FTP_CREATE_MISSING_DIRS,
 	    (long)CURLFTP_CREATE_DIR_RETRY);
 	what = xasprintf("unable to create '%s' in %s", w->name,
 	    t->url.display);
-	rc = xfer_run(w->x, ftp_writer_taken, cause, what);
+	rc = xfer_run(w->up.x, xfer_taken, cause, what);
 	free(what);
 	return rc;
 }
@@ -480,7 +428,8 @@ ftp_put(struct transport *t, const char *name, char **cause)
 	w->tmpname = xasprintf(TRANSPORT_TMP_PREFIX "%s.%ld.%u", name,
 	    (long)getpid(),
 	    __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
-	w->buf = xmalloc(FTP_BUFFER);
+	w->up.what = xasprintf("unable to write '%s' to %s", name,
+	    t->url.display);
 	if (transport_retry(t, ftp_create_step, w, cause) != 0) {
 		w->published = 1;	/* nothing to remove */
 		ftp_writer_free(&w->sink);
@@ -489,43 +438,13 @@ ftp_put(struct transport *t, const char *name, char **cause)
 	return &w->sink;
 }
 
-/* Enough to hand out: half the buffer, or a full one (curl paused). */
-static int
-ftp_reader_ready(struct xfer *x)
-{
-	return x->outlen - x->outoff >= FTP_BUFFER / 2 || x->paused;
-}
-
 static ssize_t
 ftp_reader_read(struct transport_reader *tr, void *buf, size_t len,
     char **cause)
 {
 	struct ftp_reader	*r = (struct ftp_reader *)tr;
-	struct xfer		*x = r->x;
-	char			*what;
-	int			 rc;
 
-	if (x->outoff == x->outlen && !x->done) {
-		what = xasprintf("unable to read '%s' from %s", r->name,
-		    r->ft->t->url.display);
-		rc = xfer_run(x, ftp_reader_ready, cause, what);
-		free(what);
-		if (rc != 0)
-			return -1;
-	}
-	if (x->outoff == x->outlen) {
-		if (x->result != CURLE_OK) {
-			xfer_error(x, cause, "unable to read '%s' from %s",
-			    r->name, r->ft->t->url.display);
-			return -1;
-		}
-		return 0;
-	}
-	if (len > x->outlen - x->outoff)
-		len = x->outlen - x->outoff;
-	memcpy(buf, x->out + x->outoff, len);
-	x->outoff += len;
-	return (ssize_t)len;
+	return xfer_pull(r->x, buf, len, cause, r->what);
 }
 
 static void
@@ -535,6 +454,7 @@ ftp_reader_close(struct transport_reader *tr)
 
 	xfer_free(r->x);
 	free(r->name);
+	free(r->what);
 	free(r);
 }
 
@@ -564,7 +484,7 @@ ftp_open_step(struct transport *t, void *arg, char **cause)
 		    (curl_off_t)ga->offset);
 	what = xasprintf("unable to open '%s' in %s", r->name,
 	    t->url.display);
-	rc = xfer_run(r->x, ftp_reader_ready, cause, what);
+	rc = xfer_run(r->x, xfer_ready, cause, what);
 	if (rc != 0 && r->x->result == CURLE_REMOTE_FILE_NOT_FOUND) {
 		free(*cause);
 		*cause = NULL;
@@ -586,6 +506,8 @@ ftp_get(struct transport *t, const char *name, uint64_t offset,
 	r->reader.ops = &ftp_reader_ops;
 	r->ft = t->driver;
 	r->name = xstrdup(name);
+	r->what = xasprintf("unable to read '%s' from %s", name,
+	    t->url.display);
 	ga.r = r;
 	ga.offset = offset;
 	if (transport_retry(t, ftp_open_step, &ga, cause) != 0) {
@@ -593,30 +515,6 @@ ftp_get(struct transport *t, const char *name, uint64_t offset,
 		return NULL;
 	}
 	return &r->reader;
-}
-
-/* curl's URL path for the directory: each part escaped, / kept. */
-static char *
-ftp_escape_dir(const char *dir)
-{
-	char	*out = xstrdup(""), *part, *esc, *copy, *next;
-	char	*p;
-
-	copy = xstrdup(dir);
-	for (part = copy; part != NULL; part = next) {
-		next = strchr(part, '/');
-		if (next != NULL)
-			*next++ = '\0';
-		if (*part == '\0')
-			continue;
-		esc = curl_easy_escape(NULL, part, 0);
-		p = xasprintf("%s%s/", out, esc);
-		curl_free(esc);
-		free(out);
-		out = p;
-	}
-	free(copy);
-	return out;
 }
 
 static int
@@ -647,7 +545,7 @@ ftp_open(struct transport *t, char **cause)
 	len = strlen(ft->dir);
 	while (len > 1 && ft->dir[len - 1] == '/')
 		ft->dir[--len] = '\0';
-	dir = ftp_escape_dir(ft->dir);
+	dir = xfer_escape_path(ft->dir);
 	host = strchr(t->url.host, ':') != NULL ?
 	    xasprintf("[%s]", t->url.host) : xstrdup(t->url.host);
 	ft->root = xasprintf("ftp://%s:%d/", host,

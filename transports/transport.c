@@ -16,6 +16,8 @@ static const struct transport_ops *transport_drivers[] = {
 	&transport_file_ops,
 	&transport_sftp_ops,
 	&transport_ftp_ops,
+	&transport_webdav_ops,
+	&transport_smb_ops,
 };
 
 int
@@ -163,6 +165,24 @@ transport_check_name(struct transport *t, const char *name, char **cause)
 		return 0;
 	return error_set(cause, "invalid object name '%s' for %s", name,
 	    t->url.display);
+}
+
+int
+transport_publish_check(struct transport *t, const char *name,
+    uint64_t total, int tmp_found, uint64_t tmp_size, int dst_found,
+    uint64_t dst_size, char **cause)
+{
+	if (!tmp_found && dst_found && dst_size == total)
+		return 1;
+	if (!tmp_found || tmp_size != total)
+		return error_set(cause, "unable to publish '%s' in %s: %llu "
+		    "bytes written, %llu stored", name, t->url.display,
+		    (unsigned long long)total, tmp_found ?
+		    (unsigned long long)tmp_size : 0ULL);
+	if (dst_found)
+		return error_set(cause, "unable to publish '%s' in %s: an "
+		    "object of that name exists", name, t->url.display);
+	return 0;
 }
 
 void

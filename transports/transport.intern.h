@@ -72,6 +72,8 @@ struct transport {
 extern const struct transport_ops transport_file_ops;
 extern const struct transport_ops transport_sftp_ops;	/* and scp:// */
 extern const struct transport_ops transport_ftp_ops;	/* and ftps:// */
+extern const struct transport_ops transport_webdav_ops;	/* and webdavs:// */
+extern const struct transport_ops transport_smb_ops;
 
 /*
  * Retries. A network driver's step returns 0 on success, -1 for a
@@ -86,6 +88,17 @@ extern const struct transport_ops transport_ftp_ops;	/* and ftps:// */
 
 int	transport_retry(struct transport *,
 	    int (*)(struct transport *, void *, char **), void *, char **);
+
+/*
+ * Before renaming a finished temporary onto `name` (drivers without an
+ * atomic no-replace publish check first): given whether each exists and
+ * its size, and the `total` bytes written, 1 if the rename is done already
+ * (its reply was lost), 0 to rename, -1 (cause set) if the temporary is
+ * missing or short or the name is taken.
+ */
+int	transport_publish_check(struct transport *, const char *name,
+	    uint64_t total, int tmp_found, uint64_t tmp_size, int dst_found,
+	    uint64_t dst_size, char **);
 
 /* Append a name to a list (drivers' list helper). */
 void	name_list_add(struct name_list *, const char *, uint64_t);

@@ -265,6 +265,12 @@ url_default_port(const char *scheme)
 		return 22;
 	if (strcmp(scheme, "ftp") == 0 || strcmp(scheme, "ftps") == 0)
 		return 21;
+	if (strcmp(scheme, "webdav") == 0)
+		return 80;
+	if (strcmp(scheme, "webdavs") == 0)
+		return 443;
+	if (strcmp(scheme, "smb") == 0)
+		return 445;
 	return 0;
 }
 

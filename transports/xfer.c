@@ -133,8 +133,10 @@ xfer_sockopt_cb(void *arg, curl_socket_t fd, curlsocktype purpose)
 }
 
 struct xfer *
-xfer_new(CURLM *multi, struct transport *t, const char *url, int tls)
+xfer_new(CURLM *multi, struct transport *t, const char *url, int flags)
 {
+	const char	*protocol = "ftp";
+
 	struct xfer	*x = xcalloc(1, sizeof *x);
 
 	x->multi = multi;
@@ -146,9 +148,12 @@ xfer_new(CURLM *multi, struct transport *t, const char *url, int tls)
 	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "ftp");
-	curl_easy_setopt(x->easy, CURLOPT_USERNAME,
-	    t->url.user != NULL ? t->url.user : "anonymous");
+	if (flags & XFER_HTTP)
+		protocol = (flags & XFER_TLS) ? "https" : "http";
+	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, protocol);
+	if (t->url.user != NULL || !(flags & XFER_HTTP))
+		curl_easy_setopt(x->easy, CURLOPT_USERNAME,
+		    t->url.user != NULL ? t->url.user : "anonymous");
 	if (t->url.password != NULL)
 		curl_easy_setopt(x->easy, CURLOPT_PASSWORD, t->url.password);
 	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT,
@@ -163,9 +168,10 @@ xfer_new(CURLM *multi, struct transport *t, const char *url, int tls)
 	curl_easy_setopt(x->easy, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
 	curl_easy_setopt(x->easy, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(x->easy, CURLOPT_SOCKOPTFUNCTION, xfer_sockopt_cb);
-	if (tls) {
-		curl_easy_setopt(x->easy, CURLOPT_USE_SSL,
-		    (long)CURLUSESSL_ALL);
+	if (flags & XFER_TLS) {
+		if (!(flags & XFER_HTTP))
+			curl_easy_setopt(x->easy, CURLOPT_USE_SSL,
+			    (long)CURLUSESSL_ALL);
 		if (t->opts.ca_file != NULL)
 			curl_easy_setopt(x->easy, CURLOPT_CAINFO,
 			    t->opts.ca_file);
@@ -190,6 +196,7 @@ xfer_free(struct xfer *x)
 		curl_multi_remove_handle(x->multi, x->easy);
 	curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->quote);
+	curl_slist_free_all(x->headers);
 	free(x->out);
 	free(x);
 }
@@ -230,6 +237,125 @@ xfer_run(struct xfer *x, int (*until)(struct xfer *), char **cause,
 	if (x->done && x->result != CURLE_OK)
 		return xfer_error(x, cause, "%s", what);
 	return 0;
+}
+
+int
+xfer_taken(struct xfer *x)
+{
+	return x->inlen == 0 && x->paused;
+}
+
+int
+xfer_ready(struct xfer *x)
+{
+	return x->outlen - x->outoff >= XFER_BUFFER / 2 || x->paused;
+}
+
+int
+xfer_push(struct xfer *x, const uint8_t *buf, size_t len, char **cause,
+    const char *what)
+{
+	x->in = buf;
+	x->inlen = len;
+	if (xfer_run(x, xfer_taken, cause, what) != 0)
+		return -1;
+	if (x->done && !x->eof)
+		return error_set(cause, "%s: the server ended the upload", what);
+	return 0;
+}
+
+static int
+xfer_upload_flush(struct xfer_upload *u, char **cause)
+{
+	int	rc;
+
+	rc = xfer_push(u->x, u->buf, u->len, cause, u->what);
+	u->len = 0;
+	return rc;
+}
+
+int
+xfer_upload_write(struct xfer_upload *u, const void *buf, size_t len,
+    char **cause)
+{
+	const uint8_t	*p = buf;
+	size_t		 n;
+
+	if (u->buf == NULL)
+		u->buf = xmalloc(XFER_BUFFER);
+	while (len > 0) {
+		n = XFER_BUFFER - u->len < len ? XFER_BUFFER - u->len : len;
+		memcpy(u->buf + u->len, p, n);
+		u->len += n;
+		u->total += n;
+		p += n;
+		len -= n;
+		if (u->len == XFER_BUFFER && xfer_upload_flush(u, cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+xfer_upload_finish(struct xfer_upload *u, char **cause)
+{
+	if (u->len > 0 && xfer_upload_flush(u, cause) != 0)
+		return -1;
+	u->x->eof = 1;
+	return xfer_upload_flush(u, cause);
+}
+
+void
+xfer_upload_clear(struct xfer_upload *u)
+{
+	xfer_free(u->x);
+	free(u->buf);
+	free(u->what);
+	memset(u, 0, sizeof *u);
+}
+
+ssize_t
+xfer_pull(struct xfer *x, void *buf, size_t len, char **cause,
+    const char *what)
+{
+	if (x->outoff == x->outlen && !x->done &&
+	    xfer_run(x, xfer_ready, cause, what) != 0)
+		return -1;
+	if (x->outoff == x->outlen) {
+		if (x->result != CURLE_OK) {
+			xfer_error(x, cause, "%s", what);
+			return -1;
+		}
+		return 0;
+	}
+	if (len > x->outlen - x->outoff)
+		len = x->outlen - x->outoff;
+	memcpy(buf, x->out + x->outoff, len);
+	x->outoff += len;
+	return (ssize_t)len;
+}
+
+char *
+xfer_escape_path(const char *dir)
+{
+	char	*out = xstrdup(""), *part, *esc, *copy, *next;
+	char	*p;
+
+	copy = xstrdup(dir);
+	for (part = copy; part != NULL; part = next) {
+		next = strchr(part, '/');
+		if (next != NULL)
+			*next++ = '\0';
+		if (*part == '\0')
+			continue;
+		esc = curl_easy_escape(NULL, part, 0);
+		p = xasprintf("%s%s/", out, esc);
+		curl_free(esc);
+		free(out);
+		out = p;
+	}
+	free(copy);
+	return out;
 }
 
 int

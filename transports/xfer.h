@@ -1,6 +1,7 @@
 /*
- * xfer.h: libcurl transfers for the ftp:// and ftps:// driver (ftp.c),
- * several on one multi handle so they share its connections. Streams are
+ * xfer.h: libcurl transfers for the ftp:// and ftps:// driver (ftp.c) and
+ * the webdav:// and webdavs:// one (webdav.c), several on one multi handle
+ * so they share its connections. Streams are
  * pushed and pulled through curl's pause mechanism: an upload takes the
  * bytes in `in` and pauses when they are gone (until the writer has more,
  * or eof); a download fills `out` (XFER_BUFFER at most) and pauses when it
@@ -15,11 +16,16 @@
 
 #define XFER_BUFFER	(1024 * 1024)
 
+/* xfer_new's flags. */
+#define XFER_TLS	0x1	/* ftp: explicit TLS required; http: https */
+#define XFER_HTTP	0x2	/* http:// or https://, not ftp:// */
+
 struct xfer {
 	CURLM			*multi;
 	struct transport	*t;
 	CURL			*easy;
 	struct curl_slist	*quote;
+	struct curl_slist	*headers;
 	char			 errbuf[CURL_ERROR_SIZE];
 	int			 running, done, paused;
 	CURLcode		 result;
@@ -35,16 +41,58 @@ struct xfer {
 	int			 temporaries;
 };
 
+/*
+ * A path for a URL, allocated: each segment %-escaped and followed by '/',
+ * empty segments dropped ("a//b c" gives "a/b%20c/", "/" gives "").
+ */
+char	*xfer_escape_path(const char *);
 /* Once per process, before a multi handle is made: 0 or -1. */
 int	xfer_global_init_once(char **cause);
-/* A transfer of url with the transport's login, timeouts and TLS options. */
-struct xfer *xfer_new(CURLM *, struct transport *, const char *url, int tls);
+/*
+ * A transfer of url (XFER_ flags) with the transport's login, timeouts and
+ * TLS options.
+ */
+struct xfer *xfer_new(CURLM *, struct transport *, const char *url, int);
 void	xfer_free(struct xfer *);
 /*
  * Run the multi handle's transfers until `until` holds for x (NULL: until
  * x is done): 0, or x's failure as xfer_error words it.
  */
 int	xfer_run(struct xfer *, int (*until)(struct xfer *), char **cause,
+	    const char *what);
+/* Conditions for xfer_run: an upload took all of `in`; a download has
+   half a buffer to hand out, or a full one. */
+int	xfer_taken(struct xfer *);
+int	xfer_ready(struct xfer *);
+/*
+ * Hand curl len bytes of an upload and run it until it took them (or, once
+ * x->eof is set, until it is done): 0, or -1 with "<what>: why". An upload
+ * the server ends before eof is an error.
+ */
+int	xfer_push(struct xfer *, const uint8_t *, size_t, char **cause,
+	    const char *what);
+/*
+ * A streamed upload: bytes are gathered in a buffer of XFER_BUFFER and each
+ * full buffer is pushed to x. The driver makes x (and sets what, "unable to
+ * write 'name' to URL"); xfer_upload_clear frees all.
+ */
+struct xfer_upload {
+	struct xfer	*x;
+	uint8_t		*buf;
+	size_t		 len;
+	uint64_t	 total;
+	char		*what;
+};
+int	xfer_upload_write(struct xfer_upload *, const void *, size_t,
+	    char **cause);
+/* Push the rest and run the upload to its end: 0 or -1. */
+int	xfer_upload_finish(struct xfer_upload *, char **cause);
+void	xfer_upload_clear(struct xfer_upload *);
+/*
+ * Up to len downloaded bytes, running the transfer for more: the count, 0
+ * at the end, -1 with "<what>: why".
+ */
+ssize_t	xfer_pull(struct xfer *, void *, size_t, char **cause,
 	    const char *what);
 /*
  * "<what>: <curl's reason>": TRANSPORT_TRANSIENT for failures of the

@@ -17,7 +17,7 @@ check "the set is named after TRESOR_NOW" \
 n=$(ls "$WORK/target" | grep -c 'vol[0-9]*\.gpg$')
 sizes=$(stat -c %s "$WORK"/target/*.vol*.gpg | tr '\n' ' ')
 diag "5 MiB at --volsize 1: $n volumes of $sizes bytes"
-# How volumes are cut (format/volume.c, backupd/backup.c): after each DATA
+# How volumes are cut (repo/volume.c, backup/backup.c): after each DATA
 # record (at most 1 MiB of a file), the volume is closed once its estimated
 # stored size reaches --volsize. The estimate is zstd's output plus what
 # waits in the async queue, so it lags the bytes written by what zstd holds

@@ -1,10 +1,11 @@
-# servers.sh: real SFTP and FTP/FTPS servers for the transport tests
-# (sourced, POSIX sh).
+# servers.sh: real SFTP, FTP/FTPS, WebDAV (http and https) and SMB servers
+# for the transport tests (sourced, POSIX sh).
 #
-#   start_servers DIR USER   OpenSSH sshd and vsftpd on 127.0.0.1, free high
-#                            ports, configs, keys and a self-signed
-#                            certificate generated into DIR; sets the
-#                            variables below
+#   start_servers DIR USER [SERVERS]
+#                            SERVERS (default "sshd vsftpd"; also apache,
+#                            smbd) on 127.0.0.1, free high ports, configs,
+#                            keys and a self-signed certificate generated
+#                            into DIR; sets the variables below
 #   stop_servers             stops them by PID (also run from the EXIT trap
 #                            of the caller, and by a watchdog if the test
 #                            process dies)
@@ -18,9 +19,15 @@
 #
 # Sets: SSHD_PID VSFTPD_PID SSH_PORT FTP_PORT TEST_USER TEST_PASSWORD_FILE SSH_KEY KNOWN_HOSTS
 #       CA_FILE TEST_HOME (the user's login directory)
+#       APACHE_PID DAV_PORT DAVS_PORT (apache: WebDAV over http and https,
+#       basic auth under /, digest under /digest/, both serving TEST_HOME)
+#       SMBD_PID SMB_PORT SMB_CONF (smbd: share "tresor" is TEST_HOME,
+#       "readonly" is read-only; the user in a private passdb)
 
 SSHD=/usr/sbin/sshd
 VSFTPD=/usr/sbin/vsftpd
+APACHE=/usr/sbin/apache2
+SMBD=/usr/sbin/smbd
 SERVER_PIDS=""
 
 servers_bail() {
@@ -104,13 +111,20 @@ EOF
 	KNOWN_HOSTS="$d/known_hosts"
 }
 
+# make_cert DIR: a self-signed certificate for 127.0.0.1 (once), the CA
+# the tests trust.
+make_cert() {
+	CA_FILE="$1/tls.crt"
+	[ -f "$CA_FILE" ] && return 0
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	    -addext subjectAltName=IP:127.0.0.1 -keyout "$1/tls.key" \
+	    -out "$1/tls.crt" 2>/dev/null || servers_bail "openssl req"
+}
+
 start_vsftpd() {
 	d=$1
 	[ -x "$VSFTPD" ] || servers_bail "$VSFTPD is missing: install vsftpd (sh scripts/setup.sh check does)"
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
-	    -addext subjectAltName=IP:127.0.0.1 -keyout "$d/tls.key" \
-	    -out "$d/tls.crt" 2>/dev/null || servers_bail "openssl req"
-	CA_FILE="$d/tls.crt"
+	make_cert "$d"
 	mkdir -p "$d/empty" && chmod 755 "$d/empty"
 	FTP_PORT=$(free_port)
 	# One server for ftp:// and ftps:// (TLS offered, not forced).
@@ -148,17 +162,168 @@ EOF
 	wait_port "$FTP_PORT" "$pid" || servers_bail "vsftpd did not start: $(cat "$d/vsftpd.err")"
 }
 
+# Apache with mod_dav_fs, prefork (a process a connection, so a test can cut
+# one), in the foreground on its own config: http on DAV_PORT, https on
+# DAVS_PORT, both serving TEST_HOME as the test user; basic auth at /,
+# digest at /digest/.
+start_apache() {
+	d=$1
+	[ -x "$APACHE" ] || servers_bail "$APACHE is missing: install apache2 (sh scripts/setup.sh check does)"
+	make_cert "$d"
+	mkdir -p "$d/apache" || servers_bail "mkdir"
+	DAV_PORT=$(free_port)
+	DAVS_PORT=$(free_port)
+	# The password files, the password read from its file (not argv).
+	htpasswd -i -c -B "$d/apache/basic" "$TEST_USER" <"$TEST_PASSWORD_FILE" 2>/dev/null ||
+	    servers_bail "htpasswd failed"
+	python3 -c '
+import hashlib, sys
+user, realm, pwfile = sys.argv[1:4]
+pw = open(pwfile).read().strip()
+ha1 = hashlib.md5(("%s:%s:%s" % (user, realm, pw)).encode()).hexdigest()
+print("%s:%s:%s" % (user, realm, ha1))
+' "$TEST_USER" tresor "$TEST_PASSWORD_FILE" >"$d/apache/digest" || servers_bail "digest file"
+	chown "$TEST_USER" "$d/apache"
+	m=/usr/lib/apache2/modules
+	cat >"$d/apache/apache.conf" <<EOF
+ServerRoot $d/apache
+ServerName 127.0.0.1
+PidFile $d/apache/apache.pid
+Mutex file:$d/apache default
+DefaultRuntimeDir $d/apache
+ErrorLog $d/apache/error.log
+LogLevel warn
+User $TEST_USER
+Group $TEST_USER
+LoadModule mpm_prefork_module $m/mod_mpm_prefork.so
+LoadModule authz_core_module $m/mod_authz_core.so
+LoadModule authz_user_module $m/mod_authz_user.so
+LoadModule authn_core_module $m/mod_authn_core.so
+LoadModule authn_file_module $m/mod_authn_file.so
+LoadModule auth_basic_module $m/mod_auth_basic.so
+LoadModule auth_digest_module $m/mod_auth_digest.so
+LoadModule alias_module $m/mod_alias.so
+LoadModule dav_module $m/mod_dav.so
+LoadModule dav_fs_module $m/mod_dav_fs.so
+LoadModule ssl_module $m/mod_ssl.so
+LoadModule socache_shmcb_module $m/mod_socache_shmcb.so
+StartServers 2
+MaxRequestWorkers 32
+Timeout 60
+KeepAlive On
+MaxKeepAliveRequests 0
+KeepAliveTimeout 30
+Listen 127.0.0.1:$DAV_PORT
+Listen 127.0.0.1:$DAVS_PORT https
+SSLSessionCache shmcb:$d/apache/ssl_cache(512000)
+DavLockDB $d/apache/davlock
+DocumentRoot $TEST_HOME
+Alias /digest $TEST_HOME
+<Directory />
+	Require all denied
+	AllowOverride None
+</Directory>
+<Directory $TEST_HOME>
+	Dav On
+	AuthType Basic
+	AuthName tresor
+	AuthBasicProvider file
+	AuthUserFile $d/apache/basic
+	Require valid-user
+</Directory>
+<Location /digest>
+	AuthType Digest
+	AuthName tresor
+	AuthDigestProvider file
+	AuthUserFile $d/apache/digest
+	Require valid-user
+</Location>
+<VirtualHost 127.0.0.1:$DAVS_PORT>
+	SSLEngine on
+	SSLCertificateFile $d/tls.crt
+	SSLCertificateKeyFile $d/tls.key
+</VirtualHost>
+EOF
+	# Its own process group: stopping, apache signals its whole group.
+	setsid "$APACHE" -f "$d/apache/apache.conf" -DFOREGROUND 2>"$d/apache/apache.err" &
+	pid=$!
+	APACHE_PID=$pid
+	SERVER_PIDS="$SERVER_PIDS $pid"
+	{ wait_port "$DAV_PORT" "$pid" && wait_port "$DAVS_PORT" "$pid"; } ||
+	    servers_bail "apache2 did not start: $(cat "$d/apache/apache.err" "$d/apache/error.log" 2>/dev/null)"
+}
+
+# Samba's smbd in the foreground on its own smb.conf: SMB2/3 only, a high
+# port, every directory private to DIR, the user in a private passdb.
+start_smbd() {
+	d=$1
+	[ -x "$SMBD" ] || servers_bail "$SMBD is missing: install samba (sh scripts/setup.sh check does)"
+	s=$d/smb
+	mkdir -p "$s/private" "$s/lock" "$s/state" "$s/cache" "$s/pid" "$s/ncalrpc" "$s/readonly" ||
+	    servers_bail "mkdir"
+	chmod 700 "$s/private"
+	SMB_PORT=$(free_port)
+	SMB_CONF=$s/smb.conf
+	cat >"$SMB_CONF" <<EOF
+[global]
+	smb ports = $SMB_PORT
+	interfaces = 127.0.0.1
+	bind interfaces only = yes
+	disable netbios = yes
+	workgroup = TRESORTEST
+	server role = standalone server
+	security = user
+	map to guest = never
+	server min protocol = SMB2_02
+	passdb backend = tdbsam:$s/private/passdb.tdb
+	private dir = $s/private
+	lock directory = $s/lock
+	state directory = $s/state
+	cache directory = $s/cache
+	pid directory = $s/pid
+	ncalrpc dir = $s/ncalrpc
+	log file = $s/log.%m
+	log level = 1
+	load printers = no
+	printing = bsd
+	printcap name = /dev/null
+	disable spoolss = yes
+[tresor]
+	path = $TEST_HOME
+	read only = no
+	valid users = $TEST_USER
+	create mask = 0600
+	directory mask = 0700
+[readonly]
+	path = $s/readonly
+	read only = yes
+	valid users = $TEST_USER
+EOF
+	# The same password as the system's, read from stdin (twice).
+	{ cat "$TEST_PASSWORD_FILE"; cat "$TEST_PASSWORD_FILE"; } |
+	    smbpasswd -c "$SMB_CONF" -s -a "$TEST_USER" >"$s/smbpasswd.log" 2>&1 ||
+	    servers_bail "smbpasswd failed: $(cat "$s/smbpasswd.log")"
+	# Its own session: stopping, smbd signals its whole process group.
+	setsid "$SMBD" --foreground --no-process-group -s "$SMB_CONF" --debug-stdout \
+	    >"$s/smbd.log" 2>&1 &
+	pid=$!
+	SMBD_PID=$pid
+	SERVER_PIDS="$SERVER_PIDS $pid"
+	wait_port "$SMB_PORT" "$pid" || servers_bail "smbd did not start: $(tail -20 "$s/smbd.log")"
+}
+
 start_servers() {
 	# Everything these tests check goes through the servers, so as a normal
 	# user the whole test is skipped, saying why (CI runs as root).
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "1..0 # SKIP needs root: it creates a local test user (useradd, chpasswd) for password logins, and vsftpd serves local users only as root"
+		echo "1..0 # SKIP needs root: it creates a local test user (useradd, chpasswd) for password logins, vsftpd serves local users only as root, and apache2 and smbd switch to that user"
 		exit 0
 	fi
 	TEST_USER=$2
 	ensure_user "$TEST_USER" "$1"
-	start_sshd "$1"
-	start_vsftpd "$1"
+	for server in ${3:-sshd vsftpd}; do
+		"start_$server" "$1"
+	done
 	# If the test dies without its trap, take the servers down with it.
 	parent=$$
 	(
@@ -168,6 +333,7 @@ start_servers() {
 		kill $SERVER_PIDS 2>/dev/null
 	) >/dev/null 2>&1 &
 	export SSHD_PID VSFTPD_PID SSH_PORT FTP_PORT TEST_USER TEST_PASSWORD_FILE SSH_KEY KNOWN_HOSTS CA_FILE TEST_HOME
+	export APACHE_PID DAV_PORT DAVS_PORT SMBD_PID SMB_PORT SMB_CONF
 }
 
 stop_servers() {

@@ -1,6 +1,6 @@
 /*
  * test-child.c: helper programs as stream stages (common/child.c) and the
- * pieces of common/pg.c that need no server: exit statuses and signals
+ * pieces of db/pg.c that need no server: exit statuses and signals
  * become one-line causes quoting the child's error line, both pipe
  * directions carry data, a pg tool's version is read from what it prints,
  * and connection strings are refused as database names without echoing

@@ -2,7 +2,7 @@
  * test-url.c: passwords in target URLs (transports/url.c) never reach a
  * message, the argv or the cache, whatever characters they hold; the cache
  * key is one per target whatever the spelling (url_normalised,
- * backupd/cache.c); an unknown scheme is named (transports/transport.c).
+ * repo/cache.c); an unknown scheme is named (transports/transport.c).
  *
  * Every password below holds "EKRET": no output may.
  */
