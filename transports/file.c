@@ -104,8 +104,7 @@ file_scan(struct transport *t, struct name_list *l, int temporaries,
 	errno = 0;
 	while ((de = readdir(dir)) != NULL) {
 		if (temporaries) {
-			if (strncmp(de->d_name, TRANSPORT_TMP_PREFIX,
-			    strlen(TRANSPORT_TMP_PREFIX)) == 0)
+			if (transport_name_temporary(de->d_name))
 				name_list_add(l, de->d_name, 0);
 		} else if (transport_name_valid(de->d_name) &&
 		    fstatat(ft->dirfd, de->d_name, &sb,
@@ -224,15 +223,12 @@ file_put(struct transport *t, const char *name, char **cause)
 {
 	struct file_target	*ft = t->driver;
 	struct file_writer	*w;
-	static unsigned		 counter;
 
 	w = xcalloc(1, sizeof *w);
 	w->sink.ops = &file_writer_ops;
 	w->target = ft;
 	w->name = xstrdup(name);
-	w->tmpname = xasprintf(TRANSPORT_TMP_PREFIX "%s.%ld.%u", name,
-	    (long)getpid(),
-	    __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+	w->tmpname = transport_tmpname(name);
 	w->fd = openat(ft->dirfd, w->tmpname, O_WRONLY | O_CREAT | O_EXCL |
 	    O_CLOEXEC, 0600);
 	if (w->fd == -1) {

@@ -95,8 +95,7 @@ propfind_member(struct propfind *pf)
 	if (pf->collection || pf->too_long ||
 	    (name = propfind_name(pf->href)) == NULL)
 		return;
-	tmp = strncmp(name, TRANSPORT_TMP_PREFIX,
-	    strlen(TRANSPORT_TMP_PREFIX)) == 0;
+	tmp = transport_name_temporary(name);
 	if ((pf->which == PROPFIND_OBJECTS && !transport_name_valid(name)) ||
 	    (pf->which == PROPFIND_TEMPORARIES && !tmp))
 		return;

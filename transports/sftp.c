@@ -193,8 +193,7 @@ sftp_list_step(struct transport *t, void *arg, char **cause)
 	while ((n = libssh2_sftp_readdir(d, name, SFTP_LIST_NAME_MAX,
 	    &a)) > 0) {
 		if (la->temporaries) {
-			if (strncmp(name, TRANSPORT_TMP_PREFIX,
-			    strlen(TRANSPORT_TMP_PREFIX)) == 0)
+			if (transport_name_temporary(name))
 				name_list_add(la->l, name, 0);
 		} else if (transport_name_valid(name) &&
 		    (a.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) &&
@@ -234,17 +233,11 @@ sftp_list_temporary(struct transport *t, struct name_list *l, char **cause)
 	return transport_retry(t, sftp_list_step, &la, cause);
 }
 
-struct sftp_name_arg {
-	const char	*name;
-	uint64_t	 size;
-	int		 found;
-};
-
 static int
 sftp_stat_step(struct transport *t, void *arg, char **cause)
 {
 	struct sftp_target	*st = t->driver;
-	struct sftp_name_arg	*na = arg;
+	struct transport_stat_arg *na = arg;
 	LIBSSH2_SFTP_ATTRIBUTES	 a;
 	char			*path;
 	int			 rc;
@@ -272,31 +265,24 @@ static int
 sftp_stat(struct transport *t, const char *name, uint64_t *size,
     char **cause)
 {
-	struct sftp_name_arg	na = { name, 0, 0 };
-
-	if (transport_retry(t, sftp_stat_step, &na, cause) != 0)
-		return -1;
-	if (!na.found)
-		return 1;
-	*size = na.size;
-	return 0;
+	return transport_stat_retry(t, sftp_stat_step, name, size, cause);
 }
 
 static int
 sftp_remove_step(struct transport *t, void *arg, char **cause)
 {
 	struct sftp_target	*st = t->driver;
-	struct sftp_name_arg	*na = arg;
+	const char		*name = arg;
 	char			*path;
 	int			 rc;
 
 	if ((rc = ssh_connect(&st->c, cause)) != 0)
 		return rc;
-	path = sftp_path(st, na->name);
+	path = sftp_path(st, name);
 	if (libssh2_sftp_unlink(st->c.sftp, path) != 0 &&
 	    ssh_status(&st->c) != LIBSSH2_FX_NO_SUCH_FILE)
 		rc = ssh_error(&st->c, cause, "unable to remove '%s' from %s",
-		    na->name, t->url.display);
+		    name, t->url.display);
 	free(path);
 	return rc;
 }
@@ -304,9 +290,7 @@ sftp_remove_step(struct transport *t, void *arg, char **cause)
 static int
 sftp_remove(struct transport *t, const char *name, char **cause)
 {
-	struct sftp_name_arg	na = { name, 0, 0 };
-
-	return transport_retry(t, sftp_remove_step, &na, cause);
+	return transport_retry(t, sftp_remove_step, (void *)name, cause);
 }
 
 /*
@@ -376,20 +360,9 @@ static int
 sftp_writer_write(struct sink *s, const void *buf, size_t len, char **cause)
 {
 	struct sftp_writer	*w = (struct sftp_writer *)s;
-	const uint8_t		*p = buf;
-	size_t			 n;
 
-	while (len > 0) {
-		n = SFTP_BUFFER - w->len < len ? SFTP_BUFFER - w->len : len;
-		memcpy(w->buf + w->len, p, n);
-		w->len += n;
-		p += n;
-		len -= n;
-		if (w->len == SFTP_BUFFER && transport_retry(w->st->c.t,
-		    sftp_flush_step, w, cause) != 0)
-			return -1;
-	}
-	return 0;
+	return transport_buffer_write(w->st->c.t, w->buf, SFTP_BUFFER, &w->len,
+	    buf, len, sftp_flush_step, w, cause);
 }
 
 /*
@@ -498,16 +471,13 @@ sftp_put(struct transport *t, const char *name, char **cause)
 {
 	struct sftp_target	*st = t->driver;
 	struct sftp_writer	*w;
-	static unsigned		 counter;
 	char			*tmpname;
 
 	w = xcalloc(1, sizeof *w);
 	w->sink.ops = &sftp_writer_ops;
 	w->st = st;
 	w->name = xstrdup(name);
-	tmpname = xasprintf(TRANSPORT_TMP_PREFIX "%s.%ld.%u", name,
-	    (long)getpid(),
-	    __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+	tmpname = transport_tmpname(name);
 	w->tmppath = sftp_path(st, tmpname);
 	free(tmpname);
 	w->path = sftp_path(st, name);

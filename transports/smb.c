@@ -72,6 +72,7 @@ struct smb_writer {
 	unsigned		 generation;
 	char			*name;
 	char			*tmpname;
+	char			*what;		/* "unable to write 'name' to URL" */
 	uint8_t			*buf;
 	size_t			 len;
 	uint64_t		 stored;	/* acknowledged by the server */
@@ -84,6 +85,7 @@ struct smb_reader {
 	SMBCFILE		*file;
 	unsigned		 generation;
 	char			*name;
+	char			*what;		/* "unable to read 'name' from URL" */
 	uint64_t		 offset;	/* of buf[0] in the object */
 	uint8_t			*buf;
 	size_t			 len, off;
@@ -300,7 +302,7 @@ smb_list_step(struct transport *t, void *arg, char **cause)
 	const struct libsmb_file_info	*fi;
 	SMBCFILE			*dir;
 	char				*what;
-	int				 rc, tmp;
+	int				 rc;
 
 	name_list_clear(la->list);
 	if ((rc = smb_connect(st, cause)) != 0)
@@ -317,9 +319,8 @@ smb_list_step(struct transport *t, void *arg, char **cause)
 	    NULL) {
 		if (fi->attrs & SMB_ATTR_DIRECTORY)
 			continue;
-		tmp = strncmp(fi->name, TRANSPORT_TMP_PREFIX,
-		    strlen(TRANSPORT_TMP_PREFIX)) == 0;
-		if (la->temporaries ? tmp : transport_name_valid(fi->name))
+		if (la->temporaries ? transport_name_temporary(fi->name) :
+		    transport_name_valid(fi->name))
 			name_list_add(la->list, fi->name, fi->size);
 	}
 	if (errno != 0 && errno != ENOENT)
@@ -347,16 +348,10 @@ smb_list_temporary(struct transport *t, struct name_list *l, char **cause)
 	return transport_retry(t, smb_list_step, &la, cause);
 }
 
-struct smb_name_arg {
-	const char	*name;
-	int		 found;
-	uint64_t	 size;
-};
-
 static int
 smb_stat_step(struct transport *t, void *arg, char **cause)
 {
-	struct smb_name_arg	*na = arg;
+	struct transport_stat_arg *na = arg;
 	char			*url, *what;
 	int			 rc;
 
@@ -374,14 +369,7 @@ static int
 smb_stat(struct transport *t, const char *name, uint64_t *size,
     char **cause)
 {
-	struct smb_name_arg	na = { .name = name };
-
-	if (transport_retry(t, smb_stat_step, &na, cause) != 0)
-		return -1;
-	if (!na.found)
-		return 1;
-	*size = na.size;
-	return 0;
+	return transport_stat_retry(t, smb_stat_step, name, size, cause);
 }
 
 static int
@@ -483,48 +471,31 @@ smb_flush_step(struct transport *t, void *arg, char **cause)
 {
 	struct smb_writer	*w = arg;
 	struct smb_target	*st = w->st;
-	char			*what;
 	ssize_t			 n;
 	int			 rc;
 
-	what = xasprintf("unable to write '%s' to %s", w->name,
-	    t->url.display);
-	if ((rc = smb_writer_open(w, cause, what)) != 0)
-		goto out;
+	(void)t;
+	if ((rc = smb_writer_open(w, cause, w->what)) != 0)
+		return rc;
 	while (w->len > 0) {
 		n = smbc_getFunctionWrite(st->ctx)(st->ctx, w->file, w->buf,
 		    w->len);
-		if (n <= 0) {
-			rc = smb_error(st, n < 0 ? errno : EIO, cause, what);
-			goto out;
-		}
+		if (n <= 0)
+			return smb_error(st, n < 0 ? errno : EIO, cause, w->what);
 		memmove(w->buf, w->buf + n, w->len - (size_t)n);
 		w->len -= (size_t)n;
 		w->stored += (uint64_t)n;
 	}
-out:
-	free(what);
-	return rc;
+	return 0;
 }
 
 static int
 smb_writer_write(struct sink *s, const void *buf, size_t len, char **cause)
 {
 	struct smb_writer	*w = (struct smb_writer *)s;
-	const uint8_t		*p = buf;
-	size_t			 n;
 
-	while (len > 0) {
-		n = SMB_BUFFER - w->len < len ? SMB_BUFFER - w->len : len;
-		memcpy(w->buf + w->len, p, n);
-		w->len += n;
-		p += n;
-		len -= n;
-		if (w->len == SMB_BUFFER &&
-		    transport_retry(w->st->t, smb_flush_step, w, cause) != 0)
-			return -1;
-	}
-	return 0;
+	return transport_buffer_write(w->st->t, w->buf, SMB_BUFFER, &w->len,
+	    buf, len, smb_flush_step, w, cause);
 }
 
 static int
@@ -532,8 +503,8 @@ smb_publish_step(struct transport *t, void *arg, char **cause)
 {
 	struct smb_writer	*w = arg;
 	struct smb_target	*st = w->st;
-	struct smb_name_arg	 tmp = { .name = w->tmpname };
-	struct smb_name_arg	 dst = { .name = w->name };
+	struct transport_stat_arg tmp = { .name = w->tmpname };
+	struct transport_stat_arg dst = { .name = w->name };
 	char			*from, *to, *what;
 	int			 rc;
 
@@ -561,19 +532,14 @@ smb_writer_finish(struct sink *s, char **cause)
 {
 	struct smb_writer	*w = (struct smb_writer *)s;
 	struct smb_target	*st = w->st;
-	char			*what;
 	int			 rc = 0;
 
 	if ((w->len > 0 || w->file == NULL) &&
 	    transport_retry(st->t, smb_flush_step, w, cause) != 0)
 		return -1;
 	if (w->generation == st->generation && st->ctx != NULL &&
-	    smbc_getFunctionClose(st->ctx)(st->ctx, w->file) != 0) {
-		what = xasprintf("unable to write '%s' to %s", w->name,
-		    st->t->url.display);
-		rc = smb_error(st, errno, cause, what);
-		free(what);
-	}
+	    smbc_getFunctionClose(st->ctx)(st->ctx, w->file) != 0)
+		rc = smb_error(st, errno, cause, w->what);
 	w->file = NULL;
 	if (rc != 0 && rc != TRANSPORT_TRANSIENT)
 		return -1;
@@ -603,6 +569,7 @@ smb_writer_free(struct sink *s)
 	}
 	free(w->name);
 	free(w->tmpname);
+	free(w->what);
 	free(w->buf);
 	free(w);
 }
@@ -618,15 +585,14 @@ static struct sink *
 smb_put(struct transport *t, const char *name, char **cause)
 {
 	struct smb_writer	*w;
-	static unsigned		 counter;
 
 	w = xcalloc(1, sizeof *w);
 	w->sink.ops = &smb_writer_ops;
 	w->st = t->driver;
 	w->name = xstrdup(name);
-	w->tmpname = xasprintf(TRANSPORT_TMP_PREFIX "%s.%ld.%u", name,
-	    (long)getpid(),
-	    __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+	w->tmpname = transport_tmpname(name);
+	w->what = xasprintf("unable to write '%s' to %s", name,
+	    t->url.display);
 	w->buf = xmalloc(SMB_BUFFER);
 	if (transport_retry(t, smb_create_step, w, cause) != 0) {
 		w->published = w->generation == 0;	/* none made */
@@ -684,26 +650,20 @@ smb_fill_step(struct transport *t, void *arg, char **cause)
 {
 	struct smb_reader	*r = arg;
 	struct smb_target	*st = r->st;
-	char			*what;
 	ssize_t			 n;
 	int			 rc;
 
-	what = xasprintf("unable to read '%s' from %s", r->name,
-	    t->url.display);
-	if ((rc = smb_reader_open(r, cause, what)) != 0)
-		goto out;
+	(void)t;
+	if ((rc = smb_reader_open(r, cause, r->what)) != 0)
+		return rc;
 	n = smbc_getFunctionRead(st->ctx)(st->ctx, r->file, r->buf,
 	    SMB_BUFFER);
-	if (n < 0) {
-		rc = smb_error(st, errno, cause, what);
-		goto out;
-	}
+	if (n < 0)
+		return smb_error(st, errno, cause, r->what);
 	r->len = (size_t)n;
 	r->off = 0;
 	r->eof = n == 0;
-out:
-	free(what);
-	return rc;
+	return 0;
 }
 
 static ssize_t
@@ -737,6 +697,7 @@ smb_reader_close(struct transport_reader *tr)
 	    st->ctx != NULL)
 		smbc_getFunctionClose(st->ctx)(st->ctx, r->file);
 	free(r->name);
+	free(r->what);
 	free(r->buf);
 	free(r);
 }
@@ -756,6 +717,8 @@ smb_get(struct transport *t, const char *name, uint64_t offset,
 	r->reader.ops = &smb_reader_ops;
 	r->st = t->driver;
 	r->name = xstrdup(name);
+	r->what = xasprintf("unable to read '%s' from %s", name,
+	    t->url.display);
 	r->offset = offset;
 	r->buf = xmalloc(SMB_BUFFER);
 	if (transport_retry(t, smb_open_step, r, cause) != 0) {
@@ -859,7 +822,6 @@ static int
 smb_open(struct transport *t, char **cause)
 {
 	struct smb_target	*st;
-	struct name_list	 l = { NULL, 0 };
 	const char		*p = t->url.path, *end;
 	char			*host, *semi;
 
@@ -879,8 +841,7 @@ smb_open(struct transport *t, char **cause)
 		} else
 			st->user = xstrdup(t->url.user);
 	}
-	host = strchr(t->url.host, ':') != NULL ?
-	    xasprintf("[%s]", t->url.host) : xstrdup(t->url.host);
+	host = url_host_literal(&t->url);
 	st->share = xasprintf("smb://%s/", host);
 	free(host);
 	end = strchr(p, '/');
@@ -904,13 +865,11 @@ smb_open(struct transport *t, char **cause)
 	    xstrdup(st->share);
 	/* Log in, check the share and list now, so errors show at once. */
 	if (smb_private_config(st, cause) != 0 ||
-	    transport_retry(t, smb_share_step, NULL, cause) != 0 ||
-	    smb_list(t, &l, cause) != 0) {
+	    transport_retry(t, smb_share_step, NULL, cause) != 0) {
 		smb_close(t);
 		return -1;
 	}
-	name_list_clear(&l);
-	return 0;
+	return transport_open_list(t, cause);
 }
 
 const struct transport_ops transport_smb_ops = {

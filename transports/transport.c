@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "common/interrupt.h"
@@ -168,6 +169,19 @@ transport_check_name(struct transport *t, const char *name, char **cause)
 }
 
 int
+transport_open_list(struct transport *t, char **cause)
+{
+	struct name_list	l = { NULL, 0 };
+
+	if (t->ops->list(t, &l, cause) != 0) {
+		t->ops->close(t);
+		return -1;
+	}
+	name_list_clear(&l);
+	return 0;
+}
+
+int
 transport_publish_check(struct transport *t, const char *name,
     uint64_t total, int tmp_found, uint64_t tmp_size, int dst_found,
     uint64_t dst_size, char **cause)
@@ -182,6 +196,59 @@ transport_publish_check(struct transport *t, const char *name,
 	if (dst_found)
 		return error_set(cause, "unable to publish '%s' in %s: an "
 		    "object of that name exists", name, t->url.display);
+	return 0;
+}
+
+char *
+transport_tmpname(const char *name)
+{
+	static unsigned	counter;
+
+	return xasprintf(TRANSPORT_TMP_PREFIX "%s.%ld.%u", name, (long)getpid(),
+	    __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+}
+
+int
+transport_name_temporary(const char *name)
+{
+	return strncmp(name, TRANSPORT_TMP_PREFIX,
+	    strlen(TRANSPORT_TMP_PREFIX)) == 0;
+}
+
+int
+transport_stat_retry(struct transport *t,
+    int (*step)(struct transport *, void *, char **), const char *name,
+    uint64_t *size, char **cause)
+{
+	struct transport_stat_arg	sa = { .name = name };
+
+	if (transport_retry(t, step, &sa, cause) != 0)
+		return -1;
+	if (!sa.found)
+		return 1;
+	*size = sa.size;
+	return 0;
+}
+
+int
+transport_buffer_write(struct transport *t, uint8_t *buf, size_t size,
+    size_t *len, const void *data, size_t n,
+    int (*flush_step)(struct transport *, void *, char **), void *arg,
+    char **cause)
+{
+	const uint8_t	*p = data;
+	size_t		 take;
+
+	while (n > 0) {
+		take = size - *len < n ? size - *len : n;
+		memcpy(buf + *len, p, take);
+		*len += take;
+		p += take;
+		n -= take;
+		if (*len == size &&
+		    transport_retry(t, flush_step, arg, cause) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -335,8 +402,7 @@ int
 transport_remove_temporary(struct transport *t, const char *name,
     char **cause)
 {
-	if (strncmp(name, TRANSPORT_TMP_PREFIX, strlen(TRANSPORT_TMP_PREFIX))
-	    != 0 || strchr(name, '/') != NULL ||
+	if (!transport_name_temporary(name) || strchr(name, '/') != NULL ||
 	    !transport_name_valid(name + strlen(TRANSPORT_TMP_PREFIX)))
 		return error_set(cause, "'%s' is not a temporary object name",
 		    name);

@@ -56,6 +56,13 @@ struct transport_ops {
 			     char **);
 };
 
+/*
+ * The end of a driver's open (t->driver set): list the target once, so a
+ * bad host, certificate or password shows at once. 0, or -1 (cause set)
+ * with the driver closed.
+ */
+int	transport_open_list(struct transport *, char **);
+
 /* Temporary names all drivers use: ".tmp." then the object name. */
 #define TRANSPORT_TMP_PREFIX	".tmp."
 
@@ -99,6 +106,41 @@ int	transport_retry(struct transport *,
 int	transport_publish_check(struct transport *, const char *name,
 	    uint64_t total, int tmp_found, uint64_t tmp_size, int dst_found,
 	    uint64_t dst_size, char **);
+
+/*
+ * The temporary name an object is written under before it is published:
+ * TRANSPORT_TMP_PREFIX, the name, the process ID and a counter (unique
+ * within the process), allocated.
+ */
+char	*transport_tmpname(const char *name);
+/* Whether a listed name is a temporary's (starts with the prefix). */
+int	transport_name_temporary(const char *name);
+
+/*
+ * A driver's stat step: given name, it sets found and (if found) size; 0,
+ * -1 or TRANSPORT_TRANSIENT as for any step. transport_stat_retry runs one
+ * through transport_retry and answers as the stat operation does: 0 and
+ * *size, 1 if there is no such object, -1 (cause set).
+ */
+struct transport_stat_arg {
+	const char	*name;
+	int		 found;
+	uint64_t	 size;
+};
+int	transport_stat_retry(struct transport *,
+	    int (*)(struct transport *, void *, char **), const char *name,
+	    uint64_t *, char **);
+
+/*
+ * A writer's buffer of `size` bytes, *len of them used: append n bytes of
+ * data; each time the buffer is full, run the flush step (given arg: it
+ * writes the buffer out and sets *len to 0) through transport_retry. 0, or
+ * -1 (cause set).
+ */
+int	transport_buffer_write(struct transport *, uint8_t *buf, size_t size,
+	    size_t *len, const void *data, size_t n,
+	    int (*)(struct transport *, void *, char **), void *arg,
+	    char **cause);
 
 /* Append a name to a list (drivers' list helper). */
 void	name_list_add(struct name_list *, const char *, uint64_t);

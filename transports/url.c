@@ -336,6 +336,14 @@ url_normal_path(const char *path, int network)
 }
 
 char *
+url_host_literal(const struct url *u)
+{
+	if (strchr(u->host, ':') != NULL)
+		return xasprintf("[%s]", u->host);
+	return xstrdup(u->host);
+}
+
+char *
 url_normalised(const struct url *u)
 {
 	char	*out = NULL, *path, *host, *p, port[16];

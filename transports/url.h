@@ -39,6 +39,11 @@ void	url_clear(struct url *);
  * a URL argument a message may show, even when it does not parse.
  */
 char	*url_display(const char *);
+/*
+ * The host as a URL spells it, allocated: an IPv6 address in brackets
+ * ("[::1]"), any other host as it is.
+ */
+char	*url_host_literal(const struct url *);
 /* Overwrite the password a URL's text may hold with '*', in place. */
 void	url_hide_password(char *);
 /* The scheme in lowercase, or NULL if the text has no "scheme://". */
