@@ -35,55 +35,22 @@
 #include <curl/curl.h>
 
 #include "common/error.h"
-#include "common/io.h"
 #include "common/xmalloc.h"
 #include "xfer.h"
 
 struct ftp_target {
-	struct transport	*t;
-	CURLM			*multi;
+	struct xfer_target	 xt;	/* base: ftp://host:port/dir/ */
 	char			*root;	/* ftp://host:port/ for curl */
-	char			*base;	/* ftp://host:port/dir/ */
 	char			*dir;	/* the directory, as in the URL */
 	char			*absdir; /* the same for FTP commands */
 	int			 tls;
 };
 
-struct ftp_writer {
-	struct sink		 sink;
-	struct ftp_target	*ft;
-	struct xfer_upload	 up;
-	char			*name;
-	char			*tmpname;
-	int			 published;
-};
-
-struct ftp_reader {
-	struct transport_reader	 reader;
-	struct ftp_target	*ft;
-	struct xfer		*x;
-	char			*name;
-	char			*what;	/* "unable to read 'name' from URL" */
-};
-
-/* A transfer of `name` (NULL: the directory itself). */
-static struct xfer *
-ftp_xfer_new(struct ftp_target *ft, const char *name)
-{
-	struct xfer	*x;
-	char		*url;
-
-	url = xasprintf("%s%s", ft->base, name != NULL ? name : "");
-	x = xfer_new(ft->multi, ft->t, url, ft->tls ? XFER_TLS : 0);
-	free(url);
-	return x;
-}
-
 /* A transfer of nothing in the login directory: commands, or the login. */
 static struct xfer *
 ftp_root_xfer_new(struct ftp_target *ft)
 {
-	struct xfer	*x = ftp_xfer_new(ft, NULL);
+	struct xfer	*x = xfer_target_xfer(&ft->xt, NULL);
 
 	curl_easy_setopt(x->easy, CURLOPT_URL, ft->root);
 	curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
@@ -98,8 +65,7 @@ ftp_chunk_cb(const void *info, void *arg, int remains)
 
 	(void)remains;
 	if (x->temporaries) {
-		if (strncmp(fi->filename, TRANSPORT_TMP_PREFIX,
-		    strlen(TRANSPORT_TMP_PREFIX)) == 0)
+		if (transport_name_temporary(fi->filename))
 			name_list_add(x->list, fi->filename, 0);
 	} else if (fi->filetype == CURLFILETYPE_FILE &&
 	    (fi->flags & CURLFINFOFLAG_KNOWN_SIZE) &&
@@ -134,10 +100,7 @@ ftp_entry_path(struct ftp_target *ft, struct xfer *x)
 		    "" : "/", ft->dir);
 }
 
-struct ftp_name_arg {
-	const char		*name;
-	uint64_t		 size;
-	int			 found;
+struct ftp_list_arg {
 	struct name_list	*list;
 	int			 temporaries;
 };
@@ -146,12 +109,12 @@ static int
 ftp_list_step(struct transport *t, void *arg, char **cause)
 {
 	struct ftp_target	*ft = t->driver;
-	struct ftp_name_arg	*na = arg;
+	struct ftp_list_arg	*la = arg;
 	struct xfer		*x;
 	char			*what;
 	int			 rc;
 
-	name_list_clear(na->list);	/* from a try that failed */
+	name_list_clear(la->list);	/* from a try that failed */
 	if (ft->tls && ft->absdir == NULL) {
 		/* Learn the login directory before the listing drops its
 		 * connection (below), which takes curl's note of it along. */
@@ -165,9 +128,9 @@ ftp_list_step(struct transport *t, void *arg, char **cause)
 		if (rc != 0)
 			return rc;
 	}
-	x = ftp_xfer_new(ft, "*");
-	x->list = na->list;
-	x->temporaries = na->temporaries;
+	x = xfer_target_xfer(&ft->xt, "*");
+	x->list = la->list;
+	x->temporaries = la->temporaries;
 	curl_easy_setopt(x->easy, CURLOPT_WILDCARDMATCH, 1L);
 	curl_easy_setopt(x->easy, CURLOPT_CHUNK_BGN_FUNCTION, ftp_chunk_cb);
 	curl_easy_setopt(x->easy, CURLOPT_CHUNK_DATA, x);
@@ -201,30 +164,31 @@ ftp_list_step(struct transport *t, void *arg, char **cause)
 static int
 ftp_list(struct transport *t, struct name_list *l, char **cause)
 {
-	struct ftp_name_arg	na = { .list = l };
+	struct ftp_list_arg	la = { .list = l };
 
-	return transport_retry(t, ftp_list_step, &na, cause);
+	return transport_retry(t, ftp_list_step, &la, cause);
 }
 
 static int
 ftp_list_temporary(struct transport *t, struct name_list *l, char **cause)
 {
-	struct ftp_name_arg	na = { .list = l, .temporaries = 1 };
+	struct ftp_list_arg	la = { .list = l, .temporaries = 1 };
 
-	return transport_retry(t, ftp_list_step, &na, cause);
+	return transport_retry(t, ftp_list_step, &la, cause);
 }
 
 /* SIZE of an object: na->found and na->size. */
 static int
 ftp_stat_step(struct transport *t, void *arg, char **cause)
 {
-	struct ftp_name_arg	*na = arg;
+	struct ftp_target	*ft = t->driver;
+	struct transport_stat_arg *na = arg;
 	struct xfer		*x;
 	curl_off_t		 size = -1;
 	char			*what;
 	int			 rc;
 
-	x = ftp_xfer_new(t->driver, na->name);
+	x = xfer_target_xfer(&ft->xt, na->name);
 	curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
 	what = xasprintf("unable to stat '%s' in %s", na->name,
 	    t->url.display);
@@ -258,14 +222,7 @@ static int
 ftp_stat(struct transport *t, const char *name, uint64_t *size,
     char **cause)
 {
-	struct ftp_name_arg	na = { .name = name };
-
-	if (transport_retry(t, ftp_stat_step, &na, cause) != 0)
-		return -1;
-	if (!na.found)
-		return 1;
-	*size = na.size;
-	return 0;
+	return transport_stat_retry(t, ftp_stat_step, name, size, cause);
 }
 
 /*
@@ -302,15 +259,15 @@ ftp_command(struct transport *t, const char *what, const char *cmd1,
 static int
 ftp_remove_step(struct transport *t, void *arg, char **cause)
 {
-	struct ftp_name_arg	*na = arg;
+	struct transport_stat_arg na = { .name = arg };
 	char			*what;
 	int			 rc;
 
-	if ((rc = ftp_stat_step(t, na, cause)) != 0 || !na->found)
+	if ((rc = ftp_stat_step(t, &na, cause)) != 0 || !na.found)
 		return rc;
-	what = xasprintf("unable to remove '%s' from %s", na->name,
+	what = xasprintf("unable to remove '%s' from %s", na.name,
 	    t->url.display);
-	rc = ftp_command(t, what, "DELE", na->name, NULL, NULL, cause);
+	rc = ftp_command(t, what, "DELE", na.name, NULL, NULL, cause);
 	free(what);
 	return rc;
 }
@@ -318,26 +275,16 @@ ftp_remove_step(struct transport *t, void *arg, char **cause)
 static int
 ftp_remove(struct transport *t, const char *name, char **cause)
 {
-	struct ftp_name_arg	na = { .name = name };
-
-	return transport_retry(t, ftp_remove_step, &na, cause);
-}
-
-static int
-ftp_writer_write(struct sink *s, const void *buf, size_t len, char **cause)
-{
-	struct ftp_writer	*w = (struct ftp_writer *)s;
-
-	return xfer_upload_write(&w->up, buf, len, cause);
+	return transport_retry(t, ftp_remove_step, (void *)name, cause);
 }
 
 /* The upload is complete: check its size, then rename it if free. */
 static int
 ftp_publish_step(struct transport *t, void *arg, char **cause)
 {
-	struct ftp_writer	*w = arg;
-	struct ftp_name_arg	 tmp = { .name = w->tmpname };
-	struct ftp_name_arg	 dst = { .name = w->name };
+	struct xfer_writer	*w = arg;
+	struct transport_stat_arg tmp = { .name = w->tmpname };
+	struct transport_stat_arg dst = { .name = w->name };
 	char			*what;
 	int			 rc;
 
@@ -358,11 +305,11 @@ ftp_publish_step(struct transport *t, void *arg, char **cause)
 static int
 ftp_writer_finish(struct sink *s, char **cause)
 {
-	struct ftp_writer	*w = (struct ftp_writer *)s;
+	struct xfer_writer	*w = (struct xfer_writer *)s;
 
 	if (xfer_upload_finish(&w->up, cause) != 0)
 		return -1;
-	if (transport_retry(w->ft->t, ftp_publish_step, w, cause) != 0)
+	if (transport_retry(w->t, ftp_publish_step, w, cause) != 0)
 		return -1;
 	w->published = 1;
 	return 0;
@@ -371,26 +318,12 @@ ftp_writer_finish(struct sink *s, char **cause)
 static void
 ftp_writer_free(struct sink *s)
 {
-	struct ftp_writer	*w = (struct ftp_writer *)s;
-	struct ftp_name_arg	 na;
-	char			*cause = NULL;
-
-	xfer_upload_clear(&w->up);
-	/* Best effort: cleanup removes what a lost connection leaves. */
-	if (!w->published) {
-		memset(&na, 0, sizeof na);
-		na.name = w->tmpname;
-		ftp_remove_step(w->ft->t, &na, &cause);
-		free(cause);
-	}
-	free(w->name);
-	free(w->tmpname);
-	free(w);
+	xfer_writer_free((struct xfer_writer *)s, ftp_remove_step);
 }
 
 static const struct sink_ops ftp_writer_ops = {
 	.name = "ftp-writer",
-	.write = ftp_writer_write,
+	.write = xfer_writer_write,
 	.finish = ftp_writer_finish,
 	.free = ftp_writer_free,
 };
@@ -399,12 +332,13 @@ static const struct sink_ops ftp_writer_ops = {
 static int
 ftp_create_step(struct transport *t, void *arg, char **cause)
 {
-	struct ftp_writer	*w = arg;
+	struct ftp_target	*ft = t->driver;
+	struct xfer_writer	*w = arg;
 	char			*what;
 	int			 rc;
 
 	xfer_free(w->up.x);
-	w->up.x = ftp_xfer_new(w->ft, w->tmpname);
+	w->up.x = xfer_target_xfer(&ft->xt, w->tmpname);
 	curl_easy_setopt(w->up.x->easy, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(w->up.x->easy, CURLOPT_FTP_CREATE_MISSING_DIRS,
 	    (long)CURLFTP_CREATE_DIR_RETRY);
@@ -418,18 +352,9 @@ ftp_create_step(struct transport *t, void *arg, char **cause)
 static struct sink *
 ftp_put(struct transport *t, const char *name, char **cause)
 {
-	struct ftp_writer	*w;
-	static unsigned		 counter;
+	struct xfer_writer	*w;
 
-	w = xcalloc(1, sizeof *w);
-	w->sink.ops = &ftp_writer_ops;
-	w->ft = t->driver;
-	w->name = xstrdup(name);
-	w->tmpname = xasprintf(TRANSPORT_TMP_PREFIX "%s.%ld.%u", name,
-	    (long)getpid(),
-	    __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
-	w->up.what = xasprintf("unable to write '%s' to %s", name,
-	    t->url.display);
+	w = xfer_writer_new(t, &ftp_writer_ops, name);
 	if (transport_retry(t, ftp_create_step, w, cause) != 0) {
 		w->published = 1;	/* nothing to remove */
 		ftp_writer_free(&w->sink);
@@ -438,50 +363,20 @@ ftp_put(struct transport *t, const char *name, char **cause)
 	return &w->sink;
 }
 
-static ssize_t
-ftp_reader_read(struct transport_reader *tr, void *buf, size_t len,
-    char **cause)
-{
-	struct ftp_reader	*r = (struct ftp_reader *)tr;
-
-	return xfer_pull(r->x, buf, len, cause, r->what);
-}
-
-static void
-ftp_reader_close(struct transport_reader *tr)
-{
-	struct ftp_reader	*r = (struct ftp_reader *)tr;
-
-	xfer_free(r->x);
-	free(r->name);
-	free(r->what);
-	free(r);
-}
-
-static const struct transport_reader_ops ftp_reader_ops = {
-	.read = ftp_reader_read,
-	.close = ftp_reader_close,
-};
-
-struct ftp_get_arg {
-	struct ftp_reader	*r;
-	uint64_t		 offset;
-};
-
 /* Start the download (REST for an offset) and run it to its first block. */
 static int
 ftp_open_step(struct transport *t, void *arg, char **cause)
 {
-	struct ftp_get_arg	*ga = arg;
-	struct ftp_reader	*r = ga->r;
+	struct ftp_target	*ft = t->driver;
+	struct xfer_reader	*r = arg;
 	char			*what;
 	int			 rc;
 
 	xfer_free(r->x);
-	r->x = ftp_xfer_new(r->ft, r->name);
-	if (ga->offset > 0)
+	r->x = xfer_target_xfer(&ft->xt, r->name);
+	if (r->offset > 0)
 		curl_easy_setopt(r->x->easy, CURLOPT_RESUME_FROM_LARGE,
-		    (curl_off_t)ga->offset);
+		    (curl_off_t)r->offset);
 	what = xasprintf("unable to open '%s' in %s", r->name,
 	    t->url.display);
 	rc = xfer_run(r->x, xfer_ready, cause, what);
@@ -499,44 +394,27 @@ static struct transport_reader *
 ftp_get(struct transport *t, const char *name, uint64_t offset,
     char **cause)
 {
-	struct ftp_reader	*r;
-	struct ftp_get_arg	 ga;
-
-	r = xcalloc(1, sizeof *r);
-	r->reader.ops = &ftp_reader_ops;
-	r->ft = t->driver;
-	r->name = xstrdup(name);
-	r->what = xasprintf("unable to read '%s' from %s", name,
-	    t->url.display);
-	ga.r = r;
-	ga.offset = offset;
-	if (transport_retry(t, ftp_open_step, &ga, cause) != 0) {
-		ftp_reader_close(&r->reader);
-		return NULL;
-	}
-	return &r->reader;
+	return xfer_get(t, name, offset, ftp_open_step, cause);
 }
 
 static int
 ftp_open(struct transport *t, char **cause)
 {
 	struct ftp_target	*ft;
-	struct name_list	 l = { NULL, 0 };
 	const char		*path = t->url.path;
-	char			*dir, *host;
+	char			*dir;
 	size_t			 len;
 
-	if (xfer_global_init_once(cause) != 0)
-		return -1;
 	if (strpbrk(path, "\r\n") != NULL)
 		return error_set(cause, "invalid URL '%s': a line break in the "
 		    "path", t->url.display);
 	ft = xcalloc(1, sizeof *ft);
-	ft->t = t;
 	ft->tls = strcmp(t->url.scheme, "ftps") == 0;
-	ft->multi = curl_multi_init();
-	/* Its wakeup socket pair is made without close-on-exec. */
-	io_sockets_cloexec();
+	if (xfer_target_init(&ft->xt, t, "ftp", 21, ft->tls ? XFER_TLS : 0,
+	    cause) != 0) {
+		free(ft);
+		return -1;
+	}
 	/* duplicity: /path is relative to the login directory, //path not. */
 	if (path[0] == '/' && path[1] == '/')
 		ft->dir = xstrdup(path + 1);
@@ -546,22 +424,13 @@ ftp_open(struct transport *t, char **cause)
 	while (len > 1 && ft->dir[len - 1] == '/')
 		ft->dir[--len] = '\0';
 	dir = xfer_escape_path(ft->dir);
-	host = strchr(t->url.host, ':') != NULL ?
-	    xasprintf("[%s]", t->url.host) : xstrdup(t->url.host);
-	ft->root = xasprintf("ftp://%s:%d/", host,
-	    t->url.port != 0 ? t->url.port : 21);
-	ft->base = xasprintf("%s%s%s", ft->root, ft->dir[0] == '/' ? "%2F" :
+	ft->root = xasprintf("%s/", ft->xt.origin);
+	ft->xt.base = xasprintf("%s%s%s", ft->root, ft->dir[0] == '/' ? "%2F" :
 	    "", dir);
-	free(host);
 	free(dir);
 	t->driver = ft;
-	/* Log in and list now, so a bad host, certificate or password shows. */
-	if (ftp_list(t, &l, cause) != 0) {
-		t->ops->close(t);
-		return -1;
-	}
-	name_list_clear(&l);
-	return 0;
+	/* Log in and list now. */
+	return transport_open_list(t, cause);
 }
 
 static void
@@ -569,9 +438,8 @@ ftp_close(struct transport *t)
 {
 	struct ftp_target	*ft = t->driver;
 
-	curl_multi_cleanup(ft->multi);
+	xfer_target_clear(&ft->xt);
 	free(ft->root);
-	free(ft->base);
 	free(ft->dir);
 	free(ft->absdir);
 	free(ft);

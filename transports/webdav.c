@@ -37,7 +37,6 @@
 #include <curl/curl.h>
 
 #include "common/error.h"
-#include "common/io.h"
 #include "common/xmalloc.h"
 #include "propfind.h"
 #include "xfer.h"
@@ -48,59 +47,38 @@
 	"<D:getcontentlength/></D:prop></D:propfind>\n"
 
 struct dav_target {
-	struct transport	*t;
-	CURLM			*multi;
-	char			*origin;	/* http[s]://host:port */
+	struct xfer_target	 xt;		/* origin http[s]://host:port,
+						   base: origin and path */
 	char			*path;		/* /escaped/dir/ */
-	char			*base;		/* origin and path */
-	int			 flags;		/* XFER_HTTP, XFER_TLS */
 	long			 auth;		/* CURLAUTH_* to offer */
 	int			 auth_known;
 	int			 dir_exists;
 };
 
-struct dav_writer {
-	struct sink		 sink;
-	struct dav_target	*dt;
-	struct xfer_upload	 up;
-	char			*name;
-	char			*tmpname;
-	int			 published;
-};
-
-struct dav_reader {
-	struct transport_reader	 reader;
-	struct dav_target	*dt;
-	struct xfer		*x;
-	char			*name;
-	char			*what;
-	int			 at_end;
-};
-
-/* A request of a URL; method NULL: GET, or PUT for an upload. */
+/* A request's authentication and method (NULL: GET, or PUT for an
+   upload). */
 static struct xfer *
-dav_xfer_url(struct dav_target *dt, const char *url, const char *method)
+dav_xfer_setup(struct dav_target *dt, struct xfer *x, const char *method)
 {
-	struct xfer	*x;
-
-	x = xfer_new(dt->multi, dt->t, url, dt->flags);
 	curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH, dt->auth);
 	if (method != NULL)
 		curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, method);
 	return x;
 }
 
+/* A request of a URL. */
+static struct xfer *
+dav_xfer_url(struct dav_target *dt, const char *url, const char *method)
+{
+	return dav_xfer_setup(dt, xfer_new(dt->xt.multi, dt->xt.t, url,
+	    dt->xt.flags), method);
+}
+
 /* A request for `name` in the directory (NULL: the directory itself). */
 static struct xfer *
 dav_xfer_new(struct dav_target *dt, const char *name, const char *method)
 {
-	struct xfer	*x;
-	char		*url;
-
-	url = xasprintf("%s%s", dt->base, name != NULL ? name : "");
-	x = dav_xfer_url(dt, url, method);
-	free(url);
-	return x;
+	return dav_xfer_setup(dt, xfer_target_xfer(&dt->xt, name), method);
 }
 
 static long
@@ -291,48 +269,27 @@ dav_list_temporary(struct transport *t, struct name_list *l, char **cause)
 
 /* Whether an object (or temporary) exists, and its size: one try. */
 static int
-dav_stat_step(struct transport *t, const char *name, int *found,
-    uint64_t *size, char **cause)
+dav_stat_step(struct transport *t, void *arg, char **cause)
 {
-	struct name_list	l = { NULL, 0 };
-	struct dav_list_arg	la = { .name = name, .list = &l,
+	struct transport_stat_arg *sa = arg;
+	struct name_list	 l = { NULL, 0 };
+	struct dav_list_arg	 la = { .name = sa->name, .list = &l,
 				    .which = PROPFIND_ANY };
-	int			rc;
+	int			 rc;
 
 	rc = dav_propfind_step(t, &la, cause);
-	*found = rc == 0 && l.count == 1;
-	if (*found)
-		*size = l.entries[0].size;
+	sa->found = rc == 0 && l.count == 1;
+	if (sa->found)
+		sa->size = l.entries[0].size;
 	name_list_clear(&l);
 	return rc;
-}
-
-struct dav_stat_arg {
-	const char	*name;
-	int		 found;
-	uint64_t	 size;
-};
-
-static int
-dav_stat_retry_step(struct transport *t, void *arg, char **cause)
-{
-	struct dav_stat_arg	*sa = arg;
-
-	return dav_stat_step(t, sa->name, &sa->found, &sa->size, cause);
 }
 
 static int
 dav_stat(struct transport *t, const char *name, uint64_t *size,
     char **cause)
 {
-	struct dav_stat_arg	sa = { .name = name };
-
-	if (transport_retry(t, dav_stat_retry_step, &sa, cause) != 0)
-		return -1;
-	if (!sa.found)
-		return 1;
-	*size = sa.size;
-	return 0;
+	return transport_stat_retry(t, dav_stat_step, name, size, cause);
 }
 
 static int
@@ -375,7 +332,7 @@ dav_mkdirs(struct transport *t, char **cause)
 	    t->url.display);
 	for (end = strchr(dt->path + 1, '/'); end != NULL && code >= 0;
 	    end = strchr(end + 1, '/')) {
-		url = xasprintf("%s%.*s", dt->origin,
+		url = xasprintf("%s%.*s", dt->xt.origin,
 		    (int)(end - dt->path + 1), dt->path);
 		x = dav_xfer_url(dt, url, "MKCOL");
 		free(url);
@@ -392,36 +349,27 @@ dav_mkdirs(struct transport *t, char **cause)
 	return 0;
 }
 
-static int
-dav_writer_write(struct sink *s, const void *buf, size_t len, char **cause)
-{
-	struct dav_writer	*w = (struct dav_writer *)s;
-
-	return xfer_upload_write(&w->up, buf, len, cause);
-}
-
 /* The upload is complete: check its size, then move it if free. */
 static int
 dav_publish_step(struct transport *t, void *arg, char **cause)
 {
-	struct dav_writer	*w = arg;
+	struct xfer_writer	*w = arg;
 	struct dav_target	*dt = t->driver;
+	struct transport_stat_arg tmp = { .name = w->tmpname };
+	struct transport_stat_arg dst = { .name = w->name };
 	struct xfer		*x;
 	char			*what, *header;
-	uint64_t		 tmp_size = 0, dst_size = 0;
-	int			 tmp_found, dst_found;
 	long			 code;
 
-	if ((code = dav_stat_step(t, w->tmpname, &tmp_found, &tmp_size,
-	    cause)) != 0 || (code = dav_stat_step(t, w->name, &dst_found,
-	    &dst_size, cause)) != 0)
+	if ((code = dav_stat_step(t, &tmp, cause)) != 0 ||
+	    (code = dav_stat_step(t, &dst, cause)) != 0)
 		return (int)code;
 	/* Done already (a reply lost), or a short upload, or taken. */
 	if ((code = transport_publish_check(t, w->name, w->up.total,
-	    tmp_found, tmp_size, dst_found, dst_size, cause)) != 0)
+	    tmp.found, tmp.size, dst.found, dst.size, cause)) != 0)
 		return code == 1 ? 0 : -1;
 	x = dav_xfer_new(dt, w->tmpname, "MOVE");
-	header = xasprintf("Destination: %s%s", dt->base, w->name);
+	header = xasprintf("Destination: %s%s", dt->xt.base, w->name);
 	x->headers = curl_slist_append(x->headers, header);
 	free(header);
 	x->headers = curl_slist_append(x->headers, "Overwrite: F");
@@ -444,17 +392,17 @@ dav_publish_step(struct transport *t, void *arg, char **cause)
 static int
 dav_writer_finish(struct sink *s, char **cause)
 {
-	struct dav_writer	*w = (struct dav_writer *)s;
+	struct xfer_writer	*w = (struct xfer_writer *)s;
 	long			 code;
 
 	if (xfer_upload_finish(&w->up, cause) != 0)
 		return -1;
 	code = dav_status(w->up.x);
 	if (code != 200 && code != 201 && code != 204) {
-		dav_http_error(w->dt->t, code, cause, w->up.what);
+		dav_http_error(w->t, code, cause, w->up.what);
 		return -1;
 	}
-	if (transport_retry(w->dt->t, dav_publish_step, w, cause) != 0)
+	if (transport_retry(w->t, dav_publish_step, w, cause) != 0)
 		return -1;
 	w->published = 1;
 	return 0;
@@ -463,23 +411,12 @@ dav_writer_finish(struct sink *s, char **cause)
 static void
 dav_writer_free(struct sink *s)
 {
-	struct dav_writer	*w = (struct dav_writer *)s;
-	char			*cause = NULL;
-
-	xfer_upload_clear(&w->up);
-	/* Best effort: cleanup removes what a lost connection leaves. */
-	if (!w->published) {
-		dav_remove_step(w->dt->t, w->tmpname, &cause);
-		free(cause);
-	}
-	free(w->name);
-	free(w->tmpname);
-	free(w);
+	xfer_writer_free((struct xfer_writer *)s, dav_remove_step);
 }
 
 static const struct sink_ops dav_writer_ops = {
 	.name = "webdav-writer",
-	.write = dav_writer_write,
+	.write = xfer_writer_write,
 	.finish = dav_writer_finish,
 	.free = dav_writer_free,
 };
@@ -492,7 +429,7 @@ static const struct sink_ops dav_writer_ops = {
 static int
 dav_create_step(struct transport *t, void *arg, char **cause)
 {
-	struct dav_writer	*w = arg;
+	struct xfer_writer	*w = arg;
 	struct dav_target	*dt = t->driver;
 	struct xfer		*x;
 	char			*what;
@@ -526,18 +463,9 @@ dav_create_step(struct transport *t, void *arg, char **cause)
 static struct sink *
 dav_put(struct transport *t, const char *name, char **cause)
 {
-	struct dav_writer	*w;
-	static unsigned		 counter;
+	struct xfer_writer	*w;
 
-	w = xcalloc(1, sizeof *w);
-	w->sink.ops = &dav_writer_ops;
-	w->dt = t->driver;
-	w->name = xstrdup(name);
-	w->tmpname = xasprintf(TRANSPORT_TMP_PREFIX "%s.%ld.%u", name,
-	    (long)getpid(),
-	    __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
-	w->up.what = xasprintf("unable to write '%s' to %s", name,
-	    t->url.display);
+	w = xfer_writer_new(t, &dav_writer_ops, name);
 	if (transport_retry(t, dav_create_step, w, cause) != 0) {
 		dav_writer_free(&w->sink);
 		return NULL;
@@ -545,45 +473,12 @@ dav_put(struct transport *t, const char *name, char **cause)
 	return &w->sink;
 }
 
-static ssize_t
-dav_reader_read(struct transport_reader *tr, void *buf, size_t len,
-    char **cause)
-{
-	struct dav_reader	*r = (struct dav_reader *)tr;
-
-	if (r->at_end)
-		return 0;
-	return xfer_pull(r->x, buf, len, cause, r->what);
-}
-
-static void
-dav_reader_close(struct transport_reader *tr)
-{
-	struct dav_reader	*r = (struct dav_reader *)tr;
-
-	xfer_free(r->x);
-	free(r->name);
-	free(r->what);
-	free(r);
-}
-
-static const struct transport_reader_ops dav_reader_ops = {
-	.read = dav_reader_read,
-	.close = dav_reader_close,
-};
-
-struct dav_get_arg {
-	struct dav_reader	*r;
-	uint64_t		 offset;
-};
-
 /* Start the download (a range from an offset) and run it to its first
    block, which tells its status. */
 static int
 dav_open_step(struct transport *t, void *arg, char **cause)
 {
-	struct dav_get_arg	*ga = arg;
-	struct dav_reader	*r = ga->r;
+	struct xfer_reader	*r = arg;
 	struct dav_target	*dt = t->driver;
 	char			*what;
 	long			 code;
@@ -591,14 +486,14 @@ dav_open_step(struct transport *t, void *arg, char **cause)
 
 	xfer_free(r->x);
 	r->x = dav_xfer_new(dt, r->name, NULL);
-	if (ga->offset > 0)
+	if (r->offset > 0)
 		curl_easy_setopt(r->x->easy, CURLOPT_RESUME_FROM_LARGE,
-		    (curl_off_t)ga->offset);
+		    (curl_off_t)r->offset);
 	what = xasprintf("unable to open '%s' in %s", r->name,
 	    t->url.display);
 	rc = xfer_run(r->x, xfer_ready, cause, what);
 	code = dav_status(r->x);
-	if (rc == 0 && (code == 206 || (code == 200 && ga->offset == 0)))
+	if (rc == 0 && (code == 206 || (code == 200 && r->offset == 0)))
 		rc = 0;
 	else if (rc == 0 && code == 416) {
 		/* The offset is the object's end: nothing to read. */
@@ -619,58 +514,30 @@ static struct transport_reader *
 dav_get(struct transport *t, const char *name, uint64_t offset,
     char **cause)
 {
-	struct dav_reader	*r;
-	struct dav_get_arg	 ga;
-
-	r = xcalloc(1, sizeof *r);
-	r->reader.ops = &dav_reader_ops;
-	r->dt = t->driver;
-	r->name = xstrdup(name);
-	r->what = xasprintf("unable to read '%s' from %s", name,
-	    t->url.display);
-	ga.r = r;
-	ga.offset = offset;
-	if (transport_retry(t, dav_open_step, &ga, cause) != 0) {
-		dav_reader_close(&r->reader);
-		return NULL;
-	}
-	return &r->reader;
+	return xfer_get(t, name, offset, dav_open_step, cause);
 }
 
 static int
 dav_open(struct transport *t, char **cause)
 {
 	struct dav_target	*dt;
-	struct name_list	 l = { NULL, 0 };
-	char			*dir, *host;
+	char			*dir;
 	int			 tls = strcmp(t->url.scheme, "webdavs") == 0;
 
-	if (xfer_global_init_once(cause) != 0)
-		return -1;
 	dt = xcalloc(1, sizeof *dt);
-	dt->t = t;
-	dt->flags = XFER_HTTP | (tls ? XFER_TLS : 0);
+	if (xfer_target_init(&dt->xt, t, tls ? "https" : "http",
+	    tls ? 443 : 80, XFER_HTTP | (tls ? XFER_TLS : 0), cause) != 0) {
+		free(dt);
+		return -1;
+	}
 	dt->auth = CURLAUTH_BASIC | CURLAUTH_DIGEST;
-	dt->multi = curl_multi_init();
-	/* Its wakeup socket pair is made without close-on-exec. */
-	io_sockets_cloexec();
-	host = strchr(t->url.host, ':') != NULL ?
-	    xasprintf("[%s]", t->url.host) : xstrdup(t->url.host);
-	dt->origin = xasprintf("%s://%s:%d", tls ? "https" : "http", host,
-	    t->url.port != 0 ? t->url.port : (tls ? 443 : 80));
-	free(host);
 	dir = xfer_escape_path(t->url.path);
 	dt->path = xasprintf("/%s", dir);
 	free(dir);
-	dt->base = xasprintf("%s%s", dt->origin, dt->path);
+	dt->xt.base = xasprintf("%s%s", dt->xt.origin, dt->path);
 	t->driver = dt;
-	/* Log in and list now, so a bad host, certificate or password shows. */
-	if (dav_list(t, &l, cause) != 0) {
-		t->ops->close(t);
-		return -1;
-	}
-	name_list_clear(&l);
-	return 0;
+	/* Log in and list now. */
+	return transport_open_list(t, cause);
 }
 
 static void
@@ -678,10 +545,8 @@ dav_close(struct transport *t)
 {
 	struct dav_target	*dt = t->driver;
 
-	curl_multi_cleanup(dt->multi);
-	free(dt->origin);
+	xfer_target_clear(&dt->xt);
 	free(dt->path);
-	free(dt->base);
 	free(dt);
 	t->driver = NULL;
 }

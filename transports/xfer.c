@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/io.h"
 #include "common/xmalloc.h"
 #include "xfer.h"
 
@@ -264,11 +265,18 @@ xfer_push(struct xfer *x, const uint8_t *buf, size_t len, char **cause,
 	return 0;
 }
 
+/*
+ * Push the buffer. A step for transport_buffer_write, tried once: a push
+ * fails with -1, never TRANSPORT_TRANSIENT (an upload cut midway cannot
+ * resume).
+ */
 static int
-xfer_upload_flush(struct xfer_upload *u, char **cause)
+xfer_upload_flush(struct transport *t, void *arg, char **cause)
 {
-	int	rc;
+	struct xfer_upload	*u = arg;
+	int			 rc;
 
+	(void)t;
 	rc = xfer_push(u->x, u->buf, u->len, cause, u->what);
 	u->len = 0;
 	return rc;
@@ -278,31 +286,20 @@ int
 xfer_upload_write(struct xfer_upload *u, const void *buf, size_t len,
     char **cause)
 {
-	const uint8_t	*p = buf;
-	size_t		 n;
-
 	if (u->buf == NULL)
 		u->buf = xmalloc(XFER_BUFFER);
-	while (len > 0) {
-		n = XFER_BUFFER - u->len < len ? XFER_BUFFER - u->len : len;
-		memcpy(u->buf + u->len, p, n);
-		u->len += n;
-		u->total += n;
-		p += n;
-		len -= n;
-		if (u->len == XFER_BUFFER && xfer_upload_flush(u, cause) != 0)
-			return -1;
-	}
-	return 0;
+	u->total += len;
+	return transport_buffer_write(u->x->t, u->buf, XFER_BUFFER, &u->len,
+	    buf, len, xfer_upload_flush, u, cause);
 }
 
 int
 xfer_upload_finish(struct xfer_upload *u, char **cause)
 {
-	if (u->len > 0 && xfer_upload_flush(u, cause) != 0)
+	if (u->len > 0 && xfer_upload_flush(u->x->t, u, cause) != 0)
 		return -1;
 	u->x->eof = 1;
-	return xfer_upload_flush(u, cause);
+	return xfer_upload_flush(u->x->t, u, cause);
 }
 
 void
@@ -365,4 +362,130 @@ xfer_global_init_once(char **cause)
 	if (xfer_init_rc != CURLE_OK)
 		return error_set(cause, "unable to initialise libcurl");
 	return 0;
+}
+
+int
+xfer_target_init(struct xfer_target *xt, struct transport *t,
+    const char *scheme, int default_port, int flags, char **cause)
+{
+	char	*host;
+
+	if (xfer_global_init_once(cause) != 0)
+		return -1;
+	xt->t = t;
+	xt->flags = flags;
+	xt->multi = curl_multi_init();
+	/* Its wakeup socket pair is made without close-on-exec. */
+	io_sockets_cloexec();
+	host = url_host_literal(&t->url);
+	xt->origin = xasprintf("%s://%s:%d", scheme, host,
+	    t->url.port != 0 ? t->url.port : default_port);
+	free(host);
+	return 0;
+}
+
+void
+xfer_target_clear(struct xfer_target *xt)
+{
+	curl_multi_cleanup(xt->multi);
+	free(xt->origin);
+	free(xt->base);
+}
+
+struct xfer *
+xfer_target_xfer(struct xfer_target *xt, const char *name)
+{
+	struct xfer	*x;
+	char		*url;
+
+	url = xasprintf("%s%s", xt->base, name != NULL ? name : "");
+	x = xfer_new(xt->multi, xt->t, url, xt->flags);
+	free(url);
+	return x;
+}
+
+struct xfer_writer *
+xfer_writer_new(struct transport *t, const struct sink_ops *ops,
+    const char *name)
+{
+	struct xfer_writer	*w;
+
+	w = xcalloc(1, sizeof *w);
+	w->sink.ops = ops;
+	w->t = t;
+	w->name = xstrdup(name);
+	w->tmpname = transport_tmpname(name);
+	w->up.what = xasprintf("unable to write '%s' to %s", name,
+	    t->url.display);
+	return w;
+}
+
+int
+xfer_writer_write(struct sink *s, const void *buf, size_t len, char **cause)
+{
+	struct xfer_writer	*w = (struct xfer_writer *)s;
+
+	return xfer_upload_write(&w->up, buf, len, cause);
+}
+
+void
+xfer_writer_free(struct xfer_writer *w,
+    int (*remove_step)(struct transport *, void *, char **))
+{
+	char	*cause = NULL;
+
+	xfer_upload_clear(&w->up);
+	if (!w->published) {
+		remove_step(w->t, w->tmpname, &cause);
+		free(cause);
+	}
+	free(w->name);
+	free(w->tmpname);
+	free(w);
+}
+
+static ssize_t
+xfer_reader_read(struct transport_reader *tr, void *buf, size_t len,
+    char **cause)
+{
+	struct xfer_reader	*r = (struct xfer_reader *)tr;
+
+	if (r->at_end)
+		return 0;
+	return xfer_pull(r->x, buf, len, cause, r->what);
+}
+
+static void
+xfer_reader_close(struct transport_reader *tr)
+{
+	struct xfer_reader	*r = (struct xfer_reader *)tr;
+
+	xfer_free(r->x);
+	free(r->name);
+	free(r->what);
+	free(r);
+}
+
+static const struct transport_reader_ops xfer_reader_ops = {
+	.read = xfer_reader_read,
+	.close = xfer_reader_close,
+};
+
+struct transport_reader *
+xfer_get(struct transport *t, const char *name, uint64_t offset,
+    int (*open_step)(struct transport *, void *, char **), char **cause)
+{
+	struct xfer_reader	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->reader.ops = &xfer_reader_ops;
+	r->name = xstrdup(name);
+	r->what = xasprintf("unable to read '%s' from %s", name,
+	    t->url.display);
+	r->offset = offset;
+	if (transport_retry(t, open_step, r, cause) != 0) {
+		xfer_reader_close(&r->reader);
+		return NULL;
+	}
+	return &r->reader;
 }

@@ -48,6 +48,30 @@ struct xfer {
 char	*xfer_escape_path(const char *);
 /* Once per process, before a multi handle is made: 0 or -1. */
 int	xfer_global_init_once(char **cause);
+
+/*
+ * What a libcurl driver's target holds (ftp.c, webdav.c): the multi handle
+ * its transfers share, and its URLs.
+ */
+struct xfer_target {
+	struct transport	*t;
+	CURLM			*multi;
+	char			*origin;	/* scheme://host:port */
+	char			*base;		/* the directory, ending in
+						   '/': the driver's to set */
+	int			 flags;		/* XFER_ flags of transfers */
+};
+/*
+ * Start a target: libcurl (once), the multi handle (its wakeup sockets
+ * made close-on-exec) and the origin, with the URL's host (an IPv6 address
+ * in brackets) and port (else default_port). 0, or -1 if libcurl cannot
+ * start.
+ */
+int	xfer_target_init(struct xfer_target *, struct transport *,
+	    const char *scheme, int default_port, int flags, char **cause);
+void	xfer_target_clear(struct xfer_target *);
+/* A transfer of `name` in the directory (NULL: the directory itself). */
+struct xfer *xfer_target_xfer(struct xfer_target *, const char *name);
 /*
  * A transfer of url (XFER_ flags) with the transport's login, timeouts and
  * TLS options.
@@ -88,6 +112,50 @@ int	xfer_upload_write(struct xfer_upload *, const void *, size_t,
 /* Push the rest and run the upload to its end: 0 or -1. */
 int	xfer_upload_finish(struct xfer_upload *, char **cause);
 void	xfer_upload_clear(struct xfer_upload *);
+/*
+ * A driver's writer over a streamed upload (ftp.c, webdav.c): its sink ops
+ * are the driver's, with xfer_writer_write for write. The driver makes
+ * up.x, checks and publishes the temporary in finish (then sets
+ * published), and frees through xfer_writer_free.
+ */
+struct xfer_writer {
+	struct sink		 sink;
+	struct transport	*t;
+	struct xfer_upload	 up;
+	char			*name;
+	char			*tmpname;
+	int			 published;
+};
+/* A writer of name (its temporary name and up.what set), not started. */
+struct xfer_writer *xfer_writer_new(struct transport *,
+	    const struct sink_ops *, const char *name);
+int	xfer_writer_write(struct sink *, const void *, size_t, char **cause);
+/*
+ * Stop the upload and, unless published, remove the temporary with one
+ * try of remove_step (given its name; best effort: cleanup removes what a
+ * lost connection leaves); free the writer.
+ */
+void	xfer_writer_free(struct xfer_writer *,
+	    int (*remove_step)(struct transport *, void *, char **));
+
+/*
+ * A driver's reader over a download (ftp.c, webdav.c). xfer_get makes one
+ * for name from offset and runs open_step (given the reader) through
+ * transport_retry: the step (re)makes x and runs it to its first block, or
+ * sets at_end when there is nothing to read. Reads pull from x.
+ */
+struct xfer_reader {
+	struct transport_reader	 reader;
+	struct xfer		*x;
+	char			*name;
+	char			*what;	/* "unable to read 'name' from URL" */
+	uint64_t		 offset;
+	int			 at_end;
+};
+struct transport_reader *xfer_get(struct transport *, const char *name,
+	    uint64_t offset, int (*open_step)(struct transport *, void *,
+	    char **), char **cause);
+
 /*
  * Up to len downloaded bytes, running the transfer for more: the count, 0
  * at the end, -1 with "<what>: why".
