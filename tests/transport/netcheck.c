@@ -124,6 +124,63 @@ expect_put_failure(const char *what, const char *url,
 	free(cause);
 }
 
+void
+check_connects(const char *what, const char *url,
+    const struct transport_options *o)
+{
+	struct transport	*t;
+	char			*cause = NULL;
+
+	t = transport_open(url, o, &cause);
+	tap_ok(t != NULL, "%s: %s", what, cause != NULL ? cause : "ok");
+	transport_close(t);
+	free(cause);
+}
+
+void
+check_dir_made(const char *path, const char *what)
+{
+	struct stat	sb;
+
+	tap_ok(stat(path, &sb) == 0 && S_ISDIR(sb.st_mode), "%s", what);
+}
+
+void
+check_refused(const char *tag, const char *url,
+    const struct transport_options *o)
+{
+	struct transport_options bad = *o;
+	char			*what;
+	double			 elapsed;
+
+	bad.retries = 3;
+	what = xasprintf("[%s] a refused connection is retried, then fails",
+	    tag);
+	elapsed = expect_open_failure(what, url, &bad, "gave up after 3 tries",
+	    10);
+	tap_ok(elapsed >= 0.7, "[%s] ... after backing off (%.2f s)", tag,
+	    elapsed);
+	free(what);
+}
+
+void
+check_silent(const char *tag, const char *url,
+    const struct transport_options *o)
+{
+	struct transport_options bad = *o;
+	char			*what;
+	double			 elapsed;
+
+	bad.retries = 2;
+	bad.idle_timeout = 1;
+	what = xasprintf("[%s] a silent server times out", tag);
+	elapsed = expect_open_failure(what, url, &bad, "gave up after 2 tries",
+	    20);
+	tap_ok(elapsed >= 2, "[%s] ... after the idle timeout, twice "
+	    "(%.2f s)", tag, elapsed);
+	free(what);
+}
+
 /*
  * Kill a server's descendants (each connection has its own processes; the
  * listener survives): the links drop.

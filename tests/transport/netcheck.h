@@ -29,6 +29,21 @@ void	expect_no_retry(const char *what, const char *url,
 /* Put must fail at once with want and "tresor-denied" in the message. */
 void	expect_put_failure(const char *what, const char *url,
 	    const struct transport_options *, const char *want);
+/* Open url: it must connect. */
+void	check_connects(const char *what, const char *url,
+	    const struct transport_options *);
+/* The directory at path was made: what says which. */
+void	check_dir_made(const char *path, const char *what);
+/*
+ * A URL whose port nobody listens on: the open is tried 3 times, with
+ * pauses, then fails ("[tag] a refused connection ...").
+ */
+void	check_refused(const char *tag, const char *url,
+	    const struct transport_options *);
+/* A URL of a server that never answers: the idle timeout of 1 s, 2 tries
+   ("[tag] a silent server times out"). */
+void	check_silent(const char *tag, const char *url,
+	    const struct transport_options *);
 /* Kill a server's descendants (its connections): how many. */
 int	cut_connections(long server);
 /* A listing beside 255-byte names (made in dir, the target's directory). */
