@@ -8,22 +8,13 @@
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 . "$TOP_SRCDIR/tests/transport/servers.sh"
 
-RUN_ID=tresor-cli-$$
-trap 'stop_servers; rm -rf "${TEST_HOME:-/nonexistent}/$RUN_ID"; cleanup_work' EXIT
-mkdir -p "$WORK/servers" && chmod 755 "$WORK/servers"
-start_servers "$WORK/servers" tresor-test2
-PASSWORD=$(cat "$TEST_PASSWORD_FILE")
+start_cli_servers cli tresor-test2
 SSH_OPTS="--ssh-key $SSH_KEY --ssh-known-hosts $KNOWN_HOSTS"
 
 make_key k
 mkdir -p "$WORK/src"
 make_tree "$WORK/src/vault"
 head -c 3000000 /dev/urandom >"$WORK/src/vault/big.bin"
-
-# no_password FILE...: none of the files holds the password.
-no_password() {
-	! grep -qF "$PASSWORD" "$@"
-}
 
 # sftp://, key login, a nested directory that does not exist yet.
 S="sftp://$TEST_USER@127.0.0.1:$SSH_PORT/$RUN_ID/sftp/target"
@@ -64,16 +55,8 @@ head -c 40000000 /dev/urandom >"$WORK/src/vault/bigger.bin"
 "$TRESOR" backup --quiet --to "$F" --ca-file "$CA_FILE" --key-file "$WORK/k.pub.asc" \
     "$WORK/src/vault" 2>"$WORK/ftps.err" &
 pid=$!
-: >"$WORK/cmdlines"
 sleep 0.2
-while kill -0 $pid 2>/dev/null; do
-	# Every process's argv (tresor and its children, such as gpg).
-	for c in /proc/[0-9]*/cmdline; do
-		tr '\0' ' ' 2>/dev/null <"$c"
-		echo
-	done >>"$WORK/cmdlines"
-	sleep 0.1
-done
+sample_argv $pid "$WORK/cmdlines"
 wait $pid
 rc=$?
 diag "$(cat "$WORK/ftps.err")"

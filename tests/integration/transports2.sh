@@ -13,12 +13,8 @@
 LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TOP_SRCDIR/tests/lsan-smb.supp"
 export LSAN_OPTIONS
 
-RUN_ID=tresor-cli2-$$
-trap 'stop_servers; rm -rf "${TEST_HOME:-/nonexistent}/$RUN_ID"; cleanup_work' EXIT
-mkdir -p "$WORK/servers" && chmod 755 "$WORK/servers"
 # Its own user: tests running at once must not reset each other's password.
-start_servers "$WORK/servers" tresor-test4 "apache smbd"
-PASSWORD=$(cat "$TEST_PASSWORD_FILE")
+start_cli_servers cli2 tresor-test4 "apache smbd"
 # libsmbclient's private directories go here: the end checks none is left.
 mkdir -p "$WORK/tmp"
 TMPDIR=$WORK/tmp
@@ -28,10 +24,6 @@ make_key k
 mkdir -p "$WORK/src"
 make_tree "$WORK/src/vault"
 head -c 3000000 /dev/urandom >"$WORK/src/vault/big.bin"
-
-no_password() {
-	! grep -qF "$PASSWORD" "$@"
-}
 
 # round_trip NAME URL DIR [OPTIONS...]: the verbs against one target, whose
 # files the servers keep in DIR. The password comes from $FTP_PASSWORD.
@@ -119,14 +111,7 @@ U="smb://$TEST_USER:$PASSWORD@127.0.0.1:$SMB_PORT/tresor/$RUN_ID/smb-argv"
 "$TRESOR" backup --quiet --to "$U" --volsize 1 --key-file "$WORK/k.pub.asc" \
     "$WORK/src/vault" 2>"$WORK/argv.err" &
 pid=$!
-: >"$WORK/cmdlines"
-while kill -0 $pid 2>/dev/null; do
-	for c in /proc/[0-9]*/cmdline; do
-		tr '\0' ' ' 2>/dev/null <"$c"
-		echo
-	done >>"$WORK/cmdlines"
-	sleep 0.1
-done
+sample_argv $pid "$WORK/cmdlines"
 wait $pid
 check "backup to smb:// with the password in the URL" test $? -eq 0
 check "tresor was seen running (argv sampled)" grep -q "backup --quiet --to smb://$TEST_USER:\*" "$WORK/cmdlines"

@@ -9,6 +9,21 @@
 #   stop_servers             stops them by PID (also run from the EXIT trap
 #                            of the caller, and by a watchdog if the test
 #                            process dies)
+#   start_net_test NAME USER [SERVERS]
+#                            for net.sh and net2.sh: WORK (a new directory),
+#                            RUN_ID, an EXIT trap removing both, then
+#                            start_servers
+#   start_silent_server      a server that accepts connections and never
+#                            says a word (idle timeouts) on SILENT_PORT, and
+#                            DEAD_PORT, a port nobody listens on
+#   start_cli_servers NAME USER [SERVERS]
+#                            for tests/integration/transports*.sh (sourced
+#                            after lib.sh): RUN_ID, an EXIT trap (servers,
+#                            the run's directory, cleanup_work), the servers
+#                            in $WORK/servers and PASSWORD, the user's
+#   no_password FILE...      none of the files holds PASSWORD
+#   sample_argv PID FILE     appends every process's argv to FILE, every
+#                            0.1 s while PID runs
 #
 # A missing server binary or a server that does not come up is a failure
 # (Bail out!), never a skip. Root is needed: the test user (local, with a
@@ -184,8 +199,8 @@ ha1 = hashlib.md5(("%s:%s:%s" % (user, realm, pw)).encode()).hexdigest()
 print("%s:%s:%s" % (user, realm, ha1))
 ' "$TEST_USER" tresor "$TEST_PASSWORD_FILE" >"$d/apache/digest" || servers_bail "digest file"
 	chown "$TEST_USER" "$d/apache"
-	m=/usr/lib/apache2/modules
-	cat >"$d/apache/apache.conf" <<EOF
+	{
+	cat <<EOF
 ServerRoot $d/apache
 ServerName 127.0.0.1
 PidFile $d/apache/apache.pid
@@ -195,18 +210,12 @@ ErrorLog $d/apache/error.log
 LogLevel warn
 User $TEST_USER
 Group $TEST_USER
-LoadModule mpm_prefork_module $m/mod_mpm_prefork.so
-LoadModule authz_core_module $m/mod_authz_core.so
-LoadModule authz_user_module $m/mod_authz_user.so
-LoadModule authn_core_module $m/mod_authn_core.so
-LoadModule authn_file_module $m/mod_authn_file.so
-LoadModule auth_basic_module $m/mod_auth_basic.so
-LoadModule auth_digest_module $m/mod_auth_digest.so
-LoadModule alias_module $m/mod_alias.so
-LoadModule dav_module $m/mod_dav.so
-LoadModule dav_fs_module $m/mod_dav_fs.so
-LoadModule ssl_module $m/mod_ssl.so
-LoadModule socache_shmcb_module $m/mod_socache_shmcb.so
+EOF
+	for mod in mpm_prefork authz_core authz_user authn_core authn_file \
+	    auth_basic auth_digest alias dav dav_fs ssl socache_shmcb; do
+		echo "LoadModule ${mod}_module /usr/lib/apache2/modules/mod_$mod.so"
+	done
+	cat <<EOF
 StartServers 2
 MaxRequestWorkers 32
 Timeout 60
@@ -244,6 +253,7 @@ Alias /digest $TEST_HOME
 	SSLCertificateKeyFile $d/tls.key
 </VirtualHost>
 EOF
+	} >"$d/apache/apache.conf"
 	# Its own process group: stopping, apache signals its whole group.
 	setsid "$APACHE" -f "$d/apache/apache.conf" -DFOREGROUND 2>"$d/apache/apache.err" &
 	pid=$!
@@ -334,6 +344,56 @@ start_servers() {
 	) >/dev/null 2>&1 &
 	export SSHD_PID VSFTPD_PID SSH_PORT FTP_PORT TEST_USER TEST_PASSWORD_FILE SSH_KEY KNOWN_HOSTS CA_FILE TEST_HOME
 	export APACHE_PID DAV_PORT DAVS_PORT SMBD_PID SMB_PORT SMB_CONF
+}
+
+start_net_test() {
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/tresor-$1.XXXXXX")
+	chmod 755 "$WORK"
+	RUN_ID=tresor-$1-$$
+	trap 'stop_servers; rm -rf "$WORK" "${TEST_HOME:-/nonexistent}/$RUN_ID"' EXIT
+	start_servers "$WORK" "$2" "${3:-sshd vsftpd}"
+}
+
+start_silent_server() {
+	DEAD_PORT=$(free_port)
+	SILENT_PORT=$(free_port)
+	python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+held = []
+while True:
+    held.append(s.accept()[0])
+' "$SILENT_PORT" &
+	SERVER_PIDS="$SERVER_PIDS $!"
+	wait_port "$SILENT_PORT" $! || servers_bail "the silent server did not start"
+	export DEAD_PORT SILENT_PORT
+}
+
+start_cli_servers() {
+	RUN_ID=tresor-$1-$$
+	trap 'stop_servers; rm -rf "${TEST_HOME:-/nonexistent}/$RUN_ID"; cleanup_work' EXIT
+	mkdir -p "$WORK/servers" && chmod 755 "$WORK/servers"
+	start_servers "$WORK/servers" "$2" "${3:-sshd vsftpd}"
+	PASSWORD=$(cat "$TEST_PASSWORD_FILE")
+}
+
+no_password() {
+	! grep -qF "$PASSWORD" "$@"
+}
+
+sample_argv() {
+	: >"$2"
+	while kill -0 "$1" 2>/dev/null; do
+		# Every process's argv (tresor and its children, such as gpg).
+		for c in /proc/[0-9]*/cmdline; do
+			tr '\0' ' ' 2>/dev/null <"$c"
+			echo
+		done >>"$2"
+		sleep 0.1
+	done
 }
 
 stop_servers() {
