@@ -309,23 +309,14 @@ ftp_writer_finish(struct sink *s, char **cause)
 
 	if (xfer_upload_finish(&w->up, cause) != 0)
 		return -1;
-	if (transport_retry(w->t, ftp_publish_step, w, cause) != 0)
-		return -1;
-	w->published = 1;
-	return 0;
-}
-
-static void
-ftp_writer_free(struct sink *s)
-{
-	xfer_writer_free((struct xfer_writer *)s, ftp_remove_step);
+	return xfer_writer_publish(w, ftp_publish_step, cause);
 }
 
 static const struct sink_ops ftp_writer_ops = {
 	.name = "ftp-writer",
 	.write = xfer_writer_write,
 	.finish = ftp_writer_finish,
-	.free = ftp_writer_free,
+	.free = xfer_writer_free,
 };
 
 /* Start the upload and run it until the server is ready for data. */
@@ -354,10 +345,10 @@ ftp_put(struct transport *t, const char *name, char **cause)
 {
 	struct xfer_writer	*w;
 
-	w = xfer_writer_new(t, &ftp_writer_ops, name);
+	w = xfer_writer_new(t, &ftp_writer_ops, name, ftp_remove_step);
 	if (transport_retry(t, ftp_create_step, w, cause) != 0) {
 		w->published = 1;	/* nothing to remove */
-		ftp_writer_free(&w->sink);
+		xfer_writer_free(&w->sink);
 		return NULL;
 	}
 	return &w->sink;

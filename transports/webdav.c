@@ -402,23 +402,14 @@ dav_writer_finish(struct sink *s, char **cause)
 		dav_http_error(w->t, code, cause, w->up.what);
 		return -1;
 	}
-	if (transport_retry(w->t, dav_publish_step, w, cause) != 0)
-		return -1;
-	w->published = 1;
-	return 0;
-}
-
-static void
-dav_writer_free(struct sink *s)
-{
-	xfer_writer_free((struct xfer_writer *)s, dav_remove_step);
+	return xfer_writer_publish(w, dav_publish_step, cause);
 }
 
 static const struct sink_ops dav_writer_ops = {
 	.name = "webdav-writer",
 	.write = xfer_writer_write,
 	.finish = dav_writer_finish,
-	.free = dav_writer_free,
+	.free = xfer_writer_free,
 };
 
 /*
@@ -465,9 +456,9 @@ dav_put(struct transport *t, const char *name, char **cause)
 {
 	struct xfer_writer	*w;
 
-	w = xfer_writer_new(t, &dav_writer_ops, name);
+	w = xfer_writer_new(t, &dav_writer_ops, name, dav_remove_step);
 	if (transport_retry(t, dav_create_step, w, cause) != 0) {
-		dav_writer_free(&w->sink);
+		xfer_writer_free(&w->sink);
 		return NULL;
 	}
 	return &w->sink;

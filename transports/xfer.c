@@ -406,13 +406,15 @@ xfer_target_xfer(struct xfer_target *xt, const char *name)
 
 struct xfer_writer *
 xfer_writer_new(struct transport *t, const struct sink_ops *ops,
-    const char *name)
+    const char *name,
+    int (*remove_step)(struct transport *, void *, char **))
 {
 	struct xfer_writer	*w;
 
 	w = xcalloc(1, sizeof *w);
 	w->sink.ops = ops;
 	w->t = t;
+	w->remove_step = remove_step;
 	w->name = xstrdup(name);
 	w->tmpname = transport_tmpname(name);
 	w->up.what = xasprintf("unable to write '%s' to %s", name,
@@ -428,15 +430,25 @@ xfer_writer_write(struct sink *s, const void *buf, size_t len, char **cause)
 	return xfer_upload_write(&w->up, buf, len, cause);
 }
 
-void
-xfer_writer_free(struct xfer_writer *w,
-    int (*remove_step)(struct transport *, void *, char **))
+int
+xfer_writer_publish(struct xfer_writer *w,
+    int (*publish_step)(struct transport *, void *, char **), char **cause)
 {
-	char	*cause = NULL;
+	if (transport_retry(w->t, publish_step, w, cause) != 0)
+		return -1;
+	w->published = 1;
+	return 0;
+}
+
+void
+xfer_writer_free(struct sink *s)
+{
+	struct xfer_writer	*w = (struct xfer_writer *)s;
+	char			*cause = NULL;
 
 	xfer_upload_clear(&w->up);
 	if (!w->published) {
-		remove_step(w->t, w->tmpname, &cause);
+		w->remove_step(w->t, w->tmpname, &cause);
 		free(cause);
 	}
 	free(w->name);

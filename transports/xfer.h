@@ -114,9 +114,9 @@ int	xfer_upload_finish(struct xfer_upload *, char **cause);
 void	xfer_upload_clear(struct xfer_upload *);
 /*
  * A driver's writer over a streamed upload (ftp.c, webdav.c): its sink ops
- * are the driver's, with xfer_writer_write for write. The driver makes
- * up.x, checks and publishes the temporary in finish (then sets
- * published), and frees through xfer_writer_free.
+ * are the driver's finish with xfer_writer_write and xfer_writer_free. The
+ * driver makes up.x (in a create step) and, once the upload is finished,
+ * publishes the temporary with xfer_writer_publish.
  */
 struct xfer_writer {
 	struct sink		 sink;
@@ -124,19 +124,26 @@ struct xfer_writer {
 	struct xfer_upload	 up;
 	char			*name;
 	char			*tmpname;
-	int			 published;
+	int			 published;	/* or nothing to remove */
+	/* Removes the temporary (given its name): one try when freed. */
+	int			(*remove_step)(struct transport *, void *,
+				    char **);
 };
 /* A writer of name (its temporary name and up.what set), not started. */
 struct xfer_writer *xfer_writer_new(struct transport *,
-	    const struct sink_ops *, const char *name);
-int	xfer_writer_write(struct sink *, const void *, size_t, char **cause);
-/*
- * Stop the upload and, unless published, remove the temporary with one
- * try of remove_step (given its name; best effort: cleanup removes what a
- * lost connection leaves); free the writer.
- */
-void	xfer_writer_free(struct xfer_writer *,
+	    const struct sink_ops *, const char *name,
 	    int (*remove_step)(struct transport *, void *, char **));
+int	xfer_writer_write(struct sink *, const void *, size_t, char **cause);
+/* Run publish_step (given the writer) through transport_retry; once it
+   succeeds the writer is published: 0 or -1. */
+int	xfer_writer_publish(struct xfer_writer *,
+	    int (*publish_step)(struct transport *, void *, char **),
+	    char **cause);
+/*
+ * Stop the upload and, unless published, remove the temporary (best
+ * effort: cleanup removes what a lost connection leaves); free the writer.
+ */
+void	xfer_writer_free(struct sink *);
 
 /*
  * A driver's reader over a download (ftp.c, webdav.c). xfer_get makes one
