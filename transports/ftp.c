@@ -100,6 +100,23 @@ ftp_entry_path(struct ftp_target *ft, struct xfer *x)
 		    "" : "/", ft->dir);
 }
 
+/*
+ * After a transfer: a 550 (no such file, or no directory to change to;
+ * FTP says the same for a missing and a forbidden one) means nothing is
+ * there, not a failure. rc, or 0 with the cause dropped.
+ */
+static int
+ftp_not_there(struct xfer *x, int rc, char **cause)
+{
+	if (rc != 0 && (x->result == CURLE_REMOTE_FILE_NOT_FOUND ||
+	    x->result == CURLE_REMOTE_ACCESS_DENIED)) {
+		free(*cause);
+		*cause = NULL;
+		rc = 0;
+	}
+	return rc;
+}
+
 struct ftp_list_arg {
 	struct name_list	*list;
 	int			 temporaries;
@@ -150,12 +167,7 @@ ftp_list_step(struct transport *t, void *arg, char **cause)
 	 * Nothing matched (an empty directory) or no directory to change to
 	 * (none yet: put creates it) both mean no objects.
 	 */
-	if (rc != 0 && (x->result == CURLE_REMOTE_FILE_NOT_FOUND ||
-	    x->result == CURLE_REMOTE_ACCESS_DENIED)) {
-		free(*cause);
-		*cause = NULL;
-		rc = 0;
-	}
+	rc = ftp_not_there(x, rc, cause);
 	free(what);
 	xfer_free(x);
 	return rc;
@@ -202,16 +214,12 @@ ftp_stat_step(struct transport *t, void *arg, char **cause)
 			    what);
 		na->found = 1;
 		na->size = (uint64_t)size;
-	} else if (x->result == CURLE_REMOTE_FILE_NOT_FOUND ||
-	    x->result == CURLE_REMOTE_ACCESS_DENIED) {
+	} else {
 		/*
-		 * No such file, or no directory to change to (FTP says 550
-		 * for both a missing and a forbidden one): not there. A
+		 * No such file, or no directory to change to: not there. A
 		 * forbidden directory shows when put tries to create it.
 		 */
-		free(*cause);
-		*cause = NULL;
-		rc = 0;
+		rc = ftp_not_there(x, rc, cause);
 	}
 	free(what);
 	xfer_free(x);

@@ -167,6 +167,22 @@ dav_perform(struct dav_target *dt, struct xfer *x, char **cause,
 	return dav_status(x);
 }
 
+/*
+ * The end of a request's step: code as it stands if it is not an HTTP
+ * status (0, or a failure with the cause set), else the status as
+ * dav_http_error words it; x and what are freed.
+ */
+static int
+dav_step_end(struct transport *t, struct xfer *x, long code, char *what,
+    char **cause)
+{
+	if (code > 0)
+		code = dav_http_error(t, code, cause, what);
+	xfer_free(x);
+	free(what);
+	return (int)code;
+}
+
 struct dav_feed {
 	struct xfer	*x;
 	struct propfind	*pf;
@@ -238,12 +254,8 @@ dav_propfind_step(struct transport *t, void *arg, char **cause)
 		}
 	} else if (code == 404)
 		code = 0;	/* no such directory (yet) or object */
-	else if (code > 0)
-		code = dav_http_error(t, code, cause, what);
 	propfind_free(feed.pf);
-	xfer_free(x);
-	free(what);
-	return (int)code;
+	return dav_step_end(t, x, code, what, cause);
 }
 
 static int
@@ -306,11 +318,7 @@ dav_remove_step(struct transport *t, void *arg, char **cause)
 	code = dav_perform(t->driver, x, cause, what);
 	if (code == 200 || code == 204 || code == 404)
 		code = 0;
-	else if (code > 0)
-		code = dav_http_error(t, code, cause, what);
-	xfer_free(x);
-	free(what);
-	return (int)code;
+	return dav_step_end(t, x, code, what, cause);
 }
 
 static int
@@ -382,11 +390,7 @@ dav_publish_step(struct transport *t, void *arg, char **cause)
 	else if (code == 412)
 		code = error_set(cause, "%s: an object of that name exists",
 		    what);
-	else if (code > 0)
-		code = dav_http_error(t, code, cause, what);
-	xfer_free(x);
-	free(what);
-	return (int)code;
+	return dav_step_end(t, x, code, what, cause);
 }
 
 static int

@@ -145,39 +145,68 @@ check_dir_made(const char *path, const char *what)
 	tap_ok(stat(path, &sb) == 0 && S_ISDIR(sb.st_mode), "%s", what);
 }
 
-void
-check_refused(const char *tag, const char *url,
-    const struct transport_options *o)
+/*
+ * expect_open_failure for scheme://user@127.0.0.1:<$port_var>/path, what
+ * being "[scheme] " and the check: the elapsed time.
+ */
+static double
+expect_unreachable(const char *scheme, const char *user, const char *path,
+    const char *port_var, const struct transport_options *o,
+    const char *check, const char *want, double max_seconds)
 {
-	struct transport_options bad = *o;
-	char			*what;
-	double			 elapsed;
+	char	*url, *what;
+	double	 elapsed;
 
-	bad.retries = 3;
-	what = xasprintf("[%s] a refused connection is retried, then fails",
-	    tag);
-	elapsed = expect_open_failure(what, url, &bad, "gave up after 3 tries",
-	    10);
-	tap_ok(elapsed >= 0.7, "[%s] ... after backing off (%.2f s)", tag,
-	    elapsed);
+	url = xasprintf("%s://%s@127.0.0.1:%s/%s", scheme, user,
+	    env(port_var), path);
+	what = xasprintf("[%s] %s", scheme, check);
+	elapsed = expect_open_failure(what, url, o, want, max_seconds);
 	free(what);
+	free(url);
+	return elapsed;
 }
 
 void
-check_silent(const char *tag, const char *url,
+check_refused(const char *scheme, const char *user, const char *path,
     const struct transport_options *o)
 {
 	struct transport_options bad = *o;
-	char			*what;
+	double			 elapsed;
+
+	bad.retries = 3;
+	elapsed = expect_unreachable(scheme, user, path, "DEAD_PORT", &bad,
+	    "a refused connection is retried, then fails",
+	    "gave up after 3 tries", 10);
+	tap_ok(elapsed >= 0.7, "[%s] ... after backing off (%.2f s)", scheme,
+	    elapsed);
+}
+
+void
+check_silent(const char *scheme, const char *user, const char *path,
+    const struct transport_options *o)
+{
+	struct transport_options bad = *o;
 	double			 elapsed;
 
 	bad.retries = 2;
 	bad.idle_timeout = 1;
-	what = xasprintf("[%s] a silent server times out", tag);
-	elapsed = expect_open_failure(what, url, &bad, "gave up after 2 tries",
-	    20);
+	elapsed = expect_unreachable(scheme, user, path, "SILENT_PORT", &bad,
+	    "a silent server times out", "gave up after 2 tries", 20);
 	tap_ok(elapsed >= 2, "[%s] ... after the idle timeout, twice "
-	    "(%.2f s)", tag, elapsed);
+	    "(%.2f s)", scheme, elapsed);
+}
+
+void
+check_wrong_password(const char *tag, const char *url,
+    const struct transport_options *o)
+{
+	char	*what;
+
+	what = xasprintf("%s a wrong password fails at once", tag);
+	expect_open_failure(what, url, o, "authentication failed", 20);
+	free(what);
+	what = xasprintf("%s a wrong password", tag);
+	expect_no_retry(what, url, o);
 	free(what);
 }
 

@@ -35,15 +35,21 @@ void	check_connects(const char *what, const char *url,
 /* The directory at path was made: what says which. */
 void	check_dir_made(const char *path, const char *what);
 /*
- * A URL whose port nobody listens on: the open is tried 3 times, with
- * pauses, then fails ("[tag] a refused connection ...").
+ * scheme://user@127.0.0.1:$DEAD_PORT/path, where nobody listens: the open
+ * is tried 3 times, with pauses, then fails ("[scheme] a refused ...").
  */
-void	check_refused(const char *tag, const char *url,
+void	check_refused(const char *scheme, const char *user, const char *path,
 	    const struct transport_options *);
-/* A URL of a server that never answers: the idle timeout of 1 s, 2 tries
-   ("[tag] a silent server times out"). */
-void	check_silent(const char *tag, const char *url,
+/* The same at $SILENT_PORT, a server that never answers: the idle timeout
+   of 1 s, 2 tries ("[scheme] a silent server times out"). */
+void	check_silent(const char *scheme, const char *user, const char *path,
 	    const struct transport_options *);
+/*
+ * A wrong password (o's) fails at once, with "authentication failed", and
+ * is not retried ("<tag> a wrong password ...").
+ */
+void	check_wrong_password(const char *tag, const char *url,
+	    const struct transport_options *o);
 /* Kill a server's descendants (its connections): how many. */
 int	cut_connections(long server);
 /* A listing beside 255-byte names (made in dir, the target's directory). */

@@ -135,14 +135,10 @@ main(void)
 	 * against a hang (a server's failed-login delay is 1 s or so).
 	 */
 	bad.retries = 5;
-	expect_open_failure("[sftp] a wrong password fails at once", url, &bad,
-	    "authentication failed", 20);
-	expect_no_retry("[sftp] a wrong password", url, &bad);
+	check_wrong_password("[sftp]", url, &bad);
 	free(url);
 	url = xasprintf("ftp://%s@127.0.0.1:%d/%s", user, ftp_port, run);
-	expect_open_failure("[ftp] a wrong password fails at once", url, &bad,
-	    "authentication failed", 20);
-	expect_no_retry("[ftp] a wrong password", url, &bad);
+	check_wrong_password("[ftp]", url, &bad);
 	free(url);
 	bad = o;
 	bad.password = password;
@@ -157,20 +153,12 @@ main(void)
 	free(url);
 
 	/* Nothing listening: transient, tried 3 times with pauses. */
-	url = xasprintf("sftp://%s@127.0.0.1:%s/x", user, env("DEAD_PORT"));
-	check_refused("sftp", url, &o);
-	free(url);
-	url = xasprintf("ftp://%s@127.0.0.1:%s/x", user, env("DEAD_PORT"));
-	check_refused("ftp", url, &o);
-	free(url);
+	check_refused("sftp", user, "x", &o);
+	check_refused("ftp", user, "x", &o);
 
 	/* A server that never answers: the idle timeout, 2 tries of 1 s. */
-	url = xasprintf("sftp://%s@127.0.0.1:%s/x", user, env("SILENT_PORT"));
-	check_silent("sftp", url, &o);
-	free(url);
-	url = xasprintf("ftp://%s@127.0.0.1:%s/x", user, env("SILENT_PORT"));
-	check_silent("ftp", url, &o);
-	free(url);
+	check_silent("sftp", user, "x", &o);
+	check_silent("ftp", user, "x", &o);
 	rmdir(empty_home);
 	return tap_done();
 }
