@@ -5,7 +5,7 @@
 set -u
 . "$TOP_SRCDIR/tests/transport/servers.sh"
 # libsmbclient's own process-wide allocations (see the file).
-LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TOP_SRCDIR/tests/lsan-smb.supp"
+LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TOP_SRCDIR/tests/lsan-smb.supp:print_suppressions=0"
 export LSAN_OPTIONS
 
 start_net_test net2 tresor-test3 "apache smbd"
