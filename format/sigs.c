@@ -13,7 +13,6 @@
 #include "record.h"
 #include "sigs.h"
 
-
 struct sigs_writer {
 	struct sink	 sink;		/* frames signature bytes as DATA */
 	char		*path;
@@ -64,25 +63,11 @@ sigs_sink_write(struct sink *s, const void *buf, size_t len, char **cause)
 	return 0;
 }
 
-static int
-sigs_sink_finish(struct sink *s, char **cause)
-{
-	(void)s;
-	(void)cause;
-	return 0;
-}
-
-static void
-sigs_sink_free(struct sink *s)
-{
-	(void)s;	/* owned by the writer */
-}
-
 static const struct sink_ops sigs_sink_ops = {
 	.name = "signatures",
 	.write = sigs_sink_write,
-	.finish = sigs_sink_finish,
-	.free = sigs_sink_free,
+	.finish = sink_finish_nothing,
+	.free = sink_free_nothing,	/* owned by the writer */
 };
 
 struct sigs_writer *

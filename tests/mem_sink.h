@@ -42,14 +42,9 @@ mem_finish(struct sink *s, char **cause)
 	return 0;
 }
 
-static void
-mem_free(struct sink *s)
-{
-	(void)s;	/* owned by the test */
-}
-
+/* Owned by the test. */
 static const struct sink_ops mem_ops = { "mem", mem_write, mem_finish,
-	mem_free };
+	sink_free_nothing };
 
 static void
 mem_init(struct mem_sink *m, size_t limit)
