@@ -107,11 +107,25 @@ delta_records_write(struct sink *s, const void *buf, size_t len, char **cause)
 	return 0;
 }
 
+static int
+delta_records_finish(struct sink *s, char **cause)
+{
+	(void)s;
+	(void)cause;
+	return 0;
+}
+
+static void
+delta_records_free(struct sink *s)
+{
+	(void)s;
+}
+
 static const struct sink_ops delta_records_ops = {
 	.name = "delta-records",
 	.write = delta_records_write,
-	.finish = sink_finish_nothing,
-	.free = sink_free_nothing,
+	.finish = delta_records_finish,
+	.free = delta_records_free,
 };
 
 static int

@@ -55,20 +55,4 @@ sink_free(struct sink *s)
 		s->ops->free(s);
 }
 
-/* The finish of a last stage that holds nothing back: nothing to do. */
-static inline int
-sink_finish_nothing(struct sink *s, char **cause)
-{
-	(void)s;
-	(void)cause;
-	return 0;
-}
-
-/* The free of a stage its creator owns (on the stack, inside an object). */
-static inline void
-sink_free_nothing(struct sink *s)
-{
-	(void)s;
-}
-
 #endif

@@ -601,11 +601,25 @@ restore_out_write(struct sink *s, const void *buf, size_t len, char **cause)
 	return restore_file_data(o->r, buf, len, cause);
 }
 
+static int
+restore_out_finish(struct sink *s, char **cause)
+{
+	(void)s;
+	(void)cause;
+	return 0;
+}
+
+static void
+restore_out_free(struct sink *s)
+{
+	(void)s;
+}
+
 static const struct sink_ops restore_out_ops = {
 	.name = "restore-out",
 	.write = restore_out_write,
-	.finish = sink_finish_nothing,
-	.free = sink_free_nothing,
+	.finish = restore_out_finish,
+	.free = restore_out_free,
 };
 
 /* Apply a checked delta to its checked base, into the restored file. */

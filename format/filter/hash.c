@@ -84,6 +84,14 @@ null_sink_write(struct sink *s, const void *buf, size_t len, char **cause)
 	return 0;
 }
 
+static int
+null_sink_finish(struct sink *s, char **cause)
+{
+	(void)s;
+	(void)cause;
+	return 0;
+}
+
 static void
 null_sink_free(struct sink *s)
 {
@@ -93,7 +101,7 @@ null_sink_free(struct sink *s)
 static const struct sink_ops null_sink_ops = {
 	.name = "null",
 	.write = null_sink_write,
-	.finish = sink_finish_nothing,
+	.finish = null_sink_finish,
 	.free = null_sink_free,
 };
 
