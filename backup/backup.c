@@ -276,6 +276,18 @@ backup_end_records(struct backup *b, struct manifest_entry *me, char **cause)
 	return volume_writer_position(b->vw, &me->loc.last, &off, cause);
 }
 
+int
+backup_end_whole(struct backup *b, struct manifest_entry *me,
+    struct sink *sig, struct hash *h, char **cause)
+{
+	if (sig != NULL && (sink_finish(sig, cause) != 0 ||
+	    sigs_writer_end(b->sw, cause) != 0))
+		return -1;
+	hash_final(h, me->sha256);
+	me->has_sha256 = 1;
+	return backup_end_records(b, me, cause);
+}
+
 /* Store a regular file whole, with a signature unless it is sparse. */
 static int
 backup_whole(struct backup *b, struct walk_item *it, int fd,
@@ -299,12 +311,7 @@ backup_whole(struct backup *b, struct walk_item *it, int fd,
 	if (backup_content(b, fd, sb, it->e.path, h, sig, &me->e.size,
 	    cause) != 0)
 		goto out;
-	if (sig != NULL && (sink_finish(sig, cause) != 0 ||
-	    sigs_writer_end(b->sw, cause) != 0))
-		goto out;
-	hash_final(h, me->sha256);
-	me->has_sha256 = 1;
-	rc = backup_end_records(b, me, cause);
+	rc = backup_end_whole(b, me, sig, h, cause);
 out:
 	sink_free(sig);
 	hash_free(h);

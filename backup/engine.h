@@ -47,6 +47,12 @@ int	backup_begin_records(struct backup *, const struct entry *,
 	    struct manifest_entry *, char **cause);
 int	backup_end_records(struct backup *, struct manifest_entry *,
 	    char **cause);
+/*
+ * After a whole file's DATA: finish its signature (if sig is not NULL),
+ * take its SHA-256 from h and write ENTRY_END.
+ */
+int	backup_end_whole(struct backup *, struct manifest_entry *,
+	    struct sink *sig, struct hash *h, char **cause);
 /* Point me's base at the whole version of prev (a delta's base). */
 void	backup_prev_whole(struct backup *, const struct manifest_entry *prev,
 	    struct manifest_entry *me);

@@ -156,13 +156,10 @@ stream_whole(struct backup *b, struct manifest_entry *me, int fd,
 		if (backup_maybe_rotate(b, me->e.path, pos, cause) != 0)
 			goto out;
 	}
-	if (n < 0 || sink_finish(sig, cause) != 0 ||
-	    sigs_writer_end(b->sw, cause) != 0)
+	if (n < 0)
 		goto out;
 	me->e.size = pos;
-	hash_final(h, me->sha256);
-	me->has_sha256 = 1;
-	rc = backup_end_records(b, me, cause);
+	rc = backup_end_whole(b, me, sig, h, cause);
 out:
 	sink_free(sig);
 	hash_free(h);
@@ -217,6 +214,19 @@ out:
 	return rc;
 }
 
+/* An entry the run makes up: ours, made now. */
+static void
+stream_entry(struct backup *b, struct entry *e, char kind, uint32_t mode,
+    char *path)
+{
+	e->kind = kind;
+	e->mode = mode;
+	e->uid = (uint32_t)getuid();
+	e->gid = (uint32_t)getgid();
+	e->mtime_sec = b->now;
+	e->path = path;
+}
+
 /* Directory entries for the parents of a stored path ("ecs-pgdump"). */
 static int
 stream_parents(struct backup *b, char *path, char **cause)
@@ -229,12 +239,7 @@ stream_parents(struct backup *b, char *path, char **cause)
 	    slash = strchr(slash + 1, '/')) {
 		memset(&it, 0, sizeof it);
 		*slash = '\0';
-		it.e.kind = 'd';
-		it.e.mode = 0700;
-		it.e.uid = (uint32_t)getuid();
-		it.e.gid = (uint32_t)getgid();
-		it.e.mtime_sec = b->now;
-		it.e.path = path;
+		stream_entry(b, &it.e, 'd', 0700, path);
 		rc = backup_entry(b, &it, cause);
 		*slash = '/';
 		if (rc != 0)
@@ -258,12 +263,7 @@ backup_database(struct backup *b, uint64_t estimate, char **cause)
 	    backup_maybe_rotate(b, NULL, 0, cause) != 0)
 		goto out;
 	memset(&me, 0, sizeof me);
-	me.e.kind = 'f';
-	me.e.mode = 0600;
-	me.e.uid = (uint32_t)getuid();
-	me.e.gid = (uint32_t)getgid();
-	me.e.mtime_sec = b->now;
-	me.e.path = path;
+	stream_entry(b, &me.e, 'f', 0600, path);
 	if (b->prev != NULL)
 		prev = strmap_get(b->prev, path);
 	if ((c = pgdump_start(o, &fd, cause)) == NULL)

@@ -8,9 +8,7 @@
 
 #define B struct backup_options
 static const struct cli_opt cmd_backup_opts[] = {
-	CLI_OUTPUT_OPTS(B, quiet),
-	CLI_KEY_OPTS(B, crypto),
-	CLI_TRANSPORT_OPTS(B, transport),
+	CLI_KEYED_OPTS(B, ),
 	CLI_LOCK_OPTS(B, lock, cache_dir),
 	CLI_PG_OPTS(B, pg.pg),
 	CLI_OPT_REQUIRED("to", CLI_URL, CLI_AT(B, url), "--to URL is required"),

@@ -10,9 +10,7 @@
 
 #define R struct restore_options
 static const struct cli_opt cmd_fetch_opts[] = {
-	CLI_OUTPUT_OPTS(R, quiet),
-	CLI_KEY_OPTS(R, crypto),
-	CLI_TRANSPORT_OPTS(R, transport),
+	CLI_KEYED_OPTS(R, ),
 	CLI_POINT_OPTS(R, ),
 	CLI_OPT("force", CLI_FLAG, CLI_AT(R, force)),
 	CLI_OPTS_END

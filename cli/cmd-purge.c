@@ -13,8 +13,7 @@
 	CLI_OUTPUT_OPTS(P, quiet), \
 	CLI_TRANSPORT_OPTS(P, transport), \
 	CLI_LOCK_OPTS(P, lock, cache_dir), \
-	CLI_OPT_REQUIRED("from", CLI_URL, CLI_AT(P, url), \
-	    "--from URL is required"), \
+	CLI_FROM_OPT(P, url), \
 	older_than, \
 	CLI_OPT("force", CLI_FLAG, CLI_AT(P, force)), \
 	CLI_OPTS_END

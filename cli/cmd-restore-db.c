@@ -13,9 +13,7 @@ struct cmd_restore_db_args {
 
 #define A struct cmd_restore_db_args
 static const struct cli_opt cmd_restore_db_opts[] = {
-	CLI_OUTPUT_OPTS(A, r.quiet),
-	CLI_KEY_OPTS(A, r.crypto),
-	CLI_TRANSPORT_OPTS(A, r.transport),
+	CLI_KEYED_OPTS(A, r.),
 	CLI_POINT_OPTS(A, r.),
 	CLI_PG_OPTS(A, db.pg),
 	CLI_OPT_REQUIRED("dbname", CLI_STRING, CLI_AT(A, db.dbname),

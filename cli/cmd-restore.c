@@ -7,9 +7,7 @@
 
 #define R struct restore_options
 static const struct cli_opt cmd_restore_opts[] = {
-	CLI_OUTPUT_OPTS(R, quiet),
-	CLI_KEY_OPTS(R, crypto),
-	CLI_TRANSPORT_OPTS(R, transport),
+	CLI_KEYED_OPTS(R, ),
 	CLI_POINT_OPTS(R, ),
 	CLI_OPT_REQUIRED("to", CLI_STRING, CLI_AT(R, dest),
 	    "--to DIR is required"),

@@ -10,8 +10,7 @@
 static const struct cli_opt cmd_status_opts[] = {
 	CLI_OUTPUT_OPTS(S, quiet),
 	CLI_TRANSPORT_OPTS(S, transport),
-	CLI_OPT_REQUIRED("from", CLI_URL, CLI_AT(S, url),
-	    "--from URL is required"),
+	CLI_FROM_OPT(S, url),
 	CLI_OPT("json", CLI_FLAG, CLI_AT(S, json)),
 	CLI_OPT("older-than", CLI_INTERVAL, CLI_AT(S, older_than)),
 	CLI_OPTS_END

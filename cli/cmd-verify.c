@@ -7,11 +7,8 @@
 
 #define V struct verify_options
 static const struct cli_opt cmd_verify_opts[] = {
-	CLI_OUTPUT_OPTS(V, quiet),
-	CLI_KEY_OPTS(V, crypto),
-	CLI_TRANSPORT_OPTS(V, transport),
-	CLI_OPT_REQUIRED("from", CLI_URL, CLI_AT(V, url),
-	    "--from URL is required"),
+	CLI_KEYED_OPTS(V, ),
+	CLI_FROM_OPT(V, url),
 	CLI_OPT("set", CLI_STRING, CLI_AT(V, set)),
 	CLI_OPT("read-data", CLI_FLAG, CLI_AT(V, read_data)),
 	CLI_OPTS_END

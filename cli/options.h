@@ -96,6 +96,19 @@ void	cli_parsed_free(struct cli_parsed *);
 	    CLI_POSITIVE_MAX), \
 	CLI_OPT_RANGE("retries", CLI_INT, CLI_AT(t, m.retries), 1, \
 	    CLI_POSITIVE_MAX)
+/*
+ * What every verb that needs the keys takes first: output, keys, network;
+ * the members quiet, crypto and transport reached through prefix m (empty,
+ * or "member." for ones inside another).
+ */
+#define CLI_KEYED_OPTS(t, m) \
+	CLI_OUTPUT_OPTS(t, m quiet), \
+	CLI_KEY_OPTS(t, m crypto), \
+	CLI_TRANSPORT_OPTS(t, m transport)
+/* The target a verb reads (required). */
+#define CLI_FROM_OPT(t, url) \
+	CLI_OPT_REQUIRED("from", CLI_URL, CLI_AT(t, url), \
+	    "--from URL is required")
 /* The target lock (struct lock_options m) and the local cache. */
 #define CLI_LOCK_OPTS(t, m, cache_dir) \
 	CLI_OPT("cache-dir", CLI_STRING, CLI_AT(t, cache_dir)), \
@@ -115,8 +128,7 @@ void	cli_parsed_free(struct cli_parsed *);
  * inside another).
  */
 #define CLI_POINT_OPTS(t, m) \
-	CLI_OPT_REQUIRED("from", CLI_URL, CLI_AT(t, m url), \
-	    "--from URL is required"), \
+	CLI_FROM_OPT(t, m url), \
 	CLI_OPT_PAIR("time", CLI_TIME, CLI_AT(t, m time), CLI_AT(t, m has_time)), \
 	CLI_OPT("set", CLI_STRING, CLI_AT(t, m set))
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/argv.h"
 #include "common/child.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -171,6 +172,19 @@ pg_tool(const struct pg_options *o, const char *name)
 	if (o->bindir != NULL && *o->bindir != '\0')
 		return xasprintf("%s/%s", o->bindir, name);
 	return xstrdup(name);
+}
+
+void
+pg_tool_connection_args(struct argv *a, const struct pg_options *o)
+{
+	/* Never prompt: the password comes from PGPASSWORD or ~/.pgpass. */
+	argv_add(a, "--no-password");
+	if (o->host != NULL)
+		argv_add(a, "--host=%s", o->host);
+	if (o->port != NULL)
+		argv_add(a, "--port=%s", o->port);
+	if (o->user != NULL)
+		argv_add(a, "--username=%s", o->user);
 }
 
 int

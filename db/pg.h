@@ -14,6 +14,8 @@
 
 #include <libpq-fe.h>
 
+struct argv;
+
 struct pg_options {
 	const char	*host;		/* NULL: PGHOST or the default socket */
 	const char	*port;		/* NULL: PGPORT or 5432 */
@@ -39,5 +41,7 @@ int	 pg_tool_major(const char *tool, int *major, char **cause);
 void	 pg_format_major(int major, char buf[16]);
 /* The path of a pg tool: BINDIR/NAME, or NAME to look up in PATH. */
 char	*pg_tool(const struct pg_options *, const char *name);
+/* A pg tool's connection arguments: never prompt; host, port, user if set. */
+void	 pg_tool_connection_args(struct argv *, const struct pg_options *);
 
 #endif

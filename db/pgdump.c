@@ -89,14 +89,7 @@ pgdump_start(const struct pgdump_options *o, int *fd, char **cause)
 	free(tool);
 	argv_add(&a, "--format=custom");
 	argv_add(&a, "--compress=0");
-	/* Never prompt: the password comes from PGPASSWORD or ~/.pgpass. */
-	argv_add(&a, "--no-password");
-	if (o->pg.host != NULL)
-		argv_add(&a, "--host=%s", o->pg.host);
-	if (o->pg.port != NULL)
-		argv_add(&a, "--port=%s", o->pg.port);
-	if (o->pg.user != NULL)
-		argv_add(&a, "--username=%s", o->pg.user);
+	pg_tool_connection_args(&a, &o->pg);
 	argv_add(&a, "--");
 	argv_add(&a, "%s", o->dbname);
 	c = child_start(a.v, CHILD_READ_STDOUT, fd, cause);

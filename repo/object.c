@@ -114,6 +114,25 @@ object_read_some(void *arg, void *buf, size_t len, char **cause)
 	return n;
 }
 
+/* Start reading object `name`, hashing what is read. */
+static int
+object_reader_open(struct transport *t, struct object_reader_state *st,
+    const char *name, char **cause)
+{
+	if ((st->reader = transport_get(t, name, cause)) == NULL)
+		return -1;
+	st->hash = hash_new();
+	return 0;
+}
+
+/* Release what object_reader_open took (either may be NULL). */
+static void
+object_reader_close(struct object_reader_state *st)
+{
+	transport_reader_close(st->reader);
+	hash_free(st->hash);
+}
+
 /* Read the rest of an object, hash it and compare with what is expected. */
 static int
 object_drain_and_check(struct transport *t, struct object_reader_state *st,
@@ -177,13 +196,11 @@ object_verify_stored(struct transport *t, const char *name, uint64_t size,
 		rc = 0;
 		goto out;
 	}
-	if ((st.reader = transport_get(t, name, cause)) == NULL)
+	if (object_reader_open(t, &st, name, cause) != 0)
 		goto out;
-	st.hash = hash_new();
 	rc = object_drain_and_check(t, &st, name, &size, digest, cause);
 out:
-	transport_reader_close(st.reader);
-	hash_free(st.hash);
+	object_reader_close(&st);
 	return rc;
 }
 
@@ -197,9 +214,8 @@ object_read(struct transport *t, struct crypto *c, const char *name,
 	int				 rc = -1, decrypted;
 
 	what = xasprintf("'%s' in %s", name, transport_display(t));
-	if ((st.reader = transport_get(t, name, cause)) == NULL)
+	if (object_reader_open(t, &st, name, cause) != 0)
 		goto out;
-	st.hash = hash_new();
 	decrypted = crypto_decrypt(c, what, object_read_some, &st, out, NULL,
 	    &decrypt_cause);
 	/*
@@ -216,8 +232,7 @@ object_read(struct transport *t, struct crypto *c, const char *name,
 out:
 	free(what);
 	free(decrypt_cause);
-	transport_reader_close(st.reader);
-	hash_free(st.hash);
+	object_reader_close(&st);
 	return rc;
 }
 

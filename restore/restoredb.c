@@ -229,13 +229,7 @@ restoredb_open(void *arg, const struct entry *e, char **cause)
 		goto out;
 	argv_add(&a, "%s", tool);
 	argv_add(&a, "--exit-on-error");
-	argv_add(&a, "--no-password");
-	if (o->pg.host != NULL)
-		argv_add(&a, "--host=%s", o->pg.host);
-	if (o->pg.port != NULL)
-		argv_add(&a, "--port=%s", o->pg.port);
-	if (o->pg.user != NULL)
-		argv_add(&a, "--username=%s", o->pg.user);
+	pg_tool_connection_args(&a, &o->pg);
 	argv_add(&a, "--dbname=%s", o->dbname);
 	d->child = child_start(a.v, CHILD_WRITE_STDIN, &d->fd, cause);
 out:

@@ -1,6 +1,7 @@
 /*
  * mem_sink.h: test helpers: a sink that collects into memory and can fail
- * after `limit` bytes (a stand-in for a full disk), and small file helpers.
+ * after `limit` bytes (a stand-in for a full disk), a feeder that pushes a
+ * buffer through a sink in pieces, and small file helpers.
  * Header-only: each test program includes it once.
  */
 #ifndef TRESOR_TEST_MEM_SINK_H
@@ -56,6 +57,20 @@ mem_init(struct mem_sink *m, size_t limit)
 	memset(m, 0, sizeof *m);
 	m->sink.ops = &mem_ops;
 	m->limit = limit;
+}
+
+/* Push `len` bytes through a sink in pieces of `step`, then finish. */
+static int
+push(struct sink *s, const uint8_t *p, size_t len, size_t step, char **cause)
+{
+	size_t	off, n;
+
+	for (off = 0; off < len; off += n) {
+		n = len - off < step ? len - off : step;
+		if (sink_write(s, p + off, n, cause) != 0)
+			return -1;
+	}
+	return sink_finish(s, cause);
 }
 
 /* Small file helpers for tests that talk to command-line tools. */

@@ -130,26 +130,39 @@ zstd_compress_sink_bytes_out(const struct sink *s)
 	    __ATOMIC_RELAXED);
 }
 
+/*
+ * One ZSTD_decompressStream call from `in` into the output buffer, whose
+ * bytes (*produced of them) go to the next stage.
+ */
+static int
+zstd_decompress_step(struct zstd_decompress *z, ZSTD_inBuffer *in,
+    size_t *produced, char **cause)
+{
+	ZSTD_outBuffer	out = { z->out, z->out_size, 0 };
+
+	*produced = 0;
+	z->last = ZSTD_decompressStream(z->dctx, &out, in);
+	if (ZSTD_isError(z->last))
+		return error_set(cause, "%s is corrupt: zstd: %s", z->what,
+		    ZSTD_getErrorName(z->last));
+	*produced = out.pos;
+	if (out.pos > 0 && sink_write(z->next, z->out, out.pos, cause) != 0)
+		return -1;
+	return 0;
+}
+
 static int
 zstd_decompress_write(struct sink *s, const void *buf, size_t len,
     char **cause)
 {
 	struct zstd_decompress	*z = (struct zstd_decompress *)s;
 	ZSTD_inBuffer		 in = { buf, len, 0 };
-	ZSTD_outBuffer		 out;
+	size_t			 produced;
 
 	if (len > 0)
 		z->seen_input = 1;
 	while (in.pos < in.size) {
-		out.dst = z->out;
-		out.size = z->out_size;
-		out.pos = 0;
-		z->last = ZSTD_decompressStream(z->dctx, &out, &in);
-		if (ZSTD_isError(z->last))
-			return error_set(cause, "%s is corrupt: zstd: %s",
-			    z->what, ZSTD_getErrorName(z->last));
-		if (out.pos > 0 &&
-		    sink_write(z->next, z->out, out.pos, cause) != 0)
+		if (zstd_decompress_step(z, &in, &produced, cause) != 0)
 			return -1;
 	}
 	return 0;
@@ -160,23 +173,15 @@ zstd_decompress_finish(struct sink *s, char **cause)
 {
 	struct zstd_decompress	*z = (struct zstd_decompress *)s;
 	ZSTD_inBuffer		 in = { NULL, 0, 0 };
-	ZSTD_outBuffer		 out;
+	size_t			 produced;
 
 	/* Drain what zstd still holds once the input has ended. */
 	do {
-		out.dst = z->out;
-		out.size = z->out_size;
-		out.pos = 0;
 		if (!z->seen_input || z->last == 0)
 			break;
-		z->last = ZSTD_decompressStream(z->dctx, &out, &in);
-		if (ZSTD_isError(z->last))
-			return error_set(cause, "%s is corrupt: zstd: %s",
-			    z->what, ZSTD_getErrorName(z->last));
-		if (out.pos > 0 &&
-		    sink_write(z->next, z->out, out.pos, cause) != 0)
+		if (zstd_decompress_step(z, &in, &produced, cause) != 0)
 			return -1;
-	} while (out.pos == out.size);
+	} while (produced == z->out_size);
 	if (!z->seen_input || z->last != 0)
 		return error_set(cause, "%s is truncated: the zstd frame does "
 		    "not end", z->what);

@@ -99,18 +99,20 @@ check "... down to the deepest file" \
 check "... and the end of the longest path" \
     test "$(cat_deep "$WORK/out/vault/long" "$LONG_REL")" = "the longest path"
 
-check "selective restore of the deepest file exits 0" \
-    limited "$TRESOR" restore --quiet --from "$T" --to "$WORK/sel" \
-    --key-file "$WORK/k.sec.asc" "vault/deep/$DEEP_REL"
-check "... restores it" \
-    test "$(cat_deep "$WORK/sel/vault/deep" "$DEEP_REL")" = "the deepest file"
+# selective WHAT DIR SUB REL TEXT: restore only vault/SUB/REL into
+# $WORK/DIR; it must hold TEXT.
+selective() {
+	check "selective restore of the $1 exits 0" \
+	    limited "$TRESOR" restore --quiet --from "$T" --to "$WORK/$2" \
+	    --key-file "$WORK/k.sec.asc" "vault/$3/$4"
+	check "... restores it" \
+	    test "$(cat_deep "$WORK/$2/vault/$3" "$4")" = "$5"
+}
+
+selective "deepest file" sel deep "$DEEP_REL" "the deepest file"
 check "... and nothing beside it" \
     sh -c "'$TREEDIFF' --stats '$WORK/sel/vault' | grep -q '^files=1 dirs=1001 symlinks=0 '"
-check "selective restore of the longest path exits 0" \
-    limited "$TRESOR" restore --quiet --from "$T" --to "$WORK/sel2" \
-    --key-file "$WORK/k.sec.asc" "vault/long/$LONG_REL"
-check "... restores it" \
-    test "$(cat_deep "$WORK/sel2/vault/long" "$LONG_REL")" = "the longest path"
+selective "longest path" sel2 long "$LONG_REL" "the longest path"
 
 check "an incremental backup over the same tree exits 0" \
     limited "$TRESOR" backup --quiet --to "$T" --key-file "$WORK/k.pub.asc" \

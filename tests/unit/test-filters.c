@@ -33,20 +33,6 @@ tmp_path(const char *name)
 
 
 
-/* Push `len` bytes through a sink in pieces of `step`. */
-static int
-push(struct sink *s, const uint8_t *p, size_t len, size_t step, char **cause)
-{
-	size_t	off, n;
-
-	for (off = 0; off < len; off += n) {
-		n = len - off < step ? len - off : step;
-		if (sink_write(s, p + off, n, cause) != 0)
-			return -1;
-	}
-	return sink_finish(s, cause);
-}
-
 static uint8_t *
 test_data(size_t len)
 {

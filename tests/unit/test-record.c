@@ -145,6 +145,27 @@ test_entry_roundtrip(void)
 	recbuf_free(&rb);
 }
 
+/* One byte of a good volume changed, and what the reader must say. */
+static const struct {
+	long		 at;		/* offset; negative: from the end */
+	uint8_t		 byte;
+	const char	*want, *also, *what;
+} damage[] = {
+	{ 8, 2, "version 2", "reads version 1",
+	    "unknown version is refused by number" },
+	{ VOLUME_PREAMBLE_LEN, 0x99, "unknown record type 0x99", NULL,
+	    "reserved record type is refused" },
+	/* The length's high byte. */
+	{ VOLUME_PREAMBLE_LEN + 4, 0x7f, "corrupt: record of", NULL,
+	    "an oversized record is refused before allocation" },
+	/* VOLUME_END's count, low byte. */
+	{ -8, 4, "does not count 5 records", NULL,
+	    "a volume end with the wrong record count is refused" },
+	/* No VOLUME_INFO first. */
+	{ VOLUME_PREAMBLE_LEN, RECORD_DATA, "VOLUME_INFO must be the first",
+	    NULL, "a volume not starting with VOLUME_INFO is refused" },
+};
+
 static void
 test_reader(void)
 {
@@ -152,6 +173,7 @@ test_reader(void)
 	struct seen	 one, all;
 	char		*cause;
 	uint8_t		*copy;
+	size_t		 i;
 
 	make_volume(&v);
 	cause = parse(v.data, v.len, 1, &one);
@@ -176,44 +198,16 @@ test_reader(void)
 	    "bad magic is named: %s", cause ? cause : "(none)");
 	free(cause);
 
-	memcpy(copy, v.data, v.len);
-	copy[8] = 2;
-	cause = parse(copy, v.len, 7, &one);
-	tap_ok(cause != NULL && strstr(cause, "version 2") != NULL &&
-	    strstr(cause, "reads version 1") != NULL,
-	    "unknown version is refused by number: %s", cause ? cause : "");
-	free(cause);
-
-	memcpy(copy, v.data, v.len);
-	copy[VOLUME_PREAMBLE_LEN] = 0x99;
-	cause = parse(copy, v.len, 7, &one);
-	tap_ok(cause != NULL && strstr(cause, "unknown record type 0x99"),
-	    "reserved record type is refused: %s", cause ? cause : "");
-	free(cause);
-
-	memcpy(copy, v.data, v.len);
-	copy[VOLUME_PREAMBLE_LEN + 4] = 0x7f;	/* length high byte */
-	cause = parse(copy, v.len, 7, &one);
-	tap_ok(cause != NULL && strstr(cause, "corrupt: record of"),
-	    "an oversized record is refused before allocation: %s",
-	    cause ? cause : "");
-	free(cause);
-
-	memcpy(copy, v.data, v.len);
-	copy[v.len - 8] = 4;	/* VOLUME_END's count, low byte */
-	cause = parse(copy, v.len, 7, &one);
-	tap_ok(cause != NULL && strstr(cause, "does not count 5 records"),
-	    "a volume end with the wrong record count is refused: %s",
-	    cause ? cause : "");
-	free(cause);
-
-	memcpy(copy, v.data, v.len);
-	copy[VOLUME_PREAMBLE_LEN] = RECORD_DATA;	/* no VOLUME_INFO first */
-	cause = parse(copy, v.len, 7, &one);
-	tap_ok(cause != NULL && strstr(cause, "VOLUME_INFO must be the first"),
-	    "a volume not starting with VOLUME_INFO is refused: %s",
-	    cause ? cause : "");
-	free(cause);
+	for (i = 0; i < sizeof damage / sizeof *damage; i++) {
+		memcpy(copy, v.data, v.len);
+		copy[damage[i].at >= 0 ? (size_t)damage[i].at :
+		    v.len - (size_t)-damage[i].at] = damage[i].byte;
+		cause = parse(copy, v.len, 7, &one);
+		tap_ok(cause != NULL && strstr(cause, damage[i].want) != NULL &&
+		    (damage[i].also == NULL || strstr(cause, damage[i].also) !=
+		    NULL), "%s: %s", damage[i].what, cause ? cause : "");
+		free(cause);
+	}
 
 	cause = parse(v.data, v.len - 3, 5, &one);
 	tap_ok(cause != NULL && strstr(cause, "truncated") != NULL,

@@ -56,20 +56,6 @@ same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
 }
 
-/* Push `len` bytes through a sink in pieces of `step`, then finish. */
-static int
-push(struct sink *s, const uint8_t *p, size_t len, size_t step, char **cause)
-{
-	size_t	off, n;
-
-	for (off = 0; off < len; off += n) {
-		n = len - off < step ? len - off : step;
-		if (sink_write(s, p + off, n, cause) != 0)
-			return -1;
-	}
-	return sink_finish(s, cause);
-}
-
 static uint64_t	rng_state = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t
@@ -92,33 +78,34 @@ random_data(size_t len)
 	return p;
 }
 
+/* push(), then free the stage (and the stages it owns). */
+static int
+push_free(struct sink *s, const uint8_t *p, size_t len, size_t step,
+    char **cause)
+{
+	int	rc = push(s, p, len, step, cause);
+
+	sink_free(s);
+	return rc;
+}
+
 /* Our signature of `len` bytes written in `step`-byte pieces, or -1. */
 static int
 make_sig(const uint8_t *p, size_t len, size_t step, struct mem_sink *m,
     char **cause)
 {
-	struct sink	*s;
-	int		 rc;
-
 	mem_init(m, 0);
-	s = rsync_signature_sink_new(len, &m->sink);
-	rc = push(s, p, len, step, cause);
-	sink_free(s);
-	return rc;
+	return push_free(rsync_signature_sink_new(len, &m->sink), p, len, step,
+	    cause);
 }
 
 static int
 make_delta(const struct rsync_signature *sig, const uint8_t *p, size_t len,
     size_t step, struct mem_sink *m, char **cause)
 {
-	struct sink	*s;
-	int		 rc;
-
 	mem_init(m, 0);
-	s = rsync_delta_sink_new(sig, &m->sink);
-	rc = push(s, p, len, step, cause);
-	sink_free(s);
-	return rc;
+	return push_free(rsync_delta_sink_new(sig, &m->sink), p, len, step,
+	    cause);
 }
 
 /* rsync_patch of the delta in file `delta` (from offset `skip`). */

@@ -45,13 +45,44 @@ clean(const char *s)
 	    NULL;
 }
 
+/*
+ * Whether parsing `text` (opening it, with `open`) fails with a message
+ * that shows no password and holds `want` (unless NULL); *cause: that
+ * message, for the caller to free.
+ */
+static int
+fails_clean(const char *text, int open, const char *want, char **cause)
+{
+	struct url	u;
+	int		failed;
+
+	*cause = NULL;
+	if (open)
+		failed = transport_open(text, NULL, cause) == NULL;
+	else
+		failed = url_parse(text, &u, cause) != 0;
+	return failed && clean(*cause) && (want == NULL ||
+	    strstr(*cause, want) != NULL);
+}
+
+/* Broken URLs around a user and password: scheme, user:password@rest. */
+static const struct {
+	const char	*scheme, *rest, *want, *what;
+	int		 open;
+} bad[] = {
+	{ "ftp://", "host:99999/x", "bad port", "bad port error", 0 },
+	{ "sftp://", "/x", "no host", "no host error", 0 },
+	{ "fiel://", "host/x", NULL, "unknown scheme error", 1 },
+	{ "", "host/x", NULL, "no scheme, error", 0 },
+};
+
 static void
 test_secrets(void)
 {
 	struct url	 u;
 	char		*text, *shown, *cause, *copy;
-	size_t		 i;
-	int		 ok, failed;
+	size_t		 i, j;
+	int		 ok;
 
 	for (i = 0; i < sizeof creds / sizeof *creds; i++) {
 		text = xasprintf("ftp://%s:%s@Host.Example:2121//srv/x",
@@ -82,54 +113,23 @@ test_secrets(void)
 		free(text);
 
 		/* Every error path of the parser shows the display form. */
-		text = xasprintf("ftp://%s:%s@host:99999/x", creds[i].user,
-		    creds[i].password);
-		cause = NULL;
-		failed = url_parse(text, &u, &cause) != 0;
-		tap_ok(failed && clean(cause) &&
-		    strstr(cause, "bad port") != NULL, "credentials %zu: bad "
-		    "port error without the password: %s", i, cause ? cause :
-		    "");
-		free(cause);
-		free(text);
-		text = xasprintf("sftp://%s:%s@/x", creds[i].user,
-		    creds[i].password);
-		cause = NULL;
-		failed = url_parse(text, &u, &cause) != 0;
-		tap_ok(failed && clean(cause) &&
-		    strstr(cause, "no host") != NULL, "credentials %zu: no host "
-		    "error without the password: %s", i, cause ? cause : "");
-		free(cause);
-		free(text);
-		text = xasprintf("fiel://%s:%s@host/x", creds[i].user,
-		    creds[i].password);
-		cause = NULL;
-		failed = transport_open(text, NULL, &cause) == NULL;
-		tap_ok(failed &&
-		    clean(cause), "credentials %zu: unknown scheme error "
-		    "without the password: %s", i, cause ? cause : "");
-		free(cause);
-		free(text);
-		text = xasprintf("%s:%s@host/x", creds[i].user,
-		    creds[i].password);
-		cause = NULL;
-		failed = url_parse(text, &u, &cause) != 0;
-		tap_ok(failed && clean(cause),
-		    "credentials %zu: no scheme, error without the password: "
-		    "%s", i, cause ? cause : "");
-		free(cause);
-		free(text);
+		for (j = 0; j < sizeof bad / sizeof *bad; j++) {
+			text = xasprintf("%s%s:%s@%s", bad[j].scheme,
+			    creds[i].user, creds[i].password, bad[j].rest);
+			ok = fails_clean(text, bad[j].open, bad[j].want,
+			    &cause);
+			tap_ok(ok, "credentials %zu: %s without the password: "
+			    "%s", i, bad[j].what, cause ? cause : "");
+			free(cause);
+			free(text);
+		}
 	}
-	cause = NULL;
-	failed = url_parse("sftp://u:S" NEEDLE "%zz@host/x", &u, &cause) != 0;
-	tap_ok(failed &&
-	    clean(cause) && strstr(cause, "bad %-escape") != NULL,
-	    "bad escape in the password: %s", cause ? cause : "");
+	ok = fails_clean("sftp://u:S" NEEDLE "%zz@host/x", 0, "bad %-escape",
+	    &cause);
+	tap_ok(ok, "bad escape in the password: %s", cause ? cause : "");
 	free(cause);
-	cause = NULL;
-	failed = url_parse("Ftp!://u:S" NEEDLE "@host/x", &u, &cause) != 0;
-	tap_ok(failed &&
-	    clean(cause), "bad scheme: %s", cause ? cause : "");
+	ok = fails_clean("Ftp!://u:S" NEEDLE "@host/x", 0, NULL, &cause);
+	tap_ok(ok, "bad scheme: %s", cause ? cause : "");
 	free(cause);
 }
 
