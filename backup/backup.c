@@ -707,8 +707,8 @@ static int
 backup_check_keys(struct backup *b, const struct manifest_summary *prev,
     char **cause)
 {
-	char	*keys = crypto_key_list(b->crypto);
-	int	 rc = 0;
+	const char	*keys = b->keys;
+	int		 rc = 0;
 
 	if (prev->keys[0] != '\0' && strcasecmp(prev->keys, keys) != 0)
 		rc = error_set(cause, "set %s in %s is encrypted to %s%s, this "
@@ -720,7 +720,6 @@ backup_check_keys(struct backup *b, const struct manifest_summary *prev,
 		    strcmp(prev->keys, "symmetric") == 0 ? "" : prev->keys,
 		    strcmp(keys, "symmetric") == 0 ? "a passphrase" : "key ",
 		    strcmp(keys, "symmetric") == 0 ? "" : keys);
-	free(keys);
 	return rc;
 }
 
@@ -906,7 +905,7 @@ backup_run(const struct backup_options *o, char **cause)
 	struct volume_info		 sigs_info;
 	struct timespec			 t0, t1;
 	char				**names, *sigs_path = NULL;
-	char				*manifest_path = NULL, *keys = NULL;
+	char				*manifest_path = NULL;
 	time_t				 now;
 	uint64_t			 stored = 0, estimate = 0;
 	size_t				 i, nvols;
@@ -939,6 +938,8 @@ backup_run(const struct backup_options *o, char **cause)
 	b.now = now;
 	if ((b.crypto = crypto_new(&o->crypto, 0, cause)) == NULL)
 		goto out;
+	/* Recorded in the manifest; an incremental must keep its chain's. */
+	b.keys = crypto_key_list(b.crypto);
 	if ((b.transport = target_open(o->url, &o->transport, cause)) == NULL)
 		goto out;
 	if ((b.cache = cache_open(o->cache_dir, target_display(b.transport),
@@ -990,7 +991,7 @@ backup_run(const struct backup_options *o, char **cause)
 		have_sigs = 1;
 	}
 	mh.set_id = b.set_id;
-	mh.keys = keys = crypto_key_list(b.crypto);
+	mh.keys = b.keys;
 	mh.full = full;
 	mh.time = now;
 	mh.sources = names;
@@ -1069,6 +1070,6 @@ out:
 	free(names);
 	free(sigs_path);
 	free(manifest_path);
-	free(keys);
+	free(b.keys);
 	return rc;
 }

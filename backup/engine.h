@@ -21,6 +21,7 @@ struct backup {
 	const struct backup_options	*opts;
 	struct transport		*transport;
 	struct crypto			*crypto;
+	char				*keys;		/* crypto_key_list(crypto) */
 	struct cache			*cache;
 	char				*set_id;
 	char				*prev_id;	/* NULL: a full set */
