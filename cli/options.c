@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/timespec.h"
 #include "common/xmalloc.h"
+#include "format/filter/crypto.h"
 #include "transports/url.h"
 
 static void
@@ -247,7 +248,15 @@ cli_exec(const struct cmd *cmd, int argc, char **argv)
 			*(size_t *)((char *)o + cmd->noperands_at) =
 			    (size_t)p.noperands;
 		}
-		rc = cmd->run(o, &cause);
+		/*
+		 * Only now, once the options are parsed: a password in a URL
+		 * stays in argv (visible in ps) until cli_target_url masks it,
+		 * so nothing slow, such as gpgme starting gpg, comes first.
+		 */
+		if ((rc = crypto_library_init(&cause)) == 0)
+			rc = cmd->run(o, &cause);
+		else
+			rc = EXIT_FAILURE_;
 		rc = cli_finish(rc, cause);
 	}
 	cli_parsed_free(&p);

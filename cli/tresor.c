@@ -96,7 +96,6 @@ cli_finish(int rc, char *cause)
 int
 main(int argc, char **argv)
 {
-	char	*cause = NULL;
 	size_t	 i;
 
 	if (argc < 2) {
@@ -117,8 +116,6 @@ main(int argc, char **argv)
 	umask(077);
 	interrupt_install();
 	hash_library_init();
-	if (crypto_library_init(&cause) != 0)
-		return cli_finish(EXIT_FAILURE_, cause);
 	for (i = 0; i < sizeof cmds / sizeof *cmds; i++) {
 		if (strcmp(argv[1], cmds[i]->name) == 0)
 			return cli_exec(cmds[i], argc - 1, argv + 1);

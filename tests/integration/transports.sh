@@ -55,7 +55,6 @@ head -c 40000000 /dev/urandom >"$WORK/src/vault/bigger.bin"
 "$TRESOR" backup --quiet --to "$F" --ca-file "$CA_FILE" --key-file "$WORK/k.pub.asc" \
     "$WORK/src/vault" 2>"$WORK/ftps.err" &
 pid=$!
-sleep 0.2
 sample_argv $pid "$WORK/cmdlines"
 wait $pid
 rc=$?

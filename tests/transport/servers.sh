@@ -23,7 +23,7 @@
 #                            in $WORK/servers and PASSWORD, the user's
 #   no_password FILE...      none of the files holds PASSWORD
 #   sample_argv PID FILE     appends every process's argv to FILE, every
-#                            0.1 s while PID runs
+#                            0.1 s while PID runs, from 0.2 s after it started
 #
 # A missing server binary or a server that does not come up is a failure
 # (Bail out!), never a skip. Root is needed: the test user (local, with a
@@ -386,6 +386,9 @@ no_password() {
 
 sample_argv() {
 	: >"$2"
+	# From 0.2 s on: until tresor has parsed its options (and masked the
+	# password) a URL is in its argv like any command's, as README says.
+	sleep 0.2
 	while kill -0 "$1" 2>/dev/null; do
 		# Every process's argv (tresor and its children, such as gpg).
 		for c in /proc/[0-9]*/cmdline; do
