@@ -28,6 +28,7 @@ check "verify over sftp://" "$TRESOR" verify --quiet --from "$S" $SSH_OPTS \
 # verify --read-data over sftp: the transport options reach every set's
 # read, through one connection and one key import for the whole run.
 printf 'second night\n' >"$WORK/src/vault/new.txt"
+sleep 1		# set ids have one-second resolution: one backup a second
 "$TRESOR" backup --quiet --to "$S" $SSH_OPTS --key-file "$WORK/k.pub.asc" \
     --volsize 1 "$WORK/src/vault" || bail "second sftp backup failed"
 strace -f -qq -e trace=connect,execve -o "$WORK/verify.trace" "$TRESOR" verify --read-data \
