@@ -785,6 +785,7 @@ backup_load_prev(struct backup *b, char **cause)
 	rc = 0;
 	goto out;
 rebuild_failed:
+	b->cache_lost = 1;
 	why = *cause;
 	*cause = NULL;
 	/* The key hint only where a key is what failed, not for damage. */
@@ -872,6 +873,17 @@ backup_interrupted(struct backup *b, int published, char **cause)
 		error_set(cause, "backup interrupted by %s before it wrote "
 		    "anything", interrupt_name());
 	return interrupt_exit_code();
+}
+
+/* Back to a full set: drop what was loaded of the previous one. */
+static void
+backup_forget_prev(struct backup *b)
+{
+	if (b->prev != NULL)
+		strmap_free_values(b->prev, backup_free_prev);
+	b->prev = NULL;
+	free(b->prev_id);
+	b->prev_id = NULL;
 }
 
 /* Full or incremental, and on top of which set. */
@@ -963,8 +975,19 @@ backup_run(const struct backup_options *o, char **cause)
 			goto out;
 		}
 	}
-	if (!full && backup_load_prev(&b, cause) != 0)
-		goto out;
+	if (!full && backup_load_prev(&b, cause) != 0) {
+		if (!o->full_if_cache_lost || interrupt_received() ||
+		    !b.cache_lost)
+			goto out;
+		log_warn("starting a new full chain in %s: %s",
+		    target_display(b.transport), *cause);
+		free(*cause);
+		*cause = NULL;
+		backup_forget_prev(&b);
+		full = 1;
+		free(b.set_id);
+		b.set_id = names_set_id(now, full);
+	}
 	sigs_path = cache_sigs_path(b.cache, b.set_id);
 	if ((b.mw = manifest_writer_new(cause)) == NULL ||
 	    (b.sw = sigs_writer_new(sigs_path, b.set_id, cause)) == NULL)
@@ -975,7 +998,8 @@ backup_run(const struct backup_options *o, char **cause)
 	if (o->pg.dbname != NULL && backup_database(&b, estimate, cause) != 0)
 		goto out;
 	for (i = 0; i < o->nsources; i++) {
-		if (walker_run(o->sources[i], names[i], backup_entry, &b,
+		if (walker_run(o->sources[i], names[i], o->one_file_system,
+		    backup_entry, &b,
 		    &b.stats, cause) != 0)
 			goto out;
 	}
@@ -1024,6 +1048,19 @@ backup_run(const struct backup_options *o, char **cause)
 		    b.files, b.unchanged, b.deltas, b.bytes_read, nvols, stored,
 		    b.stats.warnings, (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (o->result != NULL) {
+		snprintf(o->result->set_id, sizeof o->result->set_id, "%s",
+		    b.set_id);
+		o->result->full = full;
+		o->result->entries = b.stats.entries;
+		o->result->files = b.files;
+		o->result->bytes_read = b.bytes_read;
+		o->result->volumes = nvols;
+		o->result->stored = stored;
+		o->result->warnings = b.stats.warnings;
+		o->result->seconds = (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	}
 	rc = b.stats.warnings > 0 ? EXIT_WARNINGS : EXIT_OK;
 	if (rc == EXIT_WARNINGS)
 		error_set(cause, "backup %s completed, but %" PRIu64 " entries "

@@ -64,6 +64,29 @@ struct backup_options {
 	/* Directories that must not be empty (an empty vault is a fault). */
 	char * const		*require_nonempty;
 	size_t			 nrequire_nonempty;
+	int			 one_file_system; /* do not enter other mounts */
+	/*
+	 * An incremental is due but the local cache lacks its chain and
+	 * cannot be rebuilt (a new machine after a disaster recovery, with
+	 * only the public key): start a new full chain with a warning
+	 * instead of failing every night. The daemon sets it; `tresor
+	 * backup` fails and says why.
+	 */
+	int			 full_if_cache_lost;
+	struct backup_result	*result;	/* not NULL: filled in */
+};
+
+/* What a run did, for the daemon's log and metrics. */
+struct backup_result {
+	char		 set_id[32];	/* "" if no set was published */
+	int		 full;
+	uint64_t	 entries;
+	uint64_t	 files;
+	uint64_t	 bytes_read;	/* from the sources */
+	uint64_t	 volumes;
+	uint64_t	 stored;	/* bytes uploaded: volumes + signatures */
+	uint64_t	 warnings;
+	double		 seconds;
 };
 
 /* Returns an exit code (common/error.h); *cause is set on failure. */

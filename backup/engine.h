@@ -38,6 +38,7 @@ struct backup {
 	uint64_t			 files;
 	uint64_t			 unchanged;
 	uint64_t			 deltas;
+	int				 cache_lost;	/* prev not rebuilt */
 };
 
 /* Close a full volume; inside a file, continue it in the next volume. */

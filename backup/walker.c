@@ -60,6 +60,8 @@ struct walker {
 	size_t			 dirs_cap;
 	char			*dents;	/* getdents64 buffer */
 	char			*target; /* readlinkat buffer */
+	int			 one_fs;	/* stay on the source's device */
+	dev_t			 root_dev;
 };
 
 static void
@@ -354,6 +356,15 @@ walker_visit(struct walker *w, int parent, const char *name, const char *path,
 	default:
 		goto out;
 	}
+	/*
+	 * Another filesystem mounted below the source (with one_fs): the
+	 * mount point is stored as an empty directory, as duplicity's
+	 * --exclude-other-filesystems and tar's --one-file-system do.
+	 */
+	if (kind == 'd' && w->one_fs && sb.st_dev != w->root_dev) {
+		rc = 0;
+		goto out;
+	}
 	if (kind == 'd') {
 		walker_push(w, fd, &sb, it.e.path, xstrdup(name));
 		it.e.path = NULL;
@@ -368,8 +379,8 @@ out:
 }
 
 int
-walker_run(const char *path, const char *stored_name, walk_fn fn, void *arg,
-    struct walker_stats *stats, char **cause)
+walker_run(const char *path, const char *stored_name, int one_fs, walk_fn fn,
+    void *arg, struct walker_stats *stats, char **cause)
 {
 	struct walker		 w;
 	struct walker_dir	*d;
@@ -383,6 +394,7 @@ walker_run(const char *path, const char *stored_name, walk_fn fn, void *arg,
 	w.fn = fn;
 	w.arg = arg;
 	w.stats = stats;
+	w.one_fs = one_fs;
 	w.links = strmap_new();
 	w.dents = xmalloc(WALKER_DENTS_LEN);
 	w.target = xmalloc(WALKER_TARGET_LEN);
@@ -417,6 +429,7 @@ walker_run(const char *path, const char *stored_name, walk_fn fn, void *arg,
 		error_sys(cause, "unable to read source '%s'", path);
 		goto out;
 	}
+	w.root_dev = sb.st_dev;
 	if (walker_visit(&w, w.top, base, stored_name, cause) != 0)
 		goto out;
 	/* Depth first: the deepest directory's next name, or leave it. */

@@ -39,9 +39,11 @@ struct walker_stats {
 /*
  * Walk `path`, storing it as `stored_name`. Entries that vanish during the
  * walk are skipped silently; unreadable ones are skipped with a warning.
- * Fails only if `path` itself cannot be read or fn fails.
+ * With one_fs, a directory on another device than `path` (a mount point)
+ * is stored but not entered. Fails only if `path` itself cannot be read or
+ * fn fails.
  */
-int	walker_run(const char *path, const char *stored_name, walk_fn, void *,
-	    struct walker_stats *, char **cause);
+int	walker_run(const char *path, const char *stored_name, int one_fs,
+	    walk_fn, void *, struct walker_stats *, char **cause);
 
 #endif
