@@ -10,6 +10,8 @@
 #define INTERRUPT_HOOKS_MAX	4
 
 static volatile sig_atomic_t	interrupt_signal;
+static volatile sig_atomic_t	interrupt_hup_reload;	/* the daemon's */
+static volatile sig_atomic_t	interrupt_reload;
 static void			(*interrupt_hooks[INTERRUPT_HOOKS_MAX])(void);
 static int			interrupt_nhooks;
 
@@ -32,6 +34,10 @@ interrupt_handler(int sig)
 		/* The grace period is over: die of the first signal. */
 		interrupt_hard_stop(interrupt_signal != 0 ?
 		    interrupt_signal : SIGTERM);
+	}
+	if (sig == SIGHUP && interrupt_hup_reload) {
+		interrupt_reload = 1;
+		return;
 	}
 	if (interrupt_signal != 0)
 		interrupt_hard_stop(sig);
@@ -57,6 +63,27 @@ interrupt_install(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
+}
+
+void
+interrupt_hup_reloads(void)
+{
+	interrupt_hup_reload = 1;
+}
+
+int
+interrupt_reload_pending(void)
+{
+	return interrupt_reload;
+}
+
+int
+interrupt_reload_requested(void)
+{
+	int	requested = interrupt_reload;
+
+	interrupt_reload = 0;
+	return requested;
 }
 
 void

@@ -24,6 +24,14 @@
 
 /* Install the handlers; call once at start, before any thread exists. */
 void	interrupt_install(void);
+/*
+ * For the daemon: SIGHUP asks for the configuration to be read again
+ * instead of stopping the run; interrupt_reload_requested() says whether
+ * it came since the last call.
+ */
+void	interrupt_hup_reloads(void);
+int	interrupt_reload_requested(void);
+int	interrupt_reload_pending(void);		/* the same, not cleared */
 /* The signal received, or 0. */
 int	interrupt_received(void);
 /* 0, or -1 with cause "interrupted by SIGxxx" once a signal came. */

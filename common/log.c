@@ -7,19 +7,82 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "xmalloc.h"
 
 int log_verbose;
+static const char	*log_prog = "tresor";
+static int		 log_json;
+
+void
+log_set_program(const char *prog)
+{
+	log_prog = prog;
+}
+
+void
+log_set_json(int on)
+{
+	log_json = on;
+}
+
+/* A JSON string's content: quotes, backslashes and control bytes escaped. */
+static void
+log_json_string(FILE *f, const char *s)
+{
+	unsigned char	c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+}
 
 static void
 log_vprint(const char *level, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "tresor: %s", level);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	struct timespec	 ts;
+	struct tm	 tm;
+	char		*msg, when[32];
+
+	if (!log_json) {
+		fprintf(stderr, "%s: %s", log_prog,
+		    strcmp(level, "warning") == 0 ? "warning: " : "");
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		return;
+	}
+	/* One object per line, for journald or a log shipper. */
+	if (vasprintf(&msg, fmt, ap) == -1)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "{\"time\":\"%s.%03ldZ\",\"program\":\"%s\","
+	    "\"level\":\"%s\",\"message\":\"", when, ts.tv_nsec / 1000000L,
+	    log_prog, level);
+	log_json_string(stderr, msg);
+	fputs("\"}\n", stderr);
+	free(msg);
+}
+
+void
+log_notice(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vprint("info", fmt, ap);
+	va_end(ap);
 }
 
 void
@@ -30,7 +93,7 @@ log_info(const char *fmt, ...)
 	if (!log_verbose)
 		return;
 	va_start(ap, fmt);
-	log_vprint("", fmt, ap);
+	log_vprint("info", fmt, ap);
 	va_end(ap);
 }
 
@@ -40,7 +103,7 @@ log_warn(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	log_vprint("warning: ", fmt, ap);
+	log_vprint("warning", fmt, ap);
 	va_end(ap);
 }
 
@@ -50,7 +113,7 @@ log_error(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	log_vprint("", fmt, ap);
+	log_vprint("error", fmt, ap);
 	va_end(ap);
 }
 

@@ -4,6 +4,12 @@
 
 extern int log_verbose;
 
+/* Messages name this program ("tresor", "backupd"). */
+void	log_set_program(const char *);
+/* One JSON object per line instead of text (backupd --log-json). */
+void	log_set_json(int);
+/* An event the operator always sees (the daemon's job lines). */
+void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "repo/cache.h"
 #include "repo/catalog.h"
 #include "format/manifest.h"
 #include "repo/manifests.h"
@@ -50,18 +51,62 @@ verify_signatures(void *arg, const struct volume_info *vi, char **cause)
 	return 0;
 }
 
+/* The key, imported the first time a set needs it. */
+static struct crypto *
+verify_crypto(const struct verify_options *o, struct crypto **c, char **cause)
+{
+	if (*c == NULL)
+		*c = crypto_new(&o->crypto, 1, cause);
+	return *c;
+}
+
+/*
+ * The set's manifest: the local cache's plaintext copy when asked for
+ * and present (the backup host holds only the public key, and the copy
+ * was checked against the published object when it was written), else
+ * the object on the target, decrypted.
+ */
 static int
-verify_one(const struct verify_options *o, struct transport *t,
-    struct crypto *c, const struct catalog *cat, const char *set_id,
-    char **cause)
+verify_read_manifest(const struct verify_options *o, struct transport *t,
+    struct crypto **c, const char *set_id, void *vs,
+    struct manifest_summary *summary, char **cause)
 {
 	static const struct manifest_visitor visitor = { NULL, NULL,
 	    verify_volume, verify_signatures };
+	struct cache	*cache = NULL;
+	char		*path = NULL;
+	int		 rc = -1;
+
+	if (o->cache_dir != NULL) {
+		if ((cache = cache_open(o->cache_dir, target_display(t),
+		    cause)) == NULL)
+			goto out;
+		path = cache_manifest_path(cache, set_id);
+		if (cache_has(cache, path)) {
+			rc = manifest_read_plain(path, set_id, &visitor, vs,
+			    summary, cause);
+			goto out;
+		}
+	}
+	if (verify_crypto(o, c, cause) == NULL)
+		goto out;
+	rc = manifest_read(t, *c, set_id, &visitor, vs, summary, cause);
+out:
+	free(path);
+	cache_close(cache);
+	return rc;
+}
+
+static int
+verify_one(const struct verify_options *o, struct transport *t,
+    struct crypto **c, const struct catalog *cat, const char *set_id,
+    char **cause)
+{
 	struct manifest_summary	 summary;
 	struct restore_options	 ro;
 	struct verify_set	 vs = { t, 0, 0, NULL };
 
-	if (manifest_read(t, c, set_id, &visitor, &vs, &summary, cause) != 0)
+	if (verify_read_manifest(o, t, c, set_id, &vs, &summary, cause) != 0)
 		return -1;
 	if (vs.failure != NULL) {
 		error_set(cause, "set %s: %s", set_id, vs.failure);
@@ -73,6 +118,8 @@ verify_one(const struct verify_options *o, struct transport *t,
 		    "(%" PRIu64 " bytes)\n", set_id, vs.volumes, vs.bytes);
 	if (!o->read_data)
 		return 0;
+	if (verify_crypto(o, c, cause) == NULL)
+		return -1;
 	memset(&ro, 0, sizeof ro);
 	ro.url = o->url;
 	ro.transport = o->transport;
@@ -81,7 +128,7 @@ verify_one(const struct verify_options *o, struct transport *t,
 	ro.quiet = o->quiet;
 	/* One connection and one key import for the whole run. */
 	ro.open_transport = t;
-	ro.open_crypto = c;
+	ro.open_crypto = *c;
 	ro.open_catalog = cat;
 	return restore_run(&ro, cause) == EXIT_OK ? 0 : -1;
 }
@@ -97,7 +144,8 @@ verify_run(const struct verify_options *o, char **cause)
 	int			 rc = EXIT_FAILURE_;
 
 	memset(&cat, 0, sizeof cat);
-	if ((c = crypto_new(&o->crypto, 1, cause)) == NULL ||
+	/* Without a cache to read manifests from, the key comes first. */
+	if ((o->cache_dir == NULL && verify_crypto(o, &c, cause) == NULL) ||
 	    (t = target_open(o->url, &o->transport, cause)) == NULL ||
 	    catalog_load(t, &cat, cause) != 0)
 		goto out;
@@ -106,7 +154,7 @@ verify_run(const struct verify_options *o, char **cause)
 		    strcmp(o->set, cat.sets[i].id) != 0))
 			continue;
 		checked++;
-		if (verify_one(o, t, c, &cat, cat.sets[i].id, &one) != 0) {
+		if (verify_one(o, t, &c, &cat, cat.sets[i].id, &one) != 0) {
 			/* One line per bad set; the summary is the cause. */
 			log_error("%s", one);
 			free(one);

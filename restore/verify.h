@@ -20,6 +20,12 @@ struct verify_options {
 	const char		*set;		/* NULL: every complete set */
 	int			 read_data;
 	int			 quiet;
+	/*
+	 * Not NULL: a set whose manifest this cache holds (the plaintext
+	 * copy the backup wrote) is checked against that copy, so the
+	 * volumes' sizes and hashes are checked without the secret key.
+	 */
+	const char		*cache_dir;
 };
 
 int	verify_run(const struct verify_options *, char **cause);

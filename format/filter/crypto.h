@@ -12,6 +12,7 @@
 #ifndef TRESOR_CRYPTO_H
 #define TRESOR_CRYPTO_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "common/sink.h"
@@ -20,6 +21,9 @@ struct crypto_options {
 	const char	*encrypt_key;		/* fingerprint or key ID */
 	const char	*key_file;		/* armored public or secret key */
 	const char	*passphrase_file;	/* first line is the passphrase */
+	/* Instead of key_file: the armoured key in memory (backupd's). */
+	const char	*key_data;
+	size_t		 key_data_len;
 };
 
 struct crypto;
@@ -68,6 +72,13 @@ int		 crypto_decrypt(struct crypto *, const char *what,
 		     crypto_read_fn, void *, struct sink *out,
 		     enum crypto_failure *failure, char **cause);
 
+/*
+ * The public part of an armoured key (public, or a pair), armoured, in
+ * *out (allocated, NUL-terminated); *secret says whether the input held
+ * a secret key. Nothing of it is left on disk.
+ */
+int		 crypto_export_public(const char *armor, size_t len,
+		     char **out, size_t *outlen, int *secret, char **cause);
 /* Initialise gpgme; call once before threads start. */
 int		 crypto_library_init(char **cause);
 

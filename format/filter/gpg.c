@@ -267,11 +267,26 @@ crypto_make_home(struct crypto *c, char **cause)
 	return 0;
 }
 
+/*
+ * The key as gpgme data: from the key file, or from memory (the daemon's
+ * configured key, which is never written to a file of ours).
+ */
+static gpgme_error_t
+crypto_key_data(const struct crypto_options *o, int fd, gpgme_data_t *data)
+{
+	if (o->key_data != NULL)
+		return gpgme_data_new_from_mem(data, o->key_data,
+		    o->key_data_len, 0);
+	return gpgme_data_new_from_fd(data, fd);
+}
+
 /* Import a key file into the private home; collect encryption keys. */
 static int
-crypto_import(struct crypto *c, const char *key_file, int for_decrypt,
-    char **cause)
+crypto_import(struct crypto *c, const struct crypto_options *o,
+    int for_decrypt, char **cause)
 {
+	const char		*key_file = o->key_data != NULL ?
+				     "(configured key)" : o->key_file;
 	gpgme_ctx_t		 ctx = NULL;
 	gpgme_data_t		 data = NULL;
 	gpgme_import_result_t	 res;
@@ -279,8 +294,8 @@ crypto_import(struct crypto *c, const char *key_file, int for_decrypt,
 	gpgme_error_t		 err;
 	int			 rc = -1, fd = -1;
 
-	fd = open(key_file, O_RDONLY | O_CLOEXEC);
-	if (fd == -1) {
+	if (o->key_data == NULL &&
+	    (fd = open(key_file, O_RDONLY | O_CLOEXEC)) == -1) {
 		error_sys(cause, "unable to read key file '%s'", key_file);
 		goto out;
 	}
@@ -293,7 +308,7 @@ crypto_import(struct crypto *c, const char *key_file, int for_decrypt,
 		goto out;
 	if (crypto_context(c, &ctx, cause) != 0)
 		goto out;
-	if ((err = gpgme_data_new_from_fd(&data, fd)) != 0 ||
+	if ((err = crypto_key_data(o, fd, &data)) != 0 ||
 	    (err = gpgme_op_import(ctx, data)) != 0) {
 		error_set(cause, "unable to import key file '%s': %s",
 		    key_file, gpgme_strerror(err));
@@ -305,8 +320,8 @@ crypto_import(struct crypto *c, const char *key_file, int for_decrypt,
 			goto out;
 		gpgme_data_release(data);
 		data = NULL;
-		if (lseek(fd, 0, SEEK_SET) == -1 ||
-		    (err = gpgme_data_new_from_fd(&data, fd)) != 0 ||
+		if ((fd != -1 && lseek(fd, 0, SEEK_SET) == -1) ||
+		    (err = crypto_key_data(o, fd, &data)) != 0 ||
 		    (err = gpgme_op_import(ctx, data)) != 0) {
 			error_set(cause, "unable to import key file '%s': %s",
 			    key_file, err != 0 ? gpgme_strerror(err) :
@@ -408,6 +423,79 @@ crypto_find_engine(struct crypto *c, char **cause)
 	    "package gnupg)");
 }
 
+int
+crypto_export_public(const char *armor, size_t len, char **out,
+    size_t *outlen, int *secret, char **cause)
+{
+	struct crypto_options	 o;
+	struct crypto		*c = NULL;
+	gpgme_ctx_t		 ctx = NULL;
+	gpgme_data_t		 data = NULL, pub = NULL;
+	gpgme_import_result_t	 res;
+	gpgme_error_t		 err;
+	char			*buf;
+	size_t			 n;
+	int			 rc = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	*secret = 0;
+	c = xcalloc(1, sizeof *c);
+	/*
+	 * A home without an agent: a key pair's public part is imported,
+	 * its secret part is not (nothing could keep it), which is all the
+	 * export needs.
+	 */
+	if (crypto_find_engine(c, cause) != 0 ||
+	    crypto_make_home(c, cause) != 0 ||
+	    crypto_set_no_agent(c, 1, cause) != 0 ||
+	    crypto_context(c, &ctx, cause) != 0)
+		goto out;
+	memset(&o, 0, sizeof o);
+	o.key_data = armor;
+	o.key_data_len = len;
+	if ((err = crypto_key_data(&o, -1, &data)) != 0 ||
+	    (err = gpgme_op_import(ctx, data)) != 0) {
+		error_set(cause, "not an OpenPGP key: %s", gpgme_strerror(err));
+		goto out;
+	}
+	res = gpgme_op_import_result(ctx);
+	if (res == NULL || res->considered == 0 ||
+	    res->imported + res->unchanged == 0) {
+		error_set(cause, "not an OpenPGP key: no key found in it");
+		goto out;
+	}
+	*secret = res->secret_read > 0;
+	gpgme_set_armor(ctx, 1);
+	if ((err = gpgme_data_new(&pub)) != 0 ||
+	    (err = gpgme_op_export(ctx, NULL, 0, pub)) != 0) {
+		error_set(cause, "unable to export the public key: %s",
+		    gpgme_strerror(err));
+		goto out;
+	}
+	buf = gpgme_data_release_and_get_mem(pub, &n);
+	pub = NULL;
+	if (buf == NULL || n == 0) {
+		gpgme_free(buf);
+		error_set(cause, "unable to export the public key: it is "
+		    "empty");
+		goto out;
+	}
+	*out = xmalloc(n + 1);
+	memcpy(*out, buf, n);
+	(*out)[n] = '\0';
+	*outlen = n;
+	gpgme_free(buf);
+	rc = 0;
+out:
+	gpgme_data_release(data);
+	gpgme_data_release(pub);
+	if (ctx != NULL)
+		gpgme_release(ctx);
+	crypto_free(c);
+	return rc;
+}
+
 struct crypto *
 crypto_new(const struct crypto_options *o, int for_decrypt, char **cause)
 {
@@ -416,12 +504,13 @@ crypto_new(const struct crypto_options *o, int for_decrypt, char **cause)
 	if (crypto_find_engine(c, cause) != 0)
 		goto fail;
 
-	if (o->encrypt_key != NULL && o->key_file != NULL) {
+	if (o->encrypt_key != NULL && (o->key_file != NULL ||
+	    o->key_data != NULL)) {
 		error_set(cause, "give --encrypt-key or --key-file, not both");
 		goto fail;
 	}
 	if (!for_decrypt && o->encrypt_key == NULL && o->key_file == NULL &&
-	    o->passphrase_file == NULL) {
+	    o->key_data == NULL && o->passphrase_file == NULL) {
 		error_set(cause, "no encryption key: give --encrypt-key FPR, "
 		    "--key-file KEY.asc or --passphrase-file FILE");
 		goto fail;
@@ -430,9 +519,9 @@ crypto_new(const struct crypto_options *o, int for_decrypt, char **cause)
 	    crypto_read_passphrase(o->passphrase_file, &c->passphrase,
 	    cause) != 0)
 		goto fail;
-	if (o->key_file != NULL) {
+	if (o->key_file != NULL || o->key_data != NULL) {
 		if (crypto_make_home(c, cause) != 0 ||
-		    crypto_import(c, o->key_file, for_decrypt, cause) != 0)
+		    crypto_import(c, o, for_decrypt, cause) != 0)
 			goto fail;
 	} else if (o->encrypt_key != NULL && !for_decrypt) {
 		if (crypto_lookup_key(c, o->encrypt_key, cause) != 0)

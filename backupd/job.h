@@ -1,0 +1,49 @@
+/*
+ * job.h: one nightly job, as the appliance's backup script did it and
+ * more: mount (if configured), preflight (the vault is there and not
+ * empty, the database answers and exists, the target is reachable, the
+ * cache has room), cleanup of debris, the backup (full or incremental by
+ * the rotation rule), purge by the retention rule, a verify of the new
+ * set, then the metrics file. Each step's failure is one line; the job's
+ * exit code is the first failing step's.
+ */
+#ifndef TRESOR_BACKUPD_JOB_H
+#define TRESOR_BACKUPD_JOB_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "backup/backup.h"
+
+struct config;
+
+/* The free space the cache needs beyond what it holds already. */
+#define JOB_CACHE_MIN_FREE	(64ULL * 1024 * 1024)
+
+struct job_keys {
+	char		*public_armor;	/* the configured key's public part */
+	size_t		 public_len;
+	const char	*key_file;	/* the same in the daemon's keyring:
+					   what the backup encrypts to */
+	int		 have_secret;	/* the config's key is a pair: a
+					   read-data verify can decrypt */
+};
+
+struct job_report {
+	time_t			 start;
+	time_t			 end;
+	int			 rc;		/* exit code */
+	struct backup_result	 backup;	/* set_id "" if none */
+	int			 read_data;	/* verify read the data */
+	uint64_t		 sets;		/* complete sets afterwards */
+	time_t			 chain_start;	/* the newest full's time */
+};
+
+/*
+ * Run one job at `now` (the daemon's clock). read_data: verify reads the
+ * data back too. Returns the exit code; *cause is the failure line.
+ */
+int	job_run(const struct config *, const struct job_keys *, time_t now,
+	    int read_data, struct job_report *, char **cause);
+
+#endif

@@ -1,0 +1,382 @@
+#!/bin/sh
+# backupd.sh: the nightly daemon against a real PostgreSQL and a file://
+# target: `backupd --once` from an appliance-like env.yml (the vault and the
+# database, restored and compared), the metrics file and its atomic
+# replacement, incrementals, a new full chain after a lost cache, the
+# weekly --read-data verify, the daemon in the foreground on a fake clock
+# (a schedule a second ahead, a missed run caught up once, SIGHUP with a
+# good and a bad configuration, SIGTERM idle and during a job), the
+# deadline, the failure hook, one job at a time, JSON logs, and every
+# configuration error as one line naming file and key with nothing written.
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+. "$TOP_SRCDIR/tests/integration/pglib.sh"
+
+: "${BACKUPD:?BACKUPD must point at the backupd binary (make check sets it)}"
+TZ=UTC
+export TZ
+
+pg_start
+pg_sql "CREATE DATABASE app"
+pg_sql_in app "CREATE TABLE t (id int PRIMARY KEY, v text);
+    INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 2000) g;" ||
+    bail "database setup"
+make_key k
+make_tree "$WORK/vault"
+mkdir -p "$WORK/target" "$WORK/metrics"
+T="file://$WORK/target"
+
+# env FILE [YAML-LINE...]: an appliance env.yml; extra lines go under
+# appliance: backup: (indented by the caller's text, 4 spaces).
+KEYFILE=$WORK/k.pub.asc
+env_yml() {
+	f=$1
+	shift
+	{
+		echo "ssh_authorized_keys:"
+		echo "  - ssh-ed25519 AAAA not-ours"
+		echo "appliance:"
+		echo "  domain: ecs.example.org"
+		echo "  backup:"
+		echo "    url: $T"
+		echo "    sources: [$WORK/vault]"
+		echo "    database: {name: app}"
+		echo "    metrics: $WORK/metrics/backup.prom"
+		echo "    cache_dir: $WORK/cache"
+		echo "    state_dir: $WORK/state"
+		echo "    deadline: none"
+		for line in "$@"; do
+			echo "    $line"
+		done
+		echo "    encrypt: |"
+		sed 's/^/      /' "$KEYFILE"
+		echo "ecs:"
+		echo "  settings: |"
+		echo "    DEBUG = False"
+	} >"$f"
+}
+manifests() {
+	ls "$WORK/target" | grep -c '\.manifest\.gpg$'
+}
+metric() {
+	awk -v n="$1" '$1 == n { print $2 }' "$WORK/metrics/backup.prom"
+}
+# stopped PID: wait (10 s at most) until PID has stopped itself (SIGSTOP).
+stopped() {
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = T ] &&
+		    return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# wait_log FILE TEXT [SECONDS]: until FILE holds TEXT.
+wait_log() {
+	i=0
+	while [ $i -lt $((${3:-20} * 10)) ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# exited PID: wait (20 s at most) for PID to end; its status in $status.
+exited() {
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+no_secret_in() {
+	! grep -q 'PRIVATE KEY' "$@"
+}
+
+E=$WORK/env.yml
+env_yml "$E"
+
+# --- --check-config -----------------------------------------------------
+"$BACKUPD" --check-config --config "$E" >"$WORK/check.out" 2>"$WORK/check.err"
+check "--check-config accepts the appliance-like env.yml" [ $? -eq 0 ]
+check "... and says the key is a public key" grep -q 'a public key' "$WORK/check.out"
+check "... and names the next run" grep -q '^# next run: ' "$WORK/check.out"
+KEYFILE=$WORK/k.sec.asc
+env_yml "$WORK/pair.yml"
+"$BACKUPD" --check-config --config "$WORK/pair.yml" >"$WORK/check2.out" 2>&1
+check "--check-config with the appliance's key pair says so" \
+    grep -q 'secret key pair' "$WORK/check2.out"
+check "... and prints no secret key" no_secret_in "$WORK/check2.out"
+KEYFILE=$WORK/k.pub.asc
+ENV_YML=$E "$BACKUPD" --check-config >/dev/null 2>&1
+check "\$ENV_YML is where the configuration is found without --config" [ $? -eq 0 ]
+
+# --- one job: --once ----------------------------------------------------
+env TRESOR_NOW="$(at 0)" "$BACKUPD" --once --config "$E" >"$WORK/once.out" \
+    2>"$WORK/once.err"
+rc=$?
+check "backupd --once makes the night's backup (exit $rc)" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || diag "$(cat "$WORK/once.err")"
+check "... one complete set on the target" [ "$(manifests)" -eq 1 ]
+check "... a full one" sh -c "ls '$WORK/target' | grep -q 'full.manifest.gpg'"
+check "... logged as started, backed up, verified and done" sh -c "
+    grep -q 'job started' '$WORK/once.err' &&
+    grep -q 'backup: full set' '$WORK/once.err' &&
+    grep -q 'verify: set' '$WORK/once.err' &&
+    grep -q 'job done' '$WORK/once.err'"
+check "the metrics file says success" [ "$(metric backup_last_success)" = 1 ]
+check "... with the set's size, volumes and data size" sh -c "
+    [ \"\$(awk '\$1 == \"backup_last_size\" { print \$2 }' '$WORK/metrics/backup.prom')\" -gt 0 ] &&
+    [ \"\$(awk '\$1 == \"backup_last_volumes\" { print \$2 }' '$WORK/metrics/backup.prom')\" -ge 1 ] &&
+    [ \"\$(awk '\$1 == \"backup_last_data_size\" { print \$2 }' '$WORK/metrics/backup.prom')\" -gt 300000 ]"
+check "... one set, start time the night's" sh -c "
+    [ \"\$(awk '\$1 == \"backup_sets\" { print \$2 }' '$WORK/metrics/backup.prom')\" = 1 ] &&
+    [ \"\$(awk '\$1 == \"backup_last_start_time\" { print \$2 }' '$WORK/metrics/backup.prom')\" = $(at 0) ]"
+check "the keyring holds the public key, mode 0700" sh -c "
+    [ \"\$(stat -c %a '$WORK/state/keyring')\" = 700 ] &&
+    grep -q 'PUBLIC KEY' '$WORK/state/keyring/encrypt.asc'"
+
+"$TRESOR" restore --quiet --from "$T" --key-file "$WORK/k.sec.asc" \
+    "$WORK/restored" >/dev/null 2>&1
+check "the set restores the vault identically" \
+    "$TREEDIFF" "$WORK/vault" "$WORK/restored/vault"
+"$TRESOR" restore-db --quiet --from "$T" --key-file "$WORK/k.sec.asc" \
+    --database app2 >/dev/null 2>&1
+check "... and the database" [ "$(pg_value app2 'SELECT count(*) FROM t')" = 2000 ]
+
+ino1=$(stat -c %i "$WORK/metrics/backup.prom")
+echo "change" >>"$WORK/vault/docs/hello.txt"
+env TRESOR_NOW="$(at 1)" "$BACKUPD" --once --config "$E" >/dev/null \
+    2>"$WORK/once2.err"
+check "the next night is an incremental" sh -c "
+    ls '$WORK/target' | grep -q 'inc.manifest.gpg' && [ $(manifests) -eq 2 ]" 
+check "the metrics file was replaced, not rewritten in place" \
+    [ "$(stat -c %i "$WORK/metrics/backup.prom")" != "$ino1" ]
+check "... and no temporary is left beside it" \
+    [ "$(ls -A "$WORK/metrics" | wc -l)" -eq 1 ]
+check "... bytes uploaded add up over the runs" sh -c "
+    [ \"\$(awk '\$1 == \"backup_bytes_uploaded\" { print \$2 }' '$WORK/metrics/backup.prom')\" -gt \"\$(awk '\$1 == \"backup_last_size\" { print \$2 }' '$WORK/metrics/backup.prom')\" ]"
+
+# --- after a disaster recovery: no cache, public key only ----------------
+rm -rf "$WORK/cache"
+env TRESOR_NOW="$(at 2)" "$BACKUPD" --once --config "$E" >/dev/null \
+    2>"$WORK/dr.err"
+rc=$?
+check "with the cache lost, the nightly still succeeds (exit $rc)" [ $rc -eq 0 ]
+check "... by starting a new full chain, with a warning" sh -c "
+    grep -q 'warning: starting a new full chain' '$WORK/dr.err' &&
+    ls '$WORK/target' | grep -q '$(date -u -d @"$(at 2)" +%Y%m%d)T003000Z.full.manifest'"
+
+# --- the weekly --read-data verify ----------------------------------------
+check "a public key only: the due read-data verify is named, not done" \
+    grep -q 'is public only' "$WORK/once.err"
+KEYFILE=$WORK/k.sec.asc
+env_yml "$WORK/pair.yml" "read_data_every: 7D"
+env TRESOR_NOW="$(at 3)" "$BACKUPD" --once --config "$WORK/pair.yml" \
+    >/dev/null 2>"$WORK/rd1.err"
+check "with the key pair, the first job reads the data back" \
+    grep -q "every file's data ok" "$WORK/rd1.err"
+env TRESOR_NOW="$(at 4)" "$BACKUPD" --once --config "$WORK/pair.yml" \
+    >/dev/null 2>"$WORK/rd2.err"
+check "... the next day's does not" sh -c "
+    grep -q 'verify: set' '$WORK/rd2.err' &&
+    ! grep -q \"every file's data ok\" '$WORK/rd2.err'"
+env TRESOR_NOW="$(at 10)" "$BACKUPD" --once --config "$WORK/pair.yml" \
+    >/dev/null 2>"$WORK/rd3.err"
+check "... a week later it does again" grep -q "every file's data ok" "$WORK/rd3.err"
+check "... and the secret key was written nowhere by the daemon" sh -c "
+    ! grep -rl 'PRIVATE KEY' '$WORK/state' '$WORK/cache' '$WORK/target'"
+KEYFILE=$WORK/k.pub.asc
+
+# --- the failure hook -------------------------------------------------------
+env_yml "$WORK/fail.yml" "database: {name: no_such_db}" \
+    "on_failure: echo \"\$TRESOR_EXIT \$TRESOR_FAILURE\" >'$WORK/hook.out'"
+before=$(manifests)
+env TRESOR_NOW="$(at 11)" "$BACKUPD" --once --config "$WORK/fail.yml" \
+    >/dev/null 2>"$WORK/fail.err"
+rc=$?
+check "a missing database fails the job (exit $rc)" [ $rc -eq 1 ]
+check "... in one error line naming the preflight and the database" sh -c "
+    [ \$(grep -c '^backupd: job failed' '$WORK/fail.err') -eq 1 ] &&
+    grep '^backupd: job failed' '$WORK/fail.err' | grep -q 'preflight.*no_such_db'"
+check "... nothing was written to the target" [ "$(manifests)" -eq "$before" ]
+check "... the hook ran with the failure line and the exit code" sh -c "
+    grep -q '^1 preflight.*no_such_db' '$WORK/hook.out'"
+check "... the metrics say failure, keeping the last good set's size" sh -c "
+    [ \"\$(awk '\$1 == \"backup_last_success\" { print \$2 }' '$WORK/metrics/backup.prom')\" = 0 ] &&
+    [ \"\$(awk '\$1 == \"backup_last_size\" { print \$2 }' '$WORK/metrics/backup.prom')\" -gt 0 ]"
+
+# --- SIGTERM during a job (--once), then the next run needs no flag --------
+before=$(manifests)
+env TRESOR_NOW="$(at 12)" TRESOR_TESTPOINT=volume-published "$BACKUPD" \
+    --once --config "$E" >/dev/null 2>"$WORK/term.err" &
+pid=$!
+if stopped $pid; then
+	kill -TERM $pid
+	kill -CONT $pid
+fi
+wait $pid
+rc=$?
+check "SIGTERM during a job stops it (exit $rc = 143)" [ $rc -eq 143 ]
+check "... no set was published" [ "$(manifests)" -eq "$before" ]
+check "... the metrics say failure" [ "$(metric backup_last_success)" = 0 ]
+env TRESOR_NOW="$(at 13)" "$BACKUPD" --once --config "$E" >/dev/null \
+    2>"$WORK/after.err"
+check "... the next job succeeds without any flag" [ $? -eq 0 ]
+check "... and the target verifies" "$TRESOR" verify --quiet --from "$T" \
+    --key-file "$WORK/k.sec.asc"
+
+# --- one job at a time ------------------------------------------------------
+env TRESOR_NOW="$(at 14)" TRESOR_TESTPOINT=backup-locked "$BACKUPD" \
+    --once --config "$E" >/dev/null 2>"$WORK/first.err" &
+pid=$!
+if stopped $pid; then
+	env TRESOR_NOW="$(at 14)" "$BACKUPD" --once --config "$E" >/dev/null \
+	    2>"$WORK/second.err"
+	rc=$?
+	kill -CONT $pid
+else
+	rc=0
+fi
+wait $pid
+first=$?
+check "a second job while one runs is refused (exit $rc)" [ $rc -eq 1 ]
+check "... saying a job holds the lock" grep -q 'job not started: .*locked' "$WORK/second.err"
+check "... and the first one completes" [ $first -eq 0 ]
+
+# --- the deadline -------------------------------------------------------------
+env_yml "$WORK/deadline.yml" "deadline: \"06:30\""
+late=$(( $(at 15) - 1800 + 6 * 3600 - 2 ))	# 06:29:58
+env TRESOR_NOW="$late" TRESOR_TESTPOINT=backup-manifest "$BACKUPD" --once \
+    --config "$WORK/deadline.yml" >/dev/null 2>"$WORK/deadline.err" &
+pid=$!
+stopped $pid && sleep 3 && kill -CONT $pid
+wait $pid
+check "a job still running at the 06:30 deadline says so" \
+    grep -q 'still running at 06:30\|ran past 06:30' "$WORK/deadline.err"
+check "... and the metric says so" [ "$(metric backup_deadline_exceeded)" = 1 ]
+
+# --- the daemon: a schedule a second ahead, on a fake clock ------------------
+env_yml "$WORK/daemon.yml" "schedule: \"*-*-* 00:30:00\""
+rm -f "$WORK/state/backupd.state"
+before=$(manifests)
+env TRESOR_NOW="$(( $(at 20) - 2 ))" "$BACKUPD" --foreground \
+    --config "$WORK/daemon.yml" >/dev/null 2>"$WORK/daemon.err" &
+pid=$!
+check "the daemon runs the job when the schedule comes" \
+    wait_log "$WORK/daemon.err" 'job done' 30
+check "... exactly one set" [ "$(manifests)" -eq $((before + 1)) ]
+check "... and waits for the next night" wait_log "$WORK/daemon.err" \
+    "next job at $(date -u -d @"$(at 21)" '+%Y-%m-%d') 00:30:00"
+# SIGHUP with a good configuration, then a bad one.
+env_yml "$WORK/daemon.yml" "schedule: \"Sun *-*-* 06:30:00\""
+kill -HUP $pid
+check "SIGHUP reads the new configuration" wait_log "$WORK/daemon.err" \
+    'configuration reloaded'
+check "... and its schedule (next Sunday 06:30)" wait_log "$WORK/daemon.err" \
+    'next job at .* 06:30:00'
+echo "appliance: {backup: {url: [unclosed" >"$WORK/daemon.yml"
+kill -HUP $pid
+check "SIGHUP with a bad configuration keeps the old one, saying why" \
+    wait_log "$WORK/daemon.err" 'keeping the previous configuration: .*daemon.yml'
+check "... and the daemon lives on" kill -0 $pid
+kill -TERM $pid
+exited $pid
+wait $pid
+rc=$?
+check "SIGTERM when idle ends the daemon (exit $rc)" [ $rc -eq 0 ]
+
+# --- a missed run is caught up once, not once per missed day -------------------
+env_yml "$WORK/daemon.yml"
+printf 'last_slot %s\nlast_read_data 0\n' "$(( $(at 22) - 60 ))" \
+    >"$WORK/state/backupd.state"
+before=$(manifests)
+# Three nights later, at 10:00: the daemon was down for 00:30 of 23, 24, 25.
+env TRESOR_NOW="$(( $(at 25) + 9 * 3600 + 1800 ))" "$BACKUPD" --foreground \
+    --config "$WORK/daemon.yml" >/dev/null 2>"$WORK/missed.err" &
+pid=$!
+check "a missed run is run at start" wait_log "$WORK/missed.err" 'job done' 30
+check "... saying it was missed" grep -q 'was missed' "$WORK/missed.err"
+check "... then it waits for tomorrow" wait_log "$WORK/missed.err" \
+    "next job at $(date -u -d @"$(at 26)" '+%Y-%m-%d') 00:30:00"
+check "... once, not once per missed night" [ "$(manifests)" -eq $((before + 1)) ]
+kill -TERM $pid
+exited $pid
+wait $pid
+
+# --- SIGTERM during the daemon's job ---------------------------------------
+printf 'last_slot %s\nlast_read_data 0\n' "$(( $(at 26) - 60 ))" \
+    >"$WORK/state/backupd.state"
+before=$(manifests)
+env TRESOR_NOW="$(( $(at 26) + 60 ))" TRESOR_TESTPOINT=volume-published \
+    "$BACKUPD" --foreground --config "$WORK/daemon.yml" >/dev/null \
+    2>"$WORK/dterm.err" &
+pid=$!
+if stopped $pid; then
+	kill -TERM $pid
+	kill -CONT $pid
+fi
+exited $pid
+wait $pid
+rc=$?
+check "SIGTERM during the daemon's job stops it (exit $rc = 143)" [ $rc -eq 143 ]
+check "... nothing published, the lock released" sh -c "
+    [ $(manifests) -eq $before ] && ! ls '$WORK/target' | grep -q lock"
+
+# --- JSON logs -----------------------------------------------------------------
+env TRESOR_NOW="$(at 27)" "$BACKUPD" --once --log-json --config "$E" \
+    >/dev/null 2>"$WORK/json.err"
+check "--log-json: every line is a JSON object with time, level, message" \
+    python3 -c "
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert {'time', 'level', 'message', 'program'} <= set(o), o
+    n += 1
+assert n >= 3, n
+" "$WORK/json.err"
+
+# --- configuration errors: one line naming file and key, nothing written ------
+before=$(ls "$WORK/target" | wc -l)
+config_error() {	# NAME YAML-LINE EXPECTED-KEY
+	env_yml "$WORK/$1.yml" "$2"
+	env TRESOR_NOW="$(at 28)" "$BACKUPD" --once --config "$WORK/$1.yml" \
+	    >/dev/null 2>"$WORK/$1.err"
+	rc=$?
+	check "config error ($1): exit 2, one line naming file and key" sh -c "
+	    [ $rc -eq 2 ] && [ \$(wc -l <'$WORK/$1.err') -eq 1 ] &&
+	    grep -q '$1.yml' '$WORK/$1.err' && grep -q '$3' '$WORK/$1.err'"
+}
+config_error unknown-key "colour: blue" "appliance.backup.colour"
+config_error bad-interval "keep: fortnight" "appliance.backup.keep"
+config_error bad-option "options: \"--volsize 50 --asynchronous-upload\"" \
+    "appliance.backup.options"
+config_error bad-scheme "url: gopher://host/x" "appliance.backup.url"
+config_error bad-schedule "schedule: \"every full moon\"" "appliance.backup.schedule"
+printf 'appliance:\n  backup:\n    url: [a\n' >"$WORK/bad-yaml.yml"
+"$BACKUPD" --once --config "$WORK/bad-yaml.yml" >/dev/null 2>"$WORK/bad-yaml.err"
+rc=$?
+check "config error (bad YAML): exit 2, one line with file and line" sh -c "
+    [ $rc -eq 2 ] && [ \$(wc -l <'$WORK/bad-yaml.err') -eq 1 ] &&
+    grep -q 'bad-yaml.yml' '$WORK/bad-yaml.err'"
+KEYFILE=$WORK/garbage.asc
+printf -- '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a key\n-----END PGP PUBLIC KEY BLOCK-----\n' >"$KEYFILE"
+env_yml "$WORK/bad-key.yml"
+"$BACKUPD" --once --config "$WORK/bad-key.yml" >/dev/null 2>"$WORK/bad-key.err"
+rc=$?
+check "config error (bad key material): exit 2, one line naming the key" sh -c "
+    [ $rc -eq 2 ] && [ \$(wc -l <'$WORK/bad-key.err') -eq 1 ] &&
+    grep -q 'bad-key.yml.*appliance.backup.encrypt' '$WORK/bad-key.err'"
+KEYFILE=$WORK/k.pub.asc
+"$BACKUPD" --once --config "$WORK/missing.yml" >/dev/null 2>"$WORK/missing.err"
+rc=$?
+check "a missing configuration file: exit 2, one line naming it" sh -c "
+    [ $rc -eq 2 ] && [ \$(wc -l <'$WORK/missing.err') -eq 1 ] &&
+    grep -q 'missing.yml' '$WORK/missing.err'"
+check "... none of the bad configurations wrote anything to the target" \
+    [ "$(ls "$WORK/target" | wc -l)" -eq "$before" ]
+
+pg_stop
+done_testing
