@@ -624,6 +624,34 @@ backup_check_nonempty(const char *path, char **cause)
 	return 0;
 }
 
+/* What each source is stored under; the database's last. */
+static char **
+backup_names(const struct backup_options *o)
+{
+	char	**names;
+	size_t	  i;
+
+	names = xcalloc(o->nsources + 2, sizeof *names);
+	for (i = 0; i < o->nsources; i++)
+		names[i] = backup_stored_name(o->sources[i]);
+	if (o->pg.dbname != NULL) {
+		/* The database is stored under the first part of its path. */
+		names[o->nsources] = pgdump_stored_path(&o->pg);
+		names[o->nsources][strcspn(names[o->nsources], "/")] = '\0';
+	}
+	return names;
+}
+
+static void
+backup_names_free(const struct backup_options *o, char **names)
+{
+	size_t	i;
+
+	for (i = 0; i <= o->nsources; i++)
+		free(names[i]);
+	free(names);
+}
+
 /* Everything that can be checked before the target is touched. */
 static int
 backup_preflight(const struct backup_options *o, char **names,
@@ -642,6 +670,18 @@ backup_preflight(const struct backup_options *o, char **names,
 	if (o->pg.dbname != NULL && pgdump_check(&o->pg, estimate, cause) != 0)
 		return EXIT_FAILURE_;
 	return EXIT_OK;
+}
+
+int
+backup_check(const struct backup_options *o, char **cause)
+{
+	char		**names = backup_names(o);
+	uint64_t	  estimate;
+	int		  rc;
+
+	rc = backup_preflight(o, names, &estimate, cause);
+	backup_names_free(o, names);
+	return rc;
 }
 
 static int
@@ -931,14 +971,7 @@ backup_run(const struct backup_options *o, char **cause)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	b.opts = o;
 	b.sig_sets = strmap_new();
-	names = xcalloc(o->nsources + 2, sizeof *names);
-	for (i = 0; i < o->nsources; i++)
-		names[i] = backup_stored_name(o->sources[i]);
-	if (o->pg.dbname != NULL) {
-		/* The database is stored under the first part of its path. */
-		names[o->nsources] = pgdump_stored_path(&o->pg);
-		names[o->nsources][strcspn(names[o->nsources], "/")] = '\0';
-	}
+	names = backup_names(o);
 	if ((rc = backup_preflight(o, names, &estimate, cause)) != EXIT_OK) {
 		if (rc == EXIT_FAILURE_)
 			error_prefix(cause, "backup not started");
@@ -1102,9 +1135,7 @@ out:
 	free(b.buf);
 	free(b.prev_id);
 	free(b.set_id);
-	for (i = 0; i <= o->nsources; i++)
-		free(names[i]);
-	free(names);
+	backup_names_free(o, names);
 	free(sigs_path);
 	free(manifest_path);
 	free(b.keys);

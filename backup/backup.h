@@ -89,6 +89,12 @@ struct backup_result {
 	double		 seconds;
 };
 
+/*
+ * The checks backup_run makes before it touches the target (sources
+ * readable, required directories not empty, the database answers and
+ * exists), on their own: an exit code, *cause set on failure.
+ */
+int	backup_check(const struct backup_options *, char **cause);
 /* Returns an exit code (common/error.h); *cause is set on failure. */
 int	backup_run(const struct backup_options *, char **cause);
 

@@ -79,6 +79,17 @@ int		 crypto_decrypt(struct crypto *, const char *what,
  */
 int		 crypto_export_public(const char *armor, size_t len,
 		     char **out, size_t *outlen, int *secret, char **cause);
+/*
+ * What an armoured key block holds, judged by gpg from its packets (not by
+ * its armour header): *secret is 1 if it carries secret key material (a
+ * key pair), and *fpr gets the primary key's fingerprint (several keys:
+ * their fingerprints, sorted and comma-separated). gpg reads the block in
+ * a private GnuPG home, without importing it or starting an agent, and the
+ * home is removed before returning. -1 with *cause ("not an OpenPGP key:
+ * ...") for anything else. Needs crypto_library_init.
+ */
+int		 crypto_inspect_key(const char *armor, size_t len, int *secret,
+		     char **fpr, char **cause);
 /* Initialise gpgme; call once before threads start. */
 int		 crypto_library_init(char **cause);
 

@@ -634,3 +634,87 @@ crypto_key_list(const struct crypto *c)
 	return out;
 }
 
+
+/*
+ * gpg lists the keys of the block itself (--import-options import-show
+ * --dry-run, through gpgme_op_keylist_from_data_start), so a secret key is
+ * told by its packets whatever its armour header says. The private home is
+ * there only because gpg wants one; its gpg.conf says no-autostart, and
+ * nothing is imported into it.
+ */
+int
+crypto_inspect_key(const char *armor, size_t len, int *secret, char **fpr,
+    char **cause)
+{
+	struct crypto	 *c = xcalloc(1, sizeof *c);
+	gpgme_ctx_t	  ctx = NULL;
+	gpgme_data_t	  data = NULL;
+	gpgme_key_t	  key;
+	gpgme_error_t	  err;
+	char		**fprs = NULL, *out = NULL, *p;
+	size_t		  nfprs = 0, i, size = 0;
+	int		  any_secret = 0, rc = -1, listing = 0;
+
+	for (i = 0; i < len; i++) {
+		if (strchr(" \t\r\n", armor[i]) == NULL)
+			break;
+	}
+	if (i == len) {
+		error_set(cause, "not an OpenPGP key: empty");
+		goto out;
+	}
+	if (crypto_make_home(c, cause) != 0 ||
+	    crypto_set_no_agent(c, 1, cause) != 0 ||
+	    crypto_context(c, &ctx, cause) != 0)
+		goto out;
+	if ((err = gpgme_data_new_from_mem(&data, armor, len, 0)) != 0 ||
+	    (err = gpgme_op_keylist_from_data_start(ctx, data, 0)) != 0) {
+		error_set(cause, "unable to read the key with gpg: %s",
+		    gpgme_strerror(err));
+		goto out;
+	}
+	listing = 1;
+	while ((err = gpgme_op_keylist_next(ctx, &key)) == 0) {
+		if (key->secret)
+			any_secret = 1;
+		if (key->fpr != NULL) {
+			for (i = 0; i < nfprs; i++) {
+				if (strcmp(fprs[i], key->fpr) == 0)
+					break;
+			}
+			if (i == nfprs) {
+				fprs = xrealloc(fprs, (nfprs + 1) *
+				    sizeof *fprs);
+				fprs[nfprs++] = xstrdup(key->fpr);
+				size += strlen(key->fpr) + 1;
+			}
+		}
+		gpgme_key_unref(key);
+	}
+	if (gpg_err_code(err) != GPG_ERR_EOF) {
+		error_set(cause, "not an OpenPGP key: %s", gpgme_strerror(err));
+		goto out;
+	}
+	if (nfprs == 0) {
+		error_set(cause, "not an OpenPGP key: gpg found no key in it");
+		goto out;
+	}
+	qsort(fprs, nfprs, sizeof *fprs, crypto_compare_fpr);
+	out = p = xmalloc(size);
+	for (i = 0; i < nfprs; i++)
+		p += sprintf(p, "%s%s", i > 0 ? "," : "", fprs[i]);
+	*secret = any_secret;
+	*fpr = out;
+	rc = 0;
+out:
+	if (listing)
+		gpgme_op_keylist_end(ctx);
+	for (i = 0; i < nfprs; i++)
+		free(fprs[i]);
+	free(fprs);
+	gpgme_data_release(data);
+	if (ctx != NULL)
+		gpgme_release(ctx);
+	crypto_free(c);
+	return rc;
+}
