@@ -272,7 +272,7 @@ struct deadline {
 	int		 done;
 	int		 fired;
 	const char	*metrics;
-	char		 when[8];
+	char		 when[16];
 };
 
 static void *
@@ -503,7 +503,6 @@ daemon_loop(struct daemon *d)
 	struct state	 st;
 	char		*cause = NULL, when[64];
 	time_t		 now, due, slot, next, announced = 0;
-	int		 rc = EXIT_OK;
 
 	if (state_load(d->cfg->state_dir, &st, &cause) != 0) {
 		log_error("%s", cause);
@@ -548,7 +547,8 @@ daemon_loop(struct daemon *d)
 			log_notice("the job due at %s was missed (the machine "
 			    "or the daemon was down): running it now", when);
 		}
-		rc = daemon_job(d, &st);
+		/* A failed job is logged and reported; the daemon goes on. */
+		daemon_job(d, &st);
 		st.last_slot = slot;
 		if (state_save(d->cfg->state_dir, &st, &cause) != 0)
 			goto fail;
