@@ -1,7 +1,8 @@
 /*
  * mount.c: the cifs mount around a job (see mount.h). The options string
- * is the appliance's ("user=u,pass=p,vers=3.0"): split at commas, the
- * password taken out, the rest passed with -o.
+ * is the appliance's ("user=u,pass=p,vers=3.0"): split at commas (",,"
+ * is a comma inside a value, as for mount.cifs), the password taken out,
+ * the rest passed with -o (its ",," kept as the user wrote them).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,55 @@ mount_password_value(const char *option)
 	return NULL;
 }
 
+/*
+ * End the option at `option` and return the next one (NULL: none). As
+ * mount.cifs reads them, ",," is a comma inside an option (a password may
+ * hold one), kept as one comma.
+ */
+static char *
+mount_next_option(char *option)
+{
+	char	*in = option, *out = option;
+
+	for (;;) {
+		if (*in == '\0') {
+			*out = '\0';
+			return NULL;
+		}
+		if (*in == ',' && in[1] == ',') {
+			*out++ = ',';
+			in += 2;
+			continue;
+		}
+		if (*in == ',') {
+			*out = '\0';
+			return in + 1;
+		}
+		*out++ = *in++;
+	}
+}
+
+/* kept (NULL: none) and option joined by a comma, its commas doubled. */
+static char *
+mount_append_option(const char *kept, const char *option)
+{
+	size_t	 len = kept != NULL ? strlen(kept) : 0;
+	char	*out = xmalloc(len + 2 * strlen(option) + 2), *o = out;
+
+	if (kept != NULL) {
+		memcpy(o, kept, len);
+		o += len;
+		*o++ = ',';
+	}
+	for (; *option != '\0'; option++) {
+		if (*option == ',')
+			*o++ = ',';
+		*o++ = *option;
+	}
+	*o = '\0';
+	return out;
+}
+
 int
 mount_plan(const struct config_mount *m, struct mount_plan *p, char **cause)
 {
@@ -40,8 +90,7 @@ mount_plan(const struct config_mount *m, struct mount_plan *p, char **cause)
 	if (m->options != NULL) {
 		copy = xstrdup(m->options);
 		for (option = copy; option != NULL; option = next) {
-			if ((next = strchr(option, ',')) != NULL)
-				*next++ = '\0';
+			next = mount_next_option(option);
 			if (*option == '\0')
 				continue;
 			if ((value = mount_password_value(option)) != NULL) {
@@ -49,13 +98,9 @@ mount_plan(const struct config_mount *m, struct mount_plan *p, char **cause)
 				p->password = xstrdup(value);
 				continue;
 			}
-			if (kept == NULL)
-				kept = xstrdup(option);
-			else {
-				tmp = xasprintf("%s,%s", kept, option);
-				free(kept);
-				kept = tmp;
-			}
+			tmp = mount_append_option(kept, option);
+			free(kept);
+			kept = tmp;
 		}
 	}
 	argv_add(&p->mount, "mount");

@@ -45,21 +45,22 @@ test_mount(void)
 {
 	struct config_mount	m = { "cifs", "//10.0.0.5/backup",
 				    "/mnt/appliance-backup-mount",
-				    "user=ecs,pass=p@ss,w:rd/%;x,vers=3.0" };
+				    "user=ecs,pass=p@ss,,w:rd/%;x,vers=3.0,,x" };
 	struct mount_plan	p;
 	char			*cause = NULL;
 
 	tap_ok(mount_plan(&m, &p, &cause) == 0, "a cifs mount is planned");
-	tap_ok(strcmp(joined(&p.mount), "mount -t cifs -o user=ecs,vers=3.0 "
+	tap_ok(strcmp(joined(&p.mount), "mount -t cifs -o user=ecs,vers=3.0,,x "
 	    "//10.0.0.5/backup /mnt/appliance-backup-mount") == 0,
 	    "mount command line: %s", joined(&p.mount));
 	tap_ok(strcmp(joined(&p.umount),
 	    "umount /mnt/appliance-backup-mount") == 0,
 	    "umount command line: %s", joined(&p.umount));
-	/* The comma ends the option, as mount.cifs would read it. */
-	tap_ok(p.password != NULL && strcmp(p.password, "p@ss") == 0,
-	    "the password is taken out for $PASSWD");
+	/* ",," is a comma inside a value, as mount.cifs reads it. */
+	tap_ok(p.password != NULL && strcmp(p.password, "p@ss,w:rd/%;x") == 0,
+	    "the password (with a comma) is taken out for $PASSWD");
 	tap_ok(!argv_contains(&p.mount, "p@ss") &&
+	    !argv_contains(&p.mount, "w:rd") &&
 	    !argv_contains(&p.umount, "p@ss"), "the password is in no argv");
 	mount_plan_clear(&p);
 
