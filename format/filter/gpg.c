@@ -460,6 +460,28 @@ crypto_export_public(const char *armor, size_t len, char **out,
 		goto out;
 	}
 	res = gpgme_op_import_result(ctx);
+	if (res != NULL && res->secret_read > 0) {
+		/*
+		 * gpg takes a key pair's public part only along with its
+		 * secret part, which needs an agent: allow one in this
+		 * throwaway home (stopped and removed with it below).
+		 */
+		if (crypto_set_no_agent(c, 0, cause) != 0)
+			goto out;
+		gpgme_release(ctx);
+		ctx = NULL;
+		gpgme_data_release(data);
+		data = NULL;
+		if (crypto_context(c, &ctx, cause) != 0)
+			goto out;
+		if ((err = crypto_key_data(&o, -1, &data)) != 0 ||
+		    (err = gpgme_op_import(ctx, data)) != 0) {
+			error_set(cause, "not an OpenPGP key: %s",
+			    gpgme_strerror(err));
+			goto out;
+		}
+		res = gpgme_op_import_result(ctx);
+	}
 	if (res == NULL || res->considered == 0 ||
 	    res->imported + res->unchanged == 0) {
 		error_set(cause, "not an OpenPGP key: no key found in it");

@@ -15,7 +15,6 @@
 TZ=UTC
 export TZ
 
-pg_start
 pg_sql "CREATE DATABASE app"
 pg_sql_in app "CREATE TABLE t (id int PRIMARY KEY, v text);
     INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 2000) g;" ||
@@ -37,13 +36,17 @@ env_yml() {
 		echo "appliance:"
 		echo "  domain: ecs.example.org"
 		echo "  backup:"
-		echo "    url: $T"
-		echo "    sources: [$WORK/vault]"
-		echo "    database: {name: app}"
-		echo "    metrics: $WORK/metrics/backup.prom"
-		echo "    cache_dir: $WORK/cache"
-		echo "    state_dir: $WORK/state"
-		echo "    deadline: none"
+		for line in "url: $T" "sources: [$WORK/vault]" \
+		    "database: {name: app}" "metrics: $WORK/metrics/backup.prom" \
+		    "cache_dir: $WORK/cache" "state_dir: $WORK/state" \
+		    "deadline: none"; do
+			# A default unless the caller gives the same key.
+			overridden=no
+			for extra in "$@"; do
+				[ "${extra%%:*}" = "${line%%:*}" ] && overridden=yes
+			done
+			[ $overridden = no ] && echo "    $line"
+		done
 		for line in "$@"; do
 			echo "    $line"
 		done
@@ -138,11 +141,11 @@ check "the keyring holds the public key, mode 0700" sh -c "
     grep -q 'PUBLIC KEY' '$WORK/state/keyring/encrypt.asc'"
 
 "$TRESOR" restore --quiet --from "$T" --key-file "$WORK/k.sec.asc" \
-    "$WORK/restored" >/dev/null 2>&1
+    --to "$WORK/restored" >/dev/null 2>&1
 check "the set restores the vault identically" \
     "$TREEDIFF" "$WORK/vault" "$WORK/restored/vault"
 "$TRESOR" restore-db --quiet --from "$T" --key-file "$WORK/k.sec.asc" \
-    --database app2 >/dev/null 2>&1
+    --dbname app2 >/dev/null 2>&1
 check "... and the database" [ "$(pg_value app2 'SELECT count(*) FROM t')" = 2000 ]
 
 ino1=$(stat -c %i "$WORK/metrics/backup.prom")
