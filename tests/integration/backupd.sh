@@ -250,7 +250,7 @@ check "... and the first one completes" [ $first -eq 0 ]
 
 # --- the deadline -------------------------------------------------------------
 env_yml "$WORK/deadline.yml" "deadline: \"06:30\""
-late=$(( $(at 15) - 1800 + 6 * 3600 - 2 ))	# 06:29:58
+late=$(( $(at 15) + 6 * 3600 - 2 ))	# 06:29:58
 env TRESOR_NOW="$late" TRESOR_TESTPOINT=backup-manifest "$BACKUPD" --once \
     --config "$WORK/deadline.yml" >/dev/null 2>"$WORK/deadline.err" &
 pid=$!
