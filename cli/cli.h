@@ -49,6 +49,8 @@ extern const struct cmd cmd_purge;
 extern const struct cmd cmd_cleanup;
 extern const struct cmd cmd_fetch;
 extern const struct cmd cmd_restore_db;
+extern const struct cmd cmd_ls;
+extern const struct cmd cmd_recover;
 
 #define CLI_KEY_HELP \
 	"  --encrypt-key FPR       OpenPGP key (fingerprint or ID) in the keyring\n" \

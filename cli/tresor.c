@@ -23,8 +23,10 @@
 static const struct cmd *cmds[] = {
 	&cmd_backup,
 	&cmd_restore,
+	&cmd_ls,
 	&cmd_fetch,
 	&cmd_restore_db,
+	&cmd_recover,
 	&cmd_status,
 	&cmd_verify,
 	&cmd_purge,
@@ -39,7 +41,7 @@ usage(FILE *f)
 	fprintf(f, "usage: tresor VERB [OPTIONS]   (tresor VERB --help for "
 	    "details)\n\nverbs:\n");
 	for (i = 0; i < sizeof cmds / sizeof *cmds; i++)
-		fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
+		fprintf(f, "  %-19s %s\n", cmds[i]->name, cmds[i]->summary);
 }
 
 int
@@ -93,11 +95,42 @@ cli_finish(int rc, char *cause)
 	return rc;
 }
 
+/* Run as recover-from-backup (a symlink to tresor): that verb alone. */
+static const struct cmd *
+called_as(const char *argv0)
+{
+	const char	*base = strrchr(argv0, '/');
+
+	base = base != NULL ? base + 1 : argv0;
+	/* Also under the name of the appliance's old script. */
+	if (strcmp(base, cmd_recover.name) == 0 ||
+	    strcmp(base, "recover-from-backup.sh") == 0)
+		return &cmd_recover;
+	return NULL;
+}
+
+/* What every verb needs before it runs. */
+static void
+setup(void)
+{
+	opterr = 0;	/* the verbs word their own usage errors */
+	/* Cache copies and temporaries hold plaintext metadata: keep them
+	 * private. Restored files get their recorded modes explicitly. */
+	umask(077);
+	interrupt_install();
+	hash_library_init();
+}
+
 int
 main(int argc, char **argv)
 {
-	size_t	 i;
+	const struct cmd	*cmd;
+	size_t			 i;
 
+	if (argc > 0 && (cmd = called_as(argv[0])) != NULL) {
+		setup();
+		return cli_exec(cmd, argc, argv);
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -110,12 +143,7 @@ main(int argc, char **argv)
 		printf("tresor %s (format %d)\n", PACKAGE_VERSION, 1);
 		return EXIT_OK;
 	}
-	opterr = 0;	/* the verbs word their own usage errors */
-	/* Cache copies and temporaries hold plaintext metadata: keep them
-	 * private. Restored files get their recorded modes explicitly. */
-	umask(077);
-	interrupt_install();
-	hash_library_init();
+	setup();
 	for (i = 0; i < sizeof cmds / sizeof *cmds; i++) {
 		if (strcmp(argv[1], cmds[i]->name) == 0)
 			return cli_exec(cmds[i], argc - 1, argv + 1);

@@ -206,6 +206,17 @@ restore_want(struct restore *r, struct rentry *re, char **cause)
 	return 0;
 }
 
+int
+restore_path_selected(const char *sel, const char *path)
+{
+	size_t	len = strlen(sel);
+
+	while (len > 1 && sel[len - 1] == '/')
+		len--;
+	return strncmp(path, sel, len) == 0 && (path[len] == '\0' ||
+	    path[len] == '/');
+}
+
 static int
 restore_select(struct restore *r, char **cause)
 {
@@ -221,10 +232,7 @@ restore_select(struct restore *r, char **cause)
 			sel[len - 1] = '\0';
 		matched = 0;
 		for (i = 0; i < r->nlist; i++) {
-			const char *p = r->list[i]->me.e.path;
-
-			if (strcmp(p, sel) == 0 || (strncmp(p, sel, len) == 0 &&
-			    p[len] == '/')) {
+			if (restore_path_selected(sel, r->list[i]->me.e.path)) {
 				matched++;
 				if (restore_want(r, r->list[i], cause) != 0) {
 					free(sel);
@@ -1019,6 +1027,34 @@ restore_sweep(struct restore *r)
 	closedir(d);
 }
 
+const struct catalog_set *
+restore_pick_set(const struct catalog *cat, const struct restore_options *o,
+    const char *where, char **cause)
+{
+	const struct catalog_set	*set = NULL;
+	char				 when[21];
+	size_t				 i;
+
+	if (o->set != NULL) {
+		for (i = 0; i < cat->nsets; i++) {
+			if (strcmp(cat->sets[i].id, o->set) == 0 &&
+			    cat->sets[i].has_manifest)
+				set = &cat->sets[i];
+		}
+		if (set == NULL)
+			error_set(cause, "no complete set %s in %s", o->set,
+			    where);
+	} else if (o->has_time) {
+		if ((set = catalog_at(cat, o->time)) == NULL) {
+			clock_format_iso(o->time, when);
+			error_set(cause, "no complete set at or before %s in %s",
+			    when, where);
+		}
+	} else if ((set = catalog_latest(cat)) == NULL)
+		error_set(cause, "no complete backup set in %s", where);
+	return set;
+}
+
 int
 restore_run(const struct restore_options *o, char **cause)
 {
@@ -1055,31 +1091,9 @@ restore_run(const struct restore_options *o, char **cause)
 		cp = o->open_catalog;
 	else if (catalog_load(r.transport, &cat, cause) != 0)
 		goto out;
-	if (o->set != NULL) {
-		for (i = 0; i < cp->nsets; i++) {
-			if (strcmp(cp->sets[i].id, o->set) == 0 &&
-			    cp->sets[i].has_manifest)
-				set = &cp->sets[i];
-		}
-		if (set == NULL) {
-			error_set(cause, "no complete set %s in %s", o->set,
-			    target_display(r.transport));
-			goto out;
-		}
-	} else if (o->has_time) {
-		if ((set = catalog_at(cp, o->time)) == NULL) {
-			char	when[21];
-
-			clock_format_iso(o->time, when);
-			error_set(cause, "no complete set at or before %s in %s",
-			    when, target_display(r.transport));
-			goto out;
-		}
-	} else if ((set = catalog_latest(cp)) == NULL) {
-		error_set(cause, "no complete backup set in %s",
-		    target_display(r.transport));
+	if ((set = restore_pick_set(cp, o, target_display(r.transport),
+	    cause)) == NULL)
 		goto out;
-	}
 	r.set_id = set->id;
 	if (manifest_read(r.transport, r.crypto, set->id, &visitor, &r,
 	    &summary, cause) != 0)

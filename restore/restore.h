@@ -14,6 +14,7 @@
 #include "repo/target.h"
 
 struct catalog;
+struct catalog_set;
 
 /*
  * Instead of a directory tree, one regular file into an output the caller
@@ -72,5 +73,18 @@ struct restore_options {
 
 /* Returns an exit code (common/error.h); *cause is set on failure. */
 int	restore_run(const struct restore_options *, char **cause);
+
+/*
+ * The set o asks for: o->set, else the newest complete set at or before
+ * o->time if has_time, else the newest complete set. NULL with *cause set
+ * (naming `where`, the target) if there is none.
+ */
+const struct catalog_set *restore_pick_set(const struct catalog *,
+	    const struct restore_options *o, const char *where, char **cause);
+/*
+ * Does a PATH operand (a stored path; trailing slashes ignored) select the
+ * stored path `path`: the same path, or one under it?
+ */
+int	restore_path_selected(const char *sel, const char *path);
 
 #endif

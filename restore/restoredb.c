@@ -268,6 +268,122 @@ restoredb_close(void *arg, int ok, char **cause)
 	return rc;
 }
 
+/* A query with one parameter whose answer is one boolean: 1, 0 or -1. */
+static int
+restoredb_ask(struct restoredb *d, const char *what, const char *sql,
+    const char *param, char **cause)
+{
+	const char	*params[1] = { param };
+	PGresult	*res;
+	int		 yes;
+
+	if ((res = pg_query(d->conn, what, sql, param != NULL, params,
+	    cause)) == NULL)
+		return error_prefix(cause, "%s", d->server);
+	yes = PQntuples(res) > 0 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return yes;
+}
+
+/*
+ * Can the server make a database with this locale? CREATE DATABASE would
+ * say so only once it runs; a collation in a transaction that is rolled
+ * back asks the same of the server's host (its C library) and leaves
+ * nothing behind.
+ */
+static int
+restoredb_check_locale(struct restoredb *d, char **cause)
+{
+	const char	*locale = d->o->locale;
+	char		*lit, *sql, *error = NULL;
+	int		 rc;
+
+	if ((lit = PQescapeLiteral(d->conn, locale, strlen(locale))) == NULL)
+		return error_set(cause, "unable to quote a name for %s",
+		    d->server);
+	sql = xasprintf("CREATE COLLATION pg_temp.tresor_locale_check "
+	    "(locale = %s)", lit);
+	rc = restoredb_exec(d, "begin a transaction", "BEGIN", cause);
+	if (rc == 0) {
+		rc = restoredb_exec(d, "create a collation with it", sql,
+		    &error);
+		if (restoredb_exec(d, "roll back", "ROLLBACK", cause) != 0)
+			rc = -1;
+	}
+	if (error != NULL) {
+		error_set(cause, "locale '%s' is not available on %s: %s "
+		    "(install it on the server's host, see locale -a, or give "
+		    "--locale)", locale, d->server, error);
+		free(error);
+	}
+	PQfreemem(lit);
+	free(sql);
+	return rc;
+}
+
+int
+restoredb_check(const struct restoredb_options *dbo, char **cause)
+{
+	struct restoredb	 d;
+	char			*tool = pg_tool(&dbo->pg, "pg_restore");
+	char			*mark = NULL;
+	int			 exists = 0, major, yes, rc = EXIT_FAILURE_;
+
+	memset(&d, 0, sizeof d);
+	d.o = dbo;
+	d.fd = -1;
+	d.server = pg_server_name(&dbo->pg);
+	if (pg_check_dbname(dbo->dbname, cause) != 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (pg_tool_major(tool, &major, cause) != 0)
+		goto out;
+	if ((d.conn = pg_connect(&dbo->pg, RESTOREDB_MAINTENANCE_DB,
+	    cause)) == NULL)
+		goto out;
+	if (restoredb_exists(&d, &exists, &mark, cause) != 0)
+		goto out;
+	if (exists) {
+		error_set(cause, "database '%s' already exists on %s%s: drop it "
+		    "first, or choose another name", dbo->dbname, d.server,
+		    mark != NULL ? " (left half-restored by an earlier run)" :
+		    "");
+		goto out;
+	}
+	yes = restoredb_ask(&d, "look up the user's privileges",
+	    "SELECT rolsuper OR rolcreatedb FROM pg_roles "
+	    "WHERE rolname = current_user", NULL, cause);
+	if (yes == -1)
+		goto out;
+	if (!yes) {
+		error_set(cause, "the user connecting to %s may not create "
+		    "databases (it needs CREATEDB): see --pg-user", d.server);
+		goto out;
+	}
+	if (dbo->owner != NULL) {
+		yes = restoredb_ask(&d, "look up the owner",
+		    "SELECT true FROM pg_roles WHERE rolname = $1",
+		    dbo->owner, cause);
+		if (yes == -1)
+			goto out;
+		if (!yes) {
+			error_set(cause, "role '%s', the owner asked for, does "
+			    "not exist on %s", dbo->owner, d.server);
+			goto out;
+		}
+	}
+	if (dbo->locale != NULL && restoredb_check_locale(&d, cause) != 0)
+		goto out;
+	rc = EXIT_OK;
+out:
+	PQfinish(d.conn);
+	free(mark);
+	free(d.server);
+	free(tool);
+	return rc;
+}
+
 int
 restoredb_run(struct restore_options *o, const struct restoredb_options *dbo,
     char **cause)

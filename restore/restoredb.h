@@ -33,6 +33,16 @@ struct restoredb_options {
 	const char		*dump_dbname;
 };
 
+/*
+ * Everything restoredb_run would find wrong before it creates anything,
+ * checked without creating anything, for a caller that has other work to
+ * do first (recover-from-backup): the name, pg_restore, the server, that
+ * the database does not exist (one left by a killed run included), that
+ * the user may create databases, that the owner exists and the server's
+ * host has the locale. An exit code; one line in *cause.
+ */
+int	restoredb_check(const struct restoredb_options *, char **cause);
+
 /* o->paths is set from the options (the caller leaves it empty). */
 int	restoredb_run(struct restore_options *o,
 	    const struct restoredb_options *, char **cause);

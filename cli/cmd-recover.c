@@ -1,0 +1,184 @@
+/*
+ * cmd-recover.c: tresor recover-from-backup, also run as
+ * recover-from-backup (a symlink to tresor, see tresor.c).
+ *
+ * The logic is restore/recover.c's; this file adds the question which set
+ * to recover from, asked on the terminal: the sets are listed newest
+ * first, Enter takes the newest, a number picks one, anything else asks
+ * again, and end of input (Ctrl-D) or a signal stops with nothing touched.
+ * Stdin is polled, so a Ctrl-C at the prompt stops at once rather than
+ * when a line comes (the signal handlers restart reads).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/interrupt.h"
+#include "restore/recover.h"
+
+#define A struct recover_options
+static const struct cli_opt cmd_recover_opts[] = {
+	CLI_KEYED_OPTS(A, r.),
+	CLI_POINT_OPTS(A, r.),
+	CLI_PG_OPTS(A, db.pg),
+	CLI_OPT("yes-i-am-sure", CLI_FLAG, CLI_AT(A, yes)),
+	CLI_OPT("only-restore", CLI_FLAG, CLI_AT(A, only_restore)),
+	CLI_OPT("vault", CLI_STRING, CLI_AT(A, vault_dir)),
+	CLI_OPT("dump-dir", CLI_STRING, CLI_AT(A, dump_dir)),
+	CLI_OPT("database", CLI_STRING, CLI_AT(A, db.dbname)),
+	CLI_OPT("locale", CLI_STRING, CLI_AT(A, db.locale)),
+	CLI_OPT("owner", CLI_STRING, CLI_AT(A, db.owner)),
+	CLI_OPTS_END
+};
+#undef A
+
+/*
+ * One line from the terminal into buf (cut at size - 1 bytes): 1, 0 at
+ * the end of input, -1 with *cause set on a signal or an error.
+ */
+static int
+cmd_recover_read_line(char *buf, size_t size, char **cause)
+{
+	struct pollfd	pfd;
+	size_t		n = 0;
+	ssize_t		r;
+	char		c;
+
+	for (;;) {
+		pfd.fd = STDIN_FILENO;
+		pfd.events = POLLIN;
+		r = poll(&pfd, 1, 250);
+		if (interrupt_check(cause) != 0)
+			return -1;
+		if (r == -1 && errno != EINTR)
+			return error_sys(cause, "unable to read the answer");
+		if (r <= 0)
+			continue;
+		if ((r = read(STDIN_FILENO, &c, 1)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return error_sys(cause, "unable to read the answer");
+		}
+		if (r == 0 && n == 0)
+			return 0;
+		if (r == 0 || c == '\n')
+			break;
+		if (n < size - 1)
+			buf[n++] = c;
+	}
+	buf[n] = '\0';
+	return 1;
+}
+
+static int
+cmd_recover_choose(void *arg, const char *where, const struct recover_set *sets,
+    size_t n, size_t *pick, char **cause)
+{
+	char		 when[21], size[16], line[64], *end;
+	unsigned long	 k;
+	size_t		 i;
+	int		 r;
+
+	(void)arg;
+	printf("Sets in %s to recover from (newest first):\n", where);
+	for (i = 0; i < n; i++) {
+		clock_format_iso(sets[i].time, when);
+		recover_format_bytes(sets[i].bytes, size);
+		printf("  %3zu  %s  %-11s  %10s  %s\n", i + 1, when,
+		    sets[i].full ? "full" : "incremental", size, sets[i].id);
+	}
+	for (;;) {
+		printf("Recover from which set? [1-%zu, Enter: 1, the newest] ",
+		    n);
+		fflush(stdout);
+		if ((r = cmd_recover_read_line(line, sizeof line, cause)) == -1)
+			return -1;
+		if (r == 0) {
+			printf("\n");
+			return error_set(cause, "no set chosen (end of input): "
+			    "nothing was changed");
+		}
+		line[strcspn(line, " \t\r")] = '\0';
+		if (line[0] == '\0') {
+			*pick = 0;
+			return 0;
+		}
+		errno = 0;
+		k = strtoul(line, &end, 10);
+		if (line[0] != '-' && *end == '\0' && errno == 0 && k >= 1 &&
+		    k <= n) {
+			*pick = k - 1;
+			return 0;
+		}
+		printf("'%s' is not a number from 1 to %zu.\n", line, n);
+	}
+}
+
+static int
+cmd_recover_run(void *arg, char **cause)
+{
+	struct recover_options	*o = arg;
+
+	/* Ask only on a terminal, and only when the set is not given. */
+	if (o->r.set == NULL && !o->r.has_time && isatty(STDIN_FILENO))
+		o->choose = cmd_recover_choose;
+	return recover_run(o, cause);
+}
+
+const struct cmd cmd_recover = {
+	.name = "recover-from-backup",
+	.summary = "disaster recovery: vault, dump file and database",
+	.usage =
+	"usage: tresor recover-from-backup --yes-i-am-sure [--only-restore]\n"
+	"           --from URL [KEY OPTIONS] [--time T | --set ID] [--vault DIR]\n"
+	"           [--dump-dir DIR] [--database NAME] [--locale L] [--owner O]\n"
+	"           [PG OPTIONS]\n"
+	"   or: recover-from-backup ... (tresor run under that name)\n"
+	"\n"
+	"The appliance's disaster recovery: on a new machine whose vault and\n"
+	"dump directories are empty and whose database does not exist, bring\n"
+	"all three back from one set. First everything is checked, and any\n"
+	"problem stops it with one line before anything is touched: the\n"
+	"confirmation, both directories (they must exist and be empty), the\n"
+	"database (must not exist; server, pg_restore, CREATEDB, the owner and\n"
+	"the locale are checked), the target (at least one complete set) and\n"
+	"the key (it must decrypt the set).\n"
+	"\n"
+	"On a terminal, without --set or --time, the sets are listed (time,\n"
+	"full or incremental, stored size) and you choose one (Enter: the\n"
+	"newest); otherwise the newest, or the one --set or --time names. Then:\n"
+	"the set's vault (its directory source besides the dump, whatever its\n"
+	"stored name) into the vault directory, the database dump (its stored\n"
+	"path from the set, e.g. ecs-pgdump/ecs.pgdump) into the dump\n"
+	"directory, and the database, created from template0 (UTF8, the\n"
+	"locale, the owner) and filled by pg_restore as restore-db does. Each\n"
+	"step says when it starts and ends, the last line what was done. A\n"
+	"failure says what was left (such as a partly filled vault directory).\n"
+	"\n"
+	"  --yes-i-am-sure         required: go ahead\n"
+	"  --only-restore          the vault and the dump file only; no database\n"
+	"                          is created (nor checked)\n"
+	"  --vault DIR             the vault directory (default\n"
+	"                          " RECOVER_VAULT_DIR ")\n"
+	"  --dump-dir DIR          where the dump file goes (default\n"
+	"                          " RECOVER_DUMP_DIR ")\n"
+	"  --database NAME         the database to create (default "
+	RECOVER_DATABASE ")\n"
+	"  --locale L              its locale (default " RECOVER_LOCALE "; must\n"
+	"                          exist on the server's host)\n"
+	"  --owner O               its owner, a role that exists (default "
+	RECOVER_OWNER ")\n"
+	CLI_POINT_HELP
+	CLI_PG_HELP
+	CLI_TRANSPORT_HELP
+	CLI_KEY_HELP,
+	.opts = cmd_recover_opts,
+	.size = sizeof (struct recover_options),
+	.run = cmd_recover_run,
+};
