@@ -20,20 +20,36 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/interrupt.h"
+#include "backupd/config.h"
 #include "restore/recover.h"
 
-#define A struct recover_options
+/*
+ * The verb's options: recover-from-backup's, and the env.yml that names
+ * the target, the key and the database when the command line does not
+ * (the appliance's way: copy the saved env.yml to /app/env.yml, run
+ * recover-from-backup --yes-i-am-sure).
+ */
+struct cmd_recover_args {
+	struct recover_options	 o;
+	const char		*config;
+};
+
+#define A struct cmd_recover_args
 static const struct cli_opt cmd_recover_opts[] = {
-	CLI_KEYED_OPTS(A, r.),
-	CLI_POINT_OPTS(A, r.),
-	CLI_PG_OPTS(A, db.pg),
-	CLI_OPT("yes-i-am-sure", CLI_FLAG, CLI_AT(A, yes)),
-	CLI_OPT("only-restore", CLI_FLAG, CLI_AT(A, only_restore)),
-	CLI_OPT("vault", CLI_STRING, CLI_AT(A, vault_dir)),
-	CLI_OPT("dump-dir", CLI_STRING, CLI_AT(A, dump_dir)),
-	CLI_OPT("database", CLI_STRING, CLI_AT(A, db.dbname)),
-	CLI_OPT("locale", CLI_STRING, CLI_AT(A, db.locale)),
-	CLI_OPT("owner", CLI_STRING, CLI_AT(A, db.owner)),
+	CLI_KEYED_OPTS(A, o.r.),
+	CLI_OPT("from", CLI_URL, CLI_AT(A, o.r.url)),
+	CLI_OPT_PAIR("time", CLI_TIME, CLI_AT(A, o.r.time),
+	    CLI_AT(A, o.r.has_time)),
+	CLI_OPT("set", CLI_STRING, CLI_AT(A, o.r.set)),
+	CLI_PG_OPTS(A, o.db.pg),
+	CLI_OPT("config", CLI_STRING, CLI_AT(A, config)),
+	CLI_OPT("yes-i-am-sure", CLI_FLAG, CLI_AT(A, o.yes)),
+	CLI_OPT("only-restore", CLI_FLAG, CLI_AT(A, o.only_restore)),
+	CLI_OPT("vault", CLI_STRING, CLI_AT(A, o.vault_dir)),
+	CLI_OPT("dump-dir", CLI_STRING, CLI_AT(A, o.dump_dir)),
+	CLI_OPT("database", CLI_STRING, CLI_AT(A, o.db.dbname)),
+	CLI_OPT("locale", CLI_STRING, CLI_AT(A, o.db.locale)),
+	CLI_OPT("owner", CLI_STRING, CLI_AT(A, o.db.owner)),
 	CLI_OPTS_END
 };
 #undef A
@@ -120,15 +136,78 @@ cmd_recover_choose(void *arg, const char *where, const struct recover_set *sets,
 	}
 }
 
+/*
+ * What the command line leaves open, from env.yml: the target, the key
+ * (the appliance keeps its key pair there), the database and the vault.
+ */
+static int
+cmd_recover_from_config(struct cmd_recover_args *a, struct config **cfgp,
+    char **cause)
+{
+	struct recover_options	*o = &a->o;
+	struct config		*cfg;
+	char			*path;
+	int			 keyed;
+
+	keyed = o->r.crypto.encrypt_key != NULL ||
+	    o->r.crypto.key_file != NULL || o->r.crypto.passphrase_file != NULL;
+	if (a->config == NULL && o->r.url != NULL && keyed)
+		return 0;
+	if ((path = config_find(a->config, cause)) == NULL) {
+		error_prefix(cause, "no --from URL and key given, and no "
+		    "env.yml");
+		return -1;
+	}
+	cfg = config_load(path, cause);
+	free(path);
+	if (cfg == NULL)
+		return -1;
+	*cfgp = cfg;
+	if (o->r.url == NULL)
+		o->r.url = cfg->url;
+	if (!keyed) {
+		if (!cfg->encrypt_secret)
+			return error_set(cause, "%s holds only the public key "
+			    "(appliance.backup.encrypt): give the secret key "
+			    "with --key-file", cfg->path);
+		o->r.crypto.key_data = cfg->encrypt;
+		o->r.crypto.key_data_len = strlen(cfg->encrypt);
+	}
+	if (o->db.dbname == NULL && cfg->database.name != NULL)
+		o->db.dbname = cfg->database.name;
+	if (cfg->database.name == NULL && o->db.dbname == NULL)
+		o->only_restore = 1;	/* the config backs up no database */
+	if (o->db.pg.host == NULL)
+		o->db.pg.host = cfg->database.host;
+	if (o->db.pg.port == NULL)
+		o->db.pg.port = cfg->database.port;
+	if (o->db.pg.user == NULL)
+		o->db.pg.user = cfg->database.user;
+	if (o->vault_dir == NULL && cfg->nsources == 1)
+		o->vault_dir = cfg->sources[0];
+	return 0;
+}
+
 static int
 cmd_recover_run(void *arg, char **cause)
 {
-	struct recover_options	*o = arg;
+	struct cmd_recover_args	*a = arg;
+	struct recover_options	*o = &a->o;
+	struct config		*cfg = NULL;
+	int			 rc;
 
+	if (!o->yes)
+		return recover_run(o, cause);	/* its refusal comes first */
+	if (cmd_recover_from_config(a, &cfg, cause) != 0) {
+		config_free(cfg);
+		return EXIT_USAGE;
+	}
 	/* Ask only on a terminal, and only when the set is not given. */
 	if (o->r.set == NULL && !o->r.has_time && isatty(STDIN_FILENO))
 		o->choose = cmd_recover_choose;
-	return recover_run(o, cause);
+	rc = recover_run(o, cause);
+	config_free(cfg);
+	return rc;
 }
 
 const struct cmd cmd_recover = {
@@ -136,7 +215,8 @@ const struct cmd cmd_recover = {
 	.summary = "disaster recovery: vault, dump file and database",
 	.usage =
 	"usage: tresor recover-from-backup --yes-i-am-sure [--only-restore]\n"
-	"           --from URL [KEY OPTIONS] [--time T | --set ID] [--vault DIR]\n"
+	"           [--config FILE | --from URL [KEY OPTIONS]] [--time T | --set ID]\n"
+	"           [--vault DIR]\n"
 	"           [--dump-dir DIR] [--database NAME] [--locale L] [--owner O]\n"
 	"           [PG OPTIONS]\n"
 	"   or: recover-from-backup ... (tresor run under that name)\n"
@@ -161,7 +241,17 @@ const struct cmd cmd_recover = {
 	"step says when it starts and ends, the last line what was done. A\n"
 	"failure says what was left (such as a partly filled vault directory).\n"
 	"\n"
+	"The target, the key, the database and the vault come from the\n"
+	"appliance's env.yml (appliance.backup: url, encrypt, database,\n"
+	"sources), found as backupd finds it (--config FILE, $ENV_YML,\n"
+	"/app/env.yml, /run/active-env.yml), unless --from and a key option\n"
+	"are given; an option always wins over the file. The key in env.yml\n"
+	"must be the appliance's key pair; a public key alone cannot decrypt,\n"
+	"so then give the secret key with --key-file.\n"
+	"\n"
 	"  --yes-i-am-sure         required: go ahead\n"
+	"  --config FILE           the saved env.yml\n"
+	"  --from URL              the target (default: env.yml's url)\n"
 	"  --only-restore          the vault and the dump file only; no database\n"
 	"                          is created (nor checked)\n"
 	"  --vault DIR             the vault directory (default\n"
@@ -174,11 +264,13 @@ const struct cmd cmd_recover = {
 	"                          exist on the server's host)\n"
 	"  --owner O               its owner, a role that exists (default "
 	RECOVER_OWNER ")\n"
-	CLI_POINT_HELP
+	"  --time T                the newest set at or before T (2M, 2026-11-01,\n"
+	"                          2026-11-01T00:30:00Z, ...; default: newest)\n"
+	"  --set ID                a set id instead (see tresor status)\n"
 	CLI_PG_HELP
 	CLI_TRANSPORT_HELP
 	CLI_KEY_HELP,
 	.opts = cmd_recover_opts,
-	.size = sizeof (struct recover_options),
+	.size = sizeof (struct cmd_recover_args),
 	.run = cmd_recover_run,
 };

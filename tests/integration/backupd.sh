@@ -381,5 +381,32 @@ check "a missing configuration file: exit 2, one line naming it" sh -c "
 check "... none of the bad configurations wrote anything to the target" \
     [ "$(ls "$WORK/target" | wc -l)" -eq "$before" ]
 
+# --- recover-from-backup reads the same env.yml -------------------------------
+mkdir -p "$WORK/rvault" "$WORK/rdump"
+KEYFILE=$WORK/k.sec.asc
+env_yml "$WORK/recover.yml"
+KEYFILE=$WORK/k.pub.asc
+"$TRESOR" recover-from-backup --yes-i-am-sure --config "$WORK/recover.yml" \
+    --vault "$WORK/rvault" --dump-dir "$WORK/rdump" --database app_r \
+    --locale C.UTF-8 --owner postgres </dev/null >"$WORK/recover.out" \
+    2>"$WORK/recover.err"
+rc=$?
+check "recover-from-backup with the saved env.yml alone recovers (exit $rc)" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || diag "$(cat "$WORK/recover.err")"
+check "... the vault" "$TREEDIFF" "$WORK/vault" "$WORK/rvault"
+check "... the dump file, under its stored name" [ -s "$WORK/rdump/app.pgdump" ]
+check "... and the database" [ "$(pg_value app_r 'SELECT count(*) FROM t')" = 2000 ]
+rm -rf "$WORK/rvault" "$WORK/rdump"
+mkdir -p "$WORK/rvault" "$WORK/rdump"
+"$TRESOR" recover-from-backup --yes-i-am-sure --config "$E" \
+    --vault "$WORK/rvault" --dump-dir "$WORK/rdump" --database app_s \
+    </dev/null >/dev/null 2>"$WORK/recover-pub.err"
+rc=$?
+check "an env.yml with the public key only: refused in one line (exit $rc)" sh -c "
+    [ $rc -ne 0 ] && [ \$(wc -l <'$WORK/recover-pub.err') -eq 1 ] &&
+    grep -q 'only the public key.*--key-file' '$WORK/recover-pub.err'"
+check "... nothing touched" sh -c "[ -z \"\$(ls -A '$WORK/rvault')\" ] &&
+    [ -z \"\$(ls -A '$WORK/rdump')\" ]"
+
 pg_stop
 done_testing
