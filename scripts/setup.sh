@@ -70,9 +70,11 @@ build() {
 # The threaded code under ThreadSanitizer: the async stage and the gpg
 # threads (test-filters), the signature/delta stages (test-rsync), the
 # restore's writer thread (restore/applyq.c, any restore) and the volume
-# finisher thread (repo/volume.c, a multi-volume backup in volumes.sh).
+# finisher thread (repo/volume.c, a multi-volume backup in volumes.sh), and
+# backupd's deadline thread beside its jobs (backupd.sh).
 TSAN_TESTS="tests/unit/test-filters tests/unit/test-rsync
-	tests/integration/roundtrip.sh tests/integration/volumes.sh"
+	tests/integration/roundtrip.sh tests/integration/volumes.sh
+	tests/integration/backupd.sh"
 
 # summarize DIR LABEL: one pass's line from automake's log in DIR; adds its
 # counts to the totals. A pass that left no log counts as one failure.

@@ -381,6 +381,47 @@ check "a missing configuration file: exit 2, one line naming it" sh -c "
 check "... none of the bad configurations wrote anything to the target" \
     [ "$(ls "$WORK/target" | wc -l)" -eq "$before" ]
 
+# --- DST (Europe/Vienna), on the fake clock -----------------------------------
+# dst_night NAME UTC-START: the daemon from UTC-START until its job is done.
+dst_night() {
+	rm -f "$WORK/state/backupd.state"
+	env TZ=Europe/Vienna TRESOR_NOW="$2" "$BACKUPD" --foreground \
+	    --config "$WORK/dst.yml" >/dev/null 2>"$WORK/$1.err" &
+	pid=$!
+	wait_log "$WORK/$1.err" 'job done' 30
+	wait_log "$WORK/$1.err" 'next job at .*' 5
+	sleep 0.5
+	kill -TERM $pid
+	exited $pid
+	wait $pid
+}
+env_yml "$WORK/dst.yml" "schedule: \"*-*-* 02:30:00\""
+# 01:59:58 CET on 2026-03-29: 02:30 does not exist that night.
+dst_night spring 2026-03-29T00:59:58Z
+check "spring forward: the 02:30 job is due at 03:00 CEST" \
+    grep -q 'next job at 2026-03-29 03:00:00 CEST' "$WORK/spring.err"
+check "... runs once, and next on 2026-03-30 at 02:30 CEST" sh -c "
+    [ \$(grep -c 'job done' '$WORK/spring.err') -eq 1 ] &&
+    grep -q 'next job at 2026-03-30 02:30:00 CEST' '$WORK/spring.err'"
+# 02:29:58 CEST on 2026-10-25: 02:30 comes twice that night.
+dst_night fall 2026-10-25T00:29:58Z
+check "fall back: the 02:30 job runs at the first 02:30 (CEST), once" sh -c "
+    grep -q 'next job at 2026-10-25 02:30:00 CEST' '$WORK/fall.err' &&
+    [ \$(grep -c 'job done' '$WORK/fall.err') -eq 1 ]"
+check "... and next on 2026-10-26, not at the second 02:30 (CET)" sh -c "
+    grep -q 'next job at 2026-10-26 02:30:00 CET' '$WORK/fall.err' &&
+    ! grep -q 'next job at 2026-10-25 02:30:00 CET' '$WORK/fall.err'"
+check "... the sets are named by the nights' instants (01:00 and 00:30 UTC)" sh -c "
+    grep -q 'set 20260329T010000Z' '$WORK/spring.err' &&
+    grep -q 'set 20261025T003000Z' '$WORK/fall.err'"
+
+# --- --check-config masks the URL's password ---------------------------------
+env_yml "$WORK/masked.yml" "url: sftp://backup:Pa%40ss:w0rd@backup.example.org//srv/b"
+"$BACKUPD" --check-config --config "$WORK/masked.yml" >"$WORK/masked.out" 2>&1
+check "--check-config masks the URL's password" sh -c "
+    grep -q 'sftp://backup:\*\*\*@backup.example.org//srv/b' '$WORK/masked.out' &&
+    ! grep -q 'w0rd' '$WORK/masked.out' && ! grep -q 'Pa%40ss' '$WORK/masked.out'"
+
 # --- recover-from-backup reads the same env.yml -------------------------------
 mkdir -p "$WORK/rvault" "$WORK/rdump"
 KEYFILE=$WORK/k.sec.asc
