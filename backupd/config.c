@@ -67,12 +67,13 @@ enum config_key {
 	KEY_STATE_DIR,
 	KEY_DEADLINE,
 	KEY_READ_DATA_EVERY,
+	KEY_CACHE_MIN_FREE,
 	KEY_COUNT
 };
 static const char *const config_backup_keys[KEY_COUNT] = {
 	"url", "options", "mount", "encrypt", "schedule", "full_every", "keep",
 	"sources", "database", "metrics", "on_failure", "sign", "cache_dir",
-	"state_dir", "deadline", "read_data_every"
+	"state_dir", "deadline", "read_data_every", "cache_min_free"
 };
 static const char *const config_mount_keys[] = {
 	"type", "source", "target", "options"
@@ -805,6 +806,28 @@ config_deadline(struct config_state *st, const char *path, yaml_node_t *node)
 	return 0;
 }
 
+/* cache_min_free: MiB the cache directory must have free (at least 1). */
+static int
+config_min_free(struct config_state *st, const char *path, yaml_node_t *node)
+{
+	const char		*text;
+	char			*end;
+	unsigned long long	 mib;
+
+	if (config_scalar(st, path, node, &text) != 0)
+		return -1;
+	if (text == NULL)
+		return 0;
+	errno = 0;
+	mib = strtoull(text, &end, 10);
+	if (*text < '0' || *text > '9' || *end != '\0' || errno != 0 ||
+	    mib == 0 || mib > 1024ULL * 1024 * 1024)
+		return config_error(st, path, NULL, "'%s' is not a number of "
+		    "MiB", text);
+	st->c->cache_min_free = (uint64_t)mib * 1024 * 1024;
+	return 0;
+}
+
 /* One key of `appliance: backup:`. */
 static int
 config_backup_key(struct config_state *st, const char *path, size_t key,
@@ -863,6 +886,8 @@ config_backup_key(struct config_state *st, const char *path, size_t key,
 		return config_string(st, path, node, &c->sign);
 	case KEY_DEADLINE:
 		return config_deadline(st, path, node);
+	case KEY_CACHE_MIN_FREE:
+		return config_min_free(st, path, node);
 	case KEY_COUNT:
 		break;
 	}
@@ -913,6 +938,7 @@ config_defaults(const char *name)
 	c->full_every = CONFIG_DEFAULT_FULL;
 	c->keep = CONFIG_DEFAULT_KEEP;
 	c->read_data_every = CONFIG_DEFAULT_READ_DATA;
+	c->cache_min_free = CONFIG_DEFAULT_CACHE_MIN_FREE;
 	c->sources = xcalloc(1, sizeof *c->sources);
 	c->sources[0] = xstrdup(CONFIG_DEFAULT_SOURCE);
 	c->nsources = 1;
@@ -1254,6 +1280,8 @@ config_describe(const struct config *c)
 	config_add_interval(&b, "full_every", c->full_every);
 	config_add_interval(&b, "keep", c->keep);
 	config_add_interval(&b, "read_data_every", c->read_data_every);
+	config_printf(&b, "    cache_min_free: %llu  # MiB\n",
+	    (unsigned long long)(c->cache_min_free >> 20));
 	if (c->nsources == 0)
 		config_puts(&b, "    sources: []\n");
 	else

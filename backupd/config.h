@@ -24,6 +24,7 @@
  *       state_dir: /var/lib/tresor # the daemon's state and keyring
  *       deadline: "06:30"          # warn if a job still runs then
  *       read_data_every: 7D        # verify --read-data this often
+ *       cache_min_free: 64         # MiB free for the cache beyond its size
  *
  * The file is found as the appliance found it: --config, else $ENV_YML,
  * else /app/env.yml, else /run/active-env.yml. Every error is one line
@@ -46,6 +47,7 @@
 #define CONFIG_DEFAULT_FULL	(60LL * 86400)	/* 2M */
 #define CONFIG_DEFAULT_KEEP	(120LL * 86400)	/* 4M */
 #define CONFIG_DEFAULT_READ_DATA (7LL * 86400)	/* 1W */
+#define CONFIG_DEFAULT_CACHE_MIN_FREE (64ULL * 1024 * 1024)
 
 /* The cifs mount the appliance made around a run (type NULL: none). */
 struct config_mount {
@@ -83,6 +85,8 @@ struct config {
 	char			*sign;		/* NULL: none (reserved) */
 	char			*cache_dir;
 	char			*state_dir;
+	uint64_t		 cache_min_free;	/* bytes free beyond the
+						   cache's own size */
 	int			 deadline_minutes;	/* minutes after local
 						   midnight; -1: none */
 	/* From `options` (duplicity's): */

@@ -47,7 +47,7 @@ job_du_entry(const char *path, const struct stat *sb, int type,
  * again before the old is pruned) plus a margin.
  */
 static int
-job_check_cache_space(const char *dir, char **cause)
+job_check_cache_space(const char *dir, uint64_t min_free, char **cause)
 {
 	struct statvfs	sv;
 	uint64_t	avail, need;
@@ -60,7 +60,7 @@ job_check_cache_space(const char *dir, char **cause)
 	job_du_total = 0;
 	nftw(dir, job_du_entry, 16, FTW_PHYS);
 	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
-	need = job_du_total + JOB_CACHE_MIN_FREE;
+	need = job_du_total + min_free;
 	if (avail < need)
 		return error_set(cause, "the cache directory '%s' has %" PRIu64
 		    " MiB free, the cache needs %" PRIu64 " MiB (it holds %"
@@ -163,7 +163,8 @@ job_steps(const struct config *cfg, const struct job_keys *keys,
 	int			 rc, warnings = 0;
 
 	/* Preflight: nothing is touched before everything answers. */
-	if (job_check_cache_space(cfg->cache_dir, cause) != 0)
+	if (job_check_cache_space(cfg->cache_dir, cfg->cache_min_free,
+	    cause) != 0)
 		return job_failed(EXIT_FAILURE_, "preflight", cause);
 	job_backup_options(cfg, keys, &bo, &r->backup);
 	if ((rc = backup_check(&bo, cause)) != EXIT_OK)

@@ -17,9 +17,6 @@
 
 struct config;
 
-/* The free space the cache needs beyond what it holds already. */
-#define JOB_CACHE_MIN_FREE	(64ULL * 1024 * 1024)
-
 struct job_keys {
 	char		*public_armor;	/* the configured key's public part */
 	size_t		 public_len;

@@ -187,7 +187,8 @@ check "... the next day's does not" sh -c "
     ! grep -q \"every file's data ok\" '$WORK/rd2.err'"
 env TRESOR_NOW="$(at 10)" "$BACKUPD" --once --config "$WORK/pair.yml" \
     >/dev/null 2>"$WORK/rd3.err"
-check "... a week later it does again" grep -q "every file's data ok" "$WORK/rd3.err"
+check "... a week later it does again" grep -q "every file's data ok" "$WORK/rd3.err" ||
+    diag "$(cat "$WORK/rd3.err")"
 check "... and the secret key was written nowhere by the daemon" sh -c "
     ! grep -rl 'PRIVATE KEY' '$WORK/state' '$WORK/cache' '$WORK/target'"
 KEYFILE=$WORK/k.pub.asc
@@ -209,6 +210,16 @@ check "... the hook ran with the failure line and the exit code" sh -c "
 check "... the metrics say failure, keeping the last good set's size" sh -c "
     [ \"\$(awk '\$1 == \"backup_last_success\" { print \$2 }' '$WORK/metrics/backup.prom')\" = 0 ] &&
     [ \"\$(awk '\$1 == \"backup_last_size\" { print \$2 }' '$WORK/metrics/backup.prom')\" -gt 0 ]"
+
+# --- the preflight: room for the cache --------------------------------------
+env_yml "$WORK/space.yml" "cache_min_free: 1073741824"	# 1 PiB
+before=$(ls "$WORK/target" | wc -l)
+env TRESOR_NOW="$(at 11)" "$BACKUPD" --once --config "$WORK/space.yml" \
+    >/dev/null 2>"$WORK/space.err"
+rc=$?
+check "a cache directory without room fails the preflight (exit $rc)" sh -c "
+    [ $rc -eq 1 ] && grep -q 'job failed: preflight: the cache directory .* MiB free' '$WORK/space.err'"
+check "... before the target is touched" [ "$(ls "$WORK/target" | wc -l)" -eq "$before" ]
 
 # --- SIGTERM during a job (--once), then the next run needs no flag --------
 before=$(manifests)
