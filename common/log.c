@@ -2,7 +2,9 @@
  * log.c: operator messages. Errors and warnings go to stderr prefixed with
  * "tresor: " so they are easy to grep out of a cron mail or the journal; info
  * lines only when --verbose. Paths may hold any byte except NUL, so anything
- * that goes to a terminal is escaped by log_quote first.
+ * that goes to a terminal is escaped by log_quote first. A hook (set once,
+ * by progress.c) runs around each line, so that a live progress line on
+ * the terminal never runs into a message.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -14,12 +16,26 @@
 
 int log_verbose;
 
+static void	(*log_hook)(int);
+
+void
+log_set_hook(void (*hook)(int))
+{
+	__atomic_store_n(&log_hook, hook, __ATOMIC_RELEASE);
+}
+
 static void
 log_vprint(const char *level, const char *fmt, va_list ap)
 {
+	void	(*hook)(int) = __atomic_load_n(&log_hook, __ATOMIC_ACQUIRE);
+
+	if (hook != NULL)
+		hook(1);
 	fprintf(stderr, "tresor: %s", level);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	if (hook != NULL)
+		hook(0);
 }
 
 void
@@ -46,6 +62,16 @@ log_warn(const char *fmt, ...)
 
 void
 log_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vprint("", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_notice(const char *fmt, ...)
 {
 	va_list	ap;
 
