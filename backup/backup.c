@@ -128,6 +128,7 @@ backup_data(struct backup *b, int fd, const char *path, struct hash *h,
 			return -1;
 		*pos += (uint64_t)n;
 		b->bytes_read += (uint64_t)n;
+		backup_progress(b, 0);
 		if (backup_maybe_rotate(b, path, *pos, cause) != 0)
 			return -1;
 	}
@@ -397,6 +398,7 @@ backup_delta(struct backup *b, struct walk_item *it, int fd,
 		hash_update(h, b->buf, (size_t)n);
 		if (sink_write(delta, b->buf, (size_t)n, cause) != 0)
 			goto out;
+		backup_progress(b, pos + (uint64_t)n);
 	}
 	size = pos;
 	b->bytes_read += size;
@@ -513,6 +515,7 @@ backup_entry(void *arg, struct walk_item *it, char **cause)
 			    b->set_id), b);
 		b->unchanged++;
 		b->files++;
+		backup_progress(b, 0);
 		return manifest_writer_add(b->mw, &me, cause);
 	}
 	/* Open before anything is written: an unreadable file is skipped
@@ -548,6 +551,7 @@ backup_entry(void *arg, struct walk_item *it, char **cause)
 		strmap_put(b->sig_sets, manifest_entry_whole_set(&me,
 		    b->set_id), b);
 	b->files++;
+	backup_progress(b, 0);
 	rc = manifest_writer_add(b->mw, &me, cause);
 out:
 	if (fd != -1)
@@ -1025,6 +1029,11 @@ backup_run(const struct backup_options *o, char **cause)
 	if ((b.mw = manifest_writer_new(cause)) == NULL ||
 	    (b.sw = sigs_writer_new(sigs_path, b.set_id, cause)) == NULL)
 		goto out;
+	/*
+	 * Bytes and files as the walk goes; no total (a walk ahead of the
+	 * walk would cost as many stats again), so no ETA.
+	 */
+	b.progress = progress_start("backup", o->quiet);
 	b.vw = volume_writer_new(b.transport, b.crypto, b.set_id, o->volsize,
 	    o->level);
 	b.buf = xmalloc(RECORD_DATA_MAX);
@@ -1066,6 +1075,8 @@ backup_run(const struct backup_options *o, char **cause)
 		goto out;
 	}
 	published = 1;
+	progress_free(b.progress);
+	b.progress = NULL;
 	testpoint("backup-published");
 	backup_prune_cache(&b);
 	for (i = 0; i < nvols; i++)
@@ -1117,6 +1128,7 @@ out:
 	    *cause != NULL && strstr(*cause, "not older than") == NULL)
 		error_prefix(cause, "backup %s failed, no set was published",
 		    b.set_id);
+	progress_free(b.progress);
 	volume_writer_free(b.vw);
 	manifest_writer_free(b.mw);
 	sigs_writer_free(b.sw);

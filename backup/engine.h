@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "common/progress.h"
 #include "format/manifest.h"
 #include "format/record.h"
 #include "walker.h"
@@ -36,10 +37,18 @@ struct backup {
 	time_t				 now;
 	uint64_t			 bytes_read;
 	uint64_t			 files;
+	struct progress			*progress;	/* NULL: none shown */
 	uint64_t			 unchanged;
 	uint64_t			 deltas;
 	int				 cache_lost;	/* prev not rebuilt */
 };
+
+/* Tell the progress reporter what was read so far (and `pending` more). */
+static inline void
+backup_progress(struct backup *b, uint64_t pending)
+{
+	progress_update(b->progress, b->bytes_read + pending, b->files);
+}
 
 /* Close a full volume; inside a file, continue it in the next volume. */
 int	backup_maybe_rotate(struct backup *, const char *path, uint64_t offset,

@@ -153,6 +153,7 @@ stream_whole(struct backup *b, struct manifest_entry *me, int fd,
 			goto out;
 		pos += (uint64_t)n;
 		b->bytes_read += (uint64_t)n;
+		backup_progress(b, 0);
 		if (backup_maybe_rotate(b, me->e.path, pos, cause) != 0)
 			goto out;
 	}
@@ -192,6 +193,7 @@ stream_delta(struct backup *b, struct manifest_entry *me, int fd,
 			goto out;
 		pos += (uint64_t)n;
 		b->bytes_read += (uint64_t)n;
+		backup_progress(b, 0);
 	}
 	if (n < 0 || sink_finish(delta, cause) != 0)
 		goto out;
@@ -288,6 +290,7 @@ backup_database(struct backup *b, uint64_t estimate, char **cause)
 		    b->set_id), b);
 	b->files++;
 	b->stats.entries++;
+	backup_progress(b, 0);
 	rc = manifest_writer_add(b->mw, &me, cause);
 out:
 	if (rc != 0)

@@ -2,7 +2,9 @@
  * log.c: operator messages. Errors and warnings go to stderr prefixed with
  * "tresor: " so they are easy to grep out of a cron mail or the journal; info
  * lines only when --verbose. Paths may hold any byte except NUL, so anything
- * that goes to a terminal is escaped by log_quote first.
+ * that goes to a terminal is escaped by log_quote first. A hook (set once,
+ * by progress.c) runs around each line, so that a live progress line on
+ * the terminal never runs into a message.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -47,18 +49,32 @@ log_json_string(FILE *f, const char *s)
 	}
 }
 
+static void	(*log_hook)(int);
+
+void
+log_set_hook(void (*hook)(int))
+{
+	__atomic_store_n(&log_hook, hook, __ATOMIC_RELEASE);
+}
+
 static void
 log_vprint(const char *level, const char *fmt, va_list ap)
 {
+	void		(*hook)(int) = __atomic_load_n(&log_hook,
+			    __ATOMIC_ACQUIRE);
 	struct timespec	 ts;
 	struct tm	 tm;
 	char		*msg, when[32];
 
 	if (!log_json) {
+		if (hook != NULL)
+			hook(1);
 		fprintf(stderr, "%s: %s", log_prog,
 		    strcmp(level, "warning") == 0 ? "warning: " : "");
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);
+		if (hook != NULL)
+			hook(0);
 		return;
 	}
 	/* One object per line, for journald or a log shipper. */
@@ -67,11 +83,15 @@ log_vprint(const char *level, const char *fmt, va_list ap)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (hook != NULL)
+		hook(1);
 	fprintf(stderr, "{\"time\":\"%s.%03ldZ\",\"program\":\"%s\","
 	    "\"level\":\"%s\",\"message\":\"", when, ts.tv_nsec / 1000000L,
 	    log_prog, level);
 	log_json_string(stderr, msg);
 	fputs("\"}\n", stderr);
+	if (hook != NULL)
+		hook(0);
 	free(msg);
 }
 

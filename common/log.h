@@ -8,11 +8,21 @@ extern int log_verbose;
 void	log_set_program(const char *);
 /* One JSON object per line instead of text (backupd --log-json). */
 void	log_set_json(int);
-/* An event the operator always sees (the daemon's job lines). */
-void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A line the operator always sees: the daemon's job events, progress in
+ * log mode.
+ */
+void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A function run around every line written: with 1 just before, with 0
+ * just after, in the writing thread. progress.c uses it to take its live
+ * terminal line away first and hold it off until the message is out.
+ */
+void	log_set_hook(void (*)(int));
 
 /* Quote a path for a message: non-printable bytes become \xNN. */
 char	*log_quote(const char *);

@@ -38,6 +38,7 @@
 #include "common/interrupt.h"
 #include "common/io.h"
 #include "common/log.h"
+#include "common/progress.h"
 #include "common/strmap.h"
 #include "common/testpoint.h"
 #include "common/xmalloc.h"
@@ -115,7 +116,10 @@ struct restore {
 	int				 out_fd;
 	/* Totals. */
 	uint64_t			 restored;
+	uint64_t			 files;		/* regular files done */
 	uint64_t			 bytes;
+	/* Updated by the thread that parses records, like the totals. */
+	struct progress			*progress;
 	uint64_t			 fetched;	/* stored bytes read */
 	unsigned			 fetched_vols;
 };
@@ -579,6 +583,7 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 		testpoint("restore-data");
 		if (r->mode == MODE_WHOLE) {
 			r->bytes += len;
+			progress_update(r->progress, r->bytes, r->files);
 			return restore_file_data(r, p, len, cause);
 		}
 		return restore_write_fd(r->cur_fd, p, len,
@@ -594,6 +599,7 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 	}
 	if (r->mode == MODE_WHOLE) {
 		r->bytes += hole;
+		progress_update(r->progress, r->bytes, r->files);
 		return restore_file_hole(r, hole, cause);
 	}
 	return 0;
@@ -606,6 +612,7 @@ restore_out_write(struct sink *s, const void *buf, size_t len, char **cause)
 
 	hash_update(o->hash, buf, len);
 	o->bytes += len;
+	progress_update(o->r->progress, o->r->bytes + o->bytes, o->r->files);
 	return restore_file_data(o->r, buf, len, cause);
 }
 
@@ -756,6 +763,8 @@ restore_entry_end(struct restore *r, const uint8_t *p, size_t len,
 	}
 	re->done = 1;
 	r->restored++;
+	r->files++;
+	progress_update(r->progress, r->bytes, r->files);
 	return 0;
 }
 
@@ -1067,6 +1076,7 @@ restore_run(const struct restore_options *o, char **cause)
 	const struct catalog_set	*set = NULL;
 	struct manifest_summary		 summary;
 	struct timespec			 t0, t1;
+	uint64_t			 total = 0;
 	size_t				 i, j;
 	char				*q;
 	int				 rc = EXIT_FAILURE_, out_open = 0;
@@ -1129,6 +1139,18 @@ restore_run(const struct restore_options *o, char **cause)
 		restore_sweep(&r);
 	if (restore_specials(&r, 0, cause) != 0)
 		goto out;
+	/*
+	 * The total is known: the wanted files' sizes. Not on a terminal
+	 * that is also fetch's output.
+	 */
+	r.progress = progress_start(o->output != NULL ? o->output->verb :
+	    o->dest != NULL ? "restore" : "verify", o->quiet ||
+	    (r.out_fd != -1 && isatty(r.out_fd)));
+	for (i = 0; i < r.nlist; i++) {
+		if (r.list[i]->wanted && r.list[i]->me.e.kind == 'f')
+			total += r.list[i]->me.e.size;
+	}
+	progress_set_total(r.progress, total);
 	/* Files are written behind a queue; links need them done. */
 	if (r.apply != NULL && (r.applyq = applyq_new(r.apply, cause)) == NULL)
 		goto out;
@@ -1152,6 +1174,8 @@ restore_run(const struct restore_options *o, char **cause)
 		if (o->output->close(o->output->arg, 1, cause) != 0)
 			goto out;
 	}
+	progress_free(r.progress);
+	r.progress = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!o->quiet && o->output != NULL) {
 		q = log_quote(r.out_entry->me.e.path);
@@ -1178,6 +1202,7 @@ restore_run(const struct restore_options *o, char **cause)
 		    "(unreadable at backup time)", set->id, summary.warnings);
 	rc = EXIT_OK;
 out:
+	progress_free(r.progress);
 	if (out_open)
 		o->output->close(o->output->arg, 0, NULL);
 	if (rc != EXIT_OK && cause != NULL && *cause != NULL && r.set_id &&

@@ -27,10 +27,13 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 # mod_dav_fs and Samba's smbd, started from configs of their own, never as
 # the packages' services; openssl makes their certificate; apache2-utils'
 # htpasswd their password file; the scp, curl and smbclient clients are the
-# benchmarks' yardstick).
+# benchmarks' yardstick). install.sh checks the installed systemd units with
+# systemd-analyze verify (package systemd: only its tools are used; in a
+# container without systemd as PID 1 its postinst starts nothing) and the
+# man pages with man (man-db, which brings groff).
 TEST_PKGS="python3 util-linux gawk coreutils strace rdiff postgresql locales
 	openssh-server openssh-client vsftpd apache2 apache2-utils samba smbclient
-	openssl curl passwd procps git"
+	openssl curl passwd procps git systemd man-db"
 
 install_missing() {
 	missing=""
@@ -69,12 +72,14 @@ build() {
 
 # The threaded code under ThreadSanitizer: the async stage and the gpg
 # threads (test-filters), the signature/delta stages (test-rsync), the
-# restore's writer thread (restore/applyq.c, any restore) and the volume
-# finisher thread (repo/volume.c, a multi-volume backup in volumes.sh), and
+# restore's writer thread (restore/applyq.c, any restore), the volume
+# finisher thread (repo/volume.c, a multi-volume backup in volumes.sh), the
+# progress reporter, which the restore updates from its record thread
+# while any thread's message may clear its live line (progress.sh), and
 # backupd's deadline thread beside its jobs (backupd.sh).
 TSAN_TESTS="tests/unit/test-filters tests/unit/test-rsync
 	tests/integration/roundtrip.sh tests/integration/volumes.sh
-	tests/integration/backupd.sh"
+	tests/integration/progress.sh tests/integration/backupd.sh"
 
 # summarize DIR LABEL: one pass's line from automake's log in DIR; adds its
 # counts to the totals. A pass that left no log counts as one failure.
