@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "common/interrupt.h"
 #include "common/log.h"
+#include "common/progress.h"
 #include "common/xmalloc.h"
 #include "format/filter/crypto.h"
 #include "calendar.h"
@@ -33,6 +34,8 @@
 
 /* The longest the idle loop sleeps before it looks at the clock again. */
 #define DAEMON_IDLE_MAX		60
+/* A job's progress in the log this often (TRESOR_PROGRESS_INTERVAL wins). */
+#define DAEMON_PROGRESS_INTERVAL	60
 
 struct daemon {
 	const struct daemon_options	*opts;
@@ -620,6 +623,7 @@ daemon_main(const struct daemon_options *o)
 	}
 	if (daemon_config_use(&d, &dc, &cause) != 0)
 		goto fail;
+	progress_set_log_interval(DAEMON_PROGRESS_INTERVAL);
 	if (o->once) {
 		if (state_load(d.cfg->state_dir, &st, &cause) != 0)
 			goto fail;
