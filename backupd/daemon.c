@@ -169,6 +169,15 @@ out:
 	return rc;
 }
 
+static void
+daemon_warn_default_url(const struct config *cfg)
+{
+	if (cfg->url_is_default)
+		log_warn("%s has no appliance.backup.url: backing up to the "
+		    "appliance's local test target %s, which is lost with "
+		    "this machine", cfg->path, cfg->url);
+}
+
 /* Take over a loaded configuration; say what matters about it. */
 static int
 daemon_config_use(struct daemon *d, struct daemon_config *dc, char **cause)
@@ -184,10 +193,7 @@ daemon_config_use(struct daemon *d, struct daemon_config *dc, char **cause)
 	d->keys = dc->keys;
 	d->key_file = dc->key_file;
 	memset(dc, 0, sizeof *dc);
-	if (d->cfg->url_is_default)
-		log_warn("%s has no appliance.backup.url: backing up to the "
-		    "appliance's local test target %s, which is lost with "
-		    "this machine", d->cfg->path, d->cfg->url);
+	daemon_warn_default_url(d->cfg);
 	log_notice("configuration %s: schedule %s, %s key %s", d->cfg->path,
 	    calendar_text(d->cal), d->keys.have_secret ? "secret" : "public",
 	    d->cfg->encrypt_fpr != NULL ? d->cfg->encrypt_fpr : "");
@@ -618,6 +624,7 @@ daemon_main(const struct daemon_options *o)
 		d.cal = dc.cal;
 		d.keys = dc.keys;
 		memset(&dc, 0, sizeof dc);
+		daemon_warn_default_url(d.cfg);
 		rc = daemon_check_config(&d);
 		goto out;
 	}

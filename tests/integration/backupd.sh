@@ -115,6 +115,13 @@ KEYFILE=$WORK/k.pub.asc
 ENV_YML=$E "$BACKUPD" --check-config >/dev/null 2>&1
 check "\$ENV_YML is where the configuration is found without --config" [ $? -eq 0 ]
 
+grep -v '^    url: ' "$E" >"$WORK/nourl.yml"
+"$BACKUPD" --check-config --config "$WORK/nourl.yml" >"$WORK/nourl.out" \
+    2>"$WORK/nourl.err"
+check "no url: the appliance's local test target, with a warning" sh -c "
+    grep -q 'url: \"file:///volatile/ecs-backup-test/\"' '$WORK/nourl.out' &&
+    grep -q 'warning: .*no appliance.backup.url.*local test target' '$WORK/nourl.err'"
+
 # --- one job: --once ----------------------------------------------------
 env TRESOR_NOW="$(at 0)" "$BACKUPD" --once --config "$E" >"$WORK/once.out" \
     2>"$WORK/once.err"
@@ -169,7 +176,8 @@ rc=$?
 check "with the cache lost, the nightly still succeeds (exit $rc)" [ $rc -eq 0 ]
 check "... by starting a new full chain, with a warning" sh -c "
     grep -q 'warning: starting a new full chain' '$WORK/dr.err' &&
-    ls '$WORK/target' | grep -q '$(date -u -d @"$(at 2)" +%Y%m%d)T003000Z.full.manifest'"
+    ls '$WORK/target' | grep -q '$(date -u -d @"$(at 2)" +%Y%m%d)T003000Z.full.manifest'" ||
+    diag "$(cat "$WORK/dr.err"; ls "$WORK/target")"
 
 # --- the weekly --read-data verify ----------------------------------------
 check "a public key only: the due read-data verify is named, not done" \
