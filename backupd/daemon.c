@@ -425,6 +425,23 @@ daemon_write_metrics(const struct config *cfg, const struct job_report *r,
 	}
 }
 
+/*
+ * Whether this job reads the data back. Jobs start a little later or
+ * earlier from night to night (a slow preflight, a missed run): a week's
+ * verify is due within half a day of the week (at most half the period),
+ * or it would slip to the next night whenever last week's job started a
+ * few seconds later than this one.
+ */
+static int
+daemon_read_data_due(int64_t every, time_t last, time_t now)
+{
+	int64_t	slack = every / 2 < 12 * 3600 ? every / 2 : 12 * 3600;
+
+	if (every <= 0)
+		return 0;
+	return now - last >= every - slack;
+}
+
 /* One job now; the state and metrics brought up to date. */
 static int
 daemon_job(struct daemon *d, struct state *st)
@@ -445,8 +462,8 @@ daemon_job(struct daemon *d, struct state *st)
 		snprintf(stamp, sizeof stamp, "%lld", (long long)now);
 		setenv("TRESOR_NOW", stamp, 1);
 	}
-	read_data = d->cfg->read_data_every > 0 &&
-	    now - st->last_read_data >= d->cfg->read_data_every;
+	read_data = daemon_read_data_due(d->cfg->read_data_every,
+	    st->last_read_data, now);
 	if (read_data && !keys.have_secret) {
 		log_notice("verify --read-data is due, but the configured key "
 		    "is public only: run `tresor verify --read-data` where the "
