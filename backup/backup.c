@@ -889,6 +889,20 @@ backup_manifest_exists(struct backup *b)
 }
 
 /*
+ * The manifest is on the target though its publication failed: adopt the
+ * copies all the same, keeping the first error (the run still fails).
+ */
+static void
+backup_adopt_after_failure(struct backup *b)
+{
+	char	*cause = NULL;
+
+	if (cache_adopt(b->cache, b->transport, &cause) != 0)
+		log_warn("%s", cause);
+	free(cause);
+}
+
+/*
  * A signal stopped the run (interrupt.h): say in one line what was left,
  * and return the exit code (128 + the signal).
  */
@@ -961,7 +975,7 @@ backup_run(const struct backup_options *o, char **cause)
 	struct volume_info		 sigs_info;
 	struct timespec			 t0, t1;
 	char				**names, *sigs_path = NULL;
-	char				*manifest_path = NULL;
+	char				*manifest_path = NULL, *tmp;
 	time_t				 now;
 	uint64_t			 stored = 0, estimate = 0;
 	size_t				 i, nvols;
@@ -998,7 +1012,9 @@ backup_run(const struct backup_options *o, char **cause)
 	    cause)) == NULL)
 		goto out;
 	testpoint("backup-locked");
-	if (catalog_load(b.transport, &cat, cause) != 0)
+	/* Copies a killed run left pending (cache.h), before they are needed. */
+	if (cache_adopt(b.cache, b.transport, cause) != 0 ||
+	    catalog_load(b.transport, &cat, cause) != 0)
 		goto out;
 	backup_choose(&b, &cat, now, &full);
 	b.set_id = names_set_id(now, full);
@@ -1025,7 +1041,10 @@ backup_run(const struct backup_options *o, char **cause)
 		free(b.set_id);
 		b.set_id = names_set_id(now, full);
 	}
-	sigs_path = cache_sigs_path(b.cache, b.set_id);
+	/* Pending until the set is published (cache.h). */
+	tmp = cache_sigs_path(b.cache, b.set_id);
+	sigs_path = cache_pending_path(tmp);
+	free(tmp);
 	if ((b.mw = manifest_writer_new(cause)) == NULL ||
 	    (b.sw = sigs_writer_new(sigs_path, b.set_id, cause)) == NULL)
 		goto out;
@@ -1063,7 +1082,9 @@ backup_run(const struct backup_options *o, char **cause)
 	mh.sources = names;
 	mh.nsources = o->nsources + (o->pg.dbname != NULL);
 	manifest_writer_set_warnings(b.mw, b.stats.warnings);
-	manifest_path = cache_manifest_path(b.cache, b.set_id);
+	tmp = cache_manifest_path(b.cache, b.set_id);
+	manifest_path = cache_pending_path(tmp);
+	free(tmp);
 	/* The last moment a signal can keep the set from being published. */
 	testpoint("backup-manifest");
 	if (interrupt_check(cause) != 0)
@@ -1071,10 +1092,13 @@ backup_run(const struct backup_options *o, char **cause)
 	if (manifest_publish(b.mw, b.transport, b.crypto, o->level, &mh,
 	    vols, nvols, have_sigs ? &sigs_info : NULL, manifest_path,
 	    cause) != 0) {
-		published = backup_manifest_exists(&b);
+		if ((published = backup_manifest_exists(&b)))
+			backup_adopt_after_failure(&b);
 		goto out;
 	}
 	published = 1;
+	if (cache_adopt(b.cache, b.transport, cause) != 0)
+		goto out;
 	progress_free(b.progress);
 	b.progress = NULL;
 	testpoint("backup-published");
@@ -1132,8 +1156,11 @@ out:
 	volume_writer_free(b.vw);
 	manifest_writer_free(b.mw);
 	sigs_writer_free(b.sw);
-	if (rc == EXIT_FAILURE_ && sigs_path != NULL)
+	/* A set never published leaves no copy (a pending one is adopted). */
+	if (rc == EXIT_FAILURE_ && !published && sigs_path != NULL)
 		unlink(sigs_path);
+	if (rc == EXIT_FAILURE_ && !published && manifest_path != NULL)
+		unlink(manifest_path);
 	volume_info_clear(&sigs_info);
 	lock_free(lock);
 	target_close(b.transport);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/storageop.h"
 #include "common/xmalloc.h"
 #include "state.h"
 
@@ -87,8 +88,9 @@ state_save(const char *dir, const struct state *st, char **cause)
 {
 	char	*path = xasprintf("%s/%s", dir, STATE_FILE);
 	char	*tmp = xasprintf("%s/.%s.XXXXXX", dir, STATE_FILE);
-	FILE	*f = NULL;
-	int	 fd, rc = -1;
+	FILE		*f = NULL;
+	unsigned long	 seq;
+	int		 fd, rc = -1;
 
 	if ((fd = mkstemp(tmp)) == -1) {
 		error_sys(cause, "unable to write '%s'", path);
@@ -111,10 +113,12 @@ state_save(const char *dir, const struct state *st, char **cause)
 		goto fail;
 	}
 	f = NULL;
-	if (rename(tmp, path) != 0) {
+	if (storageop_local("state-write", STATE_FILE, &seq) != 0 ||
+	    rename(tmp, path) != 0) {
 		error_sys(cause, "unable to write '%s'", path);
 		goto fail;
 	}
+	storageop_local_done(seq);
 	rc = 0;
 	goto out;
 fail:

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/storageop.h"
 #include "common/hash.h"
 #include "common/xmalloc.h"
 #include "manifest.h"
@@ -161,16 +162,27 @@ int
 sigs_writer_finish(struct sigs_writer *sw, char **cause)
 {
 	struct recbuf	rb = { NULL, 0, 0 };
+	unsigned long	seq;
+	const char	*base;
 	int		rc = -1;
 
 	recbuf_u64(&rb, sw->records);
 	if (sigs_emit(sw, RECORD_VOLUME_END, rb.data, rb.len, cause) != 0)
 		goto out;
-	if (fflush(sw->f) != 0 || fsync(fileno(sw->f)) != 0 ||
+	base = strrchr(sw->path, '/') != NULL ? strrchr(sw->path, '/') + 1 :
+	    sw->path;
+	if (fflush(sw->f) != 0 || storageop_local("fsync", base, &seq) != 0 ||
+	    fsync(fileno(sw->f)) != 0) {
+		error_sys(cause, "unable to write '%s'", sw->path);
+		goto out;
+	}
+	storageop_local_done(seq);
+	if (storageop_local("cache-write", base, &seq) != 0 ||
 	    rename(sw->tmp, sw->path) != 0) {
 		error_sys(cause, "unable to write '%s'", sw->path);
 		goto out;
 	}
+	storageop_local_done(seq);
 	sw->finished = 1;
 	rc = 0;
 out:

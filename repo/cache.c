@@ -13,7 +13,10 @@
 #include "common/error.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/storageop.h"
 #include "common/xmalloc.h"
+#include "format/names.h"
+#include "transports/transport.h"
 #include "transports/url.h"
 
 struct cache {
@@ -50,13 +53,20 @@ cache_mkdirs(const char *path, char **cause)
 		char	saved = *p;
 
 		*p = '\0';
-		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+		struct stat	st;
+		unsigned long	seq = 0;
+
+		/* Only a directory made is a storage operation. */
+		if (stat(copy, &st) != 0 && (storageop_local("cache-mkdir",
+		    copy, &seq) != 0 || (mkdir(copy, 0700) != 0 &&
+		    errno != EEXIST))) {
 			saved_errno = errno;
 			error_set(cause, "unable to create cache directory "
 			    "'%s': %s%s", copy, strerror(saved_errno),
 			    cache_hint(copy, saved_errno));
 			goto out;
 		}
+		storageop_local_done(seq);
 		*p = saved;
 		if (saved == '\0')
 			break;
@@ -83,7 +93,11 @@ cache_key_dir(const char *cache_dir, const char *text)
 	return xasprintf("%s/%s", cache_dir, hex);
 }
 
-/* The first line of a url file, or NULL if there is none. */
+/*
+ * The first line of a url file, or NULL if there is none. An empty one
+ * counts as none: tresor before issue 17 wrote it in place, and a crash
+ * at that moment left it empty, which then refused the directory forever.
+ */
 static char *
 cache_read_url(const char *dir)
 {
@@ -95,32 +109,43 @@ cache_read_url(const char *dir)
 		n = fread(buf, 1, sizeof buf - 1, f);
 		buf[n] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
-		out = xstrdup(buf);
+		if (buf[0] != '\0')
+			out = xstrdup(buf);
 		fclose(f);
 	}
 	free(path);
 	return out;
 }
 
-/* Write the url file: the normalised URL, which holds no password. */
+/*
+ * Write the url file: the normalised URL, which holds no password. Written
+ * to url.tmp, synced and renamed, so it is whole or absent.
+ */
 static int
 cache_write_url(const char *dir, const char *key, char **cause)
 {
-	char	*path = xasprintf("%s/url", dir);
-	FILE	*f;
-	int	 rc = -1, saved_errno;
+	char		*path = xasprintf("%s/url", dir);
+	char		*tmp = xasprintf("%s/url.tmp", dir);
+	FILE		*f;
+	unsigned long	 seq = 0;
+	int		 rc = -1, saved_errno;
 
-	if ((f = fopen(path, "we")) == NULL || fprintf(f, "%s\n", key) < 0 ||
-	    fflush(f) != 0) {
+	if ((f = fopen(tmp, "we")) == NULL || fprintf(f, "%s\n", key) < 0 ||
+	    fflush(f) != 0 || fsync(fileno(f)) != 0 ||
+	    storageop_local("cache-write", "url", &seq) != 0 ||
+	    rename(tmp, path) != 0) {
 		saved_errno = errno;
 		error_set(cause, "unable to write '%s': %s%s", path,
 		    strerror(saved_errno), cache_hint(path, saved_errno));
+		unlink(tmp);
 		goto out;
 	}
+	storageop_local_done(seq);
 	rc = 0;
 out:
 	if (f != NULL)
 		fclose(f);
+	free(tmp);
 	free(path);
 	return rc;
 }
@@ -249,6 +274,87 @@ cache_has(const struct cache *c, const char *path)
 	return access(path, R_OK) == 0;
 }
 
+char *
+cache_pending_path(const char *path)
+{
+	return xasprintf("%s.pending", path);
+}
+
+/* "manifest.<SETID>.pending" or "sigs.<SETID>.pending": the set's ID. */
+static char *
+cache_pending_set(const char *file)
+{
+	const char	*id;
+	size_t		 len = strlen(file), plen = strlen(".pending");
+
+	if (strncmp(file, "manifest.", 9) == 0)
+		id = file + 9;
+	else if (strncmp(file, "sigs.", 5) == 0)
+		id = file + 5;
+	else
+		return NULL;
+	if (len <= plen || strcmp(file + len - plen, ".pending") != 0 ||
+	    (size_t)(file + len - plen - id) == 0)
+		return NULL;
+	return xasprintf("%.*s", (int)(file + len - plen - id), id);
+}
+
+int
+cache_adopt(struct cache *c, struct transport *t, char **cause)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	char		*set = NULL, *manifest = NULL, *from = NULL, *to = NULL;
+	uint64_t	 size;
+	unsigned long	 seq;
+	int		 rc = -1, found;
+
+	if ((dir = opendir(c->dir)) == NULL)
+		return error_sys(cause, "unable to read cache directory '%s'",
+		    c->dir);
+	while ((de = readdir(dir)) != NULL) {
+		free(set);
+		free(manifest);
+		free(from);
+		free(to);
+		manifest = from = to = NULL;
+		if ((set = cache_pending_set(de->d_name)) == NULL)
+			continue;
+		manifest = names_manifest(set);
+		if ((found = transport_stat(t, manifest, &size, cause)) < 0) {
+			error_prefix(cause, "unable to tell whether the cache's "
+			    "pending copy '%s' was published", de->d_name);
+			goto out;
+		}
+		from = xasprintf("%s/%s", c->dir, de->d_name);
+		if (found == 1) {
+			/* Its run never published the set. */
+			if (storageop_local("cache-delete", de->d_name,
+			    &seq) != 0 || (unlink(from) != 0 && errno != ENOENT))
+				log_warn("unable to remove '%s': %s", from,
+				    strerror(errno));
+			else
+				storageop_local_done(seq);
+			continue;
+		}
+		to = xasprintf("%.*s", (int)(strlen(from) - strlen(".pending")), from);
+		if (storageop_local("cache-write", strrchr(to, '/') + 1,
+		    &seq) != 0 || rename(from, to) != 0) {
+			error_sys(cause, "unable to write '%s'", to);
+			goto out;
+		}
+		storageop_local_done(seq);
+	}
+	rc = 0;
+out:
+	closedir(dir);
+	free(set);
+	free(manifest);
+	free(from);
+	free(to);
+	return rc;
+}
+
 void
 cache_prune(struct cache *c, char *const *keep)
 {
@@ -256,6 +362,7 @@ cache_prune(struct cache *c, char *const *keep)
 	struct dirent	*de;
 	char		*path;
 	size_t		 i;
+	unsigned long	 seq;
 	int		 kept;
 
 	if ((dir = opendir(c->dir)) == NULL)
@@ -270,8 +377,9 @@ cache_prune(struct cache *c, char *const *keep)
 			if (strcmp(keep[i], path) == 0)
 				kept = 1;
 		}
-		if (!kept)
-			unlink(path);
+		if (!kept && storageop_local("cache-delete", de->d_name,
+		    &seq) == 0 && unlink(path) == 0)
+			storageop_local_done(seq);
 		free(path);
 	}
 	closedir(dir);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/storageop.h"
 #include "common/xmalloc.h"
 #include "format/filter/filter.h"
 #include "format/names.h"
@@ -25,6 +26,7 @@ manifest_publish(struct manifest_writer *mw, struct transport *t,
 	char			*name = names_manifest(h->set_id);
 	uint8_t			 digest[HASH_LEN];
 	uint64_t		 size;
+	unsigned long		 seq;
 	int			 rc = -1;
 
 	if (plain_copy != NULL) {
@@ -40,15 +42,24 @@ manifest_publish(struct manifest_writer *mw, struct transport *t,
 	if (manifest_writer_write(mw, s, copy, h, vols, nvols, sigs,
 	    cause) != 0)
 		goto out;
-	if (object_writer_finish(ow, &size, digest, cause) != 0)
-		goto out;
+	/* The copy is in place before the set exists (see cache.h). */
 	if (copy != NULL) {
-		if (fflush(copy) != 0 || fsync(fileno(copy)) != 0 ||
-		    rename(copy_tmp, plain_copy) != 0) {
+		if (fflush(copy) != 0 || storageop_local("fsync",
+		    strrchr(copy_tmp, '/') + 1, &seq) != 0 ||
+		    fsync(fileno(copy)) != 0) {
 			error_sys(cause, "unable to write '%s'", plain_copy);
 			goto out;
 		}
+		storageop_local_done(seq);
+		if (storageop_local("cache-write", strrchr(plain_copy, '/') +
+		    1, &seq) != 0 || rename(copy_tmp, plain_copy) != 0) {
+			error_sys(cause, "unable to write '%s'", plain_copy);
+			goto out;
+		}
+		storageop_local_done(seq);
 	}
+	if (object_writer_finish(ow, &size, digest, cause) != 0)
+		goto out;
 	rc = 0;
 out:
 	if (copy != NULL)

@@ -13,7 +13,8 @@ struct transport;
 
 /*
  * Publish the manifest (last object of a set: the set exists once it is
- * there) and, if plain_copy is not NULL, keep its plaintext there.
+ * there) and, if plain_copy is not NULL, keep its plaintext there: written
+ * and synced before the manifest is published (a pending name, cache.h).
  */
 int	manifest_publish(struct manifest_writer *, struct transport *,
 	    struct crypto *, int level, const struct manifest_header *,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/storageop.h"
 #include "common/xmalloc.h"
 #include "format/filter/crypto.h"
 #include "format/filter/filter.h"
@@ -243,6 +244,9 @@ object_fetch(struct transport *t, struct crypto *c, const char *name,
 {
 	char		*tmp = xasprintf("%s.tmp", path);
 	struct sink	*chain = NULL;
+	const char	*base = strrchr(path, '/') != NULL ?
+			    strrchr(path, '/') + 1 : path;
+	unsigned long	 seq;
 	int		 fd, rc = -1;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -253,10 +257,12 @@ object_fetch(struct transport *t, struct crypto *c, const char *name,
 	chain = zstd_decompress_sink_new(name, fd_sink_new(fd, tmp));
 	if (object_read(t, c, name, size, digest, chain, cause) != 0)
 		goto out;
-	if (rename(tmp, path) != 0) {
+	if (storageop_local("cache-write", base, &seq) != 0 ||
+	    rename(tmp, path) != 0) {
 		error_sys(cause, "unable to write '%s'", path);
 		goto out;
 	}
+	storageop_local_done(seq);
 	rc = 0;
 out:
 	sink_free(chain);

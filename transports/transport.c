@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/interrupt.h"
+#include "common/storageop.h"
 #include "common/xmalloc.h"
 #include "transport.intern.h"
 
@@ -121,7 +122,9 @@ transport_open(const char *text, const struct transport_options *o,
 		goto fail;
 	transport_set_options(t, o);
 	t->ops = transport_driver(t->url.scheme);
-	if (t->ops->open(t, cause) != 0)
+	/* Tests number and fail storage operations (common/storageop.h). */
+	if ((storageop_enabled() ? transport_record_open(t, cause) :
+	    t->ops->open(t, cause)) != 0)
 		goto fail;
 	return t;
 fail:

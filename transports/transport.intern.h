@@ -142,6 +142,13 @@ int	transport_buffer_write(struct transport *, uint8_t *buf, size_t size,
 	    int (*)(struct transport *, void *, char **), void *arg,
 	    char **cause);
 
+/*
+ * The recording driver (record.c, tests only): open t's driver (t->ops set)
+ * inside it and make t use it. transport_open calls it instead of the
+ * driver's open when storageop_enabled(). 0, or -1 (cause set).
+ */
+int	transport_record_open(struct transport *, char **cause);
+
 /* Append a name to a list (drivers' list helper). */
 void	name_list_add(struct name_list *, const char *, uint64_t);
 
