@@ -17,6 +17,13 @@ chmod 755 "$WORK"
 TRESOR_CACHE_DIR="$WORK/cache"
 export TRESOR_CACHE_DIR
 trap 'cleanup_work' EXIT
+# Every storage operation of every run is recorded, and done_testing checks
+# their order (tests/crash/write-order.awk; docs/TESTING.md, "Write order").
+# Writable by all: some runs drop to nobody (as_unprivileged).
+TRESOR_TEST_RECORD="$WORK/storage-ops.log"
+export TRESOR_TEST_RECORD
+: >"$TRESOR_TEST_RECORD" && chmod 666 "$TRESOR_TEST_RECORD" ||
+    { echo "Bail out! cannot create $TRESOR_TEST_RECORD"; exit 1; }
 
 cleanup_work() {
 	# Tests may leave modes that deny the owner (errors.sh): undo them.
@@ -50,7 +57,17 @@ bail() {
 	exit 1
 }
 
+# write_order_check: the check of the record log, with its figure.
+write_order_check() {
+	awk -f "$TOP_SRCDIR/tests/crash/write-order.awk" "$TRESOR_TEST_RECORD" \
+	    >"$WORK/write-order.out"
+	rc=$?
+	while IFS= read -r line; do diag "$line"; done <"$WORK/write-order.out"
+	return $rc
+}
+
 done_testing() {
+	check "storage operations in write order" write_order_check
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ] && [ "$TAP_N" -gt 0 ]
 }
