@@ -652,8 +652,14 @@ daemon_main(const struct daemon_options *o)
 		if (state_load(d.cfg->state_dir, &st, &cause) != 0)
 			goto fail;
 		rc = daemon_job(&d, &st);
-		if (state_save(d.cfg->state_dir, &st, &cause) != 0)
+		/*
+		 * Unsaved, the next start would run this night's job again:
+		 * a failure, even after a good job (found by faults.sh).
+		 */
+		if (state_save(d.cfg->state_dir, &st, &cause) != 0) {
+			rc = EXIT_FAILURE_;
 			goto fail;
+		}
 		goto out;
 	}
 	if (daemon_lock(d.cfg->state_dir, "backupd.lock", &d.lock_fd,

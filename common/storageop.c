@@ -147,7 +147,13 @@ storageop_local(const char *kind, const char *name, unsigned long *seq)
 
 	if (fault == 0)
 		return 0;
-	errno = fault == STORAGEOP_SHORT ? ENOSPC : fault;
+	/* A local file has no connection: a drop or timeout is an EIO. */
+	if (fault == STORAGEOP_SHORT)
+		errno = ENOSPC;
+	else if (fault == ECONNRESET || fault == ETIMEDOUT)
+		errno = EIO;
+	else
+		errno = fault;
 	return -1;
 }
 

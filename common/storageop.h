@@ -39,7 +39,8 @@ void		storageop_done(unsigned long seq);
 /*
  * The same for a local file's operation, in one call before it: 0, or -1
  * with errno set to the injected fault (a short write is ENOSPC, as a
- * full local disk gives it). storageop_local_done after it succeeded.
+ * full local disk gives it; a dropped connection or a timeout is EIO).
+ * storageop_local_done after it succeeded.
  */
 int		storageop_local(const char *kind, const char *name,
 		    unsigned long *seq);

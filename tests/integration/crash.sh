@@ -1,8 +1,9 @@
 #!/bin/sh
 # crash.sh: the crash check of tests/crash/crash-check.sh in CI: every
-# 17th storage operation of each step and each one at which the order
+# 17th storage operation of each step (a smaller source) and each one at which the order
 # matters (manifest published or removed, cache written). `make
 # crash-check` runs every operation (docs/TESTING.md).
 CRASH_STRIDE=${CRASH_STRIDE:-17}
-export CRASH_STRIDE
+SCENARIO_BIG=${SCENARIO_BIG:-3000000}	# 3 volumes a full backup
+export CRASH_STRIDE SCENARIO_BIG
 exec sh "$TOP_SRCDIR/tests/crash/crash-check.sh"
