@@ -17,7 +17,8 @@
 #
 # Run by `make crash-check` (every point) and by tests/integration/crash.sh
 # (CRASH_STRIDE=17, for CI). Needs TRESOR, BACKUPD, TREEDIFF, TOP_SRCDIR.
-. "$TOP_SRCDIR/tests/integration/lib.sh"
+# Sourced by a test that set up lib.sh already (faults-sftp.sh), or run.
+[ -n "${TAP_N+x}" ] || . "$TOP_SRCDIR/tests/integration/lib.sh"
 . "$TOP_SRCDIR/tests/crash/scenario.sh"
 STRIDE=${CRASH_STRIDE:-1}
 
@@ -27,7 +28,7 @@ restores_ok() {
 	src=$(awk -v id="$1" '$1 == id { print $2 }' "$WORK/set-source")
 	[ -n "$src" ] || src=$2	# a set made by the step's rerun
 	rm -rf "$WORK/r"
-	"$TRESOR" restore --quiet --from "$T" --set "$1" --to "$WORK/r" \
+	"$TRESOR" restore --quiet --from "$T" $TOPTS --set "$1" --to "$WORK/r" \
 	    --key-file "$WORK/k.sec.asc" >"$WORK/point.err" 2>&1 &&
 	    "$TREEDIFF" "$WORK/snap/$src/vault" "$WORK/r/vault" \
 	    >>"$WORK/point.err" 2>&1
@@ -61,12 +62,12 @@ point() {
 		diag "point $3 (step $s op $2): the next run failed: $(cat "$WORK/point.out")"
 		return 1
 	fi
-	if ! "$TRESOR" verify --quiet --read-data --from "$T" \
+	if ! "$TRESOR" verify --quiet --read-data --from "$T" $TOPTS \
 	    --key-file "$WORK/k.sec.asc" >"$WORK/point.out" 2>&1; then
 		diag "point $3 (step $s op $2): verify --read-data: $(cat "$WORK/point.out")"
 		return 1
 	fi
-	complete_sets "$WORK/target" >"$WORK/now-sets"
+	complete_sets "$TARGET_DIR" >"$WORK/now-sets"
 	if [ -n "$(comm -23 "$WORK/keep-$s" "$WORK/now-sets")" ]; then
 		diag "point $3 (step $s op $2): sets lost: $(comm -23 "$WORK/keep-$s" "$WORK/now-sets" | tr '\n' ' ')"
 		return 1
@@ -103,10 +104,10 @@ for s in $STEPS; do
 	K=$((K + n))
 	diag "step $s ($(step_name "$s")): $n storage operations"
 	# A new set from this step holds the step's source.
-	complete_sets "$WORK/target" | comm -13 "$WORK/before-$s/sets" - |
+	complete_sets "$TARGET_DIR" | comm -13 "$WORK/before-$s/sets" - |
 	    while read -r id; do echo "$id $s"; done >>"$WORK/set-source"
 	# Sets the step keeps: those complete before and after it.
-	complete_sets "$WORK/target" | comm -12 "$WORK/before-$s/sets" - \
+	complete_sets "$TARGET_DIR" | comm -12 "$WORK/before-$s/sets" - \
 	    >"$WORK/keep-$s"
 	save_state "$WORK/after-$s"
 	# With a stride: every STRIDE-th operation of each step from its

@@ -16,7 +16,8 @@
 # every operation. Prints "faults: R/N handled".
 # Needs TRESOR, BACKUPD, TREEDIFF, TOP_SRCDIR; FAULT_URL: another target
 # URL to run through (default: a directory, file://).
-. "$TOP_SRCDIR/tests/integration/lib.sh"
+# Sourced by a test that set up lib.sh already (faults-sftp.sh), or run.
+[ -n "${TAP_N+x}" ] || . "$TOP_SRCDIR/tests/integration/lib.sh"
 SCENARIO_BIG=${SCENARIO_BIG:-1500000}	# 2 volumes a full backup
 . "$TOP_SRCDIR/tests/crash/scenario.sh"
 STRIDE=${FAULT_STRIDE:-1}
@@ -63,13 +64,13 @@ fault() {
 		diag "$what: backupd's log does not name $obj: $(tail -c 1000 "$WORK/fault.err")"
 		return 1
 	fi
-	complete_sets "$WORK/target" >"$WORK/now-sets"
+	complete_sets "$TARGET_DIR" >"$WORK/now-sets"
 	if [ -n "$(comm -23 "$WORK/keep-$s" "$WORK/now-sets")" ]; then
 		diag "$what: sets lost: $(comm -23 "$WORK/keep-$s" "$WORK/now-sets" | tr '\n' ' ')"
 		return 1
 	fi
 	if [ -s "$WORK/now-sets" ] && ! "$TRESOR" verify --quiet --read-data \
-	    --from "$T" --key-file "$WORK/k.sec.asc" >"$WORK/fault.out" 2>&1; then
+	    --from "$T" $TOPTS --key-file "$WORK/k.sec.asc" >"$WORK/fault.out" 2>&1; then
 		diag "$what: a set looks complete and is not: $(cat "$WORK/fault.out")"
 		return 1
 	fi
@@ -94,7 +95,7 @@ for s in $STEPS; do
 	n=$(grep -c '^[0-9]' "$WORK/count-$s.log")
 	K=$((K + n))
 	diag "step $s ($(step_name "$s")): $n storage operations"
-	complete_sets "$WORK/target" | comm -12 "$WORK/before-$s/sets" - \
+	complete_sets "$TARGET_DIR" | comm -12 "$WORK/before-$s/sets" - \
 	    >"$WORK/keep-$s"
 	save_state "$WORK/after-$s"
 	k=1

@@ -3,7 +3,10 @@
 # after a change, a second full (a new chain), a purge of the first chain,
 # a cleanup after a killed backup, and a backupd --once job, each a step
 # run by run_step STEP NOW. SCENARIO_BIG: bytes of the large file (the
-# number of volumes, so of operations).
+# number of volumes, so of operations). Another target than a directory:
+# SCENARIO_URL (a URL for tresor), SCENARIO_TARGET_DIR (where its objects
+# are on this host, for listing and saving them), SCENARIO_TOPTS (tresor's
+# options to reach it), SCENARIO_STEPS (e.g. without backupd's step 6).
 
 : "${BACKUPD:?BACKUPD must point at the backupd binary}"
 TZ=UTC
@@ -11,8 +14,10 @@ export TZ
 
 make_key k
 V=$WORK/src/vault
-T="file://$WORK/target"
-mkdir -p "$WORK/target" "$WORK/snap"
+TARGET_DIR=${SCENARIO_TARGET_DIR:-$WORK/target}
+T=${SCENARIO_URL:-file://$TARGET_DIR}
+TOPTS=${SCENARIO_TOPTS:-}
+mkdir -p "$TARGET_DIR" "$WORK/snap"
 make_tree "$V"
 head -c "${SCENARIO_BIG:-20000000}" /dev/urandom >"$V/big.bin"
 
@@ -31,7 +36,7 @@ head -c "${SCENARIO_BIG:-20000000}" /dev/urandom >"$V/big.bin"
 	sed 's/^/      /' "$WORK/k.pub.asc"
 } >"$WORK/env.yml"
 
-STEPS="1 2 3 4 5 6"
+STEPS=${SCENARIO_STEPS:-1 2 3 4 5 6}
 step_name() {
 	case $1 in
 	1) echo "full backup" ;; 2) echo "incremental backup" ;;
@@ -49,11 +54,12 @@ run_step() {
 	case $1 in
 	1|2|3)	full=; [ "$1" != 2 ] && full=--full
 		TRESOR_NOW=$2 "$TRESOR" backup --quiet $full --volsize 1 \
-		    --delta-min-size 65536 --to "$T" \
+		    --delta-min-size 65536 --to "$T" $TOPTS \
 		    --key-file "$WORK/k.pub.asc" "$V" ;;
-	4)	TRESOR_NOW=$2 "$TRESOR" purge --quiet --from "$T" \
+	4)	TRESOR_NOW=$2 "$TRESOR" purge --quiet --from "$T" $TOPTS \
 		    --older-than 30D --force ;;
-	5)	TRESOR_NOW=$2 "$TRESOR" cleanup --quiet --from "$T" --force ;;
+	5)	TRESOR_NOW=$2 "$TRESOR" cleanup --quiet --from "$T" $TOPTS \
+		    --force ;;
 	6)	TRESOR_NOW=$2 "$BACKUPD" --once --config "$WORK/env.yml" ;;
 	esac
 }
@@ -65,14 +71,16 @@ complete_sets() {
 # save_state DIR / load_state DIR: the target, cache and backupd state.
 save_state() {
 	mkdir -p "$1"
-	for d in target cache state; do
+	cp -a "$TARGET_DIR" "$1/target"
+	for d in cache state; do
 		[ -d "$WORK/$d" ] && cp -a "$WORK/$d" "$1/"
 	done
-	complete_sets "$WORK/target" >"$1/sets"
+	complete_sets "$TARGET_DIR" >"$1/sets"
 }
 load_state() {
-	rm -rf "$WORK/target" "$WORK/cache" "$WORK/state"
-	for d in target cache state; do
+	rm -rf "$TARGET_DIR" "$WORK/cache" "$WORK/state"
+	cp -a "$1/target" "$TARGET_DIR"
+	for d in cache state; do
 		[ -d "$1/$d" ] && cp -a "$1/$d" "$WORK/"
 	done
 	return 0
