@@ -1,8 +1,8 @@
 #!/bin/sh
-# crash.sh: the crash check of tests/crash/crash-check.sh in CI: every
-# 17th storage operation of each step (a smaller source) and each one at which the order
-# matters (manifest published or removed, cache written). `make
-# crash-check` runs every operation (docs/TESTING.md).
+# crash.sh: the crash check of tests/crash/crash-check.sh in CI, on a
+# smaller source: every 17th storage operation of each step, and each one
+# at which the order matters (a manifest published or removed, the cache
+# written). `make crash-check` runs every operation (docs/TESTING.md).
 CRASH_STRIDE=${CRASH_STRIDE:-17}
 SCENARIO_BIG=${SCENARIO_BIG:-3000000}	# 3 volumes a full backup
 export CRASH_STRIDE SCENARIO_BIG
