@@ -122,5 +122,7 @@ check "faults: $handled/$tried handled" [ "$handled" -eq "$tried" ]
 check "faults were injected ($tried)" [ "$tried" -ge "$((K / STRIDE))" ]
 check "almost every fault point was reached ($unreached not)" \
     [ "$unreached" -le "$((tried / 20))" ]
+# A caller's own checks (faults-sftp.sh).
+if command -v extra_checks >/dev/null 2>&1; then extra_checks; fi
 
 done_testing

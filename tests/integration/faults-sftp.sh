@@ -17,4 +17,13 @@ SCENARIO_URL="sftp://$TEST_USER@127.0.0.1:$SSH_PORT/$RUN_ID/target"
 SCENARIO_TOPTS="--ssh-key $SSH_KEY --ssh-known-hosts $KNOWN_HOSTS"
 SCENARIO_STEPS="1 2 3 4 5"
 FAULT_STRIDE=${FAULT_STRIDE:-12}
+# The write-order check sees read-backs here (volumes read back after
+# their publication, before the manifest's).
+extra_checks() {
+	check "over sftp:// the engine reads back what it stores" sh -c "
+	    grep -q ' open readback=1\$' '$WORK/count-1.log' &&
+	    awk '\$3 == \"publish\" && \$4 ~ /vol000001/ { p = 1 }
+	        p && \$3 == \"get\" && \$4 ~ /vol000001/ { g = 1 }
+	        END { exit !g }' '$WORK/count-1.log'"
+}
 . "$TOP_SRCDIR/tests/crash/faults.sh"
