@@ -13,6 +13,15 @@
 #include "repo/object.h"
 #include "transports/transport.h"
 
+/* The file name of a path, as the record of storage operations names it. */
+static const char *
+manifest_base(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
 int
 manifest_publish(struct manifest_writer *mw, struct transport *t,
     struct crypto *c, int level, const struct manifest_header *h,
@@ -45,14 +54,15 @@ manifest_publish(struct manifest_writer *mw, struct transport *t,
 	/* The copy is in place before the set exists (see cache.h). */
 	if (copy != NULL) {
 		if (fflush(copy) != 0 || storageop_local("fsync",
-		    strrchr(copy_tmp, '/') + 1, &seq) != 0 ||
+		    manifest_base(copy_tmp), &seq) != 0 ||
 		    fsync(fileno(copy)) != 0) {
 			error_sys(cause, "unable to write '%s'", plain_copy);
 			goto out;
 		}
 		storageop_local_done(seq);
-		if (storageop_local("cache-write", strrchr(plain_copy, '/') +
-		    1, &seq) != 0 || rename(copy_tmp, plain_copy) != 0) {
+		if (storageop_local("cache-write",
+		    manifest_base(plain_copy), &seq) != 0 ||
+		    rename(copy_tmp, plain_copy) != 0) {
 			error_sys(cause, "unable to write '%s'", plain_copy);
 			goto out;
 		}
