@@ -364,6 +364,14 @@ restore_is_damage(const char *cause)
 	    strstr(cause, " names set ") != NULL);
 }
 
+/* A key or passphrase that does not fit: not the data's fault. */
+static int
+restore_key_problem(const char *cause)
+{
+	return cause != NULL && (strstr(cause, "no secret key") != NULL ||
+	    strstr(cause, "passphrase") != NULL);
+}
+
 /*
  * An object that wanted files need is damaged: volume v of set id, or
  * with v 0 the set's manifest. Those files are lost (named at the end),
@@ -441,7 +449,7 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 			 * manifest here is an earlier set's, and loses only
 			 * the files that point into it.
 			 */
-			if (!restore_is_damage(*cause))
+			if (restore_key_problem(*cause))
 				return -1;
 			for (j = 0; j < r->sets[i].nvols; j++)
 				volume_info_clear(&r->sets[i].vols[j]);
