@@ -123,7 +123,7 @@ verify_read_manifest(const struct verify_options *o, struct transport *t,
 			goto out;
 		path = cache_manifest_path(cache, set_id);
 		if (cache_has(cache, path)) {
-			rc = manifest_read_plain(path, set_id, &visitor, vs,
+			rc = manifest_read_cached(path, set_id, &visitor, vs,
 			    summary, cause);
 			goto out;
 		}

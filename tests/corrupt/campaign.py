@@ -666,6 +666,16 @@ def corrupt_bytes(rng, data, how):
         o = rng.randrange(0, (n - 1) // 4096 + 1) * 4096
         e = min(n, o + 4096)
         return "4 KiB at %d zeroed" % o, data[:o] + bytes(e - o) + data[e:]
+    if how == "digit":
+        # A digit of a number or hash changed to another valid one: what a
+        # parser cannot notice (a plaintext copy in the cache).
+        spots = [i for i in range(n) if data[i:i + 1].isdigit()]
+        if not spots:
+            return corrupt_bytes(rng, data, "flip-random")
+        o = rng.choice(spots)
+        d = rng.choice([c for c in b"0123456789" if c != data[o]])
+        return "digit at %d changed" % o, data[:o] + bytes([d]) + \
+            data[o + 1:]
     raise ValueError(how)
 
 
@@ -677,6 +687,9 @@ def make_case(world, n, rng):
     """Draws one case: its kind, its damage, and a function that runs it."""
     w = world
     r = rng.random()
+    if w.args.only:
+        r = {"volume": 0.0, "manifest": 0.5, "sigs": 0.7, "lock": 0.8,
+             "cache": 0.9}[w.args.only]
     if r < 0.45:
         kind = "volume"
         pool = [o for o in w.objects if ".vol" in o]
@@ -704,7 +717,7 @@ def make_case(world, n, rng):
         case = Case(w, n, kind, what, desc)
         return case, lambda: case.run_lock(data)
     if kind == "cache":
-        hows = BYTE_HOWS + ["delete", "swap", "other-set"]
+        hows = BYTE_HOWS + ["delete", "swap", "other-set", "digit", "digit"]
         how = rng.choice(hows)
         if how == "delete":
             case = Case(w, n, kind, what, "deleted")
@@ -787,6 +800,9 @@ def main():
     ap.add_argument("--tresor", default=os.environ.get("TRESOR", "./tresor"))
     ap.add_argument("--keep", default=None,
                     help="work in DIR and keep the case directories")
+    ap.add_argument("--only", choices=["volume", "manifest", "sigs", "lock",
+                                       "cache"],
+                    help="cases of one kind of object only")
     ap.add_argument("--tap", action="store_true",
                     help="TAP: one line per kind of object and a summary")
     args = ap.parse_args()
