@@ -46,6 +46,7 @@
 #include "format/filter/filter.h"
 #include "format/filter/rsync.h"
 #include "format/manifest.h"
+#include "format/names.h"
 #include "repo/manifests.h"
 #include "repo/object.h"
 #include "format/record.h"
@@ -57,8 +58,8 @@ struct rentry {
 	struct manifest_entry	 me;		/* loc.set filled in */
 	int			 wanted;
 	int			 done;
-	/* Its content (or its base) is in a damaged object: skipped. */
-	int			 lost;
+	/* Its content (or its base) is in damaged object lost - 1. */
+	size_t			 lost;
 	int			 base_fd;	/* checked base, nameless */
 	char			*base_tmp;	/* or named, in r->scratch */
 };
@@ -121,6 +122,8 @@ struct restore {
 	 * loses the files in it, and the restore goes on with the rest.
 	 */
 	char				*damage;
+	char				**damaged;	/* object names */
+	size_t				 ndamaged;
 	/* Totals. */
 	uint64_t			 restored;
 	uint64_t			 files;		/* regular files done */
@@ -378,24 +381,27 @@ restore_key_problem(const char *cause)
  * the others are restored. The first cause is kept for the summary.
  */
 static void
-restore_lose(struct restore *r, const char *id, uint32_t v, char **cause)
+restore_lose(struct restore *r, const char *id, uint32_t v, const char *name,
+    char **cause)
 {
 	struct rentry	*re;
 	size_t		 i;
 
-	log_error("%s", *cause);
 	if (r->damage == NULL)
 		r->damage = *cause;
 	else
 		free(*cause);
 	*cause = NULL;
+	r->damaged = xrealloc(r->damaged, (r->ndamaged + 1) *
+	    sizeof *r->damaged);
+	r->damaged[r->ndamaged++] = xstrdup(name);
 	for (i = 0; i < r->nlist; i++) {
 		re = r->list[i];
 		if (!re->wanted || re->me.e.kind != 'f' || re->done)
 			continue;
-		if (restore_loc_in(&re->me.loc, id, v) || (re->me.is_delta &&
-		    restore_loc_in(&re->me.base, id, v)))
-			re->lost = 1;
+		if (!re->lost && (restore_loc_in(&re->me.loc, id, v) ||
+		    (re->me.is_delta && restore_loc_in(&re->me.base, id, v))))
+			re->lost = r->ndamaged;
 	}
 }
 
@@ -407,6 +413,7 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 	    restore_set_volume, NULL };
 	struct rentry	*re;
 	const char	*ids[2];
+	char		*name;
 	size_t		 i, j, k;
 	int		 found;
 
@@ -430,7 +437,9 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 				    "not in %s (purged, incomplete, or its "
 				    "manifest is missing)", ids[j], r->set_id,
 				    target_display(r->transport));
-				restore_lose(r, ids[j], 0, cause);
+				name = names_manifest(ids[j]);
+				restore_lose(r, ids[j], 0, name, cause);
+				free(name);
 				continue;
 			}
 			r->sets = xrealloc(r->sets, (r->nsets + 1) *
@@ -454,7 +463,9 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 			for (j = 0; j < r->sets[i].nvols; j++)
 				volume_info_clear(&r->sets[i].vols[j]);
 			r->sets[i].nvols = 0;
-			restore_lose(r, r->sets[i].id, 0, cause);
+			name = names_manifest(r->sets[i].id);
+			restore_lose(r, r->sets[i].id, 0, name, cause);
+			free(name);
 		}
 		r->sets[i].need = xcalloc(r->sets[i].nvols + 1, 1);
 	}
@@ -976,7 +987,7 @@ restore_volumes(struct restore *r, char **cause)
 				 * one is skipped in.
 				 */
 				restore_drop_current(r);
-				restore_lose(r, r->set->id, v, cause);
+				restore_lose(r, r->set->id, v, vi->name, cause);
 				continue;
 			}
 			r->fetched += vi->size;
@@ -1005,8 +1016,9 @@ restore_specials(struct restore *r, int links, char **cause)
 		if (interrupt_check(cause) != 0)
 			return -1;
 		/* A link to a file that was lost is lost with it. */
-		if (links && ((other = strmap_get(r->entries,
-		    re->me.e.target)) == NULL || !other->done))
+		if (links && (other = strmap_get(r->entries,
+		    re->me.e.target)) != NULL && other->me.e.kind == 'f' &&
+		    other->lost && !other->done)
 			continue;
 		if (r->apply != NULL && apply_begin(r->apply, &re->me.e,
 		    cause) != 0)
@@ -1018,41 +1030,50 @@ restore_specials(struct restore *r, int links, char **cause)
 }
 
 /*
- * Name every wanted entry that was not restored, one line each, and fail
- * if there is one: lost with a damaged object, or (no damage seen)
- * listed in the manifest but not found in its volumes.
+ * Name every wanted entry that was not restored, one line each (with the
+ * damaged object it needed), and fail if there is one or an object was
+ * damaged: the last line says how many and the first damage.
  */
 static int
 restore_name_lost(struct restore *r, char **cause)
 {
-	const char	*verb = r->opts->output != NULL ? r->opts->output->verb :
-			    r->apply != NULL ? "restore" : "verify";
+	const char	*verb = r->apply != NULL || r->opts->output != NULL ?
+			    "restored" : "checked";
+	struct rentry	*re;
 	char		*q;
 	size_t		 i, n = 0;
 
 	for (i = 0; i < r->nlist; i++) {
-		if (!r->list[i]->wanted || r->list[i]->done)
+		re = r->list[i];
+		if (!re->wanted || re->done)
 			continue;
+		if (re->lost == 0 && re->me.e.kind == 'h' && (re = strmap_get(
+		    r->entries, re->me.e.target)) == NULL)
+			re = r->list[i];
+		if (re->lost == 0 && r->damage == NULL)
+			return restore_corrupt(cause, "'%s' is listed in the "
+			    "manifest but missing from the volumes",
+			    r->list[i]->me.e.path);
 		q = log_quote(r->list[i]->me.e.path);
-		if (r->damage == NULL && n == 0)
-			restore_corrupt(cause, "'%s' is listed in the manifest "
-			    "but missing from the volumes", r->list[i]->me.e.path);
+		if (re->lost != 0)
+			log_error("not %s: '%s' (in damaged object '%s')", verb,
+			    q, r->damaged[re->lost - 1]);
 		else
-			log_error("%s: '%s' not %s: it is in a damaged object",
-			    verb, q, r->apply != NULL || r->opts->output !=
-			    NULL ? "restored" : "checked");
+			log_error("not %s: '%s'", verb, q);
 		free(q);
 		n++;
 	}
-	if (n == 0 && r->damage == NULL)
-		return 0;
 	if (r->damage == NULL)
-		return -1;
+		return 0;
 	free(*cause);
-	error_set(cause, "%zu of %zu entries of set %s could not be %s "
-	    "(named above); the first damaged object: %s", n, r->nlist,
-	    r->set_id, r->apply != NULL || r->opts->output != NULL ?
-	    "restored" : "checked", r->damage);
+	if (n == 0)
+		error_set(cause, "every entry of set %s was %s, but %s",
+		    r->set_id, verb, r->damage);
+	else
+		error_set(cause, "%zu of %zu entries of set %s could not be %s "
+		    "(named above); %zu damaged object%s, the first: %s", n,
+		    r->nlist, r->set_id, verb, r->ndamaged, r->ndamaged == 1 ?
+		    "" : "s", r->damage);
 	return -1;
 }
 
@@ -1363,6 +1384,9 @@ out:
 	}
 	free(r.scratch_tmpdir);
 	free(r.damage);
+	for (i = 0; i < r.ndamaged; i++)
+		free(r.damaged[i]);
+	free(r.damaged);
 	free(r.list);
 	for (i = 0; i < r.nsets; i++) {
 		for (j = 0; j < r.sets[i].nvols; j++)
