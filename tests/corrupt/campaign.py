@@ -370,6 +370,21 @@ class World:
         case.cleanup()
         if d is not True:
             sys.exit("campaign: the undamaged repository fails: %s" % d)
+        # A key that does not fit is a key problem, never damage.
+        t = "file://" + self.a
+        other = os.path.join(self.work, "other.sec.asc")
+        scratch = tempfile.mkdtemp(dir=self.work)
+        for argv in (["verify"], ["verify", "--read-data"],
+                     ["restore", "--to", os.path.join(scratch, "out")]):
+            rc, _, err = run([self.tresor] + argv + ["--from", t,
+                                                     "--key-file", other],
+                             self.env(os.path.join(scratch, "cache")))
+            low = err.replace(self.work, "WORK").lower()
+            if rc == 0 or "no secret key" not in err or "corrupt" in low \
+                    or "damage" in low:
+                sys.exit("campaign: %s with the wrong key: not reported as "
+                         "a key problem: %s" % (argv[0], err.strip()))
+        shutil.rmtree(scratch)
 
 
 # ---------------------------------------------------------------- a case
@@ -384,6 +399,7 @@ class Case:
         self.dir = os.path.join(world.work, "case-%d" % n)
         self.wrong = 0
         self.authentic = False	# a well-formed object of another target
+        self.cls = how
 
     def describe(self):
         return "%s %s: %s" % (self.kind, self.what, self.how)
@@ -445,8 +461,8 @@ class Case:
                 return "did not restore %s, which is not affected" % rel
             if rel not in present and ("'%s'" % rel) not in err:
                 return "did not name %s, which it could not restore" % rel
-        if affected and rc == 0 and any(r not in present for r in affected):
-            return "restore exited 0 with files missing"
+        if affected and rc == 0:
+            return "restore exited 0 though an object it reads is damaged"
         if not affected and rc != 0:
             return "restore failed though no file it needs is damaged: " + \
                 err.strip().splitlines()[-1]
@@ -683,6 +699,12 @@ BYTE_HOWS = ["flip-random", "flip-chosen", "flip-burst", "truncate",
              "extend", "zero4k"]
 
 
+def classed(case, how):
+    """Files the case under its kind of damage, for the totals."""
+    case.cls = how
+    return case
+
+
 def make_case(world, n, rng):
     """Draws one case: its kind, its damage, and a function that runs it."""
     w = world
@@ -715,18 +737,18 @@ def make_case(world, n, rng):
         how = rng.choice(BYTE_HOWS)
         desc, data = corrupt_bytes(rng, text, how)
         case = Case(w, n, kind, what, desc)
-        return case, lambda: case.run_lock(data)
+        return classed(case, how), lambda: case.run_lock(data)
     if kind == "cache":
-        hows = BYTE_HOWS + ["delete", "swap", "other-set", "digit", "digit"]
+        hows = BYTE_HOWS + ["delete", "swap", "other-set", "digit"]
         how = rng.choice(hows)
         if how == "delete":
             case = Case(w, n, kind, what, "deleted")
-            return case, lambda: case.run_cache({what: None})
+            return classed(case, how), lambda: case.run_cache({what: None})
         if how == "swap":
             other = rng.choice([c for c in w.cache_files if c != what] or
                                [what])
             case = Case(w, n, kind, what, "swapped with %s" % other)
-            return case, lambda: case.run_cache(
+            return classed(case, how), lambda: case.run_cache(
                 {what: w.cache_data[other], other: w.cache_data[what]})
         if how == "other-set":
             # The other set's file of the same kind, under this name.
@@ -735,10 +757,10 @@ def make_case(world, n, rng):
             src = rng.choice(same) if same else rng.choice(
                 [c for c in w.cache_files if c != what] or [what])
             case = Case(w, n, kind, what, "replaced by %s" % src)
-            return case, lambda: case.run_cache({what: w.cache_data[src]})
+            return classed(case, how), lambda: case.run_cache({what: w.cache_data[src]})
         desc, data = corrupt_bytes(rng, w.cache_data[what], how)
         case = Case(w, n, kind, what, desc)
-        return case, lambda: case.run_cache({what: data})
+        return classed(case, how), lambda: case.run_cache({what: data})
     hows = BYTE_HOWS + ["delete", "swap", "other-set", "other-target"]
     how = rng.choice(hows)
     if how == "delete":
@@ -747,7 +769,7 @@ def make_case(world, n, rng):
         def go():
             case.put(what, None)
             return case.run_objects({what})
-        return case, go
+        return classed(case, how), go
     if how == "swap":
         other = rng.choice([o for o in w.objects if o != what])
         case = Case(w, n, kind, what, "swapped with %s" % other)
@@ -756,7 +778,7 @@ def make_case(world, n, rng):
             case.put(what, w.data[other])
             case.put(other, w.data[what])
             return case.run_objects({what, other})
-        return case, go
+        return classed(case, how), go
     if how == "other-set":
         # The same kind of object from the other set, under this name.
         sid = what.split(".")[1] + "." + what.split(".")[2]
@@ -771,7 +793,7 @@ def make_case(world, n, rng):
         def go():
             case.put(what, w.data[src])
             return case.run_objects({what})
-        return case, go
+        return classed(case, how), go
     if how == "other-target":
         case = Case(w, n, kind, what, "replaced by target b's object of "
                     "the same name")
@@ -780,14 +802,14 @@ def make_case(world, n, rng):
             case.authentic = True
             case.put(what, w.data_b[what])
             return case.run_objects({what})
-        return case, go
+        return classed(case, how), go
     desc, data = corrupt_bytes(rng, w.data[what], how)
     case = Case(w, n, kind, what, desc)
 
     def go():
         case.put(what, data)
         return case.run_objects({what})
-    return case, go
+    return classed(case, how), go
 
 
 # ---------------------------------------------------------------- main
@@ -834,6 +856,7 @@ def campaign(args, work):
     cases = [make_case(world, i + 1, rng) for i in range(args.cases)]
     failures = []
     per_kind = {}
+    per_cls = {}
     done = [0]
 
     def one(item):
@@ -848,11 +871,14 @@ def campaign(args, work):
         with world.lock:
             done[0] += 1
             k = per_kind.setdefault(case.kind, [0, 0])
+            c = per_cls.setdefault(case.cls, [0, 0])
             k[0] += 1
+            c[0] += 1
             if res is not True:
                 failures.append((case, res))
             else:
                 k[1] += 1
+                c[1] += 1
             if not args.tap and done[0] % 200 == 0:
                 print("campaign: %d/%d cases, %d failed" % (
                     done[0], len(cases), len(failures)), file=sys.stderr)
@@ -881,7 +907,10 @@ def campaign(args, work):
             print("case %d (%s): %s" % (case.n, case.describe(), res))
         for kind in sorted(per_kind):
             total, good = per_kind[kind]
-            print("%-9s %5d/%d" % (kind, good, total))
+            print("object %-9s %5d/%d" % (kind, good, total))
+        for cls in sorted(per_cls):
+            total, good = per_cls[cls]
+            print("damage %-12s %5d/%d" % (cls, good, total))
     print("%scorruptions: %d/%d detected, %d wrong bytes written" % (
         "# " if args.tap else "", detected, len(cases), wrong))
     return 0 if not failures and wrong == 0 else 1
