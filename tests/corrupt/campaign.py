@@ -876,12 +876,18 @@ def campaign(args, work):
             c[0] += 1
             if res is not True:
                 failures.append((case, res))
+                if not args.tap:
+                    print("campaign: case %d (%s): %s" % (
+                        case.n, case.describe(), res), file=sys.stderr,
+                        flush=True)
             else:
                 k[1] += 1
                 c[1] += 1
-            if not args.tap and done[0] % 200 == 0:
-                print("campaign: %d/%d cases, %d failed" % (
-                    done[0], len(cases), len(failures)), file=sys.stderr)
+            if not args.tap and done[0] % 100 == 0:
+                print("campaign: %d/%d cases, %d failed, %d wrong bytes "
+                      "so far" % (done[0], len(cases), len(failures),
+                                  sum(c.wrong for c, _ in cases)),
+                      file=sys.stderr, flush=True)
         return res
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.j) as ex:
