@@ -412,6 +412,7 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 	static const struct manifest_visitor visitor = { NULL, NULL,
 	    restore_set_volume, NULL };
 	struct rentry	*re;
+	const struct content_loc *loc;
 	const char	*ids[2];
 	char		*name;
 	size_t		 i, j, k;
@@ -473,10 +474,22 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 		re = r->list[i];
 		if (!re->wanted || re->me.e.kind != 'f' || re->lost)
 			continue;
-		if (restore_need(r, &re->me.loc, cause) != 0 ||
-		    (re->me.is_delta && restore_need(r, &re->me.base,
-		    cause) != 0))
-			return -1;
+		for (j = 0; j < 2; j++) {
+			loc = j == 0 ? &re->me.loc : &re->me.base;
+			if (j == 1 && !re->me.is_delta)
+				break;
+			if (restore_need(r, loc, cause) == 0)
+				continue;
+			/*
+			 * The set's manifest lists fewer volumes than this
+			 * one points at: the two disagree, and the older
+			 * manifest's volume list is not trusted.
+			 */
+			name = names_manifest(loc->set);
+			restore_lose(r, loc->set, 0, name, cause);
+			free(name);
+			break;
+		}
 	}
 	return 0;
 }
