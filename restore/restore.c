@@ -367,14 +367,6 @@ restore_is_damage(const char *cause)
 	    strstr(cause, " names set ") != NULL);
 }
 
-/* A key or passphrase that does not fit: not the data's fault. */
-static int
-restore_key_problem(const char *cause)
-{
-	return cause != NULL && (strstr(cause, "no secret key") != NULL ||
-	    strstr(cause, "passphrase") != NULL);
-}
-
 /*
  * An object that wanted files need is damaged: volume v of set id, or
  * with v 0 the set's manifest. Those files are lost (named at the end),
@@ -455,12 +447,13 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 		if (manifest_read(r->transport, r->crypto, r->sets[i].id,
 		    &visitor, &r->sets[i], NULL, cause) != 0) {
 			/*
-			 * The set being restored was read already: a damaged
-			 * manifest here is an earlier set's, and loses only
-			 * the files that point into it.
+			 * The set being restored was read already, with this
+			 * key: a manifest that fails here is an earlier set's,
+			 * and loses only the files that point into it. Even
+			 * "no secret key": one changed bit of its recipient's
+			 * key ID says that too, and the chain shares its keys.
+			 * The cause, as gpg put it, ends the run's summary.
 			 */
-			if (restore_key_problem(*cause))
-				return -1;
 			for (j = 0; j < r->sets[i].nvols; j++)
 				volume_info_clear(&r->sets[i].vols[j]);
 			r->sets[i].nvols = 0;
@@ -1069,8 +1062,8 @@ restore_name_lost(struct restore *r, char **cause)
 			    r->list[i]->me.e.path);
 		q = log_quote(r->list[i]->me.e.path);
 		if (re->lost != 0)
-			log_error("not %s: '%s' (in damaged object '%s')", verb,
-			    q, r->damaged[re->lost - 1]);
+			log_error("not %s: '%s' (object '%s' could not be "
+			    "read)", verb, q, r->damaged[re->lost - 1]);
 		else
 			log_error("not %s: '%s'", verb, q);
 		free(q);
@@ -1084,9 +1077,9 @@ restore_name_lost(struct restore *r, char **cause)
 		    r->set_id, verb, r->damage);
 	else
 		error_set(cause, "%zu of %zu entries of set %s could not be %s "
-		    "(named above); %zu damaged object%s, the first: %s", n,
-		    r->nlist, r->set_id, verb, r->ndamaged, r->ndamaged == 1 ?
-		    "" : "s", r->damage);
+		    "(named above); %zu object%s could not be read, the first: "
+		    "%s", n, r->nlist, r->set_id, verb, r->ndamaged,
+		    r->ndamaged == 1 ? "" : "s", r->damage);
 	return -1;
 }
 

@@ -125,11 +125,11 @@ printf 'X' | dd of="$vol" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
 expect_fail "$WORK/err" "$TRESOR" restore --from "file://$WORK/target-corrupt" \
     --to "$WORK/out-corrupt" --key-file "$WORK/k.sec.asc"
 # lost_lines FILE: a restore that lost files to damage: one line per file
-# it could not restore, naming it and the damaged object, then one line
+# it could not restore, naming it and the object it needed, then one line
 # saying how many and what the damage was.
 lost_lines() {
 	n=$(wc -l <"$1")
-	[ "$n" -ge 1 ] && [ "$(grep -c "^tresor: not restored: '.*' (in damaged object 'tresor\.[^']*')\$" "$1")" -eq $((n - 1)) ] &&
+	[ "$n" -ge 1 ] && [ "$(grep -c "^tresor: not restored: '.*' (object 'tresor\.[^']*' could not be read)\$" "$1")" -eq $((n - 1)) ] &&
 	    tail -n 1 "$1" | grep -q '^tresor: .* could not be restored (named above)'
 }
 check "corrupted volume: one line per file not restored, then the cause" \
