@@ -103,11 +103,13 @@ def make_state1(vault, rng):
     for i in range(10):
         write_random(os.path.join(vault, "docs", "2026", "inv-%02d.pdf" % i),
                      rng.randrange(1000, 120000), rng)
-    for i in range(6):
+    # Small, so that a case is cheap, but three volumes of 1 MiB (the
+    # least --volsize) at least, one of them all inside big.iso.
+    for i in range(4):
         write_random(os.path.join(vault, "scans", "scan-%d.tif" % i),
-                     rng.randrange(150000, 400000), rng)
-    write_random(os.path.join(vault, "scans", "big.iso"), 2600000, rng)
-    write_random(os.path.join(vault, "ledger.db"), 600000, rng)
+                     rng.randrange(100000, 250000), rng)
+    write_random(os.path.join(vault, "scans", "big.iso"), 2200000, rng)
+    write_random(os.path.join(vault, "ledger.db"), 300000, rng)
     open(os.path.join(vault, "empty.txt"), "wb").close()
     os.symlink("docs/note-00.txt", os.path.join(vault, "link-note"))
     os.link(os.path.join(vault, "docs", "note-01.txt"),
@@ -119,7 +121,7 @@ def mutate(vault, rng, n):
     files rewritten, one added, one removed."""
     path = os.path.join(vault, "ledger.db")
     with open(path, "r+b") as f:
-        f.seek(rng.randrange(0, 500000))
+        f.seek(rng.randrange(0, 250000))
         f.write(rng.randbytes(3000))
     for i in rng.sample(range(16), 3):
         write_text(os.path.join(vault, "docs", "note-%02d.txt" % i),
