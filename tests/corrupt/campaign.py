@@ -386,6 +386,22 @@ class World:
                     or "damage" in low:
                 sys.exit("campaign: %s with the wrong key: not reported as "
                          "a key problem: %s" % (argv[0], err.strip()))
+        # A lock that cannot be read tells no age: refused, never taken
+        # over as stale (--break-lock is the way out).
+        t = os.path.join(scratch, "t")
+        os.makedirs(t)
+        for name, text in (("zeroed", bytes(180)),
+                           ("no time", b"tresor-lock 1\nhost elsewhere\n"
+                            b"pid 4242\nop backup\n")):
+            with open(os.path.join(t, "tresor.lock"), "wb") as f:
+                f.write(text)
+            rc, _, err = run([self.tresor, "cleanup", "--force", "--from",
+                              "file://" + t],
+                             self.env(os.path.join(scratch, "cache")))
+            if rc == 0 or "--break-lock" not in err or \
+                    not os.path.exists(os.path.join(t, "tresor.lock")):
+                sys.exit("campaign: a lock with %s: not refused: %s" % (
+                    name, err.strip()))
         shutil.rmtree(scratch)
 
 
