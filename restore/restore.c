@@ -58,7 +58,7 @@ struct rentry {
 	struct manifest_entry	 me;		/* loc.set filled in */
 	int			 wanted;
 	int			 done;
-	/* Its content (or its base) is in damaged object lost - 1. */
+	/* Its content (or base) is in r->damaged[lost - 1]: skipped. */
 	size_t			 lost;
 	int			 base_fd;	/* checked base, nameless */
 	char			*base_tmp;	/* or named, in r->scratch */
@@ -1037,8 +1037,8 @@ restore_specials(struct restore *r, int links, char **cause)
 
 /*
  * Name every wanted entry that was not restored, one line each (with the
- * damaged object it needed), and fail if there is one or an object was
- * damaged: the last line says how many and the first damage.
+ * object it needed that could not be read), and fail if there is one or
+ * an object was damaged: the cause says how many and the first damage.
  */
 static int
 restore_name_lost(struct restore *r, char **cause)
