@@ -149,15 +149,20 @@ def snapshot(vault, dest):
 
 # ---------------------------------------------------------------- manifests
 
-def decrypt(path, gnupghome):
+def decrypt(path, gnupghome, check=True):
+    """An object's plaintext, by gpg and zstd themselves; None if they
+    fail (check=False) or exit (check=True)."""
     p1 = subprocess.run(["gpg", "--batch", "--quiet", "--decrypt", path],
                         env=dict(os.environ, GNUPGHOME=gnupghome),
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if p1.returncode != 0:
+    if p1.returncode == 0:
+        p2 = subprocess.run(["zstd", "-dcq"], input=p1.stdout,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if p2.returncode == 0:
+            return p2.stdout.decode("ascii", "replace")
+    if check:
         sys.exit("campaign: cannot decrypt %s" % path)
-    p2 = subprocess.run(["zstd", "-dcq"], input=p1.stdout,
-                        stdout=subprocess.PIPE, check=True)
-    return p2.stdout.decode("ascii")
+    return None
 
 
 def pct_decode(s):
@@ -325,9 +330,11 @@ class World:
         self.files = {}
         self.vols = {}
         self.sigs = {}
+        self.plain = {}
         for sid in ids:
-            text = decrypt(os.path.join(self.a, "tresor.%s.manifest.gpg" %
-                                        sid), self.home)
+            name = "tresor.%s.manifest.gpg" % sid
+            text = decrypt(os.path.join(self.a, name), self.home)
+            self.plain[name] = text
             files, vols, sigs = parse_manifest(text, sid)
             self.vols[sid] = vols
             self.sigs[sid] = sigs
@@ -417,6 +424,7 @@ class Case:
         self.dir = os.path.join(world.work, "case-%d" % n)
         self.wrong = 0
         self.authentic = False	# a well-formed object of another target
+        self.harmless = False	# its decrypted content is unchanged
         self.cls = how
 
     def describe(self):
@@ -531,6 +539,16 @@ class Case:
     def run_objects(self, changed):
         """changed: object names whose stored bytes differ or are gone."""
         w = self.w
+        # Nothing records a manifest's stored bytes: a change that OpenPGP
+        # ignores (such as the 0x40 prefix of a Curve25519 point) leaves
+        # its content as it was. Then everything must pass, unchanged.
+        if len(changed) == 1 and next(iter(changed)) in w.plain:
+            name = next(iter(changed))
+            path = os.path.join(self.target, name)
+            if os.path.exists(path) and decrypt(
+                    path, w.home, check=False) == w.plain[name]:
+                self.harmless = True
+                return self.check_objects([])
         damaged_vols = {self.vol_key(n) for n in changed} - {None}
         affected = self.affected_by(damaged_vols)
         inc_manifest = "tresor.%s.manifest.gpg" % w.inc_id
@@ -915,7 +933,8 @@ def campaign(args, work):
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.j) as ex:
         list(ex.map(one, cases))
     wrong = sum(c.wrong for c, _ in cases)
-    detected = len(cases) - len(failures)
+    harmless = sum(1 for c, _ in cases if c.harmless)
+    detected = len(cases) - len(failures) - harmless
     failures.sort(key=lambda f: f[0].n)
     if args.tap:
         i = 0
@@ -939,8 +958,12 @@ def campaign(args, work):
         for cls in sorted(per_cls):
             total, good = per_cls[cls]
             print("damage %-12s %5d/%d" % (cls, good, total))
+    if harmless:
+        print("%s%d cases changed only bytes that gpg ignores (the "
+              "decrypted manifest unchanged): verify passed, restore "
+              "byte-identical" % ("# " if args.tap else "", harmless))
     print("%scorruptions: %d/%d detected, %d wrong bytes written" % (
-        "# " if args.tap else "", detected, len(cases), wrong))
+        "# " if args.tap else "", detected, len(cases) - harmless, wrong))
     return 0 if not failures and wrong == 0 else 1
 
 
