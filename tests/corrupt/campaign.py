@@ -51,8 +51,15 @@ def run(argv, env=None, cwd=None, timeout=300):
         e.update(env)
     p = subprocess.run(argv, env=e, cwd=cwd, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=timeout)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), \
-        p.stderr.decode("utf-8", "replace")
+    err = p.stderr.decode("utf-8", "replace")
+    # A sanitizer's report is a failure, even where a non-zero exit is
+    # what the case expects.
+    for mark in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                 "runtime error:", "WARNING: ThreadSanitizer"):
+        if mark in err:
+            raise RuntimeError("%s: %s" % (argv[1], err[err.index(mark):]
+                                           [:300]))
+    return p.returncode, p.stdout.decode("utf-8", "replace"), err
 
 
 def must(argv, env=None, what=None):
