@@ -793,7 +793,7 @@ backup_load_prev(struct backup *b, char **cause)
 			goto rebuild_failed;
 	}
 	b->prev = strmap_new();
-	if (manifest_read_plain(path, b->prev_id, &visitor, b, &summary,
+	if (manifest_read_cached(path, b->prev_id, &visitor, b, &summary,
 	    cause) != 0) {
 		/* A damaged copy is not trusted: fetch it again. */
 		log_warn("%s; fetching it again", *cause);
@@ -804,7 +804,7 @@ backup_load_prev(struct backup *b, char **cause)
 		if (manifest_fetch(b->transport, b->crypto, b->prev_id, path,
 		    cause) != 0)
 			goto rebuild_failed;
-		if (manifest_read_plain(path, b->prev_id, &visitor, b,
+		if (manifest_read_cached(path, b->prev_id, &visitor, b,
 		    &summary, cause) != 0)
 			goto out;
 	}
@@ -862,12 +862,14 @@ backup_prune_cache(struct backup *b)
 	size_t			 i;
 
 	strmap_foreach(b->sig_sets, backup_list_key, &sets);
-	keep = xcalloc(sets.count + 2, sizeof *keep);
+	keep = xcalloc(sets.count + 3, sizeof *keep);
 	keep[0] = cache_manifest_path(b->cache, b->set_id);
+	/* The copy's SHA-256 (repo/manifests.h) goes with it. */
+	keep[1] = xasprintf("%s.sha256", keep[0]);
 	for (i = 0; i < sets.count; i++)
-		keep[i + 1] = cache_sigs_path(b->cache, sets.entries[i].name);
+		keep[i + 2] = cache_sigs_path(b->cache, sets.entries[i].name);
 	cache_prune(b->cache, keep);
-	for (i = 0; i < sets.count + 1; i++)
+	for (i = 0; i < sets.count + 2; i++)
 		free(keep[i]);
 	free(keep);
 	name_list_clear(&sets);

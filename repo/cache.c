@@ -305,6 +305,7 @@ cache_adopt(struct cache *c, struct transport *t, char **cause)
 	DIR		*dir;
 	struct dirent	*de;
 	char		*set = NULL, *manifest = NULL, *from = NULL, *to = NULL;
+	char		*from_sum = NULL, *to_sum = NULL;
 	uint64_t	 size;
 	unsigned long	 seq;
 	int		 rc = -1, found;
@@ -317,7 +318,9 @@ cache_adopt(struct cache *c, struct transport *t, char **cause)
 		free(manifest);
 		free(from);
 		free(to);
-		manifest = from = to = NULL;
+		free(from_sum);
+		free(to_sum);
+		manifest = from = to = from_sum = to_sum = NULL;
 		if ((set = cache_pending_set(de->d_name)) == NULL)
 			continue;
 		manifest = names_manifest(set);
@@ -327,6 +330,7 @@ cache_adopt(struct cache *c, struct transport *t, char **cause)
 			goto out;
 		}
 		from = xasprintf("%s/%s", c->dir, de->d_name);
+		from_sum = xasprintf("%s.sha256", from);
 		if (found == 1) {
 			/* Its run never published the set. */
 			if (storageop_local("cache-delete", de->d_name,
@@ -335,9 +339,20 @@ cache_adopt(struct cache *c, struct transport *t, char **cause)
 				    strerror(errno));
 			else
 				storageop_local_done(seq);
+			unlink(from_sum);
 			continue;
 		}
 		to = xasprintf("%.*s", (int)(strlen(from) - strlen(".pending")), from);
+		/*
+		 * The copy's SHA-256 (manifests.c) moves first: a crash
+		 * between the two renames leaves the pending copy, adopted
+		 * again next time, never a copy under its name without its sum.
+		 */
+		to_sum = xasprintf("%s.sha256", to);
+		if (rename(from_sum, to_sum) != 0 && errno != ENOENT) {
+			error_sys(cause, "unable to write '%s'", to_sum);
+			goto out;
+		}
 		if (storageop_local("cache-write", strrchr(to, '/') + 1,
 		    &seq) != 0 || rename(from, to) != 0) {
 			error_sys(cause, "unable to write '%s'", to);
@@ -352,6 +367,8 @@ out:
 	free(manifest);
 	free(from);
 	free(to);
+	free(from_sum);
+	free(to_sum);
 	return rc;
 }
 

@@ -1,10 +1,14 @@
 /* manifests.c: manifests stored and fetched (see manifests.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/hash.h"
+#include "common/io.h"
 #include "common/storageop.h"
 #include "common/xmalloc.h"
 #include "format/filter/filter.h"
@@ -20,6 +24,122 @@ manifest_base(const char *path)
 	const char	*slash = strrchr(path, '/');
 
 	return slash != NULL ? slash + 1 : path;
+}
+
+/*
+ * A plaintext copy (the local cache's) is checked by nothing else: no
+ * OpenPGP, no zstd checksum. A byte changed in it would be copied into
+ * every later set (an unchanged file's sha256 or location), so its
+ * SHA-256 is kept beside it in "<copy>.sha256" and checked before use.
+ */
+static char *
+manifest_sum_path(const char *copy)
+{
+	return xasprintf("%s.sha256", copy);
+}
+
+static int
+manifest_file_sha256(const char *path, uint8_t out[HASH_LEN], char **cause)
+{
+	struct hash	*h = hash_new();
+	uint8_t		 buf[65536];
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		error_sys(cause, "unable to read '%s'", path);
+		goto out;
+	}
+	while ((n = read(fd, buf, sizeof buf)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			error_sys(cause, "unable to read '%s'", path);
+			goto out;
+		}
+		hash_update(h, buf, (size_t)n);
+	}
+	hash_final(h, out);
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	hash_free(h);
+	return rc;
+}
+
+/* Record the SHA-256 of file (the copy, or its temporary) for copy. */
+static int
+manifest_write_sum(const char *file, const char *copy, char **cause)
+{
+	uint8_t	 sum[HASH_LEN];
+	char	 hex[HASH_HEX_LEN + 2];
+	char	*path = manifest_sum_path(copy), *tmp = NULL;
+	int	 fd = -1, rc = -1;
+
+	if (manifest_file_sha256(file, sum, cause) != 0)
+		goto out;
+	hash_to_hex(sum, hex);
+	hex[HASH_HEX_LEN] = '\n';
+	tmp = xasprintf("%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1 || io_write_all(fd, hex, HASH_HEX_LEN + 1) != 0 ||
+	    fsync(fd) != 0 || rename(tmp, path) != 0) {
+		error_sys(cause, "unable to write '%s'", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (rc != 0 && tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+int
+manifest_read_cached(const char *path, const char *set_id,
+    const struct manifest_visitor *v, void *arg,
+    struct manifest_summary *summary, char **cause)
+{
+	uint8_t	 want[HASH_LEN], got[HASH_LEN];
+	char	 text[HASH_HEX_LEN + 2], want_hex[HASH_HEX_LEN + 1];
+	char	 got_hex[HASH_HEX_LEN + 1];
+	char	*sum = manifest_sum_path(path);
+	ssize_t	 n = 0;
+	int	 fd, rc = -1;
+
+	/* No sum: a copy an older tresor made, read as it always was. */
+	if ((fd = open(sum, O_RDONLY | O_CLOEXEC)) == -1 && errno != ENOENT) {
+		error_sys(cause, "unable to read '%s'", sum);
+		goto out;
+	}
+	if (fd != -1) {
+		n = read(fd, text, sizeof text);
+		close(fd);
+		if (n != HASH_HEX_LEN + 1 || text[HASH_HEX_LEN] != '\n' ||
+		    (text[HASH_HEX_LEN] = '\0', hash_from_hex(text,
+		    want) != 0)) {
+			error_set(cause, "the cache's copy '%s' is corrupt: "
+			    "'%s' does not hold its SHA-256", path, sum);
+			goto out;
+		}
+		if (manifest_file_sha256(path, got, cause) != 0)
+			goto out;
+		if (memcmp(want, got, HASH_LEN) != 0) {
+			hash_to_hex(want, want_hex);
+			hash_to_hex(got, got_hex);
+			error_set(cause, "the cache's copy '%s' is corrupt: "
+			    "sha256 %s, expected %s", path, got_hex, want_hex);
+			goto out;
+		}
+	}
+	rc = manifest_read_plain(path, set_id, v, arg, summary, cause);
+out:
+	free(sum);
+	return rc;
 }
 
 int
@@ -60,6 +180,9 @@ manifest_publish(struct manifest_writer *mw, struct transport *t,
 			goto out;
 		}
 		storageop_local_done(seq);
+		/* The sum first: a copy is never there without it. */
+		if (manifest_write_sum(copy_tmp, plain_copy, cause) != 0)
+			goto out;
 		if (storageop_local("cache-write",
 		    manifest_base(plain_copy), &seq) != 0 ||
 		    rename(copy_tmp, plain_copy) != 0) {
@@ -120,6 +243,8 @@ manifest_fetch(struct transport *t, struct crypto *c, const char *set_id,
 	int	 rc;
 
 	rc = object_fetch(t, c, name, NULL, NULL, path, cause);
+	if (rc == 0)
+		rc = manifest_write_sum(path, path, cause);
 	free(name);
 	return rc;
 }

@@ -24,7 +24,16 @@ int	manifest_publish(struct manifest_writer *, struct transport *,
 int	manifest_read(struct transport *, struct crypto *, const char *set_id,
 	    const struct manifest_visitor *, void *,
 	    struct manifest_summary *, char **cause);
-/* Fetch a manifest's plaintext into a local file. */
+/*
+ * Read a plaintext copy (the cache's) after checking it against the
+ * SHA-256 that manifest_publish or manifest_fetch kept beside it, in
+ * "<path>.sha256" (a copy without one, from an older tresor, is read
+ * unchecked). A mismatch is "... is corrupt".
+ */
+int	manifest_read_cached(const char *path, const char *set_id,
+	    const struct manifest_visitor *, void *,
+	    struct manifest_summary *, char **cause);
+/* Fetch a manifest's plaintext into a local file (with its SHA-256). */
 int	manifest_fetch(struct transport *, struct crypto *, const char *set_id,
 	    const char *path, char **cause);
 

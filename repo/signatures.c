@@ -80,7 +80,7 @@ sigs_fetch(struct transport *t, struct crypto *c, const char *set_id,
 	memset(&x, 0, sizeof x);
 	x.name = name;
 	if (manifest_copy != NULL)
-		rc = manifest_read_plain(manifest_copy, set_id, &visitor, &x,
+		rc = manifest_read_cached(manifest_copy, set_id, &visitor, &x,
 		    NULL, cause);
 	else
 		rc = manifest_read(t, c, set_id, &visitor, &x, NULL, cause);

@@ -46,6 +46,7 @@
 #include "format/filter/filter.h"
 #include "format/filter/rsync.h"
 #include "format/manifest.h"
+#include "format/names.h"
 #include "repo/manifests.h"
 #include "repo/object.h"
 #include "format/record.h"
@@ -57,6 +58,8 @@ struct rentry {
 	struct manifest_entry	 me;		/* loc.set filled in */
 	int			 wanted;
 	int			 done;
+	/* Its content (or base) is in r->damaged[lost - 1]: skipped. */
+	size_t			 lost;
 	int			 base_fd;	/* checked base, nameless */
 	char			*base_tmp;	/* or named, in r->scratch */
 };
@@ -114,6 +117,13 @@ struct restore {
 	/* One file to a caller's output (fetch, restore-db). */
 	struct rentry			*out_entry;
 	int				 out_fd;
+	/*
+	 * The first damaged object's cause: a damaged volume or manifest
+	 * loses the files in it, and the restore goes on with the rest.
+	 */
+	char				*damage;
+	char				**damaged;	/* object names */
+	size_t				 ndamaged;
 	/* Totals. */
 	uint64_t			 restored;
 	uint64_t			 files;		/* regular files done */
@@ -334,6 +344,59 @@ restore_need(struct restore *r, const struct content_loc *loc, char **cause)
 	return 0;
 }
 
+/* Does a location in set id hold records in volume v (0: any volume)? */
+static int
+restore_loc_in(const struct content_loc *loc, const char *id, uint32_t v)
+{
+	return strcmp(loc->set, id) == 0 && (v == 0 || (loc->vol <= v &&
+	    v <= loc->last));
+}
+
+/*
+ * Damage: an object whose stored bytes are not what its manifest (or
+ * OpenPGP, or zstd, or the record format) says, or that is missing. Not
+ * a key that does not fit, nor a target that does not answer: those stop
+ * the run, since every later object would fail the same way.
+ */
+static int
+restore_is_damage(const char *cause)
+{
+	return cause != NULL && strstr(cause, "unable to decrypt") == NULL &&
+	    (strstr(cause, " is corrupt") != NULL ||
+	    strstr(cause, " is missing from ") != NULL ||
+	    strstr(cause, " names set ") != NULL);
+}
+
+/*
+ * An object that wanted files need is damaged: volume v of set id, or
+ * with v 0 the set's manifest. Those files are lost (named at the end),
+ * the others are restored. The first cause is kept for the summary.
+ */
+static void
+restore_lose(struct restore *r, const char *id, uint32_t v, const char *name,
+    char **cause)
+{
+	struct rentry	*re;
+	size_t		 i;
+
+	if (r->damage == NULL)
+		r->damage = *cause;
+	else
+		free(*cause);
+	*cause = NULL;
+	r->damaged = xrealloc(r->damaged, (r->ndamaged + 1) *
+	    sizeof *r->damaged);
+	r->damaged[r->ndamaged++] = xstrdup(name);
+	for (i = 0; i < r->nlist; i++) {
+		re = r->list[i];
+		if (!re->wanted || re->me.e.kind != 'f' || re->done)
+			continue;
+		if (!re->lost && (restore_loc_in(&re->me.loc, id, v) ||
+		    (re->me.is_delta && restore_loc_in(&re->me.base, id, v))))
+			re->lost = r->ndamaged;
+	}
+}
+
 /* The sets and volumes the wanted files need; their manifests' volumes. */
 static int
 restore_plan(struct restore *r, const struct catalog *cat, char **cause)
@@ -341,13 +404,15 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 	static const struct manifest_visitor visitor = { NULL, NULL,
 	    restore_set_volume, NULL };
 	struct rentry	*re;
+	const struct content_loc *loc;
 	const char	*ids[2];
+	char		*name;
 	size_t		 i, j, k;
 	int		 found;
 
 	for (i = 0; i < r->nlist; i++) {
 		re = r->list[i];
-		if (!re->wanted || re->me.e.kind != 'f')
+		if (!re->wanted || re->me.e.kind != 'f' || re->lost)
 			continue;
 		ids[0] = re->me.loc.set;
 		ids[1] = re->me.is_delta ? re->me.base.set : NULL;
@@ -359,11 +424,17 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 				    strcmp(cat->sets[k].id, ids[j]) == 0)
 					found = 1;
 			}
-			if (!found)
-				return error_set(cause, "set %s, which %s "
-				    "needs, is not in %s (purged or "
-				    "incomplete)", ids[j], r->set_id,
+			if (!found) {
+				/* Its files are lost, not the others. */
+				error_set(cause, "set %s, which %s needs, is "
+				    "not in %s (purged, incomplete, or its "
+				    "manifest is missing)", ids[j], r->set_id,
 				    target_display(r->transport));
+				name = names_manifest(ids[j]);
+				restore_lose(r, ids[j], 0, name, cause);
+				free(name);
+				continue;
+			}
 			r->sets = xrealloc(r->sets, (r->nsets + 1) *
 			    sizeof *r->sets);
 			memset(&r->sets[r->nsets], 0, sizeof *r->sets);
@@ -374,18 +445,44 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 		qsort(r->sets, r->nsets, sizeof *r->sets, restore_set_compare);
 	for (i = 0; i < r->nsets; i++) {
 		if (manifest_read(r->transport, r->crypto, r->sets[i].id,
-		    &visitor, &r->sets[i], NULL, cause) != 0)
-			return -1;
+		    &visitor, &r->sets[i], NULL, cause) != 0) {
+			/*
+			 * The set being restored was read already, with this
+			 * key: a manifest that fails here is an earlier set's,
+			 * and loses only the files that point into it. Even
+			 * "no secret key": one changed bit of its recipient's
+			 * key ID says that too, and the chain shares its keys.
+			 * The cause, as gpg put it, ends the run's summary.
+			 */
+			for (j = 0; j < r->sets[i].nvols; j++)
+				volume_info_clear(&r->sets[i].vols[j]);
+			r->sets[i].nvols = 0;
+			name = names_manifest(r->sets[i].id);
+			restore_lose(r, r->sets[i].id, 0, name, cause);
+			free(name);
+		}
 		r->sets[i].need = xcalloc(r->sets[i].nvols + 1, 1);
 	}
 	for (i = 0; i < r->nlist; i++) {
 		re = r->list[i];
-		if (!re->wanted || re->me.e.kind != 'f')
+		if (!re->wanted || re->me.e.kind != 'f' || re->lost)
 			continue;
-		if (restore_need(r, &re->me.loc, cause) != 0 ||
-		    (re->me.is_delta && restore_need(r, &re->me.base,
-		    cause) != 0))
-			return -1;
+		for (j = 0; j < 2; j++) {
+			loc = j == 0 ? &re->me.loc : &re->me.base;
+			if (j == 1 && !re->me.is_delta)
+				break;
+			if (restore_need(r, loc, cause) == 0)
+				continue;
+			/*
+			 * The set's manifest lists fewer volumes than this
+			 * one points at: the two disagree, and the older
+			 * manifest's volume list is not trusted.
+			 */
+			name = names_manifest(loc->set);
+			restore_lose(r, loc->set, 0, name, cause);
+			free(name);
+			break;
+		}
 	}
 	return 0;
 }
@@ -528,7 +625,8 @@ restore_entry_record(struct restore *r, uint64_t offset, const uint8_t *p,
 	re = strmap_get(r->entries, e.path);
 	r->cur = re;
 	r->mode = MODE_SKIP;
-	if (re == NULL || !re->wanted || re->me.e.kind != 'f' || re->done) {
+	if (re == NULL || !re->wanted || re->me.e.kind != 'f' || re->done ||
+	    re->lost) {
 		rc = 0;
 		goto out;
 	}
@@ -835,6 +933,18 @@ restore_record(void *arg, uint64_t offset, uint8_t type, const uint8_t *p,
 	return error_set(cause, "unexpected record type 0x%02x", type);
 }
 
+/* Drop the file being read, if any: its volume failed. */
+static void
+restore_drop_current(struct restore *r)
+{
+	if (r->mode == MODE_WHOLE)
+		restore_file_abort(r);
+	if (r->mode == MODE_BASE || r->mode == MODE_DELTA)
+		restore_scratch_close(r, 1);
+	r->mode = MODE_NONE;
+	r->cur = NULL;
+}
+
 static int
 restore_volumes(struct restore *r, char **cause)
 {
@@ -869,10 +979,23 @@ restore_volumes(struct restore *r, char **cause)
 			    record_reader_new(what, restore_record, r)));
 			rc = object_read(r->transport, r->crypto, vi->name,
 			    &vi->size, vi->sha256, chain, cause);
-			sink_free(chain);
+			sink_free(chain);	/* the parsing thread is done */
 			free(what);
-			if (rc != 0)
+			if (rc != 0 && (interrupt_received() ||
+			    !restore_is_damage(*cause)))
 				return -1;
+			if (rc != 0) {
+				/*
+				 * What this volume held is lost; a file
+				 * half written goes (it never had its real
+				 * name), and reading goes on with the next
+				 * volume, which a file split out of this
+				 * one is skipped in.
+				 */
+				restore_drop_current(r);
+				restore_lose(r, r->set->id, v, vi->name, cause);
+				continue;
+			}
 			r->fetched += vi->size;
 			r->fetched_vols++;
 			r->prev_vol = v;
@@ -888,7 +1011,7 @@ restore_volumes(struct restore *r, char **cause)
 static int
 restore_specials(struct restore *r, int links, char **cause)
 {
-	struct rentry	*re;
+	struct rentry	*re, *other;
 	size_t		 i;
 
 	for (i = 0; i < r->nlist; i++) {
@@ -898,6 +1021,11 @@ restore_specials(struct restore *r, int links, char **cause)
 			continue;
 		if (interrupt_check(cause) != 0)
 			return -1;
+		/* A link to a file that was lost is lost with it. */
+		if (links && (other = strmap_get(r->entries,
+		    re->me.e.target)) != NULL && other->me.e.kind == 'f' &&
+		    other->lost && !other->done)
+			continue;
 		if (r->apply != NULL && apply_begin(r->apply, &re->me.e,
 		    cause) != 0)
 			return -1;
@@ -905,6 +1033,54 @@ restore_specials(struct restore *r, int links, char **cause)
 		r->restored++;
 	}
 	return 0;
+}
+
+/*
+ * Name every wanted entry that was not restored, one line each (with the
+ * object it needed that could not be read), and fail if there is one or
+ * an object was damaged: the cause says how many and the first damage.
+ */
+static int
+restore_name_lost(struct restore *r, char **cause)
+{
+	const char	*verb = r->apply != NULL || r->opts->output != NULL ?
+			    "restored" : "checked";
+	struct rentry	*re;
+	char		*q;
+	size_t		 i, n = 0;
+
+	for (i = 0; i < r->nlist; i++) {
+		re = r->list[i];
+		if (!re->wanted || re->done)
+			continue;
+		if (re->lost == 0 && re->me.e.kind == 'h' && (re = strmap_get(
+		    r->entries, re->me.e.target)) == NULL)
+			re = r->list[i];
+		if (re->lost == 0 && r->damage == NULL)
+			return restore_corrupt(cause, "'%s' is listed in the "
+			    "manifest but missing from the volumes",
+			    r->list[i]->me.e.path);
+		q = log_quote(r->list[i]->me.e.path);
+		if (re->lost != 0)
+			log_error("not %s: '%s' (object '%s' could not be "
+			    "read)", verb, q, r->damaged[re->lost - 1]);
+		else
+			log_error("not %s: '%s'", verb, q);
+		free(q);
+		n++;
+	}
+	if (r->damage == NULL)
+		return 0;
+	free(*cause);
+	if (n == 0)
+		error_set(cause, "every entry of set %s was %s, but %s",
+		    r->set_id, verb, r->damage);
+	else
+		error_set(cause, "%zu of %zu entries of set %s could not be %s "
+		    "(named above); %zu object%s could not be read, the first: "
+		    "%s", n, r->nlist, r->set_id, verb, r->ndamaged,
+		    r->ndamaged == 1 ? "" : "s", r->damage);
+	return -1;
 }
 
 static void
@@ -1158,16 +1334,10 @@ restore_run(const struct restore_options *o, char **cause)
 	    (r.applyq != NULL && applyq_sync(r.applyq, cause) != 0) ||
 	    restore_specials(&r, 1, cause) != 0)
 		goto out;
-	for (i = 0; i < r.nlist; i++) {
-		if (r.list[i]->wanted && !r.list[i]->done) {
-			restore_corrupt(cause, "'%s' is listed in the "
-			    "manifest but missing from the volumes",
-			    r.list[i]->me.e.path);
-			goto out;
-		}
-	}
 	if (interrupt_check(cause) != 0 ||
 	    (r.apply != NULL && apply_finish(r.apply, cause) != 0))
+		goto out;
+	if (restore_name_lost(&r, cause) != 0)
 		goto out;
 	if (out_open) {
 		out_open = 0;
@@ -1219,6 +1389,10 @@ out:
 		free(r.scratch);
 	}
 	free(r.scratch_tmpdir);
+	free(r.damage);
+	for (i = 0; i < r.ndamaged; i++)
+		free(r.damaged[i]);
+	free(r.damaged);
 	free(r.list);
 	for (i = 0; i < r.nsets; i++) {
 		for (j = 0; j < r.sets[i].nvols; j++)

@@ -20,10 +20,48 @@
 
 struct verify_set {
 	struct transport	*transport;
+	const struct catalog	*cat;
+	const char		*set_id;
 	uint64_t		 volumes;
 	uint64_t		 bytes;
+	uint64_t		 listed;	/* volume and signatures lines */
+	uint64_t		 ok;		/* those that match */
 	char			*failure;	/* first bad volume */
+	char			*missing;	/* first set needed, not there */
 };
+
+/*
+ * Every set the entries point into (set=, base=) must be a complete set
+ * of the target: a lost earlier manifest loses files of this set too.
+ */
+static int
+verify_entry(void *arg, struct manifest_entry *me, char **cause)
+{
+	struct verify_set	*vs = arg;
+	const char		*ids[2];
+	size_t			 i, j;
+	int			 found;
+
+	(void)cause;
+	ids[0] = me->loc.set;
+	ids[1] = me->is_delta ? me->base.set : "";
+	for (j = 0; j < 2 && vs->missing == NULL; j++) {
+		if (ids[j][0] == '\0' || strcmp(ids[j], vs->set_id) == 0)
+			continue;
+		for (found = 0, i = 0; i < vs->cat->nsets; i++) {
+			if (vs->cat->sets[i].has_manifest &&
+			    strcmp(vs->cat->sets[i].id, ids[j]) == 0)
+				found = 1;
+		}
+		if (!found)
+			vs->missing = xasprintf("it needs set %s, whose "
+			    "manifest 'tresor.%s.manifest.gpg' is missing from "
+			    "%s", ids[j], ids[j], transport_display(
+			    vs->transport));
+	}
+	entry_clear(&me->e);
+	return 0;
+}
 
 static int
 verify_volume(void *arg, const struct volume_info *vi, char **cause)
@@ -31,9 +69,11 @@ verify_volume(void *arg, const struct volume_info *vi, char **cause)
 	struct verify_set	*vs = arg;
 
 	(void)cause;
+	vs->listed++;
 	/* Keep going: report the first bad volume, count them all. */
 	if (object_verify(vs->transport, vi->name, vi->size, vi->sha256,
 	    vs->failure == NULL ? &vs->failure : NULL) == 0) {
+		vs->ok++;
 		vs->volumes++;
 		vs->bytes += vi->size;
 	}
@@ -71,7 +111,7 @@ verify_read_manifest(const struct verify_options *o, struct transport *t,
     struct crypto **c, const char *set_id, void *vs,
     struct manifest_summary *summary, char **cause)
 {
-	static const struct manifest_visitor visitor = { NULL, NULL,
+	static const struct manifest_visitor visitor = { NULL, verify_entry,
 	    verify_volume, verify_signatures };
 	struct cache	*cache = NULL;
 	char		*path = NULL;
@@ -83,7 +123,7 @@ verify_read_manifest(const struct verify_options *o, struct transport *t,
 			goto out;
 		path = cache_manifest_path(cache, set_id);
 		if (cache_has(cache, path)) {
-			rc = manifest_read_plain(path, set_id, &visitor, vs,
+			rc = manifest_read_cached(path, set_id, &visitor, vs,
 			    summary, cause);
 			goto out;
 		}
@@ -104,13 +144,33 @@ verify_one(const struct verify_options *o, struct transport *t,
 {
 	struct manifest_summary	 summary;
 	struct restore_options	 ro;
-	struct verify_set	 vs = { t, 0, 0, NULL };
+	struct verify_set	 vs;
 
-	if (verify_read_manifest(o, t, c, set_id, &vs, &summary, cause) != 0)
-		return -1;
-	if (vs.failure != NULL) {
-		error_set(cause, "set %s: %s", set_id, vs.failure);
+	memset(&vs, 0, sizeof vs);
+	vs.transport = t;
+	vs.cat = cat;
+	vs.set_id = set_id;
+	if (verify_read_manifest(o, t, c, set_id, &vs, &summary, cause) != 0) {
 		free(vs.failure);
+		free(vs.missing);
+		return -1;
+	}
+	if (vs.failure != NULL && vs.ok == 0) {
+		/*
+		 * Not one volume is what the manifest says: the manifest
+		 * may be the one that is wrong (another target's, say).
+		 */
+		error_set(cause, "set %s: no volume matches its manifest "
+		    "'tresor.%s.manifest.gpg' (the manifest or the volumes are "
+		    "not the ones written together): %s", set_id, set_id,
+		    vs.failure);
+	} else if (vs.failure != NULL)
+		error_set(cause, "set %s: %s", set_id, vs.failure);
+	else if (vs.missing != NULL)
+		error_set(cause, "set %s: %s", set_id, vs.missing);
+	if (vs.failure != NULL || vs.missing != NULL) {
+		free(vs.failure);
+		free(vs.missing);
 		return -1;
 	}
 	if (!o->quiet)
@@ -161,6 +221,19 @@ verify_run(const struct verify_options *o, char **cause)
 			one = NULL;
 			failed++;
 		}
+	}
+	/*
+	 * A set with volumes but no manifest: debris of an interrupted run,
+	 * or a set whose manifest was lost. Only the name tells, so it is
+	 * said (not failed: an interrupted run is not damage).
+	 */
+	for (i = 0; i < cat.nsets && o->set == NULL; i++) {
+		if (!cat.sets[i].has_manifest)
+			log_warn("set %s in %s has %u volumes but no manifest "
+			    "'tresor.%s.manifest.gpg': left by an interrupted "
+			    "run (tresor cleanup removes it), or its manifest "
+			    "was lost", cat.sets[i].id, target_display(t),
+			    cat.sets[i].volumes, cat.sets[i].id);
 	}
 	if (checked == 0) {
 		if (o->set != NULL)

@@ -124,7 +124,17 @@ size=$(stat -c %s "$vol")
 printf 'X' | dd of="$vol" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
 expect_fail "$WORK/err" "$TRESOR" restore --from "file://$WORK/target-corrupt" \
     --to "$WORK/out-corrupt" --key-file "$WORK/k.sec.asc"
-check "corrupted volume: one line" one_line_error "$WORK/err"
+# lost_lines FILE: a restore that lost files to damage: one line per file
+# it could not restore, naming it and the object it needed, then one line
+# saying how many and what the damage was.
+lost_lines() {
+	n=$(wc -l <"$1")
+	[ "$n" -ge 1 ] && [ "$(grep -c "^tresor: not restored: '.*' (object 'tresor\.[^']*' could not be read)\$" "$1")" -eq $((n - 1)) ] &&
+	    tail -n 1 "$1" | grep -q '^tresor: .* could not be restored (named above)'
+}
+check "corrupted volume: one line per file not restored, then the cause" \
+    lost_lines "$WORK/err"
+check "... naming big.bin" grep -q "^tresor: not restored: 'vault/big.bin'" "$WORK/err"
 check "corrupted volume: names the volume and says corrupt" \
     grep -q "vol000002.gpg.*corrupt" "$WORK/err"
 check "corrupted volume: the damaged file does not appear" test ! -e "$WORK/out-corrupt/vault/big.bin"
@@ -146,8 +156,10 @@ cp -a "$WORK/target" "$WORK/target-missing"
 rm "$WORK/target-missing"/tresor.*.vol000001.gpg
 expect_fail "$WORK/err" "$TRESOR" restore --from "file://$WORK/target-missing" \
     --to "$WORK/out-missing" --key-file "$WORK/k.sec.asc"
-check "missing volume: one line naming it" \
-    sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'vol000001.gpg.*missing' '$WORK/err'"
+check "missing volume: one line per file not restored, then the cause" \
+    lost_lines "$WORK/err"
+check "... naming the volume as missing" \
+    sh -c "tail -n 1 '$WORK/err' | grep -q 'vol000001.gpg.*missing'"
 
 expect_fail "$WORK/err" "$TRESOR" restore --from "file://$WORK/target" --to "$WORK/out-x" \
     --key-file "$WORK/k.sec.asc" vault/no/such/path

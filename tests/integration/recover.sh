@@ -317,7 +317,10 @@ fresh r9
 recover r9 rec9 --from "file://$WORK/target3" </dev/null >"$WORK/out" 2>"$WORK/err"
 check "volumes missing: the vault step fails" test $? -ne 0
 diag "$(cat "$WORK/err")"
-check "... with one line" one_line_error "$WORK/err"
+# One line per file that could not be restored, then one with the cause.
+check "... naming each file not restored, then one line with the cause" \
+    sh -c "[ \$(grep -vc \"^tresor: not restored: '\") -eq 1 ] &&
+    tail -n 1 '$WORK/err' | grep -q 'could not be restored (named above)'" <"$WORK/err"
 check "... saying the vault directory was left partly filled" \
     grep -q "the vault directory '$WORK/r9/vault' was left partly filled" "$WORK/err"
 check "... and the rest untouched" sh -c "[ -z \"\$(ls -A '$WORK/r9/dump')\" ]" 
