@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	c = config_parse("env.yml", (const char *)data, size, &cause);
 	if (c == NULL) {
-		if (cause == NULL || strchr(cause, '\n') != NULL)
+		if (cause == NULL)
 			abort();
 		free(cause);
 		return 0;

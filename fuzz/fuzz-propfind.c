@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (rc == 0 && (n = fuzz_chunks_next(&c, &piece)) > 0)
 		rc = propfind_feed(pf, (const char *)piece, n);
 	if (propfind_finish(pf, &cause) != 0) {
-		if (cause == NULL || strchr(cause, '\n') != NULL)
+		if (cause == NULL)
 			abort();
 	} else if (rc != 0)
 		abort();	/* a piece failed, the end did not say why */
