@@ -5,7 +5,9 @@
 # built a second time here, into fuzz/build/, instead of linking the gcc
 # libtresor.a.
 
-CC = clang
+# Debian 12's clang-14 package installs clang-14; `clang` comes with the
+# clang metapackage.
+CC = $(shell command -v clang-14 || command -v clang || echo clang)
 PKGS = gpgme gpg-error libgcrypt libzstd libcurl libssh2 smbclient expat \
 	libpq yaml-0.1
 B = fuzz/build

@@ -21,8 +21,13 @@ seconds=${1:?usage: sh fuzz/run.sh SECONDS}
 targets=${FUZZ_TARGETS:-record manifest sigs patch url timespec config propfind ftplist}
 B=fuzz/build
 
-command -v clang >/dev/null 2>&1 ||
+command -v clang-14 >/dev/null 2>&1 || command -v clang >/dev/null 2>&1 ||
     { echo "fuzz: clang is missing (scripts/setup.sh installs clang-14 and libclang-rt-14-dev)"; exit 1; }
+# Stack traces with file and line (llvm-14's symbolizer).
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && [ -x /usr/lib/llvm-14/bin/llvm-symbolizer ]; then
+	ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
+	export ASAN_SYMBOLIZER_PATH
+fi
 start=$(date +%s)
 make -s -f fuzz/fuzz.mk -j"$(nproc)" TARGETS="$targets" ||
     { echo "fuzz: the build failed"; exit 1; }
