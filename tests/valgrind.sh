@@ -6,7 +6,8 @@
 #            --errors-for-leak-kinds=definite,indirect,possible
 #
 # so that any invalid read or write, use of uninitialised memory, bad free
-# or leak fails it (exit 99), as does any failed TAP check. The
+# or leak fails it (exit 99), as does any failed TAP check; first, a
+# program that leaks must fail the same way (a self-test). The
 # suppressions file holds the libraries' own internals only, each with
 # the reason it is not ours.
 #
@@ -26,6 +27,21 @@ command -v valgrind >/dev/null 2>&1 ||
 [ $# -gt 0 ] || { echo "valgrind.sh: no programs given"; exit 1; }
 mkdir -p "$out"
 pass=0 fail=0 rc=0
+
+# The check itself: the same valgrind run on a program that leaks must
+# fail, so a clean result cannot come from checking nothing.
+VG="valgrind --error-exitcode=99 --leak-check=full
+    --errors-for-leak-kinds=definite,indirect,possible
+    --show-leak-kinds=definite,indirect,possible --num-callers=40"
+printf '#include <stdlib.h>\nchar *p;\nint main(void) { p = malloc(10); p = 0; return 0; }\n' \
+    >"$out/leak.c"
+${CC:-cc} -O0 -o "$out/leak" "$out/leak.c" ||
+    { echo "valgrind.sh: unable to build the self-test"; exit 1; }
+$VG --suppressions="$supp" --log-file="$out/leak.valgrind" "$out/leak"
+if [ $? -ne 99 ]; then
+	echo "valgrind.sh: valgrind did not fail a program that leaks ($out/leak.valgrind)"
+	exit 1
+fi
 for prog in "$@"; do
 	name=$(basename "$prog")
 	log=$out/$name.log
@@ -35,10 +51,7 @@ for prog in "$@"; do
 	# The TAP output in $log, valgrind's report in $vlog.PID, one per
 	# process (a forked child that does not exec is checked too), so a
 	# test's own stderr cannot be taken for valgrind's.
-	valgrind --error-exitcode=99 --leak-check=full \
-	    --errors-for-leak-kinds=definite,indirect,possible \
-	    --show-leak-kinds=definite,indirect,possible \
-	    --suppressions="$supp" --gen-suppressions=all --num-callers=40 \
+	$VG --suppressions="$supp" --gen-suppressions=all \
 	    --log-file="$vlog.%p" "$prog" >"$log" 2>&1
 	prc=$?
 	ok=$(grep -c '^ok ' "$log")
