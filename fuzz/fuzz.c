@@ -24,8 +24,9 @@ fuzz_chunks_next(struct fuzz_chunks *c, const uint8_t **out)
 	if (c->len == 0)
 		return 0;
 	/*
-	 * Seed 0 means all of it at once; else a small LCG picks 1..seed*16
-	 * bytes a piece, which covers both byte-at-a-time and larger pieces.
+	 * Seed 0 means all of it at once; else a small LCG seeded with it
+	 * picks each piece's size, from 1 byte up to about 4 KiB, so that
+	 * both byte-at-a-time and larger pieces occur.
 	 */
 	if ((c->state & 0xff) == 0)
 		n = c->len;

@@ -14,9 +14,9 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 /*
- * The input cut into pieces of 1..n bytes, their sizes taken from the
- * input's own first byte (a seed of the sizes), so push parsers see their
- * input split at every boundary the fuzzer can think of.
+ * The input cut into pieces, their sizes drawn from a seed the target
+ * takes from the input's own first byte (0: one piece), so that push
+ * parsers see their input split at boundaries the fuzzer chooses.
  */
 struct fuzz_chunks {
 	const uint8_t	*p;
