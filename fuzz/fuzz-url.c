@@ -1,11 +1,11 @@
 /*
  * fuzz-url.c: the target URL parser (transports/url.c) and the functions
  * that must agree with it on what the password is, so that no message
- * shows one: url_display, url_hide_password, url_scheme, url_normalised,
- * url_host_literal. Input: the URL text (a NUL byte ends it, as in argv).
+ * shows one: url_display, url_masked, url_hide_password, url_scheme,
+ * url_normalised, url_host_literal. Input: the URL text (a NUL byte ends it, as in argv).
  *
  * Properties, for a URL that parses: url_display's text parses to the
- * same user, host, port and path with no password, and
+ * same user, host, port and path with no password, and url_masked's and
  * url_hide_password's to the same with a password of '*' only.
  */
 #include <stdlib.h>
@@ -36,7 +36,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct url	 u, v;
 	char		*text = fuzz_string(data, size);
-	char		*shown, *hidden, *scheme, *norm, *host, *cause = NULL;
+	char		*shown, *hidden, *masked, *scheme, *norm, *host;
+	char		*cause = NULL;
 	const char	*p;
 
 	memset(&u, 0, sizeof u);
@@ -46,6 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hidden == NULL)
 		abort();
 	url_hide_password(hidden);
+	masked = url_masked(text);
 	scheme = url_scheme(text);
 	if (url_parse(text, &u, &cause) != 0) {
 		if (cause == NULL)
@@ -67,6 +69,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	url_clear(&v);
+	if (url_parse(masked, &v, &cause) != 0 || !same_target(&u, &v) ||
+	    (u.password == NULL) != (v.password == NULL))
+		abort();
+	for (p = v.password; p != NULL && *p != '\0'; p++) {
+		if (*p != '*')
+			abort();
+	}
+	url_clear(&v);
 	norm = url_normalised(&u);
 	free(norm);
 	if (u.host != NULL) {
@@ -77,6 +87,7 @@ out:
 	url_clear(&u);
 	free(cause);
 	free(scheme);
+	free(masked);
 	free(hidden);
 	free(shown);
 	free(text);

@@ -19,7 +19,8 @@ CFLAGS = -MMD -MP -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-command-li
 LIBS = $(shell pkg-config --libs $(PKGS)) -lrsync -pthread
 
 # The library code the targets reach (no cli/, no engines).
-LIB_SRC = $(wildcard common/*.c format/*.c format/filter/*.c transports/*.c) \
+LIB_SRC = $(wildcard common/*.c format/*.c format/filter/*.c transports/*.c \
+	repo/*.c) \
 	backupd/config.c
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/lib/%.o)
 
