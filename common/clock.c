@@ -1,4 +1,5 @@
 /* clock.c: the run's notion of now, overridable for tests (see clock.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,19 +41,45 @@ clock_now(time_t *out, char **cause)
 		*out = time(NULL);
 		return 0;
 	}
-	if (clock_parse(env, out) != 0)
+	if (clock_parse(env, out) != 0 || *out > CLOCK_MAX)
 		return error_set(cause, "invalid TRESOR_NOW '%s': expected seconds "
-		    "or YYYY-MM-DDTHH:MM:SSZ", env);
+		    "or YYYY-MM-DDTHH:MM:SSZ up to year 9999", env);
 	return 0;
 }
+
+/*
+ * The UTC fields of t if its year has four digits (0000-9999), which is
+ * what strftime's %Y would not pad or would overflow the callers' fixed
+ * buffers with; 0, or -1 for any other time (gmtime_r may then fail and
+ * leave tm unset).
+ */
+static int
+clock_fields(time_t t, struct tm *tm)
+{
+	if (gmtime_r(&t, tm) == NULL || tm->tm_year < -1900 ||
+	    tm->tm_year > 9999 - 1900)
+		return -1;
+	return 0;
+}
+
+/* The fields in range, so that the compiler sees they fit (they do). */
+#define CLOCK_FIELDS(tm) \
+	(unsigned)((tm)->tm_year + 1900) % 10000u, \
+	(unsigned)((tm)->tm_mon + 1) % 100u, (unsigned)(tm)->tm_mday % 100u, \
+	(unsigned)(tm)->tm_hour % 100u, (unsigned)(tm)->tm_min % 100u, \
+	(unsigned)(tm)->tm_sec % 100u
 
 void
 clock_format_compact(time_t t, char out[17])
 {
 	struct tm	tm;
 
-	gmtime_r(&t, &tm);
-	strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
+	if (clock_fields(t, &tm) != 0) {
+		snprintf(out, 17, "%lld", (long long)t);
+		return;
+	}
+	snprintf(out, 17, "%04u%02u%02uT%02u%02u%02uZ",
+	    CLOCK_FIELDS(&tm));
 }
 
 void
@@ -60,6 +87,11 @@ clock_format_iso(time_t t, char out[21])
 {
 	struct tm	tm;
 
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* INT64_MIN, the longest, is 20 characters. */
+	if (clock_fields(t, &tm) != 0) {
+		snprintf(out, 21, "%lld", (long long)t);
+		return;
+	}
+	snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+	    CLOCK_FIELDS(&tm));
 }

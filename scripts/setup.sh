@@ -5,7 +5,9 @@
 #   sh scripts/setup.sh demo    install, build, back up and restore sample data
 #   sh scripts/setup.sh check   install, build, run `make check`, then again
 #                               under AddressSanitizer+UBSan+LeakSanitizer
-#                               and the threaded tests under ThreadSanitizer
+#                               and the threaded tests under ThreadSanitizer,
+#                               the unit tests under valgrind, and the fuzz
+#                               targets for 20 s each
 #   sh scripts/setup.sh build   install and build only
 #
 # Only Debian packages are used. apt-get runs only when a package is missing,
@@ -34,6 +36,10 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 TEST_PKGS="python3 util-linux gawk coreutils strace rdiff postgresql locales
 	openssh-server openssh-client vsftpd apache2 apache2-utils samba smbclient
 	openssl curl passwd procps git systemd man-db"
+# The fuzz pass (fuzz/run.sh): clang with libFuzzer and the sanitizer
+# runtimes, llvm-14 for llvm-symbolizer's file:line stack traces; and
+# valgrind for make check-valgrind.
+TEST_PKGS="$TEST_PKGS clang-14 libclang-rt-14-dev llvm-14 valgrind"
 
 install_missing() {
 	missing=""
@@ -177,10 +183,20 @@ check)
 		export TSAN_OPTIONS
 		sanitizer_pass build-tsan tsan --enable-tsan TESTS="$(echo $TSAN_TESTS)"
 	) || rc=1
+	# Pass 4: valgrind memcheck on the unit-test programs of the normal
+	# build (make check-valgrind). Pass 5: every libFuzzer target of
+	# fuzz/ for 20 s on its seed corpus (fuzz/run.sh: a crash, hang or
+	# leak fails it). Both in place, after the normal pass.
+	start=$(date +%s)
+	make --no-print-directory check-valgrind || rc=1
+	echo "setup: valgrind pass took $(($(date +%s) - start)) s"
+	sh fuzz/run.sh 20 || rc=1
 	summarize . normal
 	summarize build-asan asan
 	summarize build-tsan tsan
-	# The last line is the one CI reads: the three passes added up.
+	summarize tests/valgrind valgrind
+	summarize fuzz/build fuzz
+	# The last line is the one CI reads: the passes added up.
 	echo "tests: $total_pass passed, $total_fail failed, $total_skip skipped"
 	exit "$rc"
 	;;

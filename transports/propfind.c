@@ -32,7 +32,8 @@ struct propfind {
 	size_t			 hreflen;
 	char			 length[64];
 	size_t			 lengthlen;
-	int			 too_long;
+	int			 too_long;	/* the href */
+	int			 length_too_long;
 	char			*error;
 };
 
@@ -83,15 +84,52 @@ propfind_name(char *href)
 	return *name != '\0' ? name : NULL;
 }
 
+static int
+propfind_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * A member's getcontentlength, blanks around it dropped: decimal digits
+ * only, at most INT64_MAX (a file's size). strtoull alone took "-17" as
+ * 2^64 - 17 and "+5" as 5, and saturated past 2^64 without a word. 0, or
+ * -1 if it is not such a size.
+ */
+static int
+propfind_size(const char *text, size_t len, uint64_t *out)
+{
+	uint64_t	v = 0;
+	unsigned	d;
+
+	while (len > 0 && propfind_blank(*text)) {
+		text++;
+		len--;
+	}
+	while (len > 0 && propfind_blank(text[len - 1]))
+		len--;
+	if (len == 0)
+		return -1;
+	for (; len > 0; text++, len--) {
+		if (*text < '0' || *text > '9')
+			return -1;
+		d = (unsigned)(*text - '0');
+		if (v > ((uint64_t)INT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
 static void
 propfind_member(struct propfind *pf)
 {
-	char	*name, *end;
-	int	 tmp;
-	unsigned long long size;
+	char		*name;
+	int		 tmp;
+	uint64_t	 size;
 
 	pf->href[pf->hreflen] = '\0';
-	pf->length[pf->lengthlen] = '\0';
 	if (pf->collection || pf->too_long ||
 	    (name = propfind_name(pf->href)) == NULL)
 		return;
@@ -99,15 +137,16 @@ propfind_member(struct propfind *pf)
 	if ((pf->which == PROPFIND_OBJECTS && !transport_name_valid(name)) ||
 	    (pf->which == PROPFIND_TEMPORARIES && !tmp))
 		return;
-	size = strtoull(pf->length, &end, 10);
-	if (pf->lengthlen == 0 || *end != '\0') {
+	if (pf->lengthlen == 0 || pf->length_too_long ||
+	    propfind_size(pf->length, pf->lengthlen, &size) != 0) {
 		if (pf->error == NULL)
-			pf->error = xasprintf("the server gave no size for '%s'",
-			    name);
+			pf->error = xasprintf("the server gave %s size for '%s'",
+			    pf->lengthlen == 0 && !pf->length_too_long ? "no" :
+			    "a malformed", name);
 		XML_StopParser(pf->parser, XML_FALSE);
 		return;
 	}
-	name_list_add(pf->list, name, (uint64_t)size);
+	name_list_add(pf->list, name, size);
 }
 
 static void XMLCALL
@@ -123,7 +162,7 @@ propfind_start(void *arg, const XML_Char *el, const XML_Char **attr)
 		pf->in_response = 1;
 		pf->collection = 0;
 		pf->hreflen = pf->lengthlen = 0;
-		pf->too_long = 0;
+		pf->too_long = pf->length_too_long = 0;
 	} else if (!pf->in_response)
 		return;
 	else if (strcmp(name, "href") == 0)
@@ -153,26 +192,23 @@ propfind_text(void *arg, const XML_Char *s, int len)
 	struct propfind	*pf = arg;
 	char		*buf;
 	size_t		*have, cap, n = (size_t)len;
+	int		*too_long;
 
 	if (pf->capture == 1) {
 		buf = pf->href;
 		have = &pf->hreflen;
 		cap = sizeof pf->href;
+		too_long = &pf->too_long;
 	} else if (pf->capture == 2) {
+		/* Blanks around the number are dropped when it is read. */
 		buf = pf->length;
 		have = &pf->lengthlen;
 		cap = sizeof pf->length;
-		/* Blanks around the number. */
-		while (n > 0 && strchr(" \t\r\n", *s) != NULL) {
-			s++;
-			n--;
-		}
-		while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
-			n--;
+		too_long = &pf->length_too_long;
 	} else
 		return;
 	if (*have + n >= cap) {
-		pf->too_long = 1;
+		*too_long = 1;
 		return;
 	}
 	memcpy(buf + *have, s, n);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # layers.sh: the dependency rule of docs/ARCHITECTURE.md, checked on every
-# #include "..." of the program's sources (tests are not checked):
+# #include "..." of the program's sources (test code, tests/ and fuzz/, is
+# not checked):
 #
 #   cli -> {backup, backupd, restore} -> repo -> {format, transports} -> common
 #

@@ -8,12 +8,15 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/error.h"
 #include "common/hash.h"
 #include "common/pathenc.h"
 #include "common/strmap.h"
 #include "common/xmalloc.h"
 #include "tests/tap.h"
+#include "transports/propfind.h"
 #include "transports/transport.h"
+#include "transports/transport.intern.h"
 #include "transports/url.h"
 
 static void
@@ -90,6 +93,121 @@ test_url(void)
 	    "object names are checked before any driver sees them");
 }
 
+/*
+ * Times outside the years 0000-9999 (a file's mtime, a manifest's time):
+ * strftime's %Y wrote "583" or six digits past the 21-byte buffers and
+ * left them unterminated (found by fuzz/fuzz-timespec and fuzz-manifest).
+ */
+static void
+test_clock_range(void)
+{
+	struct tm	tm;
+	time_t		t;
+	char		compact[17], iso[21], *cause = NULL;
+	int		rc;
+
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = 583 - 1900;
+	tm.tm_mday = 2;
+	t = timegm(&tm);
+	clock_format_iso(t, iso);
+	clock_format_compact(t, compact);
+	tap_ok(strcmp(iso, "0583-01-02T00:00:00Z") == 0 &&
+	    strcmp(compact, "05830102T000000Z") == 0,
+	    "a year before 1000 has four digits (%s, %s)", iso, compact);
+	clock_format_iso(253402300799LL, iso);
+	tap_ok(strcmp(iso, "9999-12-31T23:59:59Z") == 0,
+	    "the last second of 9999 formats (%s)", iso);
+	memset(iso, 'x', sizeof iso);
+	memset(compact, 'x', sizeof compact);
+	clock_format_iso(300000000000LL, iso);
+	clock_format_compact(300000000000LL, compact);
+	tap_ok(strcmp(iso, "300000000000") == 0 &&
+	    strcmp(compact, "300000000000") == 0,
+	    "a time past 9999 is given in seconds (%s, %s)", iso, compact);
+	memset(iso, 'x', sizeof iso);
+	memset(compact, 'x', sizeof compact);
+	clock_format_iso((time_t)INT64_MIN, iso);
+	clock_format_compact((time_t)INT64_MAX, compact);
+	tap_ok(strcmp(iso, "-9223372036854775808") == 0 &&
+	    memchr(compact, '\0', sizeof compact) != NULL,
+	    "the extremes fit their buffers (%s, %s)", iso, compact);
+	setenv("TRESOR_NOW", "253402300800", 1);
+	rc = clock_now(&t, &cause);
+	tap_ok(rc != 0 && cause != NULL && strstr(cause, "9999") != NULL,
+	    "TRESOR_NOW past 9999 is refused: %s", cause ? cause : "");
+	free(cause);
+	unsetenv("TRESOR_NOW");
+}
+
+/* Feed a PROPFIND answer with one member of size `len`; its verdict. */
+static int
+propfind_one(const char *len, uint64_t *size, char **cause)
+{
+	struct name_list	 l = { NULL, 0 };
+	struct propfind		*pf = propfind_new(&l, PROPFIND_OBJECTS);
+	char			*xml;
+	int			 rc;
+
+	xml = xasprintf("<?xml version=\"1.0\"?><D:multistatus xmlns:D="
+	    "\"DAV:\"><D:response><D:href>/d/tresor.x.full.vol000001.gpg"
+	    "</D:href><D:propstat><D:prop><D:resourcetype/>"
+	    "<D:getcontentlength>%s</D:getcontentlength></D:prop>"
+	    "</D:propstat></D:response></D:multistatus>", len);
+	rc = propfind_feed(pf, xml, strlen(xml));
+	if (propfind_finish(pf, cause) != 0)
+		rc = -1;
+	if (rc == 0 && l.count != 1)
+		rc = error_set(cause, "%zu members listed", l.count);
+	if (rc == 0)
+		*size = l.entries[0].size;
+	propfind_free(pf);
+	name_list_clear(&l);
+	free(xml);
+	return rc;
+}
+
+/*
+ * A PROPFIND size is decimal digits up to INT64_MAX: strtoull took "-17"
+ * as 2^64 - 17 (found by fuzz/fuzz-propfind), and a size too long for its
+ * buffer dropped the member from the listing without a word.
+ */
+static void
+test_propfind_size(void)
+{
+	static const char	*bad[] = { "-17", "+5", "1 2", "0x10", "",
+				    "9223372036854775808",
+				    "99999999999999999999999",
+				    "000000000000000000000000000000000000000"
+				    "0000000000000000000000000000001" };
+	uint64_t		 size = 0;
+	char			*cause = NULL;
+	size_t			 i;
+	int			 ok = 1, rc;
+
+	rc = propfind_one(" 42\n", &size, &cause);
+	tap_ok(rc == 0 && size == 42, "a PROPFIND size with blanks around it "
+	    "reads (%llu)", (unsigned long long)size);
+	free(cause);
+	cause = NULL;
+	rc = propfind_one("9223372036854775807", &size, &cause);
+	tap_ok(rc == 0 && size == INT64_MAX, "INT64_MAX is a size");
+	free(cause);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cause = NULL;
+		if (propfind_one(bad[i], &size, &cause) == 0 ||
+		    cause == NULL || strstr(cause, "size for "
+		    "'tresor.x.full.vol000001.gpg'") == NULL) {
+			tap_ok(0, "size '%s': %s", bad[i], cause ? cause :
+			    "accepted");
+			ok = 0;
+		}
+		free(cause);
+	}
+	tap_ok(ok, "%zu malformed PROPFIND sizes fail, naming the object",
+	    sizeof bad / sizeof bad[0]);
+}
+
 static void
 test_clock(void)
 {
@@ -114,7 +232,9 @@ test_clock(void)
 	tap_ok(clock_now(&t, &cause) != 0 && strstr(cause, "'soon'") != NULL,
 	    "a bad TRESOR_NOW is named");
 	free(cause);
+	cause = NULL;
 	unsetenv("TRESOR_NOW");
+	test_clock_range();
 }
 
 static void
@@ -191,6 +311,7 @@ main(void)
 	test_pathenc();
 	test_url();
 	test_clock();
+	test_propfind_size();
 	test_strmap();
 	test_hash();
 	return tap_done();
