@@ -106,10 +106,21 @@ cli_set_time(const struct cmd *cmd, const struct cli_opt *o,
 	time_t	 now;
 	int	 rc = 0;
 
+	char	 when[21], nowiso[21];
+
 	if (clock_now(&now, &cause) != 0 ||
 	    timespec_parse(arg, now, out, &cause) != 0) {
 		rc = cli_usage_error(cmd, "%s: %s", cli_dashed(o), cause);
 		free(cause);
+		return rc;
+	}
+	/* No set is newer than now (backup refuses a clock that went
+	 * backwards), so a later time is a typo, not "the newest set". */
+	if (*out > now) {
+		clock_format_iso(*out, when);
+		clock_format_iso(now, nowiso);
+		rc = cli_usage_error(cmd, "%s '%s': %s is in the future (now "
+		    "%s)", cli_dashed(o), arg, when, nowiso);
 	}
 	return rc;
 }
@@ -123,6 +134,9 @@ cli_apply(const struct cmd *cmd, const struct cli_opt *o, char *arg,
 	char		**list;
 	size_t		*count;
 	int64_t		 seconds;
+	struct url	 url;
+	char		*cause = NULL;
+	int		 rc;
 
 	switch (o->type) {
 	case CLI_FLAG:
@@ -134,6 +148,16 @@ cli_apply(const struct cmd *cmd, const struct cli_opt *o, char *arg,
 	case CLI_URL:
 		*(const char **)at = cli_target_url(arg);
 		cli_own(p, *(char **)at);
+		/* A URL that cannot be parsed is a bad command line (exit 2),
+		 * named before anything connects. The cause never holds the
+		 * password (url_parse's contract). */
+		if (url_parse(*(const char **)at, &url, &cause) != 0) {
+			rc = cli_usage_error(cmd, "%s: %s", cli_dashed(o),
+			    cause);
+			free(cause);
+			return rc;
+		}
+		url_clear(&url);
 		return 0;
 	case CLI_INTERVAL:
 		if (cli_interval(cmd, cli_dashed(o), arg, &seconds) != 0)
