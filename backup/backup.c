@@ -764,6 +764,30 @@ backup_check_keys(struct backup *b, const struct manifest_summary *prev,
 		    strcmp(prev->keys, "symmetric") == 0 ? "" : prev->keys,
 		    strcmp(keys, "symmetric") == 0 ? "a passphrase" : "key ",
 		    strcmp(keys, "symmetric") == 0 ? "" : keys);
+	/*
+	 * Passphrases leave no fingerprint to compare: the only proof that
+	 * this run's is the chain's is to decrypt the set it builds on (its
+	 * manifest, small). Without it, a mistyped passphrase file would
+	 * publish an incremental that the chain's passphrase cannot read.
+	 */
+	if (rc == 0 && strcmp(keys, "symmetric") == 0 &&
+	    strcmp(prev->keys, "symmetric") == 0) {
+		static const struct manifest_visitor none = { NULL, NULL,
+		    NULL, NULL };
+		struct manifest_summary	 s;
+		char			*why = NULL;
+
+		if (manifest_read(b->transport, b->crypto, b->prev_id, &none,
+		    NULL, &s, &why) != 0) {
+			rc = error_set(cause, "set %s in %s does not decrypt "
+			    "with this run's passphrase (%s): an incremental "
+			    "under another passphrase could not be restored "
+			    "with the chain's; give the chain's "
+			    "--passphrase-file, or make a --full backup",
+			    b->prev_id, target_display(b->transport), why);
+			free(why);
+		}
+	}
 	return rc;
 }
 
