@@ -807,7 +807,7 @@ backup_load_prev(struct backup *b, char **cause)
 	char			*path = cache_manifest_path(b->cache, b->prev_id);
 	char			*sigs = NULL, *why;
 	size_t			 i;
-	int			 rc = -1;
+	int			 rc = -1, fetched = 0;
 
 	if (!cache_has(b->cache, path)) {
 		log_info("rebuilding the cache for %s from set %s",
@@ -815,10 +815,17 @@ backup_load_prev(struct backup *b, char **cause)
 		if (manifest_fetch(b->transport, b->crypto, b->prev_id, path,
 		    cause) != 0)
 			goto rebuild_failed;
+		fetched = 1;
 	}
 	b->prev = strmap_new();
 	if (manifest_read_plain(path, b->prev_id, &visitor, b, &summary,
 	    cause) != 0) {
+		/* Just fetched: the target's copy is what is wrong (a
+		 * newer format, damage); no copy of it stays cached. */
+		if (fetched) {
+			unlink(path);
+			goto out;
+		}
 		/* A damaged copy is not trusted: fetch it again. */
 		log_warn("%s; fetching it again", *cause);
 		free(*cause);

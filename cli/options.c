@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -17,6 +18,7 @@
 #include "common/timespec.h"
 #include "common/xmalloc.h"
 #include "format/filter/crypto.h"
+#include "transports/transport.h"
 #include "transports/url.h"
 
 static void
@@ -125,6 +127,36 @@ cli_set_time(const struct cmd *cmd, const struct cli_opt *o,
 	return rc;
 }
 
+/*
+ * A scheme no driver has, in transport_open's words: checked here too, so
+ * that it is a usage error (exit 2) like any URL that does not parse.
+ */
+static int
+cli_check_scheme(const char *url, char **cause)
+{
+	char	*scheme = url_scheme(url), *list = NULL, *display = NULL;
+	char	*tok, *save = NULL, *copy = NULL;
+	int	 known = 0;
+
+	if (scheme == NULL)
+		return 0;	/* url_parse names what is wrong */
+	list = transport_schemes();
+	copy = xstrdup(list);
+	for (tok = strtok_r(copy, ", ", &save); tok != NULL && !known;
+	    tok = strtok_r(NULL, ", ", &save))
+		known = strcasecmp(tok, scheme) == 0;
+	if (!known) {
+		display = url_display(url);
+		error_set(cause, "unknown scheme '%s' in URL '%s' (supported: "
+		    "%s)", scheme, display, list);
+	}
+	free(display);
+	free(copy);
+	free(list);
+	free(scheme);
+	return known ? 0 : -1;
+}
+
 /* Convert one option's argument into its place in out; 0 or an exit code. */
 static int
 cli_apply(const struct cmd *cmd, const struct cli_opt *o, char *arg,
@@ -151,7 +183,8 @@ cli_apply(const struct cmd *cmd, const struct cli_opt *o, char *arg,
 		/* A URL that cannot be parsed is a bad command line (exit 2),
 		 * named before anything connects. The cause never holds the
 		 * password (url_parse's contract). */
-		if (url_parse(*(const char **)at, &url, &cause) != 0) {
+		if (cli_check_scheme(*(const char **)at, &cause) != 0 ||
+		    url_parse(*(const char **)at, &url, &cause) != 0) {
 			rc = cli_usage_error(cmd, "%s: %s", cli_dashed(o),
 			    cause);
 			free(cause);
