@@ -92,14 +92,20 @@ jobs=$(nproc 2>/dev/null || echo 2)
 (cd "$bld" && make -j"$jobs" --no-print-directory >/dev/null) ||
     { echo "coverage: the build failed in $bld" >&2; exit 1; }
 
-# The gcov runtime writes its counters (.gcda) next to the objects at exit;
-# the runs that drop to nobody (errors.sh, bad-input.sh) cannot, and it
-# would say so on stderr, which those tests read as the command's own
-# output. Those runs' counts are lost (their paths are run as root too).
-GCOV_ERROR_FILE=/dev/null
-export GCOV_ERROR_FILE
-# Counters from a previous run would add up: start from zero.
+# The gcov runtime adds its counters to a .gcda file beside each object at
+# exit. Some tests run tresor as nobody (errors.sh, secrets.sh,
+# bad-input.sh), which could not create those files in a build directory
+# of root's, and would say so on stderr, which those tests read as
+# tresor's own output. So every .gcda starts empty (zero counts: libgcov
+# fills an empty file as a new one) and writable by all; libgcov rewrites
+# an existing file in place, so the mode stays (tresor's umask 077 applies
+# only to files it creates). Empty ones left at the end (programs that did
+# not run) are removed before lcov reads the rest.
 find "$bld" -name '*.gcda' -delete
+find "$bld" -name '*.gcno' | while read -r gcno; do
+	gcda=${gcno%.gcno}.gcda
+	: >"$gcda" && chmod 666 "$gcda"
+done
 rc=0
 # shellcheck disable=SC2086
 (cd "$bld" && make -j"$jobs" --no-print-directory check TESTS="$(echo $tests)") || rc=$?
@@ -108,6 +114,7 @@ if [ "$rc" -ne 0 ]; then
 	exit 1
 fi
 
+find "$bld" -name '*.gcda' -size 0 -delete
 lc="--quiet --rc lcov_branch_coverage=1"
 # shellcheck disable=SC2086
 lcov $lc --capture --directory "$bld" --base-directory "$bld" \
