@@ -5,6 +5,9 @@
  * and one from a newer format version are named as such. Each case is a
  * valid manifest with one line changed, read through manifest_read_plain
  * (a local copy, as the cache holds) and through a reader fed in pieces.
+ * Object names that are not a set's are not taken for one, and a
+ * signatures plaintext (format/sigs.c) that is cut, altered or asked for
+ * at the wrong offset or path is refused, naming the file and the offset.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,9 @@
 #include "common/sink.h"
 #include "common/xmalloc.h"
 #include "format/manifest.h"
+#include "format/names.h"
+#include "format/record.h"
+#include "format/sigs.h"
 #include "tests/tap.h"
 
 #define SET	"20260101T000000Z.full"
@@ -283,6 +289,209 @@ static const struct bad bads[] = {
 	{ 1, NULL, "no set or type line" },
 };
 
+/* names_parse: names that are not a set's object are refused. */
+static void
+test_names(void)
+{
+	static const char *const not_ours[] = {
+		"notes.txt",
+		"tresor.2026",
+		"tresor.20260101T000000Z",
+		"tresor.20260101X000000Z.full.manifest.gpg",
+		"tresor.2026010100000000.full.manifest.gpg",
+		"tresor.20260101T000000Z.full",
+		"tresor.20260101T000000Z.weekly.manifest.gpg",
+		"tresor.20260101T000000Z.full.manifest",
+		"tresor.20260101T000000Z.full.vol12345.gpg",
+		"tresor.20260101T000000Z.full.vol000001.gz",
+		"tresor.20260101T000000Z.full.data000001.gpg",
+		"tresor.20260101T000000Z.inc.sigs.gz",
+	};
+	char		*id = NULL;
+	time_t		 t;
+	int		 full, bad = 0;
+	enum name_kind	 kind;
+	size_t		 i;
+
+	for (i = 0; i < sizeof not_ours / sizeof *not_ours; i++) {
+		if (names_parse(not_ours[i], &id, &t, &full, &kind) == 0) {
+			tap_diag("taken for a set's object: %s", not_ours[i]);
+			free(id);
+			bad++;
+		}
+	}
+	tap_ok(bad == 0, "%zu names that are not a set's object are refused", i);
+	tap_ok(names_parse("tresor.20260101T000000Z.inc.vol1000000.gpg", &id,
+	    &t, &full, &kind) == 0 && kind == NAME_VOLUME && !full &&
+	    strcmp(id, "20260101T000000Z.inc") == 0,
+	    "volume 1000000 of an incremental is one");
+	free(id);
+	id = NULL;
+	tap_ok(names_parse("tresor.20260101T000000Z.inc.sigs.gpg", &id, &t,
+	    &full, &kind) == 0 && kind == NAME_SIGNATURES,
+	    "a signatures object is one");
+	free(id);
+}
+
+static char	 sigpath[] = "/tmp/tresor-test-sigs.XXXXXX";
+
+/* A signatures plaintext with two signatures; their offsets. */
+static int
+make_sigs(uint64_t off[2])
+{
+	struct sigs_writer	*sw;
+	struct sink		*s;
+	char			*cause = NULL, buf[3000];
+	int			 rc = -1;
+
+	memset(buf, 'x', sizeof buf);
+	if ((sw = sigs_writer_new(sigpath, SET, &cause)) == NULL)
+		goto out;
+	if ((s = sigs_writer_begin(sw, "vault/f", &off[0], &cause)) == NULL ||
+	    sink_write(s, buf, sizeof buf, &cause) != 0 ||
+	    sigs_writer_end(sw, &cause) != 0 ||
+	    (s = sigs_writer_begin(sw, "vault/g", &off[1], &cause)) == NULL ||
+	    sink_write(s, "sig", 3, &cause) != 0 ||
+	    sigs_writer_end(sw, &cause) != 0 ||
+	    sigs_writer_finish(sw, &cause) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (cause != NULL)
+		tap_diag("make_sigs: %s", cause);
+	free(cause);
+	sigs_writer_free(sw);
+	return rc;
+}
+
+static int
+sigs_fails(uint64_t off, const char *entry, const char *says, const char *what)
+{
+	uint8_t	*sig = NULL;
+	size_t	 len;
+	char	*cause = NULL;
+	int	 rc;
+
+	rc = sigs_read(sigpath, off, entry, &sig, &len, &cause);
+	tap_ok(rc != 0 && cause != NULL && strstr(cause, says) != NULL &&
+	    strstr(cause, sigpath) != NULL, "signatures, %s: %s", what,
+	    cause != NULL ? cause : "(accepted)");
+	free(sig);
+	free(cause);
+	return rc;
+}
+
+/* Flip one byte of the plaintext at off. */
+static void
+poke(uint64_t off, uint8_t xor)
+{
+	FILE	*f = fopen(sigpath, "r+e");
+	int	 c;
+
+	if (f == NULL)
+		return;
+	fseek(f, (long)off, SEEK_SET);
+	c = fgetc(f);
+	fseek(f, (long)off, SEEK_SET);
+	fputc(c ^ xor, f);
+	fclose(f);
+}
+
+static void
+test_sigs(void)
+{
+	uint64_t	 off[2];
+	uint8_t		*sig = NULL;
+	size_t		 len = 0;
+	char		*cause = NULL;
+	struct stat	 st;
+	int		 fd;
+
+	if ((fd = mkstemp(sigpath)) == -1)
+		return;
+	close(fd);
+	tap_ok(make_sigs(off) == 0, "a signatures plaintext is written");
+	fd = sigs_read(sigpath, off[0], "vault/f", &sig, &len, &cause);
+	tap_ok(fd == 0 && len == 3000, "its first signature reads back (%zu "
+	    "bytes)", len);
+	free(sig);
+	sig = NULL;
+	tap_ok(sigs_read(sigpath, off[1], "vault/g", &sig, &len, &cause) == 0 &&
+	    len == 3 && memcmp(sig, "sig", 3) == 0, "and its second");
+	free(sig);
+	sigs_fails(off[1], "vault/f", "is not for this file", "another file's");
+	sigs_fails(off[0] + 1, "vault/f", "at offset", "a wrong offset");
+	sigs_fails(1u << 30, "vault/f", "truncated at offset", "past the end");
+	/* The SIG_END's hash no longer matches. */
+	poke(off[1] - 1, 0x01);
+	sigs_fails(off[0], "vault/f", "does not match its hash", "altered");
+	/* A record length beyond any record. */
+	if (make_sigs(off) == 0) {
+		poke(off[0] + 4, 0x7f);
+		sigs_fails(off[0], "vault/f", "oversized record", "oversized");
+	}
+	/* Cut inside the first signature's data. */
+	if (make_sigs(off) == 0 && truncate(sigpath, (off_t)(off[0] + 100))
+	    == 0)
+		sigs_fails(off[0], "vault/f", "truncated at offset", "cut");
+	unlink(sigpath);
+	sigs_fails(0, "vault/f", "unable to read signatures", "missing");
+	/* A writer whose directory is gone: named, nothing left. */
+	cause = NULL;
+	fd = sigs_writer_new("/nonexistent/dir/sigs", SET, &cause) == NULL;
+	tap_ok(fd && cause != NULL &&
+	    strstr(cause, "/nonexistent/dir/sigs.tmp") != NULL,
+	    "a signatures file that cannot be created is named: %s",
+	    cause != NULL ? cause : "(none)");
+	free(cause);
+	cause = NULL;
+	/* An unfinished writer removes its temporary. */
+	{
+		struct sigs_writer	*sw = sigs_writer_new(sigpath, SET,
+					    &cause);
+		char			*tmp = xasprintf("%s.tmp", sigpath);
+
+		tap_ok(sw != NULL && stat(tmp, &st) == 0,
+		    "a writer's temporary exists while it writes");
+		sigs_writer_free(sw);
+		tap_ok(stat(tmp, &st) != 0 && stat(sigpath, &st) != 0,
+		    "... and is removed when it is abandoned");
+		free(tmp);
+	}
+	/* /dev/full: the writes fail, at the latest when flushed. */
+	{
+		struct sigs_writer	*sw;
+		struct sink		*s;
+		char			 big[70000];
+		char			*tmp = xasprintf("%s.tmp", sigpath);
+		uint64_t		 o;
+		int			 failed = 0;
+
+		memset(big, 'y', sizeof big);
+		cause = NULL;
+		unlink(sigpath);
+		unlink(tmp);
+		if (symlink("/dev/full", tmp) == 0) {
+			sw = sigs_writer_new(sigpath, SET, &cause);
+			if (sw == NULL)
+				failed = 1;
+			else if ((s = sigs_writer_begin(sw, "a", &o, &cause)) ==
+			    NULL || sink_write(s, big, sizeof big, &cause) != 0 ||
+			    sigs_writer_end(sw, &cause) != 0 ||
+			    sigs_writer_finish(sw, &cause) != 0)
+				failed = 1;
+			sigs_writer_free(sw);
+			tap_ok(failed && cause != NULL && strstr(cause,
+			    "No space left") != NULL, "a full disk under the "
+			    "signatures is named: %s", cause != NULL ? cause :
+			    "(none)");
+			unlink(tmp);
+		}
+		free(tmp);
+		free(cause);
+	}
+}
+
 int
 main(void)
 {
@@ -413,5 +622,7 @@ main(void)
 		rmdir(path);
 	}
 	free(text);
+	test_names();
+	test_sigs();
 	return tap_done();
 }
