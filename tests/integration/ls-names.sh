@@ -4,7 +4,8 @@
 # characters escaped, UTF-8 of 2, 3 and 4 bytes kept, and bytes that are
 # not UTF-8 (overlong forms, surrogates, stray bytes) as \udcNN; and it
 # names the kind of every entry, devices included (made as root only: a
-# normal user cannot mknod, and then those two checks are not run).
+# normal user cannot mknod, and then the device checks are not run), which
+# restore recreates with their numbers.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 command -v python3 >/dev/null 2>&1 || bail "python3 is needed"
@@ -73,6 +74,12 @@ if [ "$devices" -eq 1 ]; then
 	check "the table names a character device as one" \
 	    grep -q '^char .*names/chardev$' "$WORK/ls.txt"
 	check "... and a block device" grep -q '^block .*names/blockdev$' "$WORK/ls.txt"
+	"$TRESOR" restore --quiet --from "file://$WORK/t" --to "$WORK/r" \
+	    --key-file "$WORK/k.sec.asc" 2>"$WORK/err"
+	check "the devices restore as devices with their numbers" \
+	    sh -c "[ \"\$(stat -c '%F %t %T' '$WORK/r/names/chardev')\" = 'character special file 1 3' ] && [ \"\$(stat -c '%F %t %T' '$WORK/r/names/blockdev')\" = 'block special file 7 c8' ]"
+	check "... and every name as its bytes" \
+	    sh -c "[ \"\$(ls '$S' | sort | md5sum)\" = \"\$(ls '$WORK/r/names' | sort | md5sum)\" ]"
 fi
 
 done_testing
