@@ -382,9 +382,15 @@ crypto_lookup_key(struct crypto *c, const char *name, char **cause)
 	if (crypto_context(c, &ctx, cause) != 0)
 		return -1;
 	err = gpgme_get_key(ctx, name, &key, 0);
-	if (err != 0 || key == NULL) {
+	/* gpgme says "End of file" for a key it did not find. */
+	if (err != 0 && gpgme_err_code(err) != GPG_ERR_EOF) {
+		error_set(cause, "unable to look up encryption key '%s' in "
+		    "the keyring: %s", name, gpgme_strerror(err));
+		goto out;
+	}
+	if (key == NULL) {
 		error_set(cause, "encryption key '%s' is not in the keyring "
-		    "(%s)", name, err != 0 ? gpgme_strerror(err) : "not found");
+		    "(import it, or give --key-file KEY.asc)", name);
 		goto out;
 	}
 	if (!key->can_encrypt || key->revoked || key->expired) {

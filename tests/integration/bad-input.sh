@@ -61,6 +61,35 @@ tresor backup --quiet --to "$TPW" --passphrase-file "$PW" "$VAULT" ||
     bail "the passphrase fixture backup failed"
 PWMANIFEST=$(cd "$WORK/tpw" && ls *.manifest.gpg)
 
+# $EMPTYPW: an empty passphrase file; $GARBAGE: a "key" file without a
+# key; $SIGNPUB: a key that can only sign (in $WORK/gnupg-sign too);
+# $PROTSEC: a secret key protected by the passphrase in $PW, and $TPROT a
+# set encrypted to it.
+: >"$WORK/emptypw" && EMPTYPW=$WORK/emptypw
+printf 'not a key\n' >"$WORK/garbage.asc" && GARBAGE=$WORK/garbage.asc
+mkdir -p "$WORK/gnupg-sign" "$WORK/gnupg-prot" &&
+    chmod 700 "$WORK/gnupg-sign" "$WORK/gnupg-prot"
+GNUPGHOME=$WORK/gnupg-sign gpg --batch --quiet --passphrase '' \
+    --quick-gen-key 'sign only <s@tresor.invalid>' ed25519 sign never \
+    >/dev/null 2>&1 || bail "gpg key generation failed"
+GNUPGHOME=$WORK/gnupg-sign gpg --batch --armor --export >"$WORK/sign.pub.asc"
+SIGNPUB=$WORK/sign.pub.asc
+GNUPGHOME=$WORK/gnupg-prot gpg --batch --quiet --pinentry-mode loopback \
+    --passphrase-file "$PW" --quick-gen-key 'protected <p@tresor.invalid>' \
+    future-default default never >/dev/null 2>&1 || bail "gpg key generation failed"
+GNUPGHOME=$WORK/gnupg-prot gpg --batch --armor --export >"$WORK/prot.pub.asc"
+GNUPGHOME=$WORK/gnupg-prot gpg --batch --pinentry-mode loopback \
+    --passphrase-file "$PW" --armor --export-secret-keys >"$WORK/prot.sec.asc"
+PROTSEC=$WORK/prot.sec.asc
+mkdir -p "$WORK/tprot"
+TPROT=file://$WORK/tprot
+tresor backup --quiet --to "$TPROT" --key-file "$WORK/prot.pub.asc" "$VAULT" ||
+    bail "the protected-key fixture backup failed"
+PROTMANIFEST=$(cd "$WORK/tprot" && ls *.manifest.gpg)
+# The protected key, restored with its passphrase: the fixture is right.
+tresor restore --quiet --from "$TPROT" --to "$WORK/prot-ok" --key-file "$PROTSEC" \
+    --passphrase-file "$PW" || bail "the protected key does not restore its set"
+
 # $NOTT: a directory of someone else's files; $EMPTYT: an empty directory.
 mkdir -p "$WORK/nott" "$WORK/emptyt"
 printf 'x\n' >"$WORK/nott/notes.txt" && printf 'y\n' >"$WORK/nott/photo.jpg"
