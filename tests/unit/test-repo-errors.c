@@ -19,7 +19,12 @@
 #include "common/hash.h"
 #include "common/xmalloc.h"
 #include "format/filter/crypto.h"
+#include "format/manifest.h"
+#include "format/record.h"
 #include "repo/lock.h"
+#include "repo/manifests.h"
+#include "repo/target.h"
+#include "repo/volume.h"
 #include "repo/object.h"
 #include "repo/signatures.h"
 #include "transports/transport.h"
@@ -31,11 +36,24 @@ static struct transport_ops	 fake;
 static const struct transport_ops *real;
 
 /* The fake driver: each operation fails while its switch is on. */
-static int	fail_put, fail_get, fail_stat, fail_remove;
+static int	fail_put, fail_get, fail_stat, fail_remove, race_put;
+
+static void	write_object(const char *, const void *, size_t);
 
 static struct sink *
 fake_put(struct transport *t, const char *name, char **cause)
 {
+	if (race_put) {
+		/* Another run publishes its lock first: ours is refused. */
+		static const char other[] = "tresor-lock 1\nhost racer.invalid"
+		    "\npid 7\ntime 2027-01-15T08:00:00Z\nop backup\n";
+
+		write_object(name, other, sizeof other - 1);
+		race_put = 0;
+		error_set(cause, "'%s' exists in %s", name,
+		    transport_display(t));
+		return NULL;
+	}
 	if (fail_put) {
 		errno = ENOSPC;
 		error_sys(cause, "unable to write '%s' to %s", name,
@@ -352,6 +370,11 @@ test_lock(struct transport *t)
 	says(l != NULL ? (lock_free(l), 0) : -1, &cause, "No space left",
 	    "a lock that cannot be written is named");
 	fail_put = 0;
+	/* A run that takes the lock between our look and our write wins. */
+	race_put = 1;
+	l = lock_acquire(t, "backup", now, &o, &cause);
+	says(l != NULL ? (lock_free(l), 0) : -1, &cause, "locked by backup by "
+	    "host racer.invalid", "a lock taken by a racing run is not ours");
 }
 
 static void
@@ -368,6 +391,17 @@ test_signatures(struct transport *t, struct crypto *c)
 	    1, &vi, &cause), &cause, "unable to read '/nonexistent/sigs'",
 	    "a missing signatures plaintext is named");
 	volume_info_clear(&vi);
+	if ((f = fopen(path, "we")) != NULL) {
+		fputs("plaintext", f);
+		fclose(f);
+	}
+	fail_put = 1;
+	says(sigs_publish(t, c, "20260101T000000Z.full", path, 1, &vi,
+	    &cause), &cause, "No space left", "a signatures object the "
+	    "target refuses is named");
+	fail_put = 0;
+	volume_info_clear(&vi);
+	unlink(path);
 	/* A set whose manifest lists none. */
 	if ((f = fopen(copy, "we")) != NULL) {
 		fputs("tresor-manifest 1\nset 20260101T000000Z.full\ntype full\n"
@@ -385,6 +419,95 @@ test_signatures(struct transport *t, struct crypto *c)
 	    &cause, copy, "a manifest copy that is gone is named");
 	free(copy);
 	free(path);
+}
+
+/* Volumes: a put that fails opens no volume; a volume closed on a target
+ * that takes one object at a time (no finisher thread) is published and
+ * verified before close returns; sets removed through a failing remove. */
+static void
+test_volumes(struct transport *t, struct crypto *c)
+{
+	struct volume_writer		*vw;
+	const struct volume_info	*vi;
+	struct name_list		 names;
+	uint32_t			 number;
+	uint64_t			 offset;
+	size_t				 n = 0;
+	char				*cause = NULL;
+	unsigned			 features = fake.features;
+
+	vw = volume_writer_new(t, c, "20260102T000000Z.full", 1 << 20, 1);
+	fail_put = 1;
+	says(volume_writer_record(vw, RECORD_DATA, "x", 1, &cause), &cause,
+	    "No space left", "a volume the target refuses: the record fails");
+	says(volume_writer_position(vw, &number, &offset, &cause), &cause,
+	    "No space left", "... and so does asking where it would go");
+	fail_put = 0;
+	volume_writer_free(vw);
+
+	fake.features = 0;	/* one object at a time: no finisher thread */
+	vw = volume_writer_new(t, c, "20260102T000000Z.full", 1 << 20, 1);
+	tap_ok(volume_writer_position(vw, &number, &offset, &cause) == 0 &&
+	    number == 1 && offset > 0 && volume_writer_close(vw, &cause) == 0 &&
+	    (vi = volume_writer_volumes(vw, &n)) != NULL && n == 1 &&
+	    object_verify(t, vi[0].name, vi[0].size, vi[0].sha256, &cause) ==
+	    0, "without a finisher thread a closed volume is stored and "
+	    "verified (%s)", cause != NULL ? cause : "ok");
+	free(cause);
+	cause = NULL;
+	volume_writer_free(vw);
+	fake.features = features;
+
+	memset(&names, 0, sizeof names);
+	if (transport_list(t, &names, &cause) == 0) {
+		fail_remove = 1;
+		says(target_remove_set(t, &names, "20260102T000000Z.full",
+		    &cause), &cause, "permission denied", "a set that cannot "
+		    "be removed is named");
+		fail_remove = 0;
+		tap_ok(target_remove_set(t, &names, "20260102T000000Z.full",
+		    &cause) == 0, "... and is removed once the target lets it");
+		name_list_clear(&names);
+	}
+	free(cause);
+}
+
+/* The manifest: its local copy or its object failing stops the publish. */
+static void
+test_manifest(struct transport *t, struct crypto *c)
+{
+	struct manifest_header	 h;
+	struct manifest_writer	*mw;
+	char			*cause = NULL, *copy;
+
+	memset(&h, 0, sizeof h);
+	h.set_id = "20260103T000000Z.full";
+	h.full = 1;
+	h.time = 1767398400;
+	h.keys = "symmetric";
+	mw = manifest_writer_new(&cause);
+	says(manifest_publish(mw, t, c, 1, &h, NULL, 0, NULL,
+	    "/nonexistent/dir/manifest", &cause), &cause,
+	    "unable to write '/nonexistent/dir/manifest.tmp'",
+	    "a manifest copy that cannot be written is named");
+	manifest_writer_free(mw);
+	copy = xasprintf("%s-mcopy", dir);
+	mw = manifest_writer_new(&cause);
+	fail_put = 1;
+	says(manifest_publish(mw, t, c, 1, &h, NULL, 0, NULL, copy, &cause),
+	    &cause, "No space left", "a manifest the target refuses is named");
+	fail_put = 0;
+	manifest_writer_free(mw);
+	{
+		struct stat	 st;
+		char		*tmp = xasprintf("%s.tmp", copy);
+
+		tap_ok(stat(copy, &st) != 0 && stat(tmp, &st) != 0,
+		    "... and no local copy is left, whole or partial");
+		unlink(tmp);
+		free(tmp);
+	}
+	free(copy);
 }
 
 int
@@ -426,6 +549,8 @@ main(void)
 	test_objects(t, c);
 	test_lock(t);
 	test_signatures(t, c);
+	test_volumes(t, c);
+	test_manifest(t, c);
 
 	transport_close(t);
 	crypto_free(c);
