@@ -562,14 +562,6 @@ crypto_new(const struct crypto_options *o, int for_decrypt, char **cause)
 		if (crypto_make_home(c, cause) != 0)
 			goto fail;
 	}
-	if (c->nrecipients > 0)
-		c->description = xasprintf("public key %s%s",
-		    c->recipients[0]->fpr,
-		    c->nrecipients > 1 ? " (and others)" : "");
-	else if (for_decrypt)
-		c->description = xstrdup("secret key or passphrase");
-	else
-		c->description = xstrdup("passphrase (symmetric)");
 	return c;
 fail:
 	crypto_free(c);
@@ -624,16 +616,10 @@ crypto_free(struct crypto *c)
 		explicit_bzero(c->passphrase, strlen(c->passphrase));
 		free(c->passphrase);
 	}
-	free(c->description);
 	free(c->engine);
 	free(c);
 }
 
-const char *
-crypto_describe(const struct crypto *c)
-{
-	return c->description;
-}
 
 static int
 crypto_compare_fpr(const void *a, const void *b)
