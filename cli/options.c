@@ -241,7 +241,7 @@ cli_parse(const struct cmd *cmd, const struct cli_opt *table, int argc,
 	struct option	*longopts;
 	uint8_t		*seen = NULL;
 	size_t		 n, i;
-	int		 opt, rc = 0;
+	int		 opt, rc = 0, set_seen = 0, time_seen = 0;
 
 	memset(p, 0, sizeof *p);
 	for (n = 0; table[n].type != CLI_END; n++)
@@ -272,6 +272,15 @@ cli_parse(const struct cmd *cmd, const struct cli_opt *table, int argc,
 			rc = cli_usage_error(cmd, "%s", table[i].required);
 			goto out;
 		}
+		/* --time and --set each choose the set: one or the other. */
+		if (seen[i] && strcmp(table[i].name, "set") == 0)
+			set_seen = 1;
+		if (seen[i] && strcmp(table[i].name, "time") == 0)
+			time_seen = 1;
+	}
+	if (set_seen && time_seen) {
+		rc = cli_usage_error(cmd, "give --time or --set, not both");
+		goto out;
 	}
 	p->operands = argv + optind;
 	p->noperands = argc - optind;
