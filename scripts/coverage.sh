@@ -52,7 +52,8 @@ default_tests="tests/unit/test-record tests/unit/test-text tests/unit/test-url
 	tests/integration/restore-paths.sh tests/integration/ls.sh
 	tests/integration/recover.sh tests/integration/backupd.sh
 	tests/integration/progress.sh tests/integration/bad-input.sh
-	tests/integration/restore-errors.sh tests/integration/ls-names.sh"
+	tests/integration/restore-errors.sh tests/integration/ls-names.sh
+	tests/integration/restore-scratch.sh"
 tests=${COVERAGE_TESTS:-$default_tests}
 
 for tool in lcov gcov git; do
