@@ -492,6 +492,48 @@ test_sigs(void)
 	}
 }
 
+/* Record payloads cut short are refused by every decoder. */
+static void
+test_records(void)
+{
+	struct recbuf	 rb = { NULL, 0, 0 };
+	uint8_t		 digest[HASH_LEN];
+	uint64_t	 size, off;
+	uint32_t	 number;
+	char		*epath = NULL, *set = NULL, *cause = NULL;
+	int		 rc;
+
+	record_encode_entry_end(&rb, 5, digest);
+	rc = record_decode_entry_end(rb.data, rb.len - 1, &size, digest,
+	    &cause);
+	tap_ok(rc != 0 && cause != NULL && strstr(cause, "malformed "
+	    "entry-end record") != NULL, "a cut entry-end record: %s", cause);
+	free(cause);
+	cause = NULL;
+	recbuf_reset(&rb);
+	record_encode_continue(&rb, "vault/f", 1234);
+	rc = record_decode_continue(rb.data, rb.len - 1, &epath, &off, &cause);
+	tap_ok(rc != 0 && epath == NULL && cause != NULL && strstr(cause,
+	    "malformed entry-continue record") != NULL,
+	    "a cut entry-continue record: %s", cause);
+	free(cause);
+	cause = NULL;
+	recbuf_reset(&rb);
+	record_encode_volume_info(&rb, SET, 3);
+	rc = record_decode_volume_info(rb.data, rb.len - 2, &set, &number,
+	    &cause);
+	tap_ok(rc != 0 && set == NULL && cause != NULL && strstr(cause,
+	    "malformed volume-info record") != NULL,
+	    "a cut volume-info record: %s", cause);
+	free(cause);
+	cause = NULL;
+	rc = record_decode_u64(rb.data, 7, &size, &cause);
+	tap_ok(rc != 0 && cause != NULL && strstr(cause, "expected 8 bytes"),
+	    "a u64 record of 7 bytes: %s", cause);
+	free(cause);
+	recbuf_free(&rb);
+}
+
 int
 main(void)
 {
@@ -624,5 +666,6 @@ main(void)
 	free(text);
 	test_names();
 	test_sigs();
+	test_records();
 	return tap_done();
 }
