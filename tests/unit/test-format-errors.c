@@ -12,11 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/sink.h"
 #include "common/xmalloc.h"
+#include "format/filter/crypto.h"
 #include "format/manifest.h"
 #include "format/names.h"
 #include "format/record.h"
@@ -534,6 +536,108 @@ test_records(void)
 	recbuf_free(&rb);
 }
 
+/* A sink that keeps nothing (the end of an encryption chain). */
+static int
+drop_write(struct sink *s, const void *buf, size_t len, char **cause)
+{
+	(void)s;
+	(void)buf;
+	(void)len;
+	(void)cause;
+	return 0;
+}
+
+static int
+drop_finish(struct sink *s, char **cause)
+{
+	(void)s;
+	(void)cause;
+	return 0;
+}
+
+static void
+drop_free(struct sink *s)
+{
+	(void)s;
+}
+
+static const struct sink_ops drop_ops = { "drop", drop_write, drop_finish,
+	drop_free };
+
+static ssize_t
+no_input(void *arg, void *buf, size_t len, char **cause)
+{
+	(void)arg;
+	(void)buf;
+	(void)len;
+	(void)cause;
+	return 0;
+}
+
+/*
+ * gpg cannot be started when no file descriptor is left (the open-file
+ * limit reached): one line saying what could not be done, and the
+ * chain's next stage is not used.
+ */
+static void
+test_crypto_no_fds(void)
+{
+	struct crypto_options	 co;
+	struct crypto		*c;
+	struct sink		 drop = { &drop_ops }, *s;
+	struct rlimit		 old, low;
+	char			 pass[] = "/tmp/tresor-test-pass.XXXXXX";
+	char			*cause = NULL;
+	int			 fd, lowest;
+
+	if ((fd = mkstemp(pass)) == -1 || write(fd, "pass\n", 5) != 5)
+		return;
+	close(fd);
+	memset(&co, 0, sizeof co);
+	co.passphrase_file = pass;
+	c = crypto_new(&co, 0, &cause);
+	tap_ok(c != NULL, "symmetric crypto sets up (%s)", cause ? cause : "ok");
+	free(cause);
+	cause = NULL;
+	if (c == NULL)
+		return;
+	/* The lowest free descriptor is the limit: nothing more opens. */
+	lowest = dup(0);
+	close(lowest);
+	getrlimit(RLIMIT_NOFILE, &old);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest;
+	setrlimit(RLIMIT_NOFILE, &low);
+	s = crypto_encrypt_sink_new(c, "'obj' in test", &drop, &cause);
+	setrlimit(RLIMIT_NOFILE, &old);
+	tap_ok(s == NULL && cause != NULL && strstr(cause, "unable to encrypt "
+	    "'obj' in test") != NULL && strchr(cause, '\n') == NULL,
+	    "no descriptor left for gpg: one line saying what failed: %s",
+	    cause != NULL ? cause : "(started)");
+	if (s != NULL)
+		sink_free(s);
+	free(cause);
+	cause = NULL;
+	/* And the same for decryption: not called damage, nor a key. */
+	{
+		enum crypto_failure	failure = CRYPTO_OK;
+		int			rc;
+
+		setrlimit(RLIMIT_NOFILE, &low);
+		rc = crypto_decrypt(c, "'obj' in test", no_input, NULL, &drop,
+		    &failure, &cause);
+		setrlimit(RLIMIT_NOFILE, &old);
+		tap_ok(rc != 0 && failure != CRYPTO_DAMAGED && failure !=
+		    CRYPTO_NO_KEY && cause != NULL && strstr(cause, "'obj' in "
+		    "test") != NULL && strstr(cause, "corrupt") == NULL,
+		    "... and for decryption, not called damage: %s",
+		    cause != NULL ? cause : "(started)");
+		free(cause);
+	}
+	crypto_free(c);
+	unlink(pass);
+}
+
 int
 main(void)
 {
@@ -667,5 +771,6 @@ main(void)
 	test_names();
 	test_sigs();
 	test_records();
+	test_crypto_no_fds();
 	return tap_done();
 }
