@@ -228,15 +228,8 @@ restore_select(struct restore *r, char **cause)
 	char				*sel, *q;
 	size_t				 i, j, len, matched;
 
-	for (i = 0; i < r->nlist && o->npaths == 0; i++) {
+	for (i = 0; i < r->nlist && o->npaths == 0; i++)
 		r->list[i]->wanted = 1;
-		/* As restore_want checks for a selection: otherwise the
-		 * link would fail as "No such file or directory". */
-		if (r->list[i]->me.e.kind == 'h' && strmap_get(r->entries,
-		    r->list[i]->me.e.target) == NULL)
-			return error_set(cause, "hard link target of '%s' is "
-			    "not in the set", r->list[i]->me.e.path);
-	}
 	for (j = 0; j < o->npaths; j++) {
 		sel = xstrdup(o->paths[j]);
 		while ((len = strlen(sel)) > 1 && sel[len - 1] == '/')
