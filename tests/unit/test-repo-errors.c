@@ -21,11 +21,13 @@
 #include "format/filter/crypto.h"
 #include "format/manifest.h"
 #include "format/record.h"
+#include "repo/catalog.h"
 #include "repo/lock.h"
 #include "repo/manifests.h"
 #include "repo/target.h"
 #include "repo/volume.h"
 #include "repo/object.h"
+#include "repo/retention.h"
 #include "repo/signatures.h"
 #include "transports/transport.h"
 #include "transports/transport.intern.h"
@@ -36,7 +38,7 @@ static struct transport_ops	 fake;
 static const struct transport_ops *real;
 
 /* The fake driver: each operation fails while its switch is on. */
-static int	fail_put, fail_get, fail_stat, fail_remove, race_put;
+static int	fail_put, fail_get, fail_stat, fail_remove, race_put, fail_list;
 
 static void	write_object(const char *, const void *, size_t);
 
@@ -81,6 +83,15 @@ fake_stat(struct transport *t, const char *name, uint64_t *size, char **cause)
 		return error_set(cause, "unable to stat '%s' in %s: timeout",
 		    name, transport_display(t));
 	return real->stat(t, name, size, cause);
+}
+
+static int
+fake_list(struct transport *t, struct name_list *names, char **cause)
+{
+	if (fail_list)
+		return error_set(cause, "unable to list %s: connection "
+		    "refused", transport_display(t));
+	return real->list(t, names, cause);
 }
 
 static int
@@ -510,6 +521,36 @@ test_manifest(struct transport *t, struct crypto *c)
 	free(copy);
 }
 
+/* The catalog: a target that cannot be listed is named; a chain without
+ * a complete full, and debris before it, are left to cleanup by purge. */
+static void
+test_catalog(struct transport *t)
+{
+	struct catalog_set	 sets[4] = {
+		{ "20260101T000000Z.full", 1767225600, 1, 0, 1, 10 },
+		{ "20260102T000000Z.inc", 1767312000, 0, 1, 1, 10 },
+		{ "20260103T000000Z.full", 1767398400, 1, 1, 1, 10 },
+		{ "20260104T000000Z.inc", 1767484800, 0, 1, 1, 10 },
+	};
+	struct catalog		 c = { sets, 4 }, loaded;
+	uint8_t			*plan;
+	char			*cause = NULL;
+
+	fail_list = 1;
+	says(catalog_load(t, &loaded, &cause), &cause, "connection refused",
+	    "a target that cannot be listed is named");
+	fail_list = 0;
+	tap_ok(catalog_chain_start(&c, 4) == -1 &&
+	    catalog_chain_start(&c, 0) == -1 &&
+	    catalog_chain_start(&c, 1) == -1 &&
+	    catalog_chain_start(&c, 3) == 2, "a chain starts at its complete "
+	    "full; an incomplete full starts none");
+	plan = retention_plan(&c, 1767484800 + 400 * 86400, 120LL * 86400);
+	tap_ok(plan != NULL && !plan[0] && !plan[2] && !plan[3],
+	    "purge keeps the newest chain and leaves debris to cleanup");
+	free(plan);
+}
+
 int
 main(void)
 {
@@ -544,6 +585,7 @@ main(void)
 	fake.get = fake_get;
 	fake.stat = fake_stat;
 	fake.remove = fake_remove;
+	fake.list = fake_list;
 	t->ops = &fake;
 
 	test_objects(t, c);
@@ -551,6 +593,7 @@ main(void)
 	test_signatures(t, c);
 	test_volumes(t, c);
 	test_manifest(t, c);
+	test_catalog(t);
 
 	transport_close(t);
 	crypto_free(c);
