@@ -155,7 +155,7 @@ export FTP_PASSWORD
 # as nobody, so that root's bypass of modes does not hide the check).
 mkdir -p "$WORK/locked" && chmod 700 "$WORK/locked"
 LOCKED=$WORK/locked
-mkdir -p "$WORK/nobody" && chmod 777 "$WORK/nobody"
+mkdir -p "$WORK/nobody/t" && chmod 777 "$WORK/nobody" "$WORK/nobody/t"
 as_nobody() {
 	if [ "$(id -u)" -eq 0 ]; then
 		setpriv --reuid=nobody --regid=nogroup --clear-groups \
