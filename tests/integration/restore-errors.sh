@@ -111,6 +111,18 @@ expect_fail "$WORK/err" restore_ --from "file://$WORK/t4" --to "$WORK/r4"
 check "a path listed twice: refused in one line naming it" \
     fails_with "$WORK/err" "path 'src/dir/sub' is listed twice"
 
+# --- verify of several sets: a line per bad set, then the summary ---------
+make_key other
+mkdir -p "$WORK/t9"
+TRESOR_NOW=$(at 0) "$TRESOR" backup --quiet --to "file://$WORK/t9" \
+    --key-file "$WORK/k.pub.asc" "$WORK/src" || bail "backup"
+TRESOR_NOW=$(at 1) "$TRESOR" backup --quiet --to "file://$WORK/t9" \
+    --key-file "$WORK/k.pub.asc" "$WORK/src" || bail "backup"
+expect_fail "$WORK/err" "$TRESOR" verify --from "file://$WORK/t9" \
+    --key-file "$WORK/other.sec.asc"
+check "verify of two sets with the wrong key: a line per set and the summary" \
+    sh -c "[ \$(wc -l <'$WORK/err') -eq 3 ] && [ \$(grep -c 'no secret key for this set' '$WORK/err') -eq 2 ] && tail -n 1 '$WORK/err' | grep -q 'verify failed for 2 of 2 sets in file://$WORK/t9'"
+
 # --- ls output that cannot be written --------------------------------------
 if [ -w /dev/full ]; then
 	"$TRESOR" ls --key-file "$WORK/k.sec.asc" --from "$T0" >/dev/full \
