@@ -505,6 +505,7 @@ test_records(void)
 	char		*epath = NULL, *set = NULL, *cause = NULL;
 	int		 rc;
 
+	memset(digest, 0xab, sizeof digest);
 	record_encode_entry_end(&rb, 5, digest);
 	rc = record_decode_entry_end(rb.data, rb.len - 1, &size, digest,
 	    &cause);
