@@ -764,6 +764,30 @@ backup_check_keys(struct backup *b, const struct manifest_summary *prev,
 		    strcmp(prev->keys, "symmetric") == 0 ? "" : prev->keys,
 		    strcmp(keys, "symmetric") == 0 ? "a passphrase" : "key ",
 		    strcmp(keys, "symmetric") == 0 ? "" : keys);
+	/*
+	 * Passphrases leave no fingerprint to compare: the only proof that
+	 * this run's is the chain's is to decrypt the set it builds on (its
+	 * manifest, small). Without it, a mistyped passphrase file would
+	 * publish an incremental that the chain's passphrase cannot read.
+	 */
+	if (rc == 0 && strcmp(keys, "symmetric") == 0 &&
+	    strcmp(prev->keys, "symmetric") == 0) {
+		static const struct manifest_visitor none = { NULL, NULL,
+		    NULL, NULL };
+		struct manifest_summary	 s;
+		char			*why = NULL;
+
+		if (manifest_read(b->transport, b->crypto, b->prev_id, &none,
+		    NULL, &s, &why) != 0) {
+			rc = error_set(cause, "set %s in %s does not decrypt "
+			    "with this run's passphrase (%s): an incremental "
+			    "under another passphrase could not be restored "
+			    "with the chain's; give the chain's "
+			    "--passphrase-file, or make a --full backup",
+			    b->prev_id, target_display(b->transport), why);
+			free(why);
+		}
+	}
 	return rc;
 }
 
@@ -783,7 +807,7 @@ backup_load_prev(struct backup *b, char **cause)
 	char			*path = cache_manifest_path(b->cache, b->prev_id);
 	char			*sigs = NULL, *why;
 	size_t			 i;
-	int			 rc = -1;
+	int			 rc = -1, fetched = 0;
 
 	if (!cache_has(b->cache, path)) {
 		log_info("rebuilding the cache for %s from set %s",
@@ -791,10 +815,17 @@ backup_load_prev(struct backup *b, char **cause)
 		if (manifest_fetch(b->transport, b->crypto, b->prev_id, path,
 		    cause) != 0)
 			goto rebuild_failed;
+		fetched = 1;
 	}
 	b->prev = strmap_new();
 	if (manifest_read_cached(path, b->prev_id, &visitor, b, &summary,
 	    cause) != 0) {
+		/* Just fetched: the target's copy is what is wrong (a
+		 * newer format, damage); no copy of it stays cached. */
+		if (fetched) {
+			unlink(path);
+			goto out;
+		}
 		/* A damaged copy is not trusted: fetch it again. */
 		log_warn("%s; fetching it again", *cause);
 		free(*cause);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -17,6 +18,7 @@
 #include "common/timespec.h"
 #include "common/xmalloc.h"
 #include "format/filter/crypto.h"
+#include "transports/transport.h"
 #include "transports/url.h"
 
 static void
@@ -106,12 +108,53 @@ cli_set_time(const struct cmd *cmd, const struct cli_opt *o,
 	time_t	 now;
 	int	 rc = 0;
 
+	char	 when[21], nowiso[21];
+
 	if (clock_now(&now, &cause) != 0 ||
 	    timespec_parse(arg, now, out, &cause) != 0) {
 		rc = cli_usage_error(cmd, "%s: %s", cli_dashed(o), cause);
 		free(cause);
+		return rc;
+	}
+	/* No set is newer than now (backup refuses a clock that went
+	 * backwards), so a later time is a typo, not "the newest set". */
+	if (*out > now) {
+		clock_format_iso(*out, when);
+		clock_format_iso(now, nowiso);
+		rc = cli_usage_error(cmd, "%s '%s': %s is in the future (now "
+		    "%s)", cli_dashed(o), arg, when, nowiso);
 	}
 	return rc;
+}
+
+/*
+ * A scheme no driver has, in transport_open's words: checked here too, so
+ * that it is a usage error (exit 2) like any URL that does not parse.
+ */
+static int
+cli_check_scheme(const char *url, char **cause)
+{
+	char	*scheme = url_scheme(url), *list = NULL, *display = NULL;
+	char	*tok, *save = NULL, *copy = NULL;
+	int	 known = 0;
+
+	if (scheme == NULL)
+		return 0;	/* url_parse names what is wrong */
+	list = transport_schemes();
+	copy = xstrdup(list);
+	for (tok = strtok_r(copy, ", ", &save); tok != NULL && !known;
+	    tok = strtok_r(NULL, ", ", &save))
+		known = strcasecmp(tok, scheme) == 0;
+	if (!known) {
+		display = url_display(url);
+		error_set(cause, "unknown scheme '%s' in URL '%s' (supported: "
+		    "%s)", scheme, display, list);
+	}
+	free(display);
+	free(copy);
+	free(list);
+	free(scheme);
+	return known ? 0 : -1;
 }
 
 /* Convert one option's argument into its place in out; 0 or an exit code. */
@@ -123,6 +166,9 @@ cli_apply(const struct cmd *cmd, const struct cli_opt *o, char *arg,
 	char		**list;
 	size_t		*count;
 	int64_t		 seconds;
+	struct url	 url;
+	char		*cause = NULL;
+	int		 rc;
 
 	switch (o->type) {
 	case CLI_FLAG:
@@ -134,6 +180,17 @@ cli_apply(const struct cmd *cmd, const struct cli_opt *o, char *arg,
 	case CLI_URL:
 		*(const char **)at = cli_target_url(arg);
 		cli_own(p, *(char **)at);
+		/* A URL that cannot be parsed is a bad command line (exit 2),
+		 * named before anything connects. The cause never holds the
+		 * password (url_parse's contract). */
+		if (cli_check_scheme(*(const char **)at, &cause) != 0 ||
+		    url_parse(*(const char **)at, &url, &cause) != 0) {
+			rc = cli_usage_error(cmd, "%s: %s", cli_dashed(o),
+			    cause);
+			free(cause);
+			return rc;
+		}
+		url_clear(&url);
 		return 0;
 	case CLI_INTERVAL:
 		if (cli_interval(cmd, cli_dashed(o), arg, &seconds) != 0)
@@ -184,7 +241,7 @@ cli_parse(const struct cmd *cmd, const struct cli_opt *table, int argc,
 	struct option	*longopts;
 	uint8_t		*seen = NULL;
 	size_t		 n, i;
-	int		 opt, rc = 0;
+	int		 opt, rc = 0, set_seen = 0, time_seen = 0;
 
 	memset(p, 0, sizeof *p);
 	for (n = 0; table[n].type != CLI_END; n++)
@@ -215,6 +272,15 @@ cli_parse(const struct cmd *cmd, const struct cli_opt *table, int argc,
 			rc = cli_usage_error(cmd, "%s", table[i].required);
 			goto out;
 		}
+		/* --time and --set each choose the set: one or the other. */
+		if (seen[i] && strcmp(table[i].name, "set") == 0)
+			set_seen = 1;
+		if (seen[i] && strcmp(table[i].name, "time") == 0)
+			time_seen = 1;
+	}
+	if (set_seen && time_seen) {
+		rc = cli_usage_error(cmd, "give --time or --set, not both");
+		goto out;
 	}
 	p->operands = argv + optind;
 	p->noperands = argc - optind;

@@ -107,6 +107,11 @@ volume_writer_open(struct volume_writer *vw, char **cause)
 	record_encode_volume_info(&rb, vw->set_id, vw->number);
 	rc = volume_writer_emit(vw, RECORD_VOLUME_INFO, rb.data, rb.len, cause);
 out:
+	/* A volume that could not be started is not open: no name kept. */
+	if (rc != 0 && vw->current == NULL) {
+		free(vw->current_name);
+		vw->current_name = NULL;
+	}
 	recbuf_free(&rb);
 	return rc;
 }

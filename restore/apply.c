@@ -337,6 +337,16 @@ apply_special(struct apply *a, int fd, const char *leaf,
 		if (apply_replace(a, fd, leaf, e->path, cause) != 0)
 			return -1;
 	}
+	/* A link whose first name was not restored: say so, not ENOENT. */
+	if (rc != 0 && e->kind == 'h' && errno == ENOENT) {
+		char	*q = apply_quote(a, e->path), *t = log_quote(e->target);
+
+		error_set(cause, "unable to create hard link '%s': its first "
+		    "name '%s' was not restored (it is not in the set)", q, t);
+		free(q);
+		free(t);
+		return -1;
+	}
 	if (rc != 0)
 		return apply_fail(a, "create", e->path, cause);
 	if (e->kind == 'h')

@@ -152,11 +152,16 @@ fetch_run(struct restore_options *o, const char *dest, int *reader_gone,
 {
 	struct fetch		f;
 	struct restore_output	out = { fetch_open, fetch_close, &f, "fetch",
-				    0, reader_gone };
-	char			*dir, *slash;
+				    0, reader_gone, NULL };
+	char			*dir, *slash, *where;
 	int			 rc;
 
 	memset(&f, 0, sizeof f);
+	if (strcmp(dest, "-") == 0)
+		where = xstrdup("stdout");
+	else
+		where = xasprintf("'%s'", dest);
+	out.where = where;
 	f.dest = dest;
 	f.force = o->force;
 	f.fd = f.dirfd = -1;
@@ -184,5 +189,6 @@ fetch_run(struct restore_options *o, const char *dest, int *reader_gone,
 	if (f.dirfd != -1)
 		close(f.dirfd);
 	free(dir);
+	free(where);
 	return rc;
 }

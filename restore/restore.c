@@ -569,7 +569,9 @@ restore_file_data(struct restore *r, const void *buf, size_t len,
 	if (r->out_fd != -1 && io_write_all(r->out_fd, buf, len) != 0) {
 		if (errno == EPIPE && r->opts->output->reader_gone != NULL)
 			*r->opts->output->reader_gone = 1;
-		return error_sys(cause, "unable to write the output");
+		return error_sys(cause, "unable to write %s",
+		    r->opts->output->where != NULL ? r->opts->output->where :
+		    "the output");
 	}
 	return 0;
 }

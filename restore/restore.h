@@ -41,6 +41,8 @@ struct restore_output {
 	 * failure of the restore. NULL: EPIPE is an error like any other.
 	 */
 	int	  *reader_gone;
+	/* For messages: where the content goes ("'/srv/x'", "stdout"). */
+	const char *where;
 };
 
 struct restore_options {

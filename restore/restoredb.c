@@ -410,7 +410,7 @@ restoredb_run(struct restore_options *o, const struct restoredb_options *dbo,
 {
 	struct restoredb	 d;
 	struct restore_output	 out = { restoredb_open, restoredb_close, &d,
-				     "restore-db", 1, NULL };
+				     "restore-db", 1, NULL, "pg_restore" };
 	char			*tool = pg_tool(&dbo->pg, "pg_restore");
 	char			*mark = NULL;
 	int			 exists, rc;

@@ -200,7 +200,7 @@ verify_run(const struct verify_options *o, char **cause)
 	struct crypto		*c = NULL;
 	struct catalog		 cat;
 	size_t			 i, checked = 0, failed = 0;
-	char			*one = NULL;
+	char			*one = NULL, *pending = NULL;
 	int			 rc = EXIT_FAILURE_;
 
 	memset(&cat, 0, sizeof cat);
@@ -215,9 +215,14 @@ verify_run(const struct verify_options *o, char **cause)
 			continue;
 		checked++;
 		if (verify_one(o, t, &c, &cat, cat.sets[i].id, &one) != 0) {
-			/* One line per bad set; the summary is the cause. */
-			log_error("%s", one);
-			free(one);
+			/* One line per bad set; the summary is the cause.
+			 * Each line waits for the next failure, so that when
+			 * only one set was checked its line is the cause
+			 * itself, and the run says it once. */
+			if (pending != NULL)
+				log_error("%s", pending);
+			free(pending);
+			pending = one;
 			one = NULL;
 			failed++;
 		}
@@ -235,6 +240,13 @@ verify_run(const struct verify_options *o, char **cause)
 			    "was lost", cat.sets[i].id, target_display(t),
 			    cat.sets[i].volumes, cat.sets[i].id);
 	}
+	if (failed == 1 && checked == 1) {
+		*cause = pending;
+		pending = NULL;
+		goto out;
+	}
+	if (pending != NULL)
+		log_error("%s", pending);
 	if (checked == 0) {
 		if (o->set != NULL)
 			error_set(cause, "no complete set %s in %s", o->set,
@@ -252,6 +264,7 @@ verify_run(const struct verify_options *o, char **cause)
 	}
 	rc = EXIT_OK;
 out:
+	free(pending);
 	catalog_clear(&cat);
 	target_close(t);
 	crypto_free(c);

@@ -36,8 +36,6 @@ struct crypto;
 struct crypto	*crypto_new(const struct crypto_options *, int for_decrypt,
 		     char **cause);
 void		 crypto_free(struct crypto *);
-/* One line describing the mode, for status output ("public key F00..."). */
-const char	*crypto_describe(const struct crypto *);
 
 /*
  * The keys objects are encrypted to, as the manifest records them: the

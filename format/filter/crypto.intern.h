@@ -24,7 +24,6 @@ struct crypto {
 	gpgme_key_t	*recipients;
 	size_t		 nrecipients;
 	char	 *passphrase;	/* NULL if none given */
-	char	 *description;
 };
 
 /* A gpgme context for the crypto's home, loopback pinentry. */

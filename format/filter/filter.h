@@ -30,9 +30,6 @@ struct sink	*async_sink_new(struct sink *next);
 /* Bytes written to it so far (call from the writing thread). */
 uint64_t	 async_sink_bytes_in(const struct sink *);
 
-/* Discards everything (the end of a chain that only verifies). */
-struct sink	*null_sink_new(void);
-
 /* Writes into fd (borrowed; not closed); finishing fsyncs it. */
 struct sink	*fd_sink_new(int fd, const char *what);
 

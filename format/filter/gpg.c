@@ -382,9 +382,15 @@ crypto_lookup_key(struct crypto *c, const char *name, char **cause)
 	if (crypto_context(c, &ctx, cause) != 0)
 		return -1;
 	err = gpgme_get_key(ctx, name, &key, 0);
-	if (err != 0 || key == NULL) {
+	/* gpgme says "End of file" for a key it did not find. */
+	if (err != 0 && gpgme_err_code(err) != GPG_ERR_EOF) {
+		error_set(cause, "unable to look up encryption key '%s' in "
+		    "the keyring: %s", name, gpgme_strerror(err));
+		goto out;
+	}
+	if (key == NULL) {
 		error_set(cause, "encryption key '%s' is not in the keyring "
-		    "(%s)", name, err != 0 ? gpgme_strerror(err) : "not found");
+		    "(import it, or give --key-file KEY.asc)", name);
 		goto out;
 	}
 	if (!key->can_encrypt || key->revoked || key->expired) {
@@ -556,14 +562,6 @@ crypto_new(const struct crypto_options *o, int for_decrypt, char **cause)
 		if (crypto_make_home(c, cause) != 0)
 			goto fail;
 	}
-	if (c->nrecipients > 0)
-		c->description = xasprintf("public key %s%s",
-		    c->recipients[0]->fpr,
-		    c->nrecipients > 1 ? " (and others)" : "");
-	else if (for_decrypt)
-		c->description = xstrdup("secret key or passphrase");
-	else
-		c->description = xstrdup("passphrase (symmetric)");
 	return c;
 fail:
 	crypto_free(c);
@@ -618,16 +616,10 @@ crypto_free(struct crypto *c)
 		explicit_bzero(c->passphrase, strlen(c->passphrase));
 		free(c->passphrase);
 	}
-	free(c->description);
 	free(c->engine);
 	free(c);
 }
 
-const char *
-crypto_describe(const struct crypto *c)
-{
-	return c->description;
-}
 
 static int
 crypto_compare_fpr(const void *a, const void *b)

@@ -692,14 +692,19 @@ crypto_decrypt(struct crypto *c, const char *what, crypto_read_fn read_fn,
 	status.fd = -1;
 	if (failure != NULL)
 		*failure = CRYPTO_FAILED;
-	if (gpgproc_pipe(in, cause) != 0 || gpgproc_pipe(outp, cause) != 0)
+	/* As for encryption: say what could not be decrypted. */
+	if (gpgproc_pipe(in, cause) != 0 || gpgproc_pipe(outp, cause) != 0) {
+		error_prefix(cause, "unable to decrypt %s", what);
 		goto out;
+	}
 	child = gpgproc_start(c, 1, in[0], outp[1], &status, cause);
 	close(in[0]);
 	close(outp[1]);
 	in[0] = outp[1] = -1;
-	if (child == NULL)
+	if (child == NULL) {
+		error_prefix(cause, "unable to decrypt %s", what);
 		goto out;
+	}
 	feed.fd = in[1];
 	in[1] = -1;
 	if (pthread_create(&thread, NULL, gpg_decrypt_feed_main, &feed) != 0) {
