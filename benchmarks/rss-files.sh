@@ -35,7 +35,9 @@ done
 for tool in "$tresor" "$peakrss"; do
 	[ -x "$tool" ] || { echo "rss-files.sh: '$tool' is not executable (build first)" >&2; exit 2; }
 done
-command -v gpg >/dev/null || { echo "rss-files.sh: gpg is missing" >&2; exit 2; }
+for tool in gpg python3; do
+	command -v $tool >/dev/null || { echo "rss-files.sh: $tool is missing" >&2; exit 2; }
+done
 mkdir -p "$work"
 
 if [ ! -f "$work/k.sec.asc" ]; then
@@ -46,20 +48,19 @@ if [ ! -f "$work/k.sec.asc" ]; then
 	GNUPGHOME="$work/gnupg" gpg --batch --armor --export-secret-keys >"$work/k.sec.asc"
 fi
 
-# make_tree N DIR: N files, 5 per directory, deterministic.
+# make_tree N DIR: N files of 16-80 bytes, 5 per directory, deterministic.
 make_tree() {
-	awk -v n="$1" -v root="$2/vault" 'BEGIN {
-		srand(42)
-		for (i = 0; i < n; i++) {
-			if (i % 5 == 0) {
-				d = sprintf("%s/%02x/%06d", root, (i / 5) % 256, i / 5)
-				system("mkdir -p " d)
-			}
-			f = sprintf("%s/doc-%06d-%d.pdf", d, i, i % 5)
-			printf "%s\n", substr("%PDF-1.4 tresor rss-files benchmark, a small document of some bytes", 1, 16 + int(rand() * 64)) > f
-			close(f)
-		}
-	}'
+	python3 - "$1" "$2" <<'PY'
+import os, random, sys
+n, root = int(sys.argv[1]), sys.argv[2]
+r = random.Random(42)
+for i in range(n):
+    d = "%s/vault/%02x/%06d" % (root, (i // 5) % 256, i // 5)
+    if i % 5 == 0:
+        os.makedirs(d)
+    with open("%s/doc-%06d-%d.pdf" % (d, i, i % 5), "w") as f:
+        f.write("%PDF-1.4 " + "x" * r.randint(7, 71))
+PY
 }
 
 rows=
