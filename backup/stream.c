@@ -76,9 +76,10 @@ stream_block_len(uint64_t estimate, size_t *out, char **cause)
 	}
 	/* Past the floor only to keep under the cap on the number of blocks. */
 	len = (estimate + STREAM_MAX_BLOCKS - 1) / STREAM_MAX_BLOCKS;
-	len = (len + 511) / 512 * 512;
-	if (len < floor)
+	if (len <= floor)
 		len = floor;
+	else
+		len = (len + 511) / 512 * 512;
 	if (len > STREAM_BLOCK_MAX)
 		len = STREAM_BLOCK_MAX;
 	*out = (size_t)len;
