@@ -59,6 +59,9 @@ inc_default=$INC
 chain old TRESOR_DUMP_BLOCK_LEN=2048
 check "TRESOR_DUMP_BLOCK_LEN=2048 gives 2048-byte blocks" test "$(block_len "$WORK/old")" = 2048
 inc_old=$INC
+chain small TRESOR_DUMP_BLOCK_LEN=256
+check "TRESOR_DUMP_BLOCK_LEN=256 gives 256-byte blocks (under the default)" \
+    test "$(block_len "$WORK/small")" = 256
 diag "incremental after 2% of rows changed, every 50th: $inc_default bytes (512), $inc_old bytes (2048)"
 check "... and the incremental stores at most 0.6x what 2 KiB blocks stored" \
     test $((inc_default * 10)) -le $((inc_old * 6))
