@@ -22,7 +22,7 @@
 # incremental of each change, each against the full (tresor stores a
 # dump's delta against its last whole version). Stored sizes are bytes the
 # target gained (du -b); the signature is the full set's signatures object.
-# restic: a fresh repository per change (its default: format 2, auto
+# restic: three fresh repositories per change (its default: format 2, auto
 # compression), a snapshot of the base dump then one of the changed dump,
 # pg_dump --format=custom --compress=0 as tresor runs it.
 set -u
@@ -122,24 +122,41 @@ dump_mb=$(size "$WORK/dumps/base.pgdump")
 printf 'tresor-blocklen\n' >"$WORK/restic-pass"
 RESTIC_PASSWORD_FILE=$WORK/restic-pass
 export RESTIC_PASSWORD_FILE
+# restic picks a random chunker polynomial for each repository, so the same
+# change costs it more or less depending on where its chunks happen to cut:
+# three repositories per change, the median (and the range) reported.
+median() {
+	tr ' ' '\n' | sed '/^$/d' | sort -n | sed -n 2p
+}
+range() {
+	tr ' ' '\n' | sed '/^$/d' | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 }
+	    END { printf "%.3f-%.3f", lo / 1e6, hi / 1e6 }'
+}
 for change in scattered clustered; do
-	repo=$WORK/restic-$change
-	log "restic: base, then $change"
-	restic --quiet --cache-dir "$WORK/restic-cache" -r "$repo" init >/dev/null ||
-	    bail "restic init failed"
-	mkdir -p "$WORK/rsrc"
-	cp "$WORK/dumps/base.pgdump" "$WORK/rsrc/bench.pgdump"
-	restic --quiet --cache-dir "$WORK/restic-cache" -r "$repo" backup "$WORK/rsrc" >/dev/null ||
-	    bail "restic backup failed"
-	before=$(size "$repo")
-	cp "$WORK/dumps/$change.pgdump" "$WORK/rsrc/bench.pgdump"
-	restic --quiet --cache-dir "$WORK/restic-cache" -r "$repo" backup "$WORK/rsrc" >/dev/null ||
-	    bail "restic backup failed"
-	eval "restic_$change=$(( $(size "$repo") - before ))"
-	eval "restic_full_$change=$before"
+	incs=
+	fulls=
+	for rep in 1 2 3; do
+		repo=$WORK/restic-$change-$rep
+		log "restic: base, then $change (repository $rep)"
+		restic --quiet --cache-dir "$WORK/restic-cache" -r "$repo" init >/dev/null ||
+		    bail "restic init failed"
+		mkdir -p "$WORK/rsrc"
+		cp "$WORK/dumps/base.pgdump" "$WORK/rsrc/bench.pgdump"
+		restic --quiet --cache-dir "$WORK/restic-cache" -r "$repo" backup "$WORK/rsrc" >/dev/null ||
+		    bail "restic backup failed"
+		before=$(size "$repo")
+		cp "$WORK/dumps/$change.pgdump" "$WORK/rsrc/bench.pgdump"
+		restic --quiet --cache-dir "$WORK/restic-cache" -r "$repo" backup "$WORK/rsrc" >/dev/null ||
+		    bail "restic backup failed"
+		incs="$incs $(( $(size "$repo") - before ))"
+		fulls="$fulls $before"
+	done
+	eval "restic_$change=$(echo "$incs" | median)"
+	eval "restic_range_$change=$(echo "$incs" | range)"
+	eval "restic_full_$change=$(echo "$fulls" | median)"
 done
 restic_chain=$((restic_full_scattered + 60 * restic_scattered))
-restic_version=$(restic --quiet -r "$WORK/restic-scattered" cat config |
+restic_version=$(restic --quiet -r "$WORK/restic-scattered-1" cat config |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
 
 rows=
@@ -201,10 +218,11 @@ report() {
 	echo "Chain = full + 60 x the scattered incremental: the appliance's two months"
 	echo "between fulls if every night changed the dump that much."
 	echo
-	echo "restic: full $(awk -v a="$restic_full_scattered" 'BEGIN { printf "%.2f", a / 1e6 }') MB;" \
-	    "scattered incremental $(awk -v a="$restic_scattered" 'BEGIN { printf "%.3f", a / 1e6 }') MB," \
-	    "clustered incremental $(awk -v a="$restic_clustered" 'BEGIN { printf "%.3f", a / 1e6 }') MB;" \
-	    "chain $(awk -v a="$restic_chain" 'BEGIN { printf "%.1f", a / 1e6 }') MB."
+	echo "restic, median of 3 repositories (each picks its own random chunker"
+	echo "polynomial; range in brackets): full $(awk -v a="$restic_full_scattered" 'BEGIN { printf "%.2f", a / 1e6 }') MB;" \
+	    "scattered incremental $(awk -v a="$restic_scattered" 'BEGIN { printf "%.3f", a / 1e6 }') MB ($restic_range_scattered)," \
+	    "clustered incremental $(awk -v a="$restic_clustered" 'BEGIN { printf "%.3f", a / 1e6 }') MB ($restic_range_clustered);" \
+	    "chain $(awk -v a="$restic_chain" 'BEGIN { printf "%.1f", a / 1e6 }') MB. The x restic columns divide by the medians."
 	echo
 	echo "| block length | sig MB | sig % dump | full MB | scattered incr MB | x restic | clustered incr MB | x restic | chain MB | x restic |"
 	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
