@@ -63,7 +63,12 @@ for i in range(n):
 PY
 }
 
+# The gpg-agent the restores started in the key's home: stopped at the end.
+trap 'gpgconf --homedir "$work/gnupg" --kill all >/dev/null 2>&1' EXIT
+
 rows=
+prev_kib=
+prev_lines=
 for n in $counts; do
 	dir=$work/n$n
 	if [ ! -f "$dir/tree.done" ]; then
@@ -91,8 +96,13 @@ for n in $counts; do
 	[ "$got" -eq "$n" ] || { echo "rss-files.sh: restored $got files, not $n" >&2; exit 1; }
 	kib=$(cat "$dir/rss")
 	rm -rf "$dir/out"
-	row=$(awk -v n="$n" -v l="$lines" -v k="$kib" -v a="$t0" -v b="$t1" 'BEGIN {
-		printf "| %d | %d | %.1f | %.0f | %.1f |", n, l, k * 1024 / 1e6, k * 1024 / l, b - a }')
+	row=$(awk -v n="$n" -v l="$lines" -v k="$kib" -v a="$t0" -v b="$t1" \
+	    -v pk="$prev_kib" -v pl="$prev_lines" 'BEGIN {
+		m = pl == "" ? "" : sprintf("%.0f", (k - pk) * 1024 / (l - pl))
+		printf "| %d | %d | %.1f | %.0f | %s | %.1f |", n, l, k * 1024 / 1e6,
+		    k * 1024 / l, m, b - a }')
+	prev_kib=$kib
+	prev_lines=$lines
 	echo "$row" >&2
 	rows="$rows$row
 "
@@ -105,11 +115,13 @@ report() {
 	echo
 	echo "tresor: $("$tresor" --version 2>&1 | head -n 1); $(nproc) cores, $(uname -r)"
 	echo
-	echo "MB = 10^6 bytes. Lines = manifest entries (files and directories)."
+	echo "MB = 10^6 bytes. Manifest entries: files and directories. Bytes per entry:"
+	echo "peak RSS / entries (fixed part included); marginal: the growth from the"
+	echo "row above, per added entry."
 	echo "Wall time is for orientation only (the machine may be shared)."
 	echo
-	echo "| files | manifest entries | peak RSS MB | bytes per entry | wall s |"
-	echo "|---:|---:|---:|---:|---:|"
+	echo "| files | manifest entries | peak RSS MB | bytes per entry | marginal | wall s |"
+	echo "|---:|---:|---:|---:|---:|---:|"
 	printf '%s' "$rows"
 }
 if [ -n "$out" ]; then
