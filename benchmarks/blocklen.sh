@@ -31,6 +31,7 @@ scale=10
 blocks="default 256 512 768 1024 1536 2048 4096 8192"
 top=$(cd "$(dirname "$0")/.." && pwd)
 TRESOR=$top/tresor
+PEAKRSS=$top/tests/helpers/peakrss
 out=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -52,6 +53,7 @@ cleanup_work() {
 	rm -rf "$WORK"
 }
 [ -x "$TRESOR" ] || bail "'$TRESOR' is not executable (build first)"
+[ -x "$PEAKRSS" ] || bail "'$PEAKRSS' is not executable (make tests/helpers/peakrss)"
 for tool in restic gpg python3 zstd; do
 	command -v $tool >/dev/null || bail "$tool is missing (apt-get install $tool)"
 done
@@ -185,16 +187,20 @@ for b in $blocks; do
 		log "tresor, block length $b: $change"
 		use $change
 		before=$(size "$t")
-		TRESOR_NOW=2026-01-0${night}T01:00:00Z "$TRESOR" backup --quiet \
+		TRESOR_NOW=2026-01-0${night}T01:00:00Z "$PEAKRSS" "$WORK/rss" \
+		    "$TRESOR" backup --quiet \
 		    --to "file://$t" --key-file "$WORK/k.pub.asc" --pg-database bench ||
 		    bail "tresor incremental ($change, block length $b) failed"
 		inc=$(( $(size "$t") - before ))
-		[ $change = scattered ] && chain=$((full + 60 * inc))
+		if [ $change = scattered ]; then
+			chain=$((full + 60 * inc))
+			rss=$(awk -v k="$(cat "$WORK/rss")" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }')
+		fi
 		eval "r=\$restic_$change"
 		row="$row | $(awk -v i="$inc" -v r="$r" 'BEGIN { printf "%.3f | %.2fx", i / 1e6, i / r }')"
 		night=$((night + 1))
 	done
-	row="$row | $(awk -v c="$chain" -v r="$restic_chain" 'BEGIN { printf "%.1f | %.2fx", c / 1e6, c / r }') |"
+	row="$row | $(awk -v c="$chain" -v r="$restic_chain" 'BEGIN { printf "%.1f | %.2fx", c / 1e6, c / r }') | $rss |"
 	log "$row"
 	rows="$rows$row
 "
@@ -216,7 +222,9 @@ report() {
 	echo "signatures object; % dump = of the dump's uncompressed size. Incrementals are"
 	echo "each against the full (a dump's delta is against its last whole version)."
 	echo "Chain = full + 60 x the scattered incremental: the appliance's two months"
-	echo "between fulls if every night changed the dump that much."
+	echo "between fulls if every night changed the dump that much. Incr peak RSS:"
+	echo "tresor's largest process during the scattered incremental (the loaded"
+	echo "signature is most of what grows), from tests/helpers/peakrss."
 	echo
 	echo "restic, median of 3 repositories (each picks its own random chunker"
 	echo "polynomial; range in brackets): full $(awk -v a="$restic_full_scattered" 'BEGIN { printf "%.2f", a / 1e6 }') MB;" \
@@ -224,8 +232,8 @@ report() {
 	    "clustered incremental $(awk -v a="$restic_clustered" 'BEGIN { printf "%.3f", a / 1e6 }') MB ($restic_range_clustered);" \
 	    "chain $(awk -v a="$restic_chain" 'BEGIN { printf "%.1f", a / 1e6 }') MB. The x restic columns divide by the medians."
 	echo
-	echo "| block length | sig MB | sig % dump | full MB | scattered incr MB | x restic | clustered incr MB | x restic | chain MB | x restic |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| block length | sig MB | sig % dump | full MB | scattered incr MB | x restic | clustered incr MB | x restic | chain MB | x restic | incr peak RSS MB |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	printf '%s' "$rows"
 }
 if [ -n "$out" ]; then
