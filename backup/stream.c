@@ -39,14 +39,17 @@
  * in benchmarks/results/blocklen-*.md, reasoning in docs/ARCHITECTURE.md).
  * A dump's rows are about 100 bytes and one changed row costs a whole
  * block of literal delta: with 2% of a pgbench table's rows changed, every
- * 50th, 2 KiB blocks stored 0.91x what restic stores, 512-byte ones 0.39x,
+ * 50th, 2 KiB blocks stored 0.93x what restic stores, 512-byte ones 0.40x,
  * for a signature of 7% of the dump's size instead of 1.8%. Larger only
- * for a database so big that its signature would pass 2^21 blocks (about
- * 75 MiB of librsync's memory during the delta): from a 1 GiB estimate on.
+ * for a database so big that its signature would pass 2^20 blocks: the
+ * next night's delta holds the loaded signature, about 100 bytes of memory
+ * a block (measured: the incremental's peak RSS grows by 13 MB from 2 KiB
+ * to 512-byte blocks on a 110 MB dump), so at most about 100 MB. That is
+ * from a 512 MiB estimate on: 1 GiB gets 1 KiB blocks, 2 GiB 2 KiB ones.
  */
 #define STREAM_BLOCK_MIN	512
 #define STREAM_BLOCK_MAX	(1024 * 1024)
-#define STREAM_MAX_BLOCKS	(1ULL << 21)
+#define STREAM_MAX_BLOCKS	(1ULL << 20)
 
 /*
  * The floor can be changed for a measurement (benchmarks/blocklen.sh) with
