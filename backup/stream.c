@@ -60,8 +60,8 @@
 #define STREAM_BLOCK_ENV	"TRESOR_DUMP_BLOCK_LEN"
 #define STREAM_BLOCK_ENV_MIN	256
 
-static int
-stream_block_len(uint64_t estimate, size_t *out, char **cause)
+int
+backup_dump_block_len(uint64_t estimate, size_t *out, char **cause)
 {
 	const char		*env = getenv(STREAM_BLOCK_ENV);
 	char			*end;
@@ -78,7 +78,8 @@ stream_block_len(uint64_t estimate, size_t *out, char **cause)
 			    STREAM_BLOCK_ENV_MIN, STREAM_BLOCK_MAX);
 	}
 	/* Past the floor only to keep under the cap on the number of blocks. */
-	len = (estimate + STREAM_MAX_BLOCKS - 1) / STREAM_MAX_BLOCKS;
+	len = estimate / STREAM_MAX_BLOCKS +
+	    (estimate % STREAM_MAX_BLOCKS != 0);
 	if (len <= floor)
 		len = floor;
 	else
@@ -294,7 +295,7 @@ backup_database(struct backup *b, uint64_t estimate, char **cause)
 	size_t				 block_len = 0;
 	int				 fd = -1, rc = -1;
 
-	if (stream_block_len(estimate, &block_len, cause) != 0 ||
+	if (backup_dump_block_len(estimate, &block_len, cause) != 0 ||
 	    stream_parents(b, path, cause) != 0 ||
 	    backup_maybe_rotate(b, NULL, 0, cause) != 0)
 		goto out;
