@@ -75,5 +75,10 @@ int	backup_entry(void *, struct walk_item *, char **cause);
 
 /* stream.c: store the database named in the options (see pgdump.h). */
 int	backup_database(struct backup *, uint64_t estimate, char **cause);
+/*
+ * The block length of a dump's signature for a database of about
+ * `estimate` bytes (stream.c; honours TRESOR_DUMP_BLOCK_LEN).
+ */
+int	backup_dump_block_len(uint64_t estimate, size_t *, char **cause);
 
 #endif

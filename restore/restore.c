@@ -39,7 +39,6 @@
 #include "common/io.h"
 #include "common/log.h"
 #include "common/progress.h"
-#include "common/strmap.h"
 #include "common/testpoint.h"
 #include "common/xmalloc.h"
 #include "repo/catalog.h"
@@ -51,18 +50,9 @@
 #include "repo/object.h"
 #include "format/record.h"
 #include "restore.h"
+#include "rindex.h"
 #include "scratch.h"
 #include "repo/target.h"
-
-struct rentry {
-	struct manifest_entry	 me;		/* loc.set filled in */
-	int			 wanted;
-	int			 done;
-	/* Its content (or base) is in r->damaged[lost - 1]: skipped. */
-	size_t			 lost;
-	int			 base_fd;	/* checked base, nameless */
-	char			*base_tmp;	/* or named, in r->scratch */
-};
 
 /* One set whose volumes hold content we need. */
 struct rset {
@@ -87,9 +77,7 @@ struct restore {
 	struct apply			*apply;		/* NULL: check only */
 	struct applyq			*applyq;	/* apply's files, in a thread */
 	const char			*set_id;
-	struct strmap			*entries;	/* path -> rentry */
-	struct rentry			**list;		/* manifest order */
-	size_t				 nlist;
+	struct rindex			*ix;		/* the set's entries */
 	struct rset			*sets;		/* oldest first */
 	size_t				 nsets;
 	/*
@@ -146,7 +134,6 @@ static int
 restore_manifest_entry(void *arg, struct manifest_entry *me, char **cause)
 {
 	struct restore	*r = arg;
-	struct rentry	*re;
 	char		*q;
 
 	if (!apply_path_safe(me->e.path) || (me->e.kind == 'h' &&
@@ -157,22 +144,7 @@ restore_manifest_entry(void *arg, struct manifest_entry *me, char **cause)
 		entry_clear(&me->e);
 		return -1;
 	}
-	if (strmap_get(r->entries, me->e.path) != NULL) {
-		q = log_quote(me->e.path);
-		error_set(cause, "path '%s' is listed twice", q);
-		free(q);
-		entry_clear(&me->e);
-		return -1;
-	}
-	re = xcalloc(1, sizeof *re);
-	re->me = *me;
-	re->base_fd = -1;
-	if (re->me.loc.set[0] == '\0')
-		snprintf(re->me.loc.set, SET_ID_MAX, "%s", r->set_id);
-	strmap_put(r->entries, me->e.path, re);
-	r->list = xrealloc(r->list, (r->nlist + 1) * sizeof *r->list);
-	r->list[r->nlist++] = re;
-	return 0;
+	return rindex_add(r->ix, me, cause);
 }
 
 static int
@@ -198,19 +170,19 @@ restore_want(struct restore *r, struct rentry *re, char **cause)
 	if (re->wanted)
 		return 0;
 	re->wanted = 1;
-	if (re->me.e.kind == 'h') {
-		other = strmap_get(r->entries, re->me.e.target);
+	if (re->kind == 'h') {
+		other = rindex_get(r->ix, re->target);
 		if (other == NULL)
 			return error_set(cause, "hard link target of '%s' is "
-			    "not in the set", re->me.e.path);
+			    "not in the set", re->path);
 		if (restore_want(r, other, cause) != 0)
 			return -1;
 	}
-	parent = xstrdup(re->me.e.path);
+	parent = xstrdup(re->path);
 	slash = strrchr(parent, '/');
 	if (slash != NULL) {
 		*slash = '\0';
-		other = strmap_get(r->entries, parent);
+		other = rindex_get(r->ix, parent);
 		if (other != NULL && restore_want(r, other, cause) != 0) {
 			free(parent);
 			return -1;
@@ -235,20 +207,22 @@ static int
 restore_select(struct restore *r, char **cause)
 {
 	const struct restore_options	*o = r->opts;
+	struct rentry			*re;
 	char				*sel, *q;
 	size_t				 i, j, len, matched;
 
-	for (i = 0; i < r->nlist && o->npaths == 0; i++)
-		r->list[i]->wanted = 1;
+	for (i = 0; i < rindex_count(r->ix) && o->npaths == 0; i++)
+		rindex_at(r->ix, i)->wanted = 1;
 	for (j = 0; j < o->npaths; j++) {
 		sel = xstrdup(o->paths[j]);
 		while ((len = strlen(sel)) > 1 && sel[len - 1] == '/')
 			sel[len - 1] = '\0';
 		matched = 0;
-		for (i = 0; i < r->nlist; i++) {
-			if (restore_path_selected(sel, r->list[i]->me.e.path)) {
+		for (i = 0; i < rindex_count(r->ix); i++) {
+			re = rindex_at(r->ix, i);
+			if (restore_path_selected(sel, re->path)) {
 				matched++;
-				if (restore_want(r, r->list[i], cause) != 0) {
+				if (restore_want(r, re, cause) != 0) {
 					free(sel);
 					return -1;
 				}
@@ -272,19 +246,19 @@ static int
 restore_select_one(struct restore *r, char **cause)
 {
 	const char	*path = r->opts->paths[0];
-	struct rentry	*re = strmap_get(r->entries, path), *found = NULL;
+	struct rentry	*re = rindex_get(r->ix, path), *found = NULL, *other;
 	char		*q = log_quote(path);
 	size_t		 i, len = strlen(path), n = 0;
 	int		 rc = -1;
 
-	if (re != NULL && re->me.e.kind == 'h')
-		re = strmap_get(r->entries, re->me.e.target);
-	if (re != NULL && re->me.e.kind == 'd' && r->opts->output->pick_single) {
-		for (i = 0; i < r->nlist; i++) {
-			if (r->list[i]->me.e.kind == 'f' && strncmp(
-			    r->list[i]->me.e.path, path, len) == 0 &&
-			    r->list[i]->me.e.path[len] == '/') {
-				found = r->list[i];
+	if (re != NULL && re->kind == 'h')
+		re = rindex_get(r->ix, re->target);
+	if (re != NULL && re->kind == 'd' && r->opts->output->pick_single) {
+		for (i = 0; i < rindex_count(r->ix); i++) {
+			other = rindex_at(r->ix, i);
+			if (other->kind == 'f' && strncmp(other->path, path,
+			    len) == 0 && other->path[len] == '/') {
+				found = other;
 				n++;
 			}
 		}
@@ -299,7 +273,7 @@ restore_select_one(struct restore *r, char **cause)
 		error_set(cause, "path '%s' is not in set %s", q, r->set_id);
 		goto out;
 	}
-	if (re->me.e.kind != 'f') {
+	if (re->kind != 'f') {
 		error_set(cause, "'%s' in set %s is not a regular file", q,
 		    r->set_id);
 		goto out;
@@ -331,11 +305,12 @@ restore_set_compare(const void *a, const void *b)
 }
 
 static int
-restore_need(struct restore *r, const struct content_loc *loc, char **cause)
+restore_need(struct restore *r, const struct rloc *loc, char **cause)
 {
-	struct rset	*s = restore_find_set(r, loc->set);
+	struct rset	*s;
 	uint32_t	 v;
 
+	s = restore_find_set(r, rindex_set_id(r->ix, loc->set));
 	if (loc->last > s->nvols)
 		return error_set(cause, "set %s has %zu volumes, an entry needs "
 		    "volume %u", s->id, s->nvols, loc->last);
@@ -346,10 +321,11 @@ restore_need(struct restore *r, const struct content_loc *loc, char **cause)
 
 /* Does a location in set id hold records in volume v (0: any volume)? */
 static int
-restore_loc_in(const struct content_loc *loc, const char *id, uint32_t v)
+restore_loc_in(const struct restore *r, const struct rloc *loc,
+    const char *id, uint32_t v)
 {
-	return strcmp(loc->set, id) == 0 && (v == 0 || (loc->vol <= v &&
-	    v <= loc->last));
+	return strcmp(rindex_set_id(r->ix, loc->set), id) == 0 && (v == 0 ||
+	    (loc->vol <= v && v <= loc->last));
 }
 
 /*
@@ -387,13 +363,14 @@ restore_lose(struct restore *r, const char *id, uint32_t v, const char *name,
 	r->damaged = xrealloc(r->damaged, (r->ndamaged + 1) *
 	    sizeof *r->damaged);
 	r->damaged[r->ndamaged++] = xstrdup(name);
-	for (i = 0; i < r->nlist; i++) {
-		re = r->list[i];
-		if (!re->wanted || re->me.e.kind != 'f' || re->done)
+	for (i = 0; i < rindex_count(r->ix); i++) {
+		re = rindex_at(r->ix, i);
+		if (!re->wanted || re->kind != 'f' || re->done)
 			continue;
-		if (!re->lost && (restore_loc_in(&re->me.loc, id, v) ||
-		    (re->me.is_delta && restore_loc_in(&re->me.base, id, v))))
-			re->lost = r->ndamaged;
+		if (!re->lost && (restore_loc_in(r, &re->loc, id, v) ||
+		    (re->delta != NULL && restore_loc_in(r, &re->delta->base,
+		    id, v))))
+			re->lost = (uint32_t)r->ndamaged;
 	}
 }
 
@@ -404,18 +381,19 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 	static const struct manifest_visitor visitor = { NULL, NULL,
 	    restore_set_volume, NULL };
 	struct rentry	*re;
-	const struct content_loc *loc;
-	const char	*ids[2];
+	const struct rloc *loc;
+	const char	*ids[2], *id;
 	char		*name;
 	size_t		 i, j, k;
 	int		 found;
 
-	for (i = 0; i < r->nlist; i++) {
-		re = r->list[i];
-		if (!re->wanted || re->me.e.kind != 'f' || re->lost)
+	for (i = 0; i < rindex_count(r->ix); i++) {
+		re = rindex_at(r->ix, i);
+		if (!re->wanted || re->kind != 'f' || re->lost)
 			continue;
-		ids[0] = re->me.loc.set;
-		ids[1] = re->me.is_delta ? re->me.base.set : NULL;
+		ids[0] = rindex_set_id(r->ix, re->loc.set);
+		ids[1] = re->delta != NULL ?
+		    rindex_set_id(r->ix, re->delta->base.set) : NULL;
 		for (j = 0; j < 2 && ids[j] != NULL; j++) {
 			if (restore_find_set(r, ids[j]) != NULL)
 				continue;
@@ -463,14 +441,14 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 		}
 		r->sets[i].need = xcalloc(r->sets[i].nvols + 1, 1);
 	}
-	for (i = 0; i < r->nlist; i++) {
-		re = r->list[i];
-		if (!re->wanted || re->me.e.kind != 'f' || re->lost)
+	for (i = 0; i < rindex_count(r->ix); i++) {
+		re = rindex_at(r->ix, i);
+		if (!re->wanted || re->kind != 'f' || re->lost)
 			continue;
 		for (j = 0; j < 2; j++) {
-			loc = j == 0 ? &re->me.loc : &re->me.base;
-			if (j == 1 && !re->me.is_delta)
+			if (j == 1 && re->delta == NULL)
 				break;
+			loc = j == 0 ? &re->loc : &re->delta->base;
 			if (restore_need(r, loc, cause) == 0)
 				continue;
 			/*
@@ -478,8 +456,9 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 			 * one points at: the two disagree, and the older
 			 * manifest's volume list is not trusted.
 			 */
-			name = names_manifest(loc->set);
-			restore_lose(r, loc->set, 0, name, cause);
+			id = rindex_set_id(r->ix, loc->set);
+			name = names_manifest(id);
+			restore_lose(r, id, 0, name, cause);
 			free(name);
 			break;
 		}
@@ -552,11 +531,14 @@ restore_write_fd(int fd, const void *buf, size_t len, const char *what,
  * caller's output, or nowhere (verify).
  */
 static int
-restore_file_begin(struct restore *r, const struct entry *e, char **cause)
+restore_file_begin(struct restore *r, const struct rentry *re, char **cause)
 {
+	struct entry	e;
+
 	testpoint("restore-file");
+	rentry_entry(re, &e);
 	if (r->applyq != NULL)
-		return applyq_begin(r->applyq, e, cause);
+		return applyq_begin(r->applyq, &e, cause);
 	return 0;
 }
 
@@ -617,30 +599,31 @@ restore_entry_record(struct restore *r, uint64_t offset, const uint8_t *p,
 
 	if (r->mode != MODE_NONE)
 		return restore_corrupt(cause, "entry '%s' has no end record",
-		    r->cur != NULL ? r->cur->me.e.path : "?");
+		    r->cur != NULL ? r->cur->path : "?");
 	if (record_decode_entry(p, len, &e, cause) != 0)
 		return -1;
 	if (e.kind != 'f') {
 		rc = 0;		/* created from the manifest */
 		goto out;
 	}
-	re = strmap_get(r->entries, e.path);
+	re = rindex_get(r->ix, e.path);
 	r->cur = re;
 	r->mode = MODE_SKIP;
-	if (re == NULL || !re->wanted || re->me.e.kind != 'f' || re->done ||
+	if (re == NULL || !re->wanted || re->kind != 'f' || re->done ||
 	    re->lost) {
 		rc = 0;
 		goto out;
 	}
-	if (strcmp(re->me.loc.set, r->set->id) == 0 && re->me.loc.vol ==
-	    r->vol && re->me.loc.off == offset) {
-		r->mode = re->me.is_delta ? MODE_DELTA : MODE_WHOLE;
-		r->cur_limit = re->me.is_delta ? re->me.delta_size :
-		    re->me.e.size;
-	} else if (re->me.is_delta && strcmp(re->me.base.set, r->set->id) ==
-	    0 && re->me.base.vol == r->vol && re->me.base.off == offset) {
+	if (strcmp(rindex_set_id(r->ix, re->loc.set), r->set->id) == 0 &&
+	    re->loc.vol == r->vol && re->loc.off == offset) {
+		r->mode = re->delta != NULL ? MODE_DELTA : MODE_WHOLE;
+		r->cur_limit = re->delta != NULL ? re->delta->size :
+		    re->size;
+	} else if (re->delta != NULL && strcmp(rindex_set_id(r->ix,
+	    re->delta->base.set), r->set->id) == 0 &&
+	    re->delta->base.vol == r->vol && re->delta->base.off == offset) {
 		r->mode = MODE_BASE;
-		r->cur_limit = re->me.base_size;
+		r->cur_limit = re->delta->base_size;
 	} else {
 		rc = 0;		/* an older version, not needed */
 		goto out;
@@ -649,7 +632,7 @@ restore_entry_record(struct restore *r, uint64_t offset, const uint8_t *p,
 	hash_free(r->cur_hash);
 	r->cur_hash = hash_new();
 	if (r->mode == MODE_WHOLE)
-		rc = restore_file_begin(r, &re->me.e, cause);
+		rc = restore_file_begin(r, re, cause);
 	else
 		rc = restore_scratch_open(r, r->mode == MODE_BASE, cause);
 out:
@@ -670,13 +653,13 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 		return 0;
 	if ((type == RECORD_DELTA) != (r->mode == MODE_DELTA))
 		return restore_corrupt(cause, "'%s' mixes data and delta "
-		    "records", r->cur->me.e.path);
+		    "records", r->cur->path);
 	if (type == RECORD_HOLE && record_decode_u64(p, len, &hole, cause))
 		return -1;
 	n = type == RECORD_HOLE ? hole : len;
 	if (n > r->cur_limit - r->cur_pos)
 		return restore_corrupt(cause, "'%s' holds more data than "
-		    "its manifest entry", r->cur->me.e.path);
+		    "its manifest entry", r->cur->path);
 	r->cur_pos += n;
 	if (type != RECORD_HOLE) {
 		hash_update(r->cur_hash, p, len);
@@ -745,27 +728,28 @@ restore_patch(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
 	struct restore_out	out = { { &restore_out_ops }, r, hash_new(), 0 };
 	int			base = -1, rc = -1;
 
-	if (re->base_fd != -1) {
-		base = re->base_fd;
-		re->base_fd = -1;
+	if (re->delta->base_fd != -1) {
+		base = re->delta->base_fd;
+		re->delta->base_fd = -1;
 		r->base_fds--;
-	} else if (re->base_tmp == NULL) {
+	} else if (re->delta->base_tmp == NULL) {
 		restore_corrupt(cause, "the base of '%s' was not found before "
-		    "its delta", re->me.e.path);
+		    "its delta", re->path);
 		goto out;
-	} else if ((base = open(re->base_tmp, O_RDONLY | O_CLOEXEC)) == -1) {
-		error_sys(cause, "unable to read '%s'", re->base_tmp);
+	} else if ((base = open(re->delta->base_tmp, O_RDONLY |
+	    O_CLOEXEC)) == -1) {
+		error_sys(cause, "unable to read '%s'", re->delta->base_tmp);
 		goto out;
 	}
 	if (lseek(r->cur_fd, 0, SEEK_SET) != 0) {
 		error_sys(cause, "unable to read %s", restore_scratch_name(r));
 		goto out;
 	}
-	if (restore_file_begin(r, &re->me.e, cause) != 0)
+	if (restore_file_begin(r, re, cause) != 0)
 		goto out;
-	if (rsync_patch(base, r->cur_fd, re->me.e.size, &out.sink,
+	if (rsync_patch(base, r->cur_fd, re->size, &out.sink,
 	    cause) != 0) {
-		char	*q = log_quote(re->me.e.path);
+		char	*q = log_quote(re->path);
 
 		error_prefix(cause, "patching '%s'", q);
 		free(q);
@@ -773,9 +757,9 @@ restore_patch(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
 	}
 	hash_final(out.hash, got);
 	r->bytes += out.bytes;
-	if (out.bytes != re->me.e.size) {
+	if (out.bytes != re->size) {
 		restore_corrupt(cause, "'%s' patched to the wrong size",
-		    re->me.e.path);
+		    re->path);
 		goto out;
 	}
 	rc = 0;
@@ -784,10 +768,10 @@ out:
 		restore_file_abort(r);
 	if (base != -1)
 		close(base);
-	if (re->base_tmp != NULL)
-		unlink(re->base_tmp);
-	free(re->base_tmp);
-	re->base_tmp = NULL;
+	if (re->delta->base_tmp != NULL)
+		unlink(re->delta->base_tmp);
+	free(re->delta->base_tmp);
+	re->delta->base_tmp = NULL;
 	hash_free(out.hash);
 	return rc;
 }
@@ -812,49 +796,49 @@ restore_entry_end(struct restore *r, const uint8_t *p, size_t len,
 	hash_final(r->cur_hash, got);
 	switch (mode) {
 	case MODE_WHOLE:
-		if (size != re->me.e.size || r->cur_pos != size ||
-		    memcmp(stored, re->me.sha256, HASH_LEN) != 0 ||
-		    memcmp(got, re->me.sha256, HASH_LEN) != 0)
+		if (size != re->size || r->cur_pos != size ||
+		    memcmp(stored, re->sha256, HASH_LEN) != 0 ||
+		    memcmp(got, re->sha256, HASH_LEN) != 0)
 			return restore_corrupt(cause, "'%s' does not match its "
-			    "manifest hash", re->me.e.path);
+			    "manifest hash", re->path);
 		if (restore_file_commit(r, size, cause) != 0)
 			return -1;
 		break;
 	case MODE_BASE:
-		if (size != re->me.base_size || r->cur_pos != size ||
-		    memcmp(stored, re->me.base_sha256, HASH_LEN) != 0 ||
-		    memcmp(got, re->me.base_sha256, HASH_LEN) != 0) {
+		if (size != re->delta->base_size || r->cur_pos != size ||
+		    memcmp(stored, re->delta->base_sha256, HASH_LEN) != 0 ||
+		    memcmp(got, re->delta->base_sha256, HASH_LEN) != 0) {
 			restore_scratch_close(r, 1);
 			return restore_corrupt(cause, "the base of '%s' does "
-			    "not match its manifest hash", re->me.e.path);
+			    "not match its manifest hash", re->path);
 		}
 		/* Holes were written as zeros: the scratch file is whole. */
 		if (r->cur_tmp == NULL) {
-			re->base_fd = r->cur_fd;
+			re->delta->base_fd = r->cur_fd;
 			r->cur_fd = -1;
 			r->base_fds++;
 		}
-		re->base_tmp = r->cur_tmp;
+		re->delta->base_tmp = r->cur_tmp;
 		r->cur_tmp = NULL;
 		restore_scratch_close(r, 0);
 		return 0;
 	case MODE_DELTA:
 		/* The delta is checked before librsync ever sees it. */
-		if (r->cur_pos != re->me.delta_size ||
-		    memcmp(got, re->me.delta_sha256, HASH_LEN) != 0) {
+		if (r->cur_pos != re->delta->size ||
+		    memcmp(got, re->delta->sha256, HASH_LEN) != 0) {
 			restore_scratch_close(r, 1);
 			return restore_corrupt(cause, "the delta of '%s' does "
-			    "not match its manifest hash", re->me.e.path);
+			    "not match its manifest hash", re->path);
 		}
 		if (restore_patch(r, re, got, cause) != 0) {
 			restore_scratch_close(r, 1);
 			return -1;
 		}
 		restore_scratch_close(r, 1);
-		if (size != re->me.e.size || memcmp(stored, re->me.sha256,
-		    HASH_LEN) != 0 || memcmp(got, re->me.sha256, HASH_LEN))
+		if (size != re->size || memcmp(stored, re->sha256,
+		    HASH_LEN) != 0 || memcmp(got, re->sha256, HASH_LEN))
 			return restore_corrupt(cause, "'%s' does not match its "
-			    "manifest hash after patching", re->me.e.path);
+			    "manifest hash after patching", re->path);
 		if (restore_file_commit(r, size, cause) != 0)
 			return -1;
 		break;
@@ -898,7 +882,7 @@ restore_record(void *arg, uint64_t offset, uint8_t type, const uint8_t *p,
 			if (r->mode != MODE_SKIP)
 				return restore_corrupt(cause, "'%s' is split "
 				    "over a volume that was not read",
-				    r->cur->me.e.path);
+				    r->cur->path);
 			r->mode = MODE_NONE;
 			r->cur = NULL;
 		}
@@ -918,7 +902,7 @@ restore_record(void *arg, uint64_t offset, uint8_t type, const uint8_t *p,
 			/* Started reading in the middle of a file. */
 			r->mode = MODE_SKIP;
 			rc = 0;
-		} else if (r->cur != NULL && strcmp(path, r->cur->me.e.path))
+		} else if (r->cur != NULL && strcmp(path, r->cur->path))
 			rc = restore_corrupt(cause, "continuation of '%s' "
 			    "does not match", path);
 		else if ((r->mode == MODE_WHOLE || r->mode == MODE_BASE) &&
@@ -1004,7 +988,7 @@ restore_volumes(struct restore *r, char **cause)
 		}
 		if (r->mode != MODE_NONE && r->mode != MODE_SKIP)
 			return restore_corrupt(cause, "'%s' is cut off at the "
-			    "end of its set", r->cur->me.e.path);
+			    "end of its set", r->cur->path);
 	}
 	return 0;
 }
@@ -1014,22 +998,22 @@ static int
 restore_specials(struct restore *r, int links, char **cause)
 {
 	struct rentry	*re, *other;
+	struct entry	 e;
 	size_t		 i;
 
-	for (i = 0; i < r->nlist; i++) {
-		re = r->list[i];
-		if (!re->wanted || re->me.e.kind == 'f' ||
-		    (re->me.e.kind == 'h') != links)
+	for (i = 0; i < rindex_count(r->ix); i++) {
+		re = rindex_at(r->ix, i);
+		if (!re->wanted || re->kind == 'f' ||
+		    (re->kind == 'h') != links)
 			continue;
 		if (interrupt_check(cause) != 0)
 			return -1;
 		/* A link to a file that was lost is lost with it. */
-		if (links && (other = strmap_get(r->entries,
-		    re->me.e.target)) != NULL && other->me.e.kind == 'f' &&
-		    other->lost && !other->done)
+		if (links && (other = rindex_get(r->ix, re->target)) != NULL &&
+		    other->kind == 'f' && other->lost && !other->done)
 			continue;
-		if (r->apply != NULL && apply_begin(r->apply, &re->me.e,
-		    cause) != 0)
+		rentry_entry(re, &e);
+		if (r->apply != NULL && apply_begin(r->apply, &e, cause) != 0)
 			return -1;
 		re->done = 1;
 		r->restored++;
@@ -1047,22 +1031,22 @@ restore_name_lost(struct restore *r, char **cause)
 {
 	const char	*verb = r->apply != NULL || r->opts->output != NULL ?
 			    "restored" : "checked";
-	struct rentry	*re;
+	struct rentry	*re, *first;
 	char		*q;
 	size_t		 i, n = 0;
 
-	for (i = 0; i < r->nlist; i++) {
-		re = r->list[i];
+	for (i = 0; i < rindex_count(r->ix); i++) {
+		first = re = rindex_at(r->ix, i);
 		if (!re->wanted || re->done)
 			continue;
-		if (re->lost == 0 && re->me.e.kind == 'h' && (re = strmap_get(
-		    r->entries, re->me.e.target)) == NULL)
-			re = r->list[i];
+		if (re->lost == 0 && re->kind == 'h' &&
+		    (re = rindex_get(r->ix, re->target)) == NULL)
+			re = first;
 		if (re->lost == 0 && r->damage == NULL)
 			return restore_corrupt(cause, "'%s' is listed in the "
 			    "manifest but missing from the volumes",
-			    r->list[i]->me.e.path);
-		q = log_quote(r->list[i]->me.e.path);
+			    first->path);
+		q = log_quote(first->path);
 		if (re->lost != 0)
 			log_error("not %s: '%s' (object '%s' could not be "
 			    "read)", verb, q, r->damaged[re->lost - 1]);
@@ -1080,23 +1064,9 @@ restore_name_lost(struct restore *r, char **cause)
 	else
 		error_set(cause, "%zu of %zu entries of set %s could not be %s "
 		    "(named above); %zu object%s could not be read, the first: "
-		    "%s", n, r->nlist, r->set_id, verb, r->ndamaged,
+		    "%s", n, rindex_count(r->ix), r->set_id, verb, r->ndamaged,
 		    r->ndamaged == 1 ? "" : "s", r->damage);
 	return -1;
-}
-
-static void
-restore_free_rentry(void *p)
-{
-	struct rentry	*re = p;
-
-	if (re->base_fd != -1)
-		close(re->base_fd);
-	if (re->base_tmp != NULL)
-		unlink(re->base_tmp);
-	free(re->base_tmp);
-	entry_clear(&re->me.e);
-	free(re);
 }
 
 /*
@@ -1253,6 +1223,8 @@ restore_run(const struct restore_options *o, char **cause)
 	const struct catalog		*cp = &cat;
 	const struct catalog_set	*set = NULL;
 	struct manifest_summary		 summary;
+	struct entry			 out_e;
+	struct rentry			*re;
 	struct timespec			 t0, t1;
 	uint64_t			 total = 0;
 	size_t				 i, j;
@@ -1265,7 +1237,6 @@ restore_run(const struct restore_options *o, char **cause)
 	r.out_fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r.opts = o;
-	r.entries = strmap_new();
 	if (o->open_crypto != NULL)
 		r.crypto = o->open_crypto;
 	else if ((r.crypto = crypto_new(&o->crypto, 1, cause)) == NULL)
@@ -1283,6 +1254,7 @@ restore_run(const struct restore_options *o, char **cause)
 	    cause)) == NULL)
 		goto out;
 	r.set_id = set->id;
+	r.ix = rindex_new(set->id);
 	if (manifest_read(r.transport, r.crypto, set->id, &visitor, &r,
 	    &summary, cause) != 0)
 		goto out;
@@ -1291,8 +1263,8 @@ restore_run(const struct restore_options *o, char **cause)
 	    cause) != 0)
 		goto out;
 	if (o->output != NULL) {
-		r.out_fd = o->output->open(o->output->arg, &r.out_entry->me.e,
-		    cause);
+		rentry_entry(r.out_entry, &out_e);
+		r.out_fd = o->output->open(o->output->arg, &out_e, cause);
 		if (r.out_fd == -1)
 			goto out;
 		out_open = 1;
@@ -1301,10 +1273,11 @@ restore_run(const struct restore_options *o, char **cause)
 		if ((r.apply = apply_new(o->dest, o->force, cause)) == NULL)
 			goto out;
 		/* Refuse before anything is written, not halfway through. */
-		for (i = 0; i < r.nlist && !o->force; i++) {
-			if (r.list[i]->wanted && r.list[i]->me.e.kind != 'd' &&
-			    apply_exists(r.apply, r.list[i]->me.e.path)) {
-				q = log_quote(r.list[i]->me.e.path);
+		for (i = 0; i < rindex_count(r.ix) && !o->force; i++) {
+			re = rindex_at(r.ix, i);
+			if (re->wanted && re->kind != 'd' &&
+			    apply_exists(r.apply, re->path)) {
+				q = log_quote(re->path);
 				error_set(cause, "refusing to overwrite '%s/%s' "
 				    "(use --force)", o->dest, q);
 				free(q);
@@ -1324,9 +1297,10 @@ restore_run(const struct restore_options *o, char **cause)
 	r.progress = progress_start(o->output != NULL ? o->output->verb :
 	    o->dest != NULL ? "restore" : "verify", o->quiet ||
 	    (r.out_fd != -1 && isatty(r.out_fd)));
-	for (i = 0; i < r.nlist; i++) {
-		if (r.list[i]->wanted && r.list[i]->me.e.kind == 'f')
-			total += r.list[i]->me.e.size;
+	for (i = 0; i < rindex_count(r.ix); i++) {
+		re = rindex_at(r.ix, i);
+		if (re->wanted && re->kind == 'f')
+			total += re->size;
 	}
 	progress_set_total(r.progress, total);
 	/* Files are written behind a queue; links need them done. */
@@ -1350,7 +1324,7 @@ restore_run(const struct restore_options *o, char **cause)
 	r.progress = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!o->quiet && o->output != NULL) {
-		q = log_quote(r.out_entry->me.e.path);
+		q = log_quote(r.out_entry->path);
 		/* stdout may be the data: the summary goes to stderr. */
 		fprintf(stderr, "%s: '%s' from set %s in %s: %" PRIu64
 		    " bytes; %" PRIu64 " bytes read from the target (%u "
@@ -1385,7 +1359,7 @@ out:
 	hash_free(r.cur_hash);
 	applyq_free(r.applyq);	/* finishes what is queued, before apply goes */
 	apply_free(r.apply);
-	strmap_free_values(r.entries, restore_free_rentry);
+	rindex_free(r.ix);
 	if (r.scratch != NULL) {
 		rmdir(r.scratch);
 		free(r.scratch);
@@ -1395,7 +1369,6 @@ out:
 	for (i = 0; i < r.ndamaged; i++)
 		free(r.damaged[i]);
 	free(r.damaged);
-	free(r.list);
 	for (i = 0; i < r.nsets; i++) {
 		for (j = 0; j < r.sets[i].nvols; j++)
 			volume_info_clear(&r.sets[i].vols[j]);
