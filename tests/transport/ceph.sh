@@ -30,7 +30,7 @@ set -u
 
 die() {
 	echo "ceph.sh: $*" >&2
-	[ -n "${D:-}" ] && [ -f "$D/pids" ] && stop_all
+	[ "${STARTING:-}" = 1 ] && stop_all
 	exit 1
 }
 
@@ -69,6 +69,7 @@ stop_all() {
 }
 
 start() {
+	STARTING=1
 	for b in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph openssl curl; do
 		command -v "$b" >/dev/null 2>&1 ||
 		    die "$b is missing: install ceph-mon ceph-osd radosgw openssl curl (sh scripts/setup.sh check does)"
@@ -174,7 +175,9 @@ mkbucket() {
 	. "$D/env"
 	hdr=""
 	[ "${2:-}" = lock ] && hdr="x-amz-bucket-object-lock-enabled: true"
+	# rgw wants the payload's hash header (curl signs it as given).
 	code=$(curl -s -o "$D/log/mkbucket.out" -w '%{http_code}' -K "$S3_CURL_CONFIG" \
+	    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
 	    ${hdr:+-H "$hdr"} -X PUT "$S3_ENDPOINT/$1") || die "curl failed"
 	[ "$code" = 200 ] || die "creating bucket $1: HTTP $code $(cat "$D/log/mkbucket.out")"
 }
