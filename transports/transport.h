@@ -88,7 +88,11 @@ struct transport_reader	*transport_get_from(struct transport *, const char *,
 ssize_t	transport_reader_read(struct transport_reader *, void *, size_t,
 	    char **cause);
 void	transport_reader_close(struct transport_reader *);
-/* Remove an object; removing one that does not exist is not an error. */
+/*
+ * Remove an object; removing one that does not exist is not an error. 1
+ * (cause set, saying until when) if the store keeps it for now (an S3
+ * object under object lock).
+ */
 int	transport_remove(struct transport *, const char *, char **cause);
 
 /*
