@@ -38,7 +38,8 @@
  * (PutObjectRetention, mode COMPLIANCE or GOVERNANCE) until N days from
  * now: RGW drops object lock headers given with a multipart upload, so the
  * retention is set afterwards, for single PUTs too (one way for all). The
- * bucket must have been created with object lock enabled.
+ * bucket must have been created with object lock enabled. Objects named
+ * "*.lock" (the target's lock, removed at the end of each run) get none.
  *
  * Refused, reset and timed-out connections, 408, 429, 5xx and SlowDown
  * answers are retried with backoff; 403, NoSuchBucket,
@@ -68,6 +69,7 @@
 #define S3_MAX_BODY		(16 * 1024 * 1024)
 #define S3_PUMP_EVERY		(256 * 1024)
 #define S3_TMP_MARK		".u"
+#define S3_UNLOCKED_SUFFIX	".lock"
 
 struct s3_target {
 	CURLM		*multi;
@@ -1009,6 +1011,19 @@ s3_retention_step(struct transport *t, void *arg, char **cause)
 	return (int)code;
 }
 
+/*
+ * Names that get no retention: the target's lock (repo/lock.h's
+ * "tresor.lock"), which each run removes at its end.
+ */
+static int
+s3_never_locked(const char *name)
+{
+	size_t	len = strlen(name);
+
+	return len >= strlen(S3_UNLOCKED_SUFFIX) && strcmp(name + len -
+	    strlen(S3_UNLOCKED_SUFFIX), S3_UNLOCKED_SUFFIX) == 0;
+}
+
 /* Abort the multipart upload: one try (cleanup removes what it leaves). */
 static void
 s3_abort(struct s3_writer *w)
@@ -1050,7 +1065,7 @@ s3_writer_finish(struct sink *s, char **cause)
 		free(w->upload_q);
 		w->upload_q = NULL;
 	}
-	if (st->lock_days > 0 &&
+	if (st->lock_days > 0 && !s3_never_locked(w->name) &&
 	    transport_retry(w->t, s3_retention_step, w, cause) != 0)
 		return -1;
 	return 0;
