@@ -30,10 +30,13 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 # benchmarks' yardstick). install.sh checks the installed systemd units with
 # systemd-analyze verify (package systemd: only its tools are used; in a
 # container without systemd as PID 1 its postinst starts nothing) and the
-# man pages with man (man-db, which brings groff).
+# man pages with man (man-db, which brings groff). ceph-mon, ceph-osd and
+# radosgw: the single-node Ceph cluster the s3 tests and benchmark run
+# against (tests/transport/ceph.sh; plain processes, no systemd, no mgr).
 TEST_PKGS="python3 util-linux gawk coreutils strace rdiff postgresql locales
 	openssh-server openssh-client vsftpd apache2 apache2-utils samba smbclient
-	openssl curl passwd procps git systemd man-db"
+	openssl curl passwd procps git systemd man-db
+	ceph-mon ceph-osd radosgw"
 
 install_missing() {
 	missing=""
