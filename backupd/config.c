@@ -38,7 +38,7 @@
 #include "common/timespec.h"
 #include "common/xmalloc.h"
 #include "format/filter/crypto.h"
-#include "transports/transport.h"
+#include "repo/target.h"
 
 /* env.yml is a few KiB; anything this big is not one. */
 #define CONFIG_MAX_SIZE		(16 * 1024 * 1024)
