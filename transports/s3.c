@@ -1289,6 +1289,13 @@ s3_open(struct transport *t, char **cause)
 
 	t->driver = st;
 	region = o->s3_region != NULL ? o->s3_region : S3_DEFAULT_REGION;
+	/* $FTP_PASSWORD (t->url.password when the URL has no user) is not
+	   for S3: dropped, never sent. */
+	if (t->url.password != NULL && t->url.user == NULL) {
+		explicit_bzero(t->url.password, strlen(t->url.password));
+		free(t->url.password);
+		t->url.password = NULL;
+	}
 	if (t->url.user != NULL || t->url.password != NULL ||
 	    t->url.port != 0) {
 		error_set(cause, "invalid URL '%s': s3://bucket/prefix takes "

@@ -328,12 +328,27 @@ main(void)
 	check_multipart(url, &o);
 	free(url);
 
-	/* Virtual-hosted (bucket.localhost, rgw's dns name). */
+	/* Virtual-hosted (bucket.localhost, rgw's dns name); a password for
+	   the other drivers in the environment changes nothing. */
+	setenv("FTP_PASSWORD", "not-for-s3", 1);
 	bad = o;
 	bad.s3_endpoint = env("S3_VHOST_ENDPOINT");
 	bad.s3_virtual_hosted = 1;
 	url = xasprintf("s3://%s/%s/vhost", bucket, run);
 	transport_suite_run(url, &bad);
+	free(url);
+	unsetenv("FTP_PASSWORD");
+	url = xasprintf("s3://user@%s/x", bucket);
+	{
+		struct transport *t = transport_open(url, &o, &cause);
+
+		tap_ok(t == NULL && cause != NULL && strstr(cause, "takes no "
+		    "user") != NULL, "[s3] a user in the URL is refused (keys "
+		    "never in a URL): %s", cause ? cause : "opened");
+		transport_close(t);
+		free(cause);
+		cause = NULL;
+	}
 	free(url);
 
 	/* https, the certificate verified against the CA file. */
