@@ -428,6 +428,7 @@ s3_remove_temporary(struct transport *t, const char *tmp, char **cause)
 	free(upload);
 	return rc;
 }
+
 /* ---- get ---- */
 
 static int
