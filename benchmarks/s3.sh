@@ -32,6 +32,7 @@ CEPH_SH=$PWD/tests/transport/ceph.sh
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tresor-bench-s3.XXXXXX")
 trap 'sh "$CEPH_SH" stop "$WORK/ceph"; rm -rf "$WORK"' EXIT
+trap 'exit 1' INT TERM
 sh "$CEPH_SH" start "$WORK/ceph" >"$WORK/ceph.env"
 . "$WORK/ceph.env"
 sh "$CEPH_SH" mkbucket "$WORK/ceph" bench
@@ -62,7 +63,12 @@ check_download() {
 	rm -f "$1"
 }
 curlc() { curl -sS --fail -K "$S3_CURL_CONFIG" -H "$H" "$@"; }
-forget() { curlc -X DELETE "$B/t/object" -o /dev/null; curlc -X DELETE "$B/cli-object" -o /dev/null; }
+# The last run's objects removed and their space freed (memstore), untimed.
+forget() {
+	curlc -X DELETE "$B/t/object" -o /dev/null
+	curlc -X DELETE "$B/cli-object" -o /dev/null
+	sh "$CEPH_SH" gc "$WORK/ceph"
+}
 
 tresor_put() { S3_PART_MIB=$1 S3_PARALLEL=$PARALLEL "$COPY" put s3://bench/t object <"$WORK/object"; }
 tresor_get() { "$COPY" get s3://bench/t object >"$WORK/down"; }

@@ -13,6 +13,7 @@
 
 CEPH_SH="$TOP_SRCDIR/tests/transport/ceph.sh"
 trap 'sh "$CEPH_SH" stop "$WORK/ceph"; cleanup_work' EXIT
+trap 'exit 1' INT TERM
 sh "$CEPH_SH" start "$WORK/ceph" >"$WORK/ceph.env" 2>"$WORK/ceph.err" ||
     bail "the Ceph cluster did not start: $(cat "$WORK/ceph.err")"
 . "$WORK/ceph.env"

@@ -18,6 +18,7 @@
 #                         CEPH_DIR
 #   ceph.sh mkbucket DIR NAME [lock]
 #                       creates a bucket (with object lock enabled if asked)
+#   ceph.sh gc DIR      frees deleted objects' space now (radosgw-admin gc)
 #   ceph.sh stop DIR    stops the processes by their PIDs (DIR/pids)
 #
 # Known to work on a 2-core machine: memstore instead of a disk, pool size 1
@@ -125,6 +126,10 @@ rgw frontends = beast endpoint=127.0.0.1:$rgw_port ssl_endpoint=127.0.0.1:$rgws_
 rgw data = $D/rgw
 rgw dns name = localhost
 rgw thread pool size = 64
+# Deleted objects' data is freed by rgw's garbage collector, by default
+# two hours later: memstore would fill up first.
+rgw gc obj min wait = 0
+rgw gc processor period = 10
 EOF
 	C="-c $D/ceph.conf"
 	monmaptool --create --addv a "[v2:127.0.0.1:$mon_port]" --fsid "$fsid" \
@@ -188,5 +193,6 @@ case $1 in
 start) start ;;
 stop) stop_all ;;
 mkbucket) mkbucket "$3" "${4:-}" ;;
+gc) radosgw-admin -c "$D/ceph.conf" gc process --include-all >/dev/null 2>&1 || die "radosgw-admin gc process failed" ;;
 *) echo "ceph.sh: unknown command $1" >&2; exit 2 ;;
 esac
