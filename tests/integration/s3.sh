@@ -161,7 +161,16 @@ check "a missing bucket: one line, says so" sh -c \
 expect_fail "$WORK/err" "$TRESOR" status --from "$URL" --s3-endpoint "$S3_TLS_ENDPOINT"
 check "https without the CA file: refused, one line" sh -c \
     "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'certificate' '$WORK/err'"
-check "https with --ca-file" "$TRESOR" status --from "$URL" \
-    --s3-endpoint "$S3_TLS_ENDPOINT" --ca-file "$S3_CA_FILE"
+check "https with --ca-file (verify)" "$TRESOR" verify --quiet --from "$URL" \
+    --s3-endpoint "$S3_TLS_ENDPOINT" --ca-file "$S3_CA_FILE" --key-file "$WORK/k.sec.asc"
+
+# The local cache is keyed by endpoint, bucket and prefix: the same bucket
+# through another endpoint never shares its cache.
+check "the cache's key names the endpoint" \
+    grep -rqx "s3://${S3_ENDPOINT#http://}/tresor-int/host-a/vault" "$TRESOR_CACHE_DIR" --include=url
+"$TRESOR" cleanup --quiet --from "$URL" --s3-endpoint "$S3_TLS_ENDPOINT" \
+    --ca-file "$S3_CA_FILE" >/dev/null 2>&1
+check "another endpoint, another cache" sh -c \
+    "grep -rlx 's3://${S3_TLS_ENDPOINT#https://}/tresor-int/host-a/vault' '$TRESOR_CACHE_DIR' --include=url | grep -q ."
 
 done_testing
