@@ -1,8 +1,10 @@
 /*
- * s3cred.h: the S3 credentials, from the environment (AWS_ACCESS_KEY_ID,
- * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) or else a credentials file in
- * the AWS format ([profile] sections of "key = value" lines), the profile
- * $AWS_PROFILE or "default". Never from argv; never printed.
+ * s3cred.h: the S3 credentials, from a credentials file named by the
+ * configuration or options, else the environment (AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), else the default credentials
+ * file; files in the AWS format ([profile] sections of "key = value"
+ * lines), the profile $AWS_PROFILE or "default". Never from argv; never
+ * printed.
  */
 #ifndef TRESOR_S3CRED_H
 #define TRESOR_S3CRED_H
