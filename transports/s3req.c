@@ -15,7 +15,6 @@
 #include "common/sink.h"
 #include "common/xmalloc.h"
 #include "s3.intern.h"
-#include "s3cred.h"
 #include "s3xml.h"
 
 char *
