@@ -193,6 +193,6 @@ case $1 in
 start) start ;;
 stop) stop_all ;;
 mkbucket) mkbucket "$3" "${4:-}" ;;
-gc) radosgw-admin -c "$D/ceph.conf" gc process --include-all >/dev/null 2>&1 || die "radosgw-admin gc process failed" ;;
+gc) timeout 300 radosgw-admin -c "$D/ceph.conf" gc process --include-all >/dev/null 2>&1 || die "radosgw-admin gc process failed" ;;
 *) echo "ceph.sh: unknown command $1" >&2; exit 2 ;;
 esac
