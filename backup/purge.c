@@ -82,24 +82,24 @@ purge_run(const struct purge_options *o, char **cause)
 		i = j - 1;
 		if (!remove[i])
 			continue;
+		/*
+		 * Object lock: a set kept until its retention ends keeps
+		 * the older ones too, so no chain loses its full.
+		 */
+		if (o->force && locked) {
+			log_warn("purge: keeping %s: a newer set is under "
+			    "object lock", ps.cat.sets[i].id);
+			continue;
+		}
 		clock_format_iso(ps.cat.sets[i].time, when);
 		if (!o->quiet)
 			printf("purge: %s %s %s (%u volumes, %" PRIu64
 			    " bytes)\n", o->force ? "removing" : "would remove",
 			    ps.cat.sets[i].full ? "full" : "inc ", ps.cat.sets[i].id,
 			    ps.cat.sets[i].volumes, ps.cat.sets[i].bytes);
-		/*
-		 * Object lock: a set kept until its retention ends keeps
-		 * the older ones too, so no chain loses its full.
-		 */
-		if (o->force && locked) {
-			printf("purge: keeping %s: a newer set is under object "
-			    "lock\n", ps.cat.sets[i].id);
-			continue;
-		}
 		if (o->force && (kept = target_remove_set(ps.transport,
 		    &ps.names, ps.cat.sets[i].id, cause)) == 1) {
-			printf("purge: keeping %s: %s\n", ps.cat.sets[i].id,
+			log_warn("purge: keeping %s: %s", ps.cat.sets[i].id,
 			    *cause);
 			free(*cause);
 			*cause = NULL;
@@ -145,7 +145,7 @@ cleanup_run(const struct purge_options *o, char **cause)
 			    ps.cat.sets[i].id, ps.cat.sets[i].volumes);
 		if (o->force && (kept = target_remove_set(ps.transport,
 		    &ps.names, ps.cat.sets[i].id, cause)) == 1) {
-			printf("cleanup: keeping %s: %s\n", ps.cat.sets[i].id,
+			log_warn("cleanup: keeping %s: %s", ps.cat.sets[i].id,
 			    *cause);
 			free(*cause);
 			*cause = NULL;
