@@ -78,9 +78,12 @@ start() {
 	mkdir -p "$D/mon" "$D/osd/ceph-0" "$D/run" "$D/log" "$D/rgw" || die "mkdir $D"
 	: >"$D/pids"
 	fsid=$(cat /proc/sys/kernel/random/uuid)
-	mon_port=$(free_port)
-	rgw_port=$(free_port)
-	rgws_port=$(free_port)
+	# Three different ports: chosen while all three are held.
+	set -- $(python3 -c 'import socket
+s = [socket.socket() for i in range(3)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))')
+	mon_port=$1 rgw_port=$2 rgws_port=$3
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
 	    -addext "subjectAltName=DNS:localhost,DNS:*.localhost,IP:127.0.0.1" \
 	    -keyout "$D/key.pem" -out "$D/cert.pem" 2>/dev/null || die "openssl"
@@ -137,10 +140,15 @@ EOF
 	ceph-mon $C -i a --mkfs --monmap "$D/monmap" >"$D/log/mkfs.log" 2>&1 ||
 	    die "ceph-mon --mkfs failed: $(tail -3 "$D/log/mkfs.log")"
 	ceph-mon $C -i a -f >"$D/log/mon.out" 2>&1 &
-	echo $! >>"$D/pids"
+	mon_pid=$!
+	echo $mon_pid >>"$D/pids"
 	osd_uuid=$(cat /proc/sys/kernel/random/uuid)
-	id=$(timeout 60 ceph $C osd new "$osd_uuid" 2>"$D/log/osdnew.log") ||
-	    die "the monitor did not come up: $(tail -3 "$D/log/osdnew.log")"
+	# A loaded machine may take a while: 120 s.
+	id=$(timeout 120 ceph $C osd new "$osd_uuid" 2>"$D/log/osdnew.log") ||
+	    die "the monitor did not come up on port $mon_port ($(kill -0 $mon_pid \
+	    2>/dev/null && echo running || echo exited)): $(tail -3 \
+	    "$D/log/osdnew.log" "$D/log/mon.out" "$D/log/mon.a.log" 2>/dev/null |
+	    tr '\n' ' ')"
 	[ "$id" = 0 ] || die "ceph osd new gave '$id'"
 	ceph-osd $C -i 0 --mkfs --osd-uuid "$osd_uuid" >"$D/log/osdmkfs.log" 2>&1 ||
 	    die "ceph-osd --mkfs failed: $(tail -3 "$D/log/osdmkfs.log")"
