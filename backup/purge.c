@@ -69,7 +69,7 @@ purge_run(const struct purge_options *o, char **cause)
 	uint64_t		 bytes = 0;
 	size_t			 i, j, n = 0;
 	char			 when[21];
-	int			 rc = -1;
+	int			 rc = -1, kept = 0, locked = 0;
 
 	if (purge_begin(o, "purge", &ps, cause) != 0)
 		goto out;
@@ -82,14 +82,31 @@ purge_run(const struct purge_options *o, char **cause)
 		i = j - 1;
 		if (!remove[i])
 			continue;
+		/*
+		 * Object lock: a set kept until its retention ends keeps
+		 * the older ones too, so no chain loses its full.
+		 */
+		if (o->force && locked) {
+			log_warn("purge: keeping %s: a newer set is under "
+			    "object lock", ps.cat.sets[i].id);
+			continue;
+		}
 		clock_format_iso(ps.cat.sets[i].time, when);
 		if (!o->quiet)
 			printf("purge: %s %s %s (%u volumes, %" PRIu64
 			    " bytes)\n", o->force ? "removing" : "would remove",
 			    ps.cat.sets[i].full ? "full" : "inc ", ps.cat.sets[i].id,
 			    ps.cat.sets[i].volumes, ps.cat.sets[i].bytes);
-		if (o->force && target_remove_set(ps.transport, &ps.names,
-		    ps.cat.sets[i].id, cause) != 0)
+		if (o->force && (kept = target_remove_set(ps.transport,
+		    &ps.names, ps.cat.sets[i].id, cause)) == 1) {
+			log_warn("purge: keeping %s: %s", ps.cat.sets[i].id,
+			    *cause);
+			free(*cause);
+			*cause = NULL;
+			locked = 1;
+			continue;
+		}
+		if (o->force && kept != 0)
 			goto out;
 		n++;
 		bytes += ps.cat.sets[i].bytes;
@@ -115,7 +132,7 @@ cleanup_run(const struct purge_options *o, char **cause)
 	struct purge_session	 ps;
 	struct name_list	 tmps = { NULL, 0 };
 	size_t			 i, n = 0;
-	int			 rc = -1;
+	int			 rc = -1, kept = 0;
 
 	if (purge_begin(o, "cleanup", &ps, cause) != 0)
 		goto out;
@@ -126,8 +143,15 @@ cleanup_run(const struct purge_options *o, char **cause)
 			printf("cleanup: %s incomplete set %s (%u volumes)\n",
 			    o->force ? "removing" : "would remove",
 			    ps.cat.sets[i].id, ps.cat.sets[i].volumes);
-		if (o->force && target_remove_set(ps.transport, &ps.names,
-		    ps.cat.sets[i].id, cause) != 0)
+		if (o->force && (kept = target_remove_set(ps.transport,
+		    &ps.names, ps.cat.sets[i].id, cause)) == 1) {
+			log_warn("cleanup: keeping %s: %s", ps.cat.sets[i].id,
+			    *cause);
+			free(*cause);
+			*cause = NULL;
+			continue;
+		}
+		if (o->force && kept != 0)
 			goto out;
 		n++;
 	}

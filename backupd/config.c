@@ -61,12 +61,19 @@ enum config_key {
 	KEY_DEADLINE,
 	KEY_READ_DATA_EVERY,
 	KEY_CACHE_MIN_FREE,
+	KEY_CA_FILE,
+	KEY_S3,
 	KEY_COUNT
 };
 static const char *const config_backup_keys[KEY_COUNT] = {
 	"url", "options", "mount", "encrypt", "schedule", "full_every", "keep",
 	"sources", "database", "metrics", "on_failure", "sign", "cache_dir",
-	"state_dir", "deadline", "read_data_every", "cache_min_free"
+	"state_dir", "deadline", "read_data_every", "cache_min_free",
+	"ca_file", "s3"
+};
+static const char *const config_s3_keys[] = {
+	"endpoint", "region", "virtual_hosted", "credentials", "part_size",
+	"parallel", "object_lock_days", "object_lock_mode"
 };
 static const char *const config_mount_keys[] = {
 	"type", "source", "target", "options"
@@ -617,6 +624,129 @@ out:
 	return rc;
 }
 
+/* An integer from lo to hi of the s3 mapping (text NULL: keep 0). */
+static int
+config_s3_int(struct config_state *st, const char *path, const char *key,
+    const char *text, long lo, long hi, int *out)
+{
+	char	*end, *sub;
+	long	 n;
+
+	if (text == NULL)
+		return 0;
+	errno = 0;
+	n = strtol(text, &end, 10);
+	if (*text == '\0' || *end != '\0' || errno != 0 || n < lo || n > hi) {
+		sub = xasprintf("%s.%s", path, key);
+		config_error(st, sub, NULL, "takes %ld to %ld, not '%s'", lo,
+		    hi, text);
+		free(sub);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+/*
+ * s3: {endpoint, region, virtual_hosted, credentials, part_size, parallel,
+ * object_lock_days, object_lock_mode}. The credentials file holds a
+ * secret: it must be a regular file only its owner may read (mode 600).
+ */
+static int
+config_s3(struct config_state *st, const char *path, yaml_node_t *node)
+{
+	struct config_s3	*s3 = &st->c->s3;
+	char			*vhost = NULL, *part = NULL, *par = NULL;
+	char			*days = NULL, *sub = NULL;
+	char			**fields[] = { &s3->endpoint, &s3->region, &vhost,
+				    &s3->credentials, &part, &par, &days,
+				    &s3->lock_mode };
+	struct stat		 sb;
+	int			 rc = -1;
+
+	if (config_is_null(node))
+		return 0;
+	if (node->type != YAML_MAPPING_NODE)
+		return config_error(st, path, node, "expected a mapping "
+		    "{endpoint, region, credentials, ...}, not %s",
+		    config_kind(node));
+	if (config_walk(st, path, node, config_s3_keys, 8, config_field,
+	    fields) != 0)
+		goto out;
+	if (s3->endpoint != NULL && strncmp(s3->endpoint, "http://", 7) != 0 &&
+	    strncmp(s3->endpoint, "https://", 8) != 0) {
+		sub = xasprintf("%s.endpoint", path);
+		config_error(st, sub, NULL, "'%s' is not an http:// or https:// "
+		    "URL", s3->endpoint);
+		goto out;
+	}
+	if (vhost != NULL) {
+		if (strcmp(vhost, "true") == 0 || strcmp(vhost, "yes") == 0)
+			s3->virtual_hosted = 1;
+		else if (strcmp(vhost, "false") != 0 && strcmp(vhost, "no") !=
+		    0) {
+			sub = xasprintf("%s.virtual_hosted", path);
+			config_error(st, sub, NULL, "expected true or false, "
+			    "not '%s'", vhost);
+			goto out;
+		}
+	}
+	if (config_s3_int(st, path, "part_size", part, 5, 5120,
+	    &s3->part_mib) != 0 || config_s3_int(st, path, "parallel", par, 1,
+	    64, &s3->parallel) != 0 || config_s3_int(st, path,
+	    "object_lock_days", days, 1, 36500, &s3->lock_days) != 0)
+		goto out;
+	if (s3->lock_mode != NULL && strcmp(s3->lock_mode, "COMPLIANCE") !=
+	    0 && strcmp(s3->lock_mode, "GOVERNANCE") != 0) {
+		sub = xasprintf("%s.object_lock_mode", path);
+		config_error(st, sub, NULL, "expected COMPLIANCE or GOVERNANCE, "
+		    "not '%s'", s3->lock_mode);
+		goto out;
+	}
+	if (s3->credentials != NULL) {
+		sub = xasprintf("%s.credentials", path);
+		if (*s3->credentials != '/') {
+			config_error(st, sub, NULL, "'%s' is not an absolute "
+			    "path", s3->credentials);
+			goto out;
+		}
+		if (stat(s3->credentials, &sb) != 0) {
+			config_error(st, sub, NULL, "'%s': %s",
+			    s3->credentials, strerror(errno));
+			goto out;
+		}
+		if (!S_ISREG(sb.st_mode) || (sb.st_mode & 077) != 0) {
+			config_error(st, sub, NULL, "'%s' must be a file of "
+			    "mode 600 (it holds the secret key), not %03o",
+			    s3->credentials, (unsigned)(sb.st_mode & 0777));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(sub);
+	free(vhost);
+	free(part);
+	free(par);
+	free(days);
+	return rc;
+}
+
+void
+config_transport(const struct config *c, struct transport_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->ca_file = c->ca_file;
+	o->s3_endpoint = c->s3.endpoint;
+	o->s3_region = c->s3.region;
+	o->s3_virtual_hosted = c->s3.virtual_hosted;
+	o->s3_credentials = c->s3.credentials;
+	o->s3_part_mib = c->s3.part_mib;
+	o->s3_parallel = c->s3.parallel;
+	o->s3_lock_days = c->s3.lock_days;
+	o->s3_lock_mode = c->s3.lock_mode;
+}
+
 static int
 config_database(struct config_state *st, const char *path, yaml_node_t *node)
 {
@@ -809,6 +939,10 @@ config_backup_key(struct config_state *st, const char *path, size_t key,
 		return config_deadline(st, path, node);
 	case KEY_CACHE_MIN_FREE:
 		return config_min_free(st, path, node);
+	case KEY_CA_FILE:
+		return config_path(st, path, node, &c->ca_file);
+	case KEY_S3:
+		return config_s3(st, path, node);
 	case KEY_COUNT:
 		break;
 	}
@@ -1106,6 +1240,11 @@ config_free(struct config *c)
 	config_free_secret(c->sign);
 	free(c->cache_dir);
 	free(c->state_dir);
+	free(c->ca_file);
+	free(c->s3.endpoint);
+	free(c->s3.region);
+	free(c->s3.credentials);
+	free(c->s3.lock_mode);
 	free(c);
 }
 
@@ -1245,6 +1384,21 @@ config_describe(const struct config *c)
 	    "set (reserved: not used yet)" : "none");
 	config_add_key(&b, "    ", "cache_dir", c->cache_dir);
 	config_add_key(&b, "    ", "state_dir", c->state_dir);
+	if (c->ca_file != NULL)
+		config_add_key(&b, "    ", "ca_file", c->ca_file);
+	if (c->s3.endpoint != NULL || c->s3.credentials != NULL) {
+		config_puts(&b, "    s3:\n");
+		if (c->s3.endpoint != NULL)
+			config_add_key(&b, "      ", "endpoint", c->s3.endpoint);
+		if (c->s3.region != NULL)
+			config_add_key(&b, "      ", "region", c->s3.region);
+		if (c->s3.credentials != NULL)
+			config_add_key(&b, "      ", "credentials",
+			    c->s3.credentials);
+		if (c->s3.lock_days > 0)
+			config_printf(&b, "      object_lock_days: %d\n",
+			    c->s3.lock_days);
+	}
 	if (c->deadline_minutes < 0)
 		config_puts(&b, "    deadline: none\n");
 	else

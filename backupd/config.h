@@ -25,6 +25,15 @@
  *       deadline: "06:30"          # warn if a job still runs then
  *       read_data_every: 7D        # verify --read-data this often
  *       cache_min_free: 64         # MiB free for the cache beyond its size
+ *       ca_file: /etc/tresor/ca.pem   # CA for https targets (ftps, webdavs, s3)
+ *       s3:                        # for an s3://bucket/prefix url
+ *         endpoint: https://rgw.example:7480
+ *         region: us-east-1
+ *         virtual_hosted: false
+ *         credentials: /etc/tresor/s3.credentials  # AWS format, mode 600
+ *         part_size: 8             # MiB
+ *         parallel: 4
+ *         object_lock_days: 30     # and object_lock_mode: COMPLIANCE
  *
  * The file is found as the appliance found it: --config, else $ENV_YML,
  * else /app/env.yml, else /run/active-env.yml. Every error is one line
@@ -64,6 +73,18 @@ struct config_database {
 	char	*user;
 };
 
+/* An s3:// target's settings (strings as given; NULL: the default). */
+struct config_s3 {
+	char	*endpoint;
+	char	*region;
+	char	*credentials;	/* a file, mode 600 (checked) */
+	char	*lock_mode;
+	int	 virtual_hosted;
+	int	 part_mib;
+	int	 parallel;
+	int	 lock_days;
+};
+
 struct config {
 	char			*path;		/* the file read */
 	char			*url;		/* may hold a password */
@@ -89,6 +110,8 @@ struct config {
 						   cache's own size */
 	int			 deadline_minutes;	/* minutes after local
 						   midnight; -1: none */
+	char			*ca_file;	/* NULL: the system's CAs */
+	struct config_s3	 s3;
 	/* From `options` (duplicity's): */
 	uint64_t		 volsize;	/* bytes; 0: tresor's default */
 	int			 one_file_system; /* --exclude-other-filesystems */
@@ -106,6 +129,9 @@ struct config *config_load(const char *path, char **cause);
 struct config *config_parse(const char *name, const char *text, size_t len,
 	    char **cause);
 void	config_free(struct config *);
+/* The transport options the configuration gives (borrowing its strings). */
+struct transport_options;
+void	config_transport(const struct config *, struct transport_options *);
 /*
  * The effective configuration as YAML-like text, every secret masked
  * (the URL's password, mount options' pass=, the key itself: only its

@@ -74,6 +74,7 @@ static int
 job_target_info(const struct config *cfg, uint64_t *sets, time_t *chain_start,
     char **cause)
 {
+	struct transport_options o;
 	struct transport	*t;
 	struct catalog		 cat;
 	const struct catalog_set *latest;
@@ -84,7 +85,8 @@ job_target_info(const struct config *cfg, uint64_t *sets, time_t *chain_start,
 	memset(&cat, 0, sizeof cat);
 	*sets = 0;
 	*chain_start = 0;
-	if ((t = target_open(cfg->url, NULL, cause)) == NULL)
+	config_transport(cfg, &o);
+	if ((t = target_open(cfg->url, &o, cause)) == NULL)
 		goto out;
 	if (catalog_load(t, &cat, cause) != 0)
 		goto out;
@@ -108,6 +110,7 @@ job_backup_options(const struct config *cfg, const struct job_keys *keys,
 {
 	memset(bo, 0, sizeof *bo);
 	bo->url = cfg->url;
+	config_transport(cfg, &bo->transport);
 	bo->crypto.key_file = keys->key_file;
 	bo->sources = cfg->sources;
 	bo->nsources = cfg->nsources;
@@ -136,6 +139,7 @@ job_purge_options(const struct config *cfg, struct purge_options *po)
 {
 	memset(po, 0, sizeof *po);
 	po->url = cfg->url;
+	config_transport(cfg, &po->transport);
 	po->older_than = cfg->keep;
 	po->force = 1;
 	po->quiet = 1;
@@ -197,6 +201,7 @@ job_steps(const struct config *cfg, const struct job_keys *keys,
 
 	memset(&vo, 0, sizeof vo);
 	vo.url = cfg->url;
+	config_transport(cfg, &vo.transport);
 	vo.set = r->backup.set_id;
 	vo.quiet = 1;
 	vo.cache_dir = cfg->cache_dir;

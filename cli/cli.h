@@ -84,19 +84,30 @@ const char *cli_default_cache_dir(void);
 	"                          2026-11-01T00:30:00Z, ...; default: newest)\n" \
 	"  --set ID                a set id instead (see tresor status)\n"
 #define CLI_TRANSPORT_HELP \
-	"Network targets (sftp://, scp://, ftp[s]://, webdav[s]://, smb://):\n" \
+	"Network targets (sftp://, scp://, ftp[s]://, webdav[s]://, smb://, s3://):\n" \
 	"  --ssh-key FILE          private key for sftp/scp (default\n" \
 	"                          ~/.ssh/id_ed25519, then ~/.ssh/id_rsa)\n" \
 	"  --ssh-known-hosts FILE  host keys to trust (default ~/.ssh/known_hosts);\n" \
 	"                          an unknown host key is refused\n" \
-	"  --ca-file FILE          CA certificate(s) for ftps and webdavs\n" \
+	"  --ca-file FILE          CA certificate(s) for ftps, webdavs and s3\n" \
 	"                          (default: the system's)\n" \
 	"  --insecure-tls          ftps/webdavs without certificate verification\n" \
 	"  --connect-timeout SEC   give up connecting after SEC (default 30)\n" \
 	"  --timeout SEC           give up after SEC without progress (default 120)\n" \
 	"  --retries N             tries of a transient failure, with growing\n" \
 	"                          pauses (default 5); password from the URL or\n" \
-	"                          $FTP_PASSWORD, never an option\n"
+	"                          $FTP_PASSWORD, never an option\n" \
+	"S3 (s3://bucket/prefix; keys from AWS_ACCESS_KEY_ID and\n" \
+	"AWS_SECRET_ACCESS_KEY, else ~/.aws/credentials [$AWS_PROFILE]):\n" \
+	"  --s3-endpoint URL       http[s]://host[:port] (default AWS's)\n" \
+	"  --s3-region NAME        signing region (default us-east-1)\n" \
+	"  --s3-virtual-hosted     bucket.host/key instead of host/bucket/key\n" \
+	"  --s3-credentials FILE   a credentials file (mode 600) instead\n" \
+	"  --s3-part-size MIB      multipart part size, 5 to 5120 (default 8)\n" \
+	"  --s3-parallel N         parts uploaded at once (default 4)\n" \
+	"  --s3-object-lock-days N retention of each object written (object\n" \
+	"                          lock); --s3-object-lock-mode COMPLIANCE\n" \
+	"                          (default) or GOVERNANCE\n"
 /* Every URL form (transports/url.h has the parsing rule). */
 #define CLI_URL_HELP \
 	"Target URLs:\n" \
@@ -118,6 +129,7 @@ const char *cli_default_cache_dir(void);
 	"                          the same over https, certificate verified\n" \
 	"  smb://[domain;]user[:password]@host[:port]/share/path\n" \
 	"                          a Windows or Samba share (SMB2/3), no mount\n" \
+	"  s3://bucket/prefix      S3 (Ceph RGW, AWS, ...): see --s3-endpoint\n" \
 	"  The password comes from the URL, else from $FTP_PASSWORD (for sftp,\n" \
 	"  scp, webdav and smb too); it is never an option, and never printed\n" \
 	"  or stored.\n" \

@@ -95,7 +95,20 @@ void	cli_parsed_free(struct cli_parsed *);
 	CLI_OPT_RANGE("timeout", CLI_INT, CLI_AT(t, m.idle_timeout), 1, \
 	    CLI_POSITIVE_MAX), \
 	CLI_OPT_RANGE("retries", CLI_INT, CLI_AT(t, m.retries), 1, \
-	    CLI_POSITIVE_MAX)
+	    CLI_POSITIVE_MAX), \
+	CLI_S3_OPTS(t, m)
+/* s3:// (transports/s3.c): part sizes S3 allows (5 MiB to 5 GiB). */
+#define CLI_S3_OPTS(t, m) \
+	CLI_OPT("s3-endpoint", CLI_STRING, CLI_AT(t, m.s3_endpoint)), \
+	CLI_OPT("s3-region", CLI_STRING, CLI_AT(t, m.s3_region)), \
+	CLI_OPT("s3-virtual-hosted", CLI_FLAG, CLI_AT(t, m.s3_virtual_hosted)), \
+	CLI_OPT("s3-credentials", CLI_STRING, CLI_AT(t, m.s3_credentials)), \
+	CLI_OPT_RANGE("s3-part-size", CLI_INT, CLI_AT(t, m.s3_part_mib), 5, \
+	    5120), \
+	CLI_OPT_RANGE("s3-parallel", CLI_INT, CLI_AT(t, m.s3_parallel), 1, 64), \
+	CLI_OPT_RANGE("s3-object-lock-days", CLI_INT, \
+	    CLI_AT(t, m.s3_lock_days), 1, 36500), \
+	CLI_OPT("s3-object-lock-mode", CLI_STRING, CLI_AT(t, m.s3_lock_mode))
 /*
  * What every verb that needs the keys takes first: output, keys, network;
  * the members quiet, crypto and transport reached through prefix m (empty,

@@ -77,18 +77,29 @@ target_remove_set(struct transport *t, const struct name_list *names,
 	char		*prefix = xasprintf("tresor.%s.", set_id);
 	char		*manifest = names_manifest(set_id);
 	size_t		 i, plen = strlen(prefix);
-	int		 rc = -1;
+	int		 rc = -1, kept;
 
-	if (interrupt_check(cause) != 0 ||
-	    transport_remove(t, manifest, cause) != 0)
+	if (interrupt_check(cause) != 0)
 		goto out;
+	/* A manifest under object lock: the whole set is kept (its
+	   volumes, older, are locked until earlier). */
+	if ((rc = transport_remove(t, manifest, cause)) != 0)
+		goto out;
+	rc = -1;
 	for (i = 0; i < names->count; i++) {
 		if (interrupt_check(cause) != 0)
 			goto out;
-		if (strncmp(names->entries[i].name, prefix, plen) == 0 &&
-		    strcmp(names->entries[i].name, manifest) != 0 &&
-		    transport_remove(t, names->entries[i].name, cause) != 0)
+		if (strncmp(names->entries[i].name, prefix, plen) != 0 ||
+		    strcmp(names->entries[i].name, manifest) == 0)
+			continue;
+		if ((kept = transport_remove(t, names->entries[i].name,
+		    cause)) == -1)
 			goto out;
+		if (kept == 1) {
+			/* Still locked: debris cleanup removes later. */
+			free(*cause);
+			*cause = NULL;
+		}
 	}
 	rc = 0;
 out:

@@ -33,7 +33,9 @@ int			 target_list(struct transport *, struct name_list *,
 /*
  * Remove a set's objects, among `names` (a listing): the manifest first,
  * then the rest, so an interrupted removal leaves debris for cleanup,
- * never a manifest naming missing volumes. Stops at a signal.
+ * never a manifest naming missing volumes. Stops at a signal. 1 (cause
+ * says why) if the store keeps the manifest (S3 object lock): nothing was
+ * removed.
  */
 int			 target_remove_set(struct transport *,
 			     const struct name_list *, const char *set_id,

@@ -33,10 +33,13 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 # systemd-analyze verify (package systemd: only its tools are used; in a
 # container without systemd as PID 1 its postinst starts nothing) and the
 # man pages with man (man-db, which brings groff). lcov reads gcov's
-# counters for `make coverage` (scripts/coverage.sh).
+# counters for `make coverage` (scripts/coverage.sh). ceph-mon, ceph-osd
+# and radosgw: the single-node Ceph cluster the s3 tests and benchmark run
+# against (tests/transport/ceph.sh; plain processes, no systemd, no mgr).
 TEST_PKGS="python3 util-linux gawk coreutils strace rdiff postgresql locales
 	openssh-server openssh-client vsftpd apache2 apache2-utils samba smbclient
-	openssl curl passwd procps git systemd man-db lcov"
+	openssl curl passwd procps git systemd man-db lcov
+	ceph-mon ceph-osd radosgw"
 # The fuzz pass (fuzz/run.sh): clang with libFuzzer and the sanitizer
 # runtimes, llvm-14 for llvm-symbolizer's file:line stack traces; and
 # valgrind for make check-valgrind.

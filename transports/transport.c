@@ -20,6 +20,7 @@ static const struct transport_ops *transport_drivers[] = {
 	&transport_ftp_ops,
 	&transport_webdav_ops,
 	&transport_smb_ops,
+	&transport_s3_ops,
 };
 
 int

@@ -46,6 +46,15 @@ struct transport_options {
 	 * $FTP_PASSWORD, as duplicity read it. Never printed.
 	 */
 	const char	*password;
+	/* s3:// (transports/s3.c); NULL or 0: the defaults there. */
+	const char	*s3_endpoint;	/* http[s]://host[:port] */
+	const char	*s3_region;
+	int		 s3_virtual_hosted;	/* bucket.host, not host/bucket */
+	const char	*s3_credentials; /* a credentials file (mode 600) */
+	int		 s3_part_mib;	/* multipart part size */
+	int		 s3_parallel;	/* parts uploaded at once */
+	int		 s3_lock_days;	/* object lock retention, or 0 */
+	const char	*s3_lock_mode;	/* COMPLIANCE or GOVERNANCE */
 };
 
 #define TRANSPORT_DEFAULT_CONNECT_TIMEOUT	30
@@ -81,7 +90,11 @@ struct transport_reader	*transport_get_from(struct transport *, const char *,
 ssize_t	transport_reader_read(struct transport_reader *, void *, size_t,
 	    char **cause);
 void	transport_reader_close(struct transport_reader *);
-/* Remove an object; removing one that does not exist is not an error. */
+/*
+ * Remove an object; removing one that does not exist is not an error. 1
+ * (cause set, saying until when) if the store keeps it for now (an S3
+ * object under object lock).
+ */
 int	transport_remove(struct transport *, const char *, char **cause);
 
 /*

@@ -81,6 +81,7 @@ extern const struct transport_ops transport_sftp_ops;	/* and scp:// */
 extern const struct transport_ops transport_ftp_ops;	/* and ftps:// */
 extern const struct transport_ops transport_webdav_ops;	/* and webdavs:// */
 extern const struct transport_ops transport_smb_ops;
+extern const struct transport_ops transport_s3_ops;
 
 /*
  * Retries. A network driver's step returns 0 on success, -1 for a

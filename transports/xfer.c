@@ -202,35 +202,47 @@ xfer_free(struct xfer *x)
 	free(x);
 }
 
-int
-xfer_run(struct xfer *x, int (*until)(struct xfer *), char **cause,
-    const char *what)
+void
+xfer_pump(CURLM *multi)
 {
 	struct xfer		*owner;
 	CURLMsg			*msg;
 	int			 still, left;
 
+	if (curl_multi_perform(multi, &still) != CURLM_OK)
+		abort();
+	while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&owner);
+		owner->done = 1;
+		owner->result = msg->data.result;
+		owner->running = 0;
+		curl_multi_remove_handle(multi, msg->easy_handle);
+	}
+}
+
+void
+xfer_start(struct xfer *x)
+{
 	if (!x->running && !x->done) {
 		curl_multi_add_handle(x->multi, x->easy);
 		x->running = 1;
 	}
+}
+
+int
+xfer_run(struct xfer *x, int (*until)(struct xfer *), char **cause,
+    const char *what)
+{
+	xfer_start(x);
 	if (x->paused) {
 		x->paused = 0;
 		curl_easy_pause(x->easy, CURLPAUSE_CONT);
 	}
 	while (!x->done && (until == NULL || !until(x))) {
-		if (curl_multi_perform(x->multi, &still) != CURLM_OK)
-			abort();
-		while ((msg = curl_multi_info_read(x->multi, &left)) != NULL) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-			    (char **)&owner);
-			owner->done = 1;
-			owner->result = msg->data.result;
-			owner->running = 0;
-			curl_multi_remove_handle(x->multi, msg->easy_handle);
-		}
+		xfer_pump(x->multi);
 		if (x->done || (until != NULL && until(x)) || x->paused)
 			break;
 		curl_multi_poll(x->multi, NULL, 0, 1000, NULL);

@@ -84,6 +84,13 @@ void	xfer_free(struct xfer *);
  */
 int	xfer_run(struct xfer *, int (*until)(struct xfer *), char **cause,
 	    const char *what);
+/*
+ * Start x on its multi handle without waiting (s3.c's parallel parts), and
+ * let a multi handle's transfers move on without waiting: what xfer_run
+ * does each round, marking the transfers that ended done.
+ */
+void	xfer_start(struct xfer *);
+void	xfer_pump(CURLM *);
 /* Conditions for xfer_run: an upload took all of `in`; a download has
    half a buffer to hand out, or a full one. */
 int	xfer_taken(struct xfer *);

@@ -6,8 +6,9 @@
  *	transport-copy get URL NAME >file	(an object to stdout)
  *	transport-copy rm URL NAME
  *
- * Transport options from the environment: SSH_KEY, KNOWN_HOSTS, CA_FILE;
- * the password from the URL or FTP_PASSWORD, as for tresor.
+ * Transport options from the environment: SSH_KEY, KNOWN_HOSTS, CA_FILE,
+ * S3_ENDPOINT, S3_PART_MIB, S3_PARALLEL; the password from the URL or
+ * FTP_PASSWORD, the S3 keys from AWS_*, as for tresor.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,11 @@ main(int argc, char **argv)
 	o.ssh_key = getenv("SSH_KEY");
 	o.ssh_known_hosts = getenv("KNOWN_HOSTS");
 	o.ca_file = getenv("CA_FILE");
+	o.s3_endpoint = getenv("S3_ENDPOINT");
+	if (getenv("S3_PART_MIB") != NULL)
+		o.s3_part_mib = atoi(getenv("S3_PART_MIB"));
+	if (getenv("S3_PARALLEL") != NULL)
+		o.s3_parallel = atoi(getenv("S3_PARALLEL"));
 	if ((t = transport_open(argv[2], &o, &cause)) == NULL) {
 		fprintf(stderr, "transport-copy: %s\n", cause);
 		return 1;

@@ -20,6 +20,7 @@
 #include "common/xmalloc.h"
 #include "format/filter/crypto.h"
 #include "tests/tap.h"
+#include "transports/transport.h"
 
 static char	 tmpdir[] = "/tmp/tresor-test-config.XXXXXX";
 static char	*pub_key;	/* armoured public key */
@@ -505,7 +506,7 @@ test_errors(void)
 	    "http://user:" URL_PASSWORD "@host/x");
 	bad("an unknown URL scheme", t, "appliance.backup.url",
 	    "unknown scheme 'http' in 'http://user:***@host/x' (supported: "
-	    "file, sftp, scp, ftp, ftps, webdav, webdavs, smb)");
+	    "file, sftp, scp, ftp, ftps, webdav, webdavs, smb, s3)");
 	free(t);
 	t = backup_yml(pub_key, "    url: \"/srv/backup\"\n");
 	bad("a path for a URL", t, "appliance.backup.url",
@@ -785,6 +786,93 @@ test_load_and_find(void)
 	free(missing);
 }
 
+/*
+ * An s3 url with its endpoint, region, CA file and a credentials file of
+ * mode 600: read into the transport options; a credentials file others
+ * may read, a bad endpoint, mode or number refused in one line.
+ */
+static void
+test_s3(void)
+{
+	struct transport_options o;
+	struct config		*c;
+	char			*cred, *yml, *cause = NULL, *desc;
+	FILE			*f;
+
+	cred = xasprintf("%s/s3.credentials", tmpdir);
+	if ((f = fopen(cred, "w")) != NULL) {
+		fputs("[default]\naws_access_key_id = AK\n"
+		    "aws_secret_access_key = SECRETKEY\n", f);
+		fclose(f);
+	}
+	chmod(cred, 0600);
+	yml = backup_yml(pub_key, "    url: s3://vault/host-a\n"
+	    "    ca_file: /etc/tresor/ca.pem\n"
+	    "    s3:\n      endpoint: https://rgw.example:7480\n"
+	    "      region: eu-1\n      virtual_hosted: true\n"
+	    "      credentials: %s\n      part_size: 16\n      parallel: 8\n"
+	    "      object_lock_days: 30\n      object_lock_mode: GOVERNANCE\n",
+	    cred);
+	c = parse("env.yml", yml, &cause);
+	tap_ok(c != NULL, "[s3] an s3 url and its settings load: %s",
+	    cause != NULL ? cause : "ok");
+	if (c != NULL) {
+		config_transport(c, &o);
+		tap_ok(strcmp(c->url, "s3://vault/host-a") == 0 &&
+		    strcmp(o.s3_endpoint, "https://rgw.example:7480") == 0 &&
+		    strcmp(o.s3_region, "eu-1") == 0 && o.s3_virtual_hosted &&
+		    strcmp(o.s3_credentials, cred) == 0 &&
+		    strcmp(o.ca_file, "/etc/tresor/ca.pem") == 0 &&
+		    o.s3_part_mib == 16 && o.s3_parallel == 8 &&
+		    o.s3_lock_days == 30 &&
+		    strcmp(o.s3_lock_mode, "GOVERNANCE") == 0,
+		    "[s3] they reach the transport options");
+		desc = config_describe(c);
+		tap_ok(strstr(desc, "rgw.example") != NULL &&
+		    strstr(desc, "SECRETKEY") == NULL,
+		    "[s3] described, without the secret");
+		free(desc);
+	}
+	config_free(c);
+	free(yml);
+	free(cause);
+	cause = NULL;
+
+	chmod(cred, 0644);
+	yml = backup_yml(pub_key, "    url: s3://vault/x\n    s3:\n"
+	    "      credentials: %s\n", cred);
+	bad("[s3] a credentials file others may read", yml,
+	    "appliance.backup.s3.credentials", "mode 600");
+	free(yml);
+	yml = backup_yml(pub_key, "    url: s3://vault/x\n    s3:\n"
+	    "      credentials: %s/missing\n", tmpdir);
+	bad("[s3] a missing credentials file", yml,
+	    "appliance.backup.s3.credentials", "No such file");
+	free(yml);
+	yml = backup_yml(pub_key, "    url: s3://vault/x\n    s3:\n"
+	    "      endpoint: rgw.example:7480\n");
+	bad("[s3] an endpoint without a scheme", yml,
+	    "appliance.backup.s3.endpoint", "not an http");
+	free(yml);
+	yml = backup_yml(pub_key, "    url: s3://vault/x\n    s3:\n"
+	    "      part_size: 2\n");
+	bad("[s3] a part size S3 refuses", yml, "appliance.backup.s3.part_size",
+	    "5 to 5120");
+	free(yml);
+	yml = backup_yml(pub_key, "    url: s3://vault/x\n    s3:\n"
+	    "      object_lock_mode: FOREVER\n");
+	bad("[s3] an unknown lock mode", yml,
+	    "appliance.backup.s3.object_lock_mode", "COMPLIANCE or GOVERNANCE");
+	free(yml);
+	yml = backup_yml(pub_key, "    url: s3://vault/x\n    s3:\n"
+	    "      key_id: AK\n");
+	bad("[s3] no keys inside env.yml itself", yml, "appliance.backup.s3",
+	    "key_id");
+	free(yml);
+	unlink(cred);
+	free(cred);
+}
+
 int
 main(void)
 {
@@ -807,6 +895,7 @@ main(void)
 	test_keys();
 	test_masking();
 	test_load_and_find();
+	test_s3();
 	tap_ok(homes_left(tmpdir) == 0 && homes_left("/tmp") == 0,
 	    "no private GnuPG home is left behind");
 	rc = tap_done();
