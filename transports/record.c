@@ -186,13 +186,14 @@ record_delete(struct transport *t, const char *kind, const char *name,
 {
 	struct record_transport	*r = t->driver;
 	unsigned long		 seq;
-	int			 fault;
+	int			 fault, rc;
 
 	if ((fault = storageop_begin(kind, name, &seq)) != 0)
 		return record_fail(cause, fault == STORAGEOP_SHORT ? EIO :
 		    fault, "remove", name, "from", t, 0);
-	if (fn(&r->inner, name, cause) != 0)
-		return -1;
+	/* 1: the store keeps it (object lock), nothing was removed. */
+	if ((rc = fn(&r->inner, name, cause)) != 0)
+		return rc == 1 ? 1 : -1;
 	storageop_done(seq);
 	return 0;
 }
@@ -226,9 +227,17 @@ int
 transport_record_open(struct transport *t, char **cause)
 {
 	struct record_transport	*r = xcalloc(1, sizeof *r);
+	int			 rc;
 
 	r->inner = *t;
-	if (r->inner.ops->open(&r->inner, cause) != 0) {
+	rc = r->inner.ops->open(&r->inner, cause);
+	/*
+	 * A driver's open may replace URL strings (s3 names its endpoint in
+	 * url.display, drops an $FTP_PASSWORD): the outer, which owns and
+	 * frees them, takes the inner's pointers, open or not.
+	 */
+	t->url = r->inner.url;
+	if (rc != 0) {
 		free(r);
 		return -1;
 	}
