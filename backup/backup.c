@@ -957,11 +957,14 @@ backup_run(const struct backup_options *o, char **cause)
 	struct catalog			 cat;
 	struct manifest_header		 mh;
 	struct lock			*lock = NULL;
+	struct seals_writer		*sw = NULL;
 	const struct volume_info	*vols;
 	struct volume_info		 sigs_info;
 	struct timespec			 t0, t1;
 	char				**names, *sigs_path = NULL;
 	char				*manifest_path = NULL;
+	uint8_t				 manifest_digest[HASH_LEN];
+	uint64_t			 manifest_size = 0;
 	time_t				 now;
 	uint64_t			 stored = 0, estimate = 0;
 	size_t				 i, nvols;
@@ -998,6 +1001,10 @@ backup_run(const struct backup_options *o, char **cause)
 	    cause)) == NULL)
 		goto out;
 	testpoint("backup-locked");
+	/* The newest seal checked against the cache head, before any work. */
+	if ((sw = seals_writer_open(b.transport, &o->seals, b.cache,
+	    cause)) == NULL)
+		goto out;
 	if (catalog_load(b.transport, &cat, cause) != 0)
 		goto out;
 	backup_choose(&b, &cat, now, &full);
@@ -1070,11 +1077,15 @@ backup_run(const struct backup_options *o, char **cause)
 		goto out;
 	if (manifest_publish(b.mw, b.transport, b.crypto, o->level, &mh,
 	    vols, nvols, have_sigs ? &sigs_info : NULL, manifest_path,
-	    cause) != 0) {
+	    &manifest_size, manifest_digest, cause) != 0) {
 		published = backup_manifest_exists(&b);
 		goto out;
 	}
 	published = 1;
+	/* The seal vouches for the manifest just published. */
+	if (seals_publish_set(sw, b.set_id, manifest_size, manifest_digest,
+	    b.keys, cause) != 0)
+		goto out;
 	progress_free(b.progress);
 	b.progress = NULL;
 	testpoint("backup-published");
@@ -1136,6 +1147,7 @@ out:
 		unlink(sigs_path);
 	volume_info_clear(&sigs_info);
 	lock_free(lock);
+	seals_writer_free(sw);
 	target_close(b.transport);
 	cache_close(b.cache);
 	crypto_free(b.crypto);

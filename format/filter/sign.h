@@ -1,0 +1,60 @@
+/*
+ * sign.h: OpenPGP signatures for seals (repo/seals.c), through gpgme: a
+ * cleartext signature made with the signing key, and checked against a
+ * set of trusted public keys. Each lives in a private GnuPG home of its own
+ * (crypto.h), removed when freed.
+ *
+ * The signing key is a key pair kept on the backup host for this alone:
+ * separate from the encryption key, so the host can vouch for new sets but
+ * still cannot decrypt old ones. It must have no passphrase (the nightly
+ * run is unattended).
+ */
+#ifndef TRESOR_SIGN_H
+#define TRESOR_SIGN_H
+
+#include <stddef.h>
+
+struct signer;
+struct sigcheck;
+
+/*
+ * Import the signing key pair: from key_file, or from memory (key_data,
+ * backupd's). `what` names it in messages ("--sign-key FILE").
+ */
+struct signer	*signer_new(const char *key_file, const char *key_data,
+		     size_t key_len, char **cause);
+void		 signer_free(struct signer *);
+/* The signing key's fingerprint (the primary key's, upper-case hex). */
+const char	*signer_fpr(const struct signer *);
+/* Its public key, armoured (borrowed). */
+const char	*signer_public(const struct signer *, size_t *len);
+/* A cleartext-signed copy of text (allocated, NUL-terminated). */
+int		 signer_sign(struct signer *, const char *text, char **out,
+		     size_t *outlen, char **cause);
+
+/* An empty set of trusted keys. */
+struct sigcheck	*sigcheck_new(char **cause);
+void		 sigcheck_free(struct sigcheck *);
+/*
+ * Trust the keys of an armoured block (public keys, or a key pair whose
+ * public part is taken). `what` names the source in messages.
+ */
+int		 sigcheck_add(struct sigcheck *, const char *armor, size_t len,
+		     const char *what, char **cause);
+/* Trusted keys so far. */
+size_t		 sigcheck_count(const struct sigcheck *);
+/* Their public keys, armoured (allocated), to keep in the cache. */
+int		 sigcheck_export(struct sigcheck *, char **out, size_t *len,
+		     char **cause);
+/*
+ * Check a cleartext-signed text: 0 if it carries exactly one good
+ * signature by a trusted key, with the signed text in *plain (allocated)
+ * and that key's primary fingerprint in *fpr (allocated). -1 otherwise,
+ * with *cause saying which: "bad signature", "no signature", "signed by
+ * key X, which is not trusted here".
+ */
+int		 sigcheck_verify(struct sigcheck *, const char *signed_text,
+		     size_t len, char **plain, size_t *plainlen, char **fpr,
+		     char **cause);
+
+#endif
