@@ -37,6 +37,7 @@ struct cmd_recover_args {
 #define A struct cmd_recover_args
 static const struct cli_opt cmd_recover_opts[] = {
 	CLI_KEYED_OPTS(A, o.r.),
+	CLI_CHECK_OPTS(A, o.r.seals),
 	CLI_OPT("from", CLI_URL, CLI_AT(A, o.r.url)),
 	CLI_OPT_PAIR("time", CLI_TIME, CLI_AT(A, o.r.time),
 	    CLI_AT(A, o.r.has_time)),
@@ -210,6 +211,14 @@ cmd_recover_run(void *arg, char **cause)
 	return rc;
 }
 
+static void
+cmd_recover_seal_defaults(void *arg)
+{
+	struct cmd_recover_args	*o = arg;
+
+	o->o.r.seals.cache_dir = cli_default_cache_dir();
+}
+
 const struct cmd cmd_recover = {
 	.name = "recover-from-backup",
 	.summary = "disaster recovery: vault, dump file and database",
@@ -269,8 +278,10 @@ const struct cmd cmd_recover = {
 	"  --set ID                a set id instead (see tresor status)\n"
 	CLI_PG_HELP
 	CLI_TRANSPORT_HELP
+	CLI_CHECK_HELP
 	CLI_KEY_HELP,
 	.opts = cmd_recover_opts,
 	.size = sizeof (struct cmd_recover_args),
 	.run = cmd_recover_run,
+	.defaults = cmd_recover_seal_defaults,
 };

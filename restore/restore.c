@@ -81,6 +81,7 @@ struct restore {
 	const struct restore_options	*opts;
 	struct transport		*transport;
 	struct crypto			*crypto;
+	struct seals			*seals;
 	struct apply			*apply;		/* NULL: check only */
 	struct applyq			*applyq;	/* apply's files, in a thread */
 	const char			*set_id;
@@ -373,8 +374,8 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 	if (r->nsets > 0)
 		qsort(r->sets, r->nsets, sizeof *r->sets, restore_set_compare);
 	for (i = 0; i < r->nsets; i++) {
-		if (manifest_read(r->transport, r->crypto, r->sets[i].id,
-		    &visitor, &r->sets[i], NULL, cause) != 0)
+		if (seals_read_manifest(r->seals, r->transport, r->crypto,
+		    r->sets[i].id, &visitor, &r->sets[i], NULL, cause) != 0)
 			return -1;
 		r->sets[i].need = xcalloc(r->sets[i].nvols + 1, 1);
 	}
@@ -1101,12 +1102,18 @@ restore_run(const struct restore_options *o, char **cause)
 		cp = o->open_catalog;
 	else if (catalog_load(r.transport, &cat, cause) != 0)
 		goto out;
+	/* Seals and chain first: nothing is read that they do not vouch for. */
+	if (o->open_seals != NULL)
+		r.seals = o->open_seals;
+	else if ((r.seals = seals_open(r.transport, cp, &o->seals,
+	    o->seals.cache_dir, cause)) == NULL)
+		goto out;
 	if ((set = restore_pick_set(cp, o, target_display(r.transport),
 	    cause)) == NULL)
 		goto out;
 	r.set_id = set->id;
-	if (manifest_read(r.transport, r.crypto, set->id, &visitor, &r,
-	    &summary, cause) != 0)
+	if (seals_read_manifest(r.seals, r.transport, r.crypto, set->id,
+	    &visitor, &r, &summary, cause) != 0)
 		goto out;
 	if ((o->output != NULL ? restore_select_one(&r, cause) :
 	    restore_select(&r, cause)) != 0 || restore_plan(&r, cp,
@@ -1232,6 +1239,8 @@ out:
 		target_close(r.transport);
 	if (o->open_crypto == NULL)
 		crypto_free(r.crypto);
+	if (o->open_seals == NULL)
+		seals_free(r.seals);
 	catalog_clear(&cat);
 	return rc;
 }
