@@ -275,7 +275,12 @@ seal_parse(const char *text, size_t len, struct seal *s, char **cause)
 			ended = 1;
 			break;
 		}
-		if (sp == NULL || seal_line(s, k, sp + 1, lineno, cause) != 0)
+		if (sp == NULL) {
+			error_set(cause, "seal line %zu: '%s' has no value",
+			    lineno, line);
+			goto out;
+		}
+		if (seal_line(s, k, sp + 1, lineno, cause) != 0)
 			goto out;
 	}
 	if (!ended || *next != '\0') {
