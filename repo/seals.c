@@ -41,6 +41,7 @@ struct seals {
 	int		 unchecked;	/* no key, --allow-unsigned: none read */
 	int		 allow_unsigned;
 	int		 warned;
+	char		*learned;	/* said once the run succeeded */
 };
 
 struct seals_writer {
@@ -49,6 +50,7 @@ struct seals_writer {
 	struct signer	*signer;
 	struct sigcheck	*trust;
 	int		 have_newest;
+	char		*learned;	/* said once a seal is published */
 	struct seal	 newest;
 	uint8_t		 newest_hash[HASH_LEN];
 	char		 target[SEAL_TARGET_LEN + 1];
@@ -559,9 +561,9 @@ seals_learn(struct seals *ss, struct cache *c, int known,
 	if (known && k->sequence >= top->s.sequence)
 		return;
 	if (!known)
-		log_warn("no head in the cache for %s: learned sequence %"
-		    PRIu64 " (%s) from the target; the rollback check "
-		    "restarts there", where, top->s.sequence, top->id);
+		ss->learned = xasprintf("no head in the cache for %s: learned "
+		    "sequence %" PRIu64 " (%s) from the target; the rollback "
+		    "check restarts there", where, top->s.sequence, top->id);
 	seals_head_from(&h, &top->s, top->hash);
 	if (seals_head_store(cache_dir(c), &h, &why) != 0) {
 		log_warn("%s", why);
@@ -670,7 +672,18 @@ seals_free(struct seals *ss)
 		seal_clear(&ss->e[i].s);
 	}
 	free(ss->e);
+	free(ss->learned);
 	free(ss);
+}
+
+void
+seals_say_learned(struct seals *ss)
+{
+	if (ss != NULL && ss->learned != NULL) {
+		log_warn("%s", ss->learned);
+		free(ss->learned);
+		ss->learned = NULL;
+	}
 }
 
 size_t
@@ -951,9 +964,9 @@ seals_writer_open(struct transport *t, const struct seals_options *o,
 			goto fail;
 		}
 	} else
-		log_warn("no head in the cache for %s: learned sequence %"
-		    PRIu64 " (%s) from the target; the rollback check "
-		    "restarts there", where, e.s.sequence, e.id);
+		w->learned = xasprintf("no head in the cache for %s: learned "
+		    "sequence %" PRIu64 " (%s) from the target; the rollback "
+		    "check restarts there", where, e.s.sequence, e.id);
 	memcpy(w->target, e.s.target, sizeof w->target);
 	w->newest = e.s;
 	memset(&e.s, 0, sizeof e.s);
@@ -979,6 +992,7 @@ seals_writer_free(struct seals_writer *w)
 	signer_free(w->signer);
 	sigcheck_free(w->trust);
 	seal_clear(&w->newest);
+	free(w->learned);
 	free(w);
 }
 
@@ -1031,6 +1045,11 @@ seals_publish(struct seals_writer *w, struct seal *s, char **cause)
 	w->newest.encrypt_keys = xstrdup(s->encrypt_keys);
 	memcpy(w->newest_hash, hash, HASH_LEN);
 	w->have_newest = 1;
+	if (w->learned != NULL) {
+		log_warn("%s", w->learned);
+		free(w->learned);
+		w->learned = NULL;
+	}
 	rc = 0;
 out:
 	sink_free(sink);

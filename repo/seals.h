@@ -53,6 +53,11 @@ struct seals	*seals_open(struct transport *, const struct catalog *,
 		     const struct seals_options *, const char *cache_dir,
 		     char **cause);
 void		 seals_free(struct seals *);
+/*
+ * The cache had no head and learnt the target's: say so (a warning), once
+ * the run succeeded, so that a failure stays one line.
+ */
+void		 seals_say_learned(struct seals *);
 /* How many seals were checked. */
 size_t		 seals_count(const struct seals *);
 

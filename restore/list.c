@@ -304,6 +304,7 @@ list_run(const struct list_options *o, char **cause)
 	}
 	if (list_copy(l.spool, cause) != 0)
 		goto out;
+	seals_say_learned(seals);
 	rc = EXIT_OK;
 out:
 	if (l.spool != NULL)

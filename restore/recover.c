@@ -694,6 +694,7 @@ recover_run(const struct recover_options *o, char **cause)
 		}
 		fflush(stdout);
 	}
+	seals_say_learned(rv.seals);
 	rc = EXIT_OK;
 out:
 	if (rc != EXIT_OK && started)

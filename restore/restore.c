@@ -1204,6 +1204,8 @@ restore_run(const struct restore_options *o, char **cause)
 		    o->dest != NULL ? o->dest : "", r.nsets,
 		    (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (o->open_seals == NULL)
+		seals_say_learned(r.seals);
 	if (summary.warnings > 0)
 		log_warn("set %s was made with %" PRIu64 " entries skipped "
 		    "(unreadable at backup time)", set->id, summary.warnings);

@@ -196,6 +196,7 @@ verify_run(const struct verify_options *o, char **cause)
 	if (!o->quiet)
 		printf("verify: %zu sets in %s: %zu seals, chain ok\n", checked,
 		    target_display(t), seals_count(seals));
+	seals_say_learned(seals);
 	rc = EXIT_OK;
 out:
 	catalog_clear(&cat);
