@@ -229,6 +229,10 @@ seals_trust(const struct seals_options *o, const struct signer *signer,
 	} else if (o->sign_key != NULL && seals_trust_file(k, o->sign_key,
 	    "--sign-key", cause) != 0)
 		goto fail;
+	else if (o->sign_key == NULL && o->sign_key_data != NULL &&
+	    sigcheck_add(k, o->sign_key_data, o->sign_key_len,
+	    "the configured signing key", cause) != 0)
+		goto fail;
 	if (o->sign_pubkey != NULL && seals_trust_file(k, o->sign_pubkey,
 	    "--sign-pubkey", cause) != 0)
 		goto fail;

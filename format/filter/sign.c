@@ -220,6 +220,61 @@ out:
 	return rc;
 }
 
+int
+signer_generate(const char *uid, char **secret, size_t *len, char **fpr,
+    char **cause)
+{
+	struct crypto		*c = xcalloc(1, sizeof *c);
+	gpgme_ctx_t		 ctx = NULL;
+	gpgme_data_t		 d = NULL;
+	gpgme_genkey_result_t	 res;
+	gpgme_error_t		 err;
+	int			 rc = -1;
+
+	*secret = NULL;
+	*fpr = NULL;
+	if (crypto_make_home(c, cause) != 0 ||
+	    crypto_context(c, &ctx, cause) != 0)
+		goto out;
+	err = gpgme_op_createkey(ctx, uid, "ed25519", 0, 0, NULL,
+	    GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD |
+	    GPGME_CREATE_NOEXPIRE | GPGME_CREATE_FORCE);
+	if (err != 0 || (res = gpgme_op_genkey_result(ctx)) == NULL ||
+	    res->fpr == NULL) {
+		error_set(cause, "unable to make a signing key: %s",
+		    err != 0 ? gpgme_strerror(err) : "no key made");
+		goto out;
+	}
+	*fpr = xstrdup(res->fpr);
+	gpgme_set_armor(ctx, 1);
+	if ((err = gpgme_data_new(&d)) != 0 ||
+	    (err = gpgme_op_export(ctx, *fpr, GPGME_EXPORT_MODE_SECRET,
+	    d)) != 0) {
+		error_set(cause, "unable to export the new signing key: %s",
+		    gpgme_strerror(err));
+		goto out;
+	}
+	*secret = sign_take(d, len);
+	d = NULL;
+	if (*len == 0) {
+		error_set(cause, "unable to export the new signing key");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0) {
+		free(*fpr);
+		*fpr = NULL;
+		free(*secret);
+		*secret = NULL;
+	}
+	gpgme_data_release(d);
+	if (ctx != NULL)
+		gpgme_release(ctx);
+	crypto_free(c);
+	return rc;
+}
+
 struct sigcheck *
 sigcheck_new(char **cause)
 {

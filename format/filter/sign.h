@@ -32,6 +32,14 @@ const char	*signer_public(const struct signer *, size_t *len);
 int		 signer_sign(struct signer *, const char *text, char **out,
 		     size_t *outlen, char **cause);
 
+/*
+ * Make a new signing key (ed25519, no passphrase, no expiry) for uid, in a
+ * throwaway home: the armoured key pair in *secret (allocated; the caller
+ * wipes it) and its fingerprint in *fpr (allocated).
+ */
+int		 signer_generate(const char *uid, char **secret, size_t *len,
+		     char **fpr, char **cause);
+
 /* An empty set of trusted keys. */
 struct sigcheck	*sigcheck_new(char **cause);
 void		 sigcheck_free(struct sigcheck *);
