@@ -950,6 +950,19 @@ backup_choose(struct backup *b, const struct catalog *cat, time_t now,
 	return 0;
 }
 
+static void
+backup_seal_anyway(struct seals_writer *sw, struct backup *b, uint64_t size,
+    const uint8_t digest[HASH_LEN])
+{
+	char	*why = NULL;
+
+	if (seals_publish_set(sw, b->set_id, size, digest, b->keys,
+	    &why) != 0) {
+		log_warn("%s", why);
+		free(why);
+	}
+}
+
 int
 backup_run(const struct backup_options *o, char **cause)
 {
@@ -1079,6 +1092,14 @@ backup_run(const struct backup_options *o, char **cause)
 	    vols, nvols, have_sigs ? &sigs_info : NULL, manifest_path,
 	    &manifest_size, manifest_digest, cause) != 0) {
 		published = backup_manifest_exists(&b);
+		/*
+		 * Stored and checked, but a local step failed (the cache's
+		 * copy): the set is complete on the target, so it is sealed
+		 * all the same; the run still fails with the first cause.
+		 */
+		if (published && manifest_size > 0)
+			backup_seal_anyway(sw, &b, manifest_size,
+			    manifest_digest);
 		goto out;
 	}
 	published = 1;
