@@ -211,25 +211,22 @@ seals_trust_file(struct sigcheck *k, const char *path, const char *what,
  * (cache_dir may be NULL).
  */
 static struct sigcheck *
-seals_trust(const struct seals_options *o, const struct signer *signer,
+seals_trust(const struct seals_options *o, struct signer *signer,
     const char *cache_dir, char **cause)
 {
 	struct sigcheck	*k;
-	const char	*pub;
 	char		*path = NULL, *text = NULL;
 	size_t		 len;
 	int		 rc;
 
-	if ((k = sigcheck_new(cause)) == NULL)
+	if (signer != NULL)
+		k = signer_sigcheck(signer);	/* its own key is in it */
+	else if ((k = sigcheck_new(cause)) == NULL)
 		return NULL;
-	if (signer != NULL) {
-		pub = signer_public(signer, &len);
-		if (sigcheck_add(k, pub, len, "the signing key", cause) != 0)
-			goto fail;
-	} else if (o->sign_key != NULL && seals_trust_file(k, o->sign_key,
-	    "--sign-key", cause) != 0)
+	if (signer == NULL && o->sign_key != NULL &&
+	    seals_trust_file(k, o->sign_key, "--sign-key", cause) != 0)
 		goto fail;
-	else if (o->sign_key == NULL && o->sign_key_data != NULL &&
+	if (signer == NULL && o->sign_key == NULL && o->sign_key_data != NULL &&
 	    sigcheck_add(k, o->sign_key_data, o->sign_key_len,
 	    "the configured signing key", cause) != 0)
 		goto fail;
@@ -993,8 +990,8 @@ seals_writer_free(struct seals_writer *w)
 {
 	if (w == NULL)
 		return;
+	sigcheck_free(w->trust);	/* the signer's: before it */
 	signer_free(w->signer);
-	sigcheck_free(w->trust);
 	seal_clear(&w->newest);
 	free(w->learned);
 	free(w);

@@ -16,16 +16,29 @@
 #include "crypto.intern.h"
 #include "sign.h"
 
-struct signer {
-	struct crypto	*c;		/* the private home, with an agent */
-	gpgme_key_t	 key;
-	char		*public;
-	size_t		 public_len;
+/*
+ * One gpgme context per home, kept for every operation: each new context
+ * costs a `gpg --version` run (gpgme checks the engine when the home is
+ * set), as much as the operation itself.
+ */
+struct sigcheck {
+	struct crypto	*c;		/* the private home */
+	gpgme_ctx_t	 ctx;
+	int		 borrowed;	/* the signer's home and context */
+	size_t		 nkeys;
+	/* Every key's and subkey's fingerprint -> its primary's. */
+	char		**sub;
+	char		**primary;
+	int		 *revoked;
+	size_t		  nmap;
+	int		  map_ok;	/* built since the last import */
 };
 
-struct sigcheck {
-	struct crypto	*c;		/* the private home, no agent */
-	size_t		 nkeys;
+struct signer {
+	struct crypto	*c;		/* the private home, with an agent */
+	gpgme_ctx_t	 ctx;
+	gpgme_key_t	 key;
+	struct sigcheck	 check;		/* trusts the signer's own key */
 };
 
 /* The whole of a gpgme data object as a NUL-terminated allocation. */
@@ -91,8 +104,7 @@ signer_new(const char *key_file, const char *key_data, size_t key_len,
 	struct signer		*s = xcalloc(1, sizeof *s);
 	const char		*what = key_file != NULL ? key_file :
 				    "(configured signing key)";
-	gpgme_ctx_t		 ctx = NULL;
-	gpgme_data_t		 data = NULL, pub = NULL;
+	gpgme_data_t		 data = NULL;
 	gpgme_key_t		 key;
 	gpgme_error_t		 err;
 	char			*file = NULL;
@@ -106,55 +118,47 @@ signer_new(const char *key_file, const char *key_data, size_t key_len,
 	}
 	s->c = xcalloc(1, sizeof *s->c);
 	if (crypto_make_home(s->c, cause) != 0 ||
-	    crypto_context(s->c, &ctx, cause) != 0)
+	    crypto_context(s->c, &s->ctx, cause) != 0)
 		goto fail;
 	if ((err = gpgme_data_new_from_mem(&data, key_data, len, 0)) != 0 ||
-	    (err = gpgme_op_import(ctx, data)) != 0) {
+	    (err = gpgme_op_import(s->ctx, data)) != 0) {
 		error_set(cause, "unable to import signing key '%s': %s", what,
 		    gpgme_strerror(err));
 		goto fail;
 	}
 	/* A secret key that can sign, not revoked or expired. */
-	if ((err = gpgme_op_keylist_start(ctx, NULL, 1)) != 0) {
+	if ((err = gpgme_op_keylist_start(s->ctx, NULL, 1)) != 0) {
 		error_set(cause, "unable to list signing key '%s': %s", what,
 		    gpgme_strerror(err));
 		goto fail;
 	}
 	listing = 1;
-	while (gpgme_op_keylist_next(ctx, &key) == 0) {
+	while (gpgme_op_keylist_next(s->ctx, &key) == 0) {
 		if (s->key == NULL && key->can_sign && !key->revoked &&
 		    !key->expired && !key->disabled && key->fpr != NULL)
 			s->key = key;
 		else
 			gpgme_key_unref(key);
 	}
-	gpgme_op_keylist_end(ctx);
+	gpgme_op_keylist_end(s->ctx);
 	listing = 0;
 	if (s->key == NULL) {
 		error_set(cause, "signing key '%s' holds no usable secret "
 		    "signing key (a public key, or revoked or expired)", what);
 		goto fail;
 	}
-	gpgme_set_armor(ctx, 1);
-	if ((err = gpgme_data_new(&pub)) != 0 ||
-	    (err = gpgme_op_export(ctx, s->key->fpr, 0, pub)) != 0) {
-		error_set(cause, "unable to export signing key '%s': %s", what,
-		    gpgme_strerror(err));
-		goto fail;
-	}
-	s->public = sign_take(pub, &s->public_len);
-	pub = NULL;
+	/* Its own trust list lives in the same home (the key is in it). */
+	s->check.c = s->c;
+	s->check.ctx = s->ctx;
+	s->check.borrowed = 1;
+	s->check.nkeys = 1;
 	gpgme_data_release(data);
-	gpgme_release(ctx);
 	free(file);
 	return s;
 fail:
 	if (listing)
-		gpgme_op_keylist_end(ctx);
+		gpgme_op_keylist_end(s->ctx);
 	gpgme_data_release(data);
-	gpgme_data_release(pub);
-	if (ctx != NULL)
-		gpgme_release(ctx);
 	if (file != NULL) {
 		explicit_bzero(file, len);
 		free(file);
@@ -163,6 +167,8 @@ fail:
 	return NULL;
 }
 
+static void	sigcheck_clear_map(struct sigcheck *);
+
 void
 signer_free(struct signer *s)
 {
@@ -170,7 +176,9 @@ signer_free(struct signer *s)
 		return;
 	if (s->key != NULL)
 		gpgme_key_unref(s->key);
-	free(s->public);
+	sigcheck_clear_map(&s->check);
+	if (s->ctx != NULL)
+		gpgme_release(s->ctx);
 	crypto_free(s->c);
 	free(s);
 }
@@ -181,29 +189,26 @@ signer_fpr(const struct signer *s)
 	return s->key->fpr;
 }
 
-const char *
-signer_public(const struct signer *s, size_t *len)
+struct sigcheck *
+signer_sigcheck(struct signer *s)
 {
-	*len = s->public_len;
-	return s->public;
+	return &s->check;
 }
 
 int
 signer_sign(struct signer *s, const char *text, char **out, size_t *outlen,
     char **cause)
 {
-	gpgme_ctx_t	ctx = NULL;
 	gpgme_data_t	in = NULL, sig = NULL;
 	gpgme_error_t	err;
 	int		rc = -1;
 
-	if (crypto_context(s->c, &ctx, cause) != 0)
-		return -1;
-	gpgme_set_armor(ctx, 1);
-	if ((err = gpgme_signers_add(ctx, s->key)) != 0 ||
+	gpgme_set_armor(s->ctx, 1);
+	gpgme_signers_clear(s->ctx);
+	if ((err = gpgme_signers_add(s->ctx, s->key)) != 0 ||
 	    (err = gpgme_data_new_from_mem(&in, text, strlen(text), 0)) != 0 ||
 	    (err = gpgme_data_new(&sig)) != 0 ||
-	    (err = gpgme_op_sign(ctx, in, sig, GPGME_SIG_MODE_CLEAR)) != 0) {
+	    (err = gpgme_op_sign(s->ctx, in, sig, GPGME_SIG_MODE_CLEAR)) != 0) {
 		error_set(cause, "unable to sign with key %s: %s%s",
 		    s->key->fpr, gpgme_strerror(err),
 		    gpg_err_code(err) == GPG_ERR_BAD_PASSPHRASE ? " (the "
@@ -214,9 +219,9 @@ signer_sign(struct signer *s, const char *text, char **out, size_t *outlen,
 	sig = NULL;
 	rc = 0;
 out:
+	gpgme_signers_clear(s->ctx);
 	gpgme_data_release(in);
 	gpgme_data_release(sig);
-	gpgme_release(ctx);
 	return rc;
 }
 
@@ -282,18 +287,40 @@ sigcheck_new(char **cause)
 
 	k->c = xcalloc(1, sizeof *k->c);
 	if (crypto_make_home(k->c, cause) != 0 ||
-	    crypto_set_no_agent(k->c, 1, cause) != 0) {
+	    crypto_set_no_agent(k->c, 1, cause) != 0 ||
+	    crypto_context(k->c, &k->ctx, cause) != 0) {
 		sigcheck_free(k);
 		return NULL;
 	}
 	return k;
 }
 
+static void
+sigcheck_clear_map(struct sigcheck *k)
+{
+	size_t	i;
+
+	for (i = 0; i < k->nmap; i++) {
+		free(k->sub[i]);
+		free(k->primary[i]);
+	}
+	free(k->sub);
+	free(k->primary);
+	free(k->revoked);
+	k->sub = k->primary = NULL;
+	k->revoked = NULL;
+	k->nmap = 0;
+	k->map_ok = 0;
+}
+
 void
 sigcheck_free(struct sigcheck *k)
 {
-	if (k == NULL)
+	if (k == NULL || k->borrowed)
 		return;
+	sigcheck_clear_map(k);
+	if (k->ctx != NULL)
+		gpgme_release(k->ctx);
 	crypto_free(k->c);
 	free(k);
 }
@@ -304,58 +331,88 @@ sigcheck_count(const struct sigcheck *k)
 	return k->nkeys;
 }
 
-/* Count the keys in the home. */
-static size_t
-sigcheck_recount(struct sigcheck *k, gpgme_ctx_t ctx)
+/* One listing after the imports: which key a signature's fpr belongs to. */
+static int
+sigcheck_build_map(struct sigcheck *k, char **cause)
 {
 	gpgme_key_t	key;
-	size_t		n = 0;
+	gpgme_subkey_t	sk;
+	gpgme_error_t	err;
 
-	if (gpgme_op_keylist_start(ctx, NULL, 0) != 0)
-		return 0;
-	while (gpgme_op_keylist_next(ctx, &key) == 0) {
-		n++;
+	sigcheck_clear_map(k);
+	if ((err = gpgme_op_keylist_start(k->ctx, NULL, 0)) != 0)
+		return error_set(cause, "unable to list the signing keys: %s",
+		    gpgme_strerror(err));
+	while (gpgme_op_keylist_next(k->ctx, &key) == 0) {
+		for (sk = key->subkeys; sk != NULL; sk = sk->next) {
+			if (sk->fpr == NULL || key->fpr == NULL)
+				continue;
+			k->sub = xrealloc(k->sub, (k->nmap + 1) *
+			    sizeof *k->sub);
+			k->primary = xrealloc(k->primary, (k->nmap + 1) *
+			    sizeof *k->primary);
+			k->revoked = xrealloc(k->revoked, (k->nmap + 1) *
+			    sizeof *k->revoked);
+			k->sub[k->nmap] = xstrdup(sk->fpr);
+			k->primary[k->nmap] = xstrdup(key->fpr);
+			k->revoked[k->nmap] = key->revoked || key->disabled ||
+			    sk->revoked;
+			k->nmap++;
+		}
 		gpgme_key_unref(key);
 	}
-	gpgme_op_keylist_end(ctx);
-	(void)k;
-	return n;
+	gpgme_op_keylist_end(k->ctx);
+	k->map_ok = 1;
+	return 0;
+}
+
+static int
+sigcheck_import(struct sigcheck *k, const char *armor, size_t len,
+    gpgme_import_result_t *res)
+{
+	gpgme_data_t	data = NULL;
+	gpgme_error_t	err;
+
+	if ((err = gpgme_data_new_from_mem(&data, armor, len, 0)) == 0)
+		err = gpgme_op_import(k->ctx, data);
+	gpgme_data_release(data);
+	*res = err == 0 ? gpgme_op_import_result(k->ctx) : NULL;
+	return err == 0 ? 0 : (int)err;
 }
 
 int
 sigcheck_add(struct sigcheck *k, const char *armor, size_t len,
     const char *what, char **cause)
 {
-	gpgme_ctx_t	 ctx = NULL;
-	gpgme_data_t	 data = NULL;
-	gpgme_error_t	 err;
-	char		*pub = NULL;
-	size_t		 publen;
-	int		 secret, rc = -1;
+	gpgme_import_result_t	 res;
+	char			*pub = NULL;
+	size_t			 publen;
+	int			 secret, err, rc = -1;
 
+	k->map_ok = 0;
+	err = sigcheck_import(k, armor, len, &res);
 	/*
-	 * This home has no agent, so gpg would refuse a key pair whole:
-	 * take its public part (crypto_export_public, in a throwaway home).
+	 * A home with no agent takes no key pair, not even its public part:
+	 * then the public part alone (crypto_export_public, in a throwaway
+	 * home; an agent for a moment there).
 	 */
-	if (crypto_export_public(armor, len, &pub, &publen, &secret,
-	    cause) != 0) {
-		error_prefix(cause, "%s", what);
+	if (err == 0 && res != NULL && res->secret_read > 0 &&
+	    k->c->no_agent) {
+		if (crypto_export_public(armor, len, &pub, &publen, &secret,
+		    cause) != 0) {
+			error_prefix(cause, "%s", what);
+			goto out;
+		}
+		err = sigcheck_import(k, pub, publen, &res);
+	}
+	if (err != 0 || res == NULL || res->imported + res->unchanged == 0) {
+		error_set(cause, "%s: %s", what, err != 0 ?
+		    gpgme_strerror((gpgme_error_t)err) : "no OpenPGP key in it");
 		goto out;
 	}
-	if (crypto_context(k->c, &ctx, cause) != 0)
-		goto out;
-	if ((err = gpgme_data_new_from_mem(&data, pub, publen, 0)) != 0 ||
-	    (err = gpgme_op_import(ctx, data)) != 0) {
-		error_set(cause, "%s: unable to import: %s", what,
-		    gpgme_strerror(err));
-		goto out;
-	}
-	k->nkeys = sigcheck_recount(k, ctx);
+	k->nkeys += (size_t)(res->imported + res->unchanged);
 	rc = 0;
 out:
-	gpgme_data_release(data);
-	if (ctx != NULL)
-		gpgme_release(ctx);
 	free(pub);
 	return rc;
 }
@@ -363,22 +420,17 @@ out:
 int
 sigcheck_export(struct sigcheck *k, char **out, size_t *len, char **cause)
 {
-	gpgme_ctx_t	ctx = NULL;
 	gpgme_data_t	d = NULL;
 	gpgme_error_t	err;
 
-	if (crypto_context(k->c, &ctx, cause) != 0)
-		return -1;
-	gpgme_set_armor(ctx, 1);
+	gpgme_set_armor(k->ctx, 1);
 	if ((err = gpgme_data_new(&d)) != 0 ||
-	    (err = gpgme_op_export(ctx, NULL, 0, d)) != 0) {
+	    (err = gpgme_op_export(k->ctx, NULL, 0, d)) != 0) {
 		gpgme_data_release(d);
-		gpgme_release(ctx);
 		return error_set(cause, "unable to export the signing keys: %s",
 		    gpgme_strerror(err));
 	}
 	*out = sign_take(d, len);
-	gpgme_release(ctx);
 	return 0;
 }
 
@@ -386,25 +438,25 @@ int
 sigcheck_verify(struct sigcheck *k, const char *signed_text, size_t len,
     char **plain, size_t *plainlen, char **fpr, char **cause)
 {
-	gpgme_ctx_t		 ctx = NULL;
 	gpgme_data_t		 sig = NULL, out = NULL;
 	gpgme_verify_result_t	 res;
 	gpgme_signature_t	 s;
-	gpgme_key_t		 key = NULL;
 	gpgme_error_t		 err;
+	size_t			 i;
 	int			 rc = -1;
 
 	*plain = NULL;
 	*fpr = NULL;
-	if (crypto_context(k->c, &ctx, cause) != 0)
+	if (!k->map_ok && sigcheck_build_map(k, cause) != 0)
 		return -1;
+	gpgme_set_armor(k->ctx, 0);
 	if ((err = gpgme_data_new_from_mem(&sig, signed_text, len, 0)) != 0 ||
 	    (err = gpgme_data_new(&out)) != 0) {
 		error_set(cause, "gpgme: %s", gpgme_strerror(err));
 		goto out;
 	}
-	err = gpgme_op_verify(ctx, sig, NULL, out);
-	res = gpgme_op_verify_result(ctx);
+	err = gpgme_op_verify(k->ctx, sig, NULL, out);
+	res = gpgme_op_verify_result(k->ctx);
 	if (err != 0 || res == NULL || res->signatures == NULL) {
 		error_set(cause, "no valid OpenPGP signature%s%s",
 		    err != 0 ? ": " : "", err != 0 ? gpgme_strerror(err) : "");
@@ -426,25 +478,25 @@ sigcheck_verify(struct sigcheck *k, const char *signed_text, size_t len,
 		goto out;
 	}
 	/* The primary key's fingerprint, also when a subkey signed. */
-	if (s->fpr == NULL || gpgme_get_key(ctx, s->fpr, &key, 0) != 0 ||
-	    key == NULL || key->fpr == NULL) {
+	for (i = 0; s->fpr != NULL && i < k->nmap; i++) {
+		if (strcmp(k->sub[i], s->fpr) == 0)
+			break;
+	}
+	if (s->fpr == NULL || i == k->nmap) {
 		error_set(cause, "signed by a key not trusted here");
 		goto out;
 	}
-	if (key->revoked || key->disabled) {
+	if (k->revoked[i]) {
 		error_set(cause, "signed by key %s, which is revoked",
-		    key->fpr);
+		    k->primary[i]);
 		goto out;
 	}
-	*fpr = xstrdup(key->fpr);
+	*fpr = xstrdup(k->primary[i]);
 	*plain = sign_take(out, plainlen);
 	out = NULL;
 	rc = 0;
 out:
-	if (key != NULL)
-		gpgme_key_unref(key);
 	gpgme_data_release(sig);
 	gpgme_data_release(out);
-	gpgme_release(ctx);
 	return rc;
 }

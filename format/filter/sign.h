@@ -26,8 +26,12 @@ struct signer	*signer_new(const char *key_file, const char *key_data,
 void		 signer_free(struct signer *);
 /* The signing key's fingerprint (the primary key's, upper-case hex). */
 const char	*signer_fpr(const struct signer *);
-/* Its public key, armoured (borrowed). */
-const char	*signer_public(const struct signer *, size_t *len);
+/*
+ * The signer's own trusted keys (its key, and what sigcheck_add adds):
+ * the same home, so a writer checks and signs with one gpg-agent and one
+ * gpgme context. Borrowed: sigcheck_free does nothing to it.
+ */
+struct sigcheck	*signer_sigcheck(struct signer *);
 /* A cleartext-signed copy of text (allocated, NUL-terminated). */
 int		 signer_sign(struct signer *, const char *text, char **out,
 		     size_t *outlen, char **cause);
