@@ -89,6 +89,7 @@ struct backup_result {
 	uint64_t	 stored;	/* bytes uploaded: volumes + signatures */
 	uint64_t	 warnings;
 	double		 seconds;
+	double		 seal_seconds;	/* checking the newest seal, signing */
 };
 
 /*
