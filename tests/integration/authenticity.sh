@@ -8,7 +8,8 @@
 #
 # SFTP=1 (authenticity-sftp.sh) runs the same on an sftp:// target: then
 # $T is the URL and $D the directory behind it.
-. "$TOP_SRCDIR/tests/integration/lib.sh"
+# authenticity-sftp.sh has sourced lib.sh and started its server.
+[ -n "${AUTHENTICITY_SFTP:-}" ] || . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 X=$TRESOR_REAL		# every option spelt out here: no wrapper
 make_key k
@@ -24,7 +25,7 @@ echo hello >"$V/b.txt"
 : "${D:=$WORK/target}"
 : "${T:=file://$D}"
 : "${NET:=}"		# transport options for sftp (authenticity-sftp.sh)
-mkdir -p "$D"
+[ -n "$NET" ] || mkdir -p "$D"	# sftp: the first backup makes it
 # b DAY [OPTIONS]: a backup to $T on day DAY, signed with $S unless told.
 b() {
 	day=$1
@@ -76,6 +77,8 @@ attack() {
 	name=$1
 	pat=$2
 	shift 2
+	# Over sftp the attacker writes as the target's user, not as root.
+	[ -z "$NET" ] || chown -R "$TEST_USER" "$D"
 	expect_fail "$WORK/err" ver "$@"
 	check "$name: verify refuses" grep -q "$pat" "$WORK/err"
 	[ "$(grep -c "$pat" "$WORK/err")" -ge 1 ] || diag "$(cat "$WORK/err")"
