@@ -26,6 +26,7 @@
 
 #define SEALS_HEAD_FILE		"head"
 #define SEALS_KEYS_FILE		"signkeys.asc"
+#define SEALS_FPRS_FILE		"signkeys.fpr"	/* their fingerprints */
 /* A seal object, signature and armour included, is far below this. */
 #define SEALS_OBJECT_MAX	(SEAL_MAX_TEXT + 64 * 1024)
 
@@ -50,6 +51,8 @@ struct seals_writer {
 	struct signer	*signer;
 	struct sigcheck	*trust;
 	int		 have_newest;
+	int		 cache_keys;	/* the cache's keys are imported */
+	int		 keys_changed;	/* the cache's list needs writing */
 	char		*learned;	/* said once a seal is published */
 	struct seal	 newest;
 	uint8_t		 newest_hash[HASH_LEN];
@@ -206,6 +209,45 @@ seals_trust_file(struct sigcheck *k, const char *path, const char *what,
 	return rc;
 }
 
+/* Trust the keys the cache kept (none yet is no error). */
+static int
+seals_trust_cache(struct sigcheck *k, const char *cache_dir, char **cause)
+{
+	char	*path = xasprintf("%s/" SEALS_KEYS_FILE, cache_dir);
+	char	*text = NULL;
+	size_t	 len;
+	int	 rc;
+
+	rc = seals_read_file(path, &text, &len, cause);
+	if (rc == 0 && sigcheck_add(k, text, len, path, cause) != 0)
+		rc = -1;
+	free(text);
+	free(path);
+	return rc == -1 ? -1 : 0;
+}
+
+/*
+ * Is fpr among the keys the cache keeps (its list, SEALS_FPRS_FILE, read
+ * without gpg)?
+ */
+static int
+seals_cache_knows(const char *cache_dir, const char *fpr)
+{
+	char	*path = xasprintf("%s/" SEALS_FPRS_FILE, cache_dir);
+	char	*text = NULL, *why = NULL, *line, *save = NULL;
+	int	 found = 0;
+
+	if (seals_read_file(path, &text, NULL, &why) == 0) {
+		for (line = strtok_r(text, "\n", &save); line != NULL &&
+		    !found; line = strtok_r(NULL, "\n", &save))
+			found = strcmp(line, fpr) == 0;
+	}
+	free(why);
+	free(text);
+	free(path);
+	return found;
+}
+
 /*
  * The trusted signing keys: the options' and those the cache kept
  * (cache_dir may be NULL).
@@ -215,9 +257,6 @@ seals_trust(const struct seals_options *o, struct signer *signer,
     const char *cache_dir, char **cause)
 {
 	struct sigcheck	*k;
-	char		*path = NULL, *text = NULL;
-	size_t		 len;
-	int		 rc;
 
 	if (signer != NULL)
 		k = signer_sigcheck(signer);	/* its own key is in it */
@@ -236,19 +275,10 @@ seals_trust(const struct seals_options *o, struct signer *signer,
 	if (o->previous_sign_key != NULL && seals_trust_file(k,
 	    o->previous_sign_key, "--previous-sign-key", cause) != 0)
 		goto fail;
-	if (cache_dir != NULL) {
-		path = xasprintf("%s/" SEALS_KEYS_FILE, cache_dir);
-		rc = seals_read_file(path, &text, &len, cause);
-		if (rc == -1 || (rc == 0 && sigcheck_add(k, text, len,
-		    path, cause) != 0))
-			goto fail;
-	}
-	free(path);
-	free(text);
+	if (cache_dir != NULL && seals_trust_cache(k, cache_dir, cause) != 0)
+		goto fail;
 	return k;
 fail:
-	free(path);
-	free(text);
 	sigcheck_free(k);
 	return NULL;
 }
@@ -915,18 +945,43 @@ seals_writer_open(struct transport *t, const struct seals_options *o,
 		    "docs/SECURITY.md)");
 		goto fail;
 	}
+	/*
+	 * The cache's keys only when needed (a gpg run each time otherwise):
+	 * when keys are given (they join the cache's), when this signing
+	 * key is new to the cache, or when the newest seal is by another key.
+	 */
 	if ((w->signer = signer_new(o->sign_key, o->sign_key_data,
 	    o->sign_key_len, cause)) == NULL ||
-	    (w->trust = seals_trust(o, w->signer, cache_dir(cache),
-	    cause)) == NULL)
+	    (w->trust = seals_trust(o, w->signer, NULL, cause)) == NULL)
 		goto fail;
+	if (o->sign_pubkey != NULL || o->previous_sign_key != NULL ||
+	    !seals_cache_knows(cache_dir(cache), signer_fpr(w->signer))) {
+		if (seals_trust_cache(w->trust, cache_dir(cache), cause) != 0)
+			goto fail;
+		w->cache_keys = 1;
+		w->keys_changed = 1;
+	}
 	if ((has_cached = seals_head_load(cache_dir(cache), &cached,
 	    cause)) == -1)
 		goto fail;
 	has_cached = has_cached == 0;
 	if (transport_list(t, &names, cause) != 0)
 		goto fail;
-	if ((found = seals_newest(t, w->trust, &names, &e, cause)) == -1)
+	found = seals_newest(t, w->trust, &names, &e, cause);
+	if (found == -1 && !w->cache_keys) {
+		/* Perhaps by a key the cache trusts (a rotation): again. */
+		free(*cause);
+		*cause = NULL;
+		if (seals_trust_cache(w->trust, cache_dir(cache), cause) != 0)
+			goto fail;
+		w->cache_keys = 1;
+		w->keys_changed = 1;
+		free(e.id);
+		seal_clear(&e.s);
+		memset(&e, 0, sizeof e);
+		found = seals_newest(t, w->trust, &names, &e, cause);
+	}
+	if (found == -1)
 		goto fail;
 	if (found == 0) {
 		if (has_cached) {
@@ -997,6 +1052,34 @@ seals_writer_free(struct seals_writer *w)
 	free(w);
 }
 
+/* The trusted keys into the cache, with their list, when they changed. */
+static int
+seals_store_keys(struct seals_writer *w, char **cause)
+{
+	char	*keys = NULL, *path = NULL, *list = NULL;
+	size_t	 keyslen;
+	int	 rc = -1;
+
+	if (!w->keys_changed)
+		return 0;
+	path = xasprintf("%s/" SEALS_KEYS_FILE, cache_dir(w->cache));
+	if (sigcheck_export(w->trust, &keys, &keyslen, cause) != 0 ||
+	    seals_write_file(path, keys, keyslen, cause) != 0)
+		goto out;
+	free(path);
+	path = xasprintf("%s/" SEALS_FPRS_FILE, cache_dir(w->cache));
+	if (sigcheck_fingerprints(w->trust, &list, cause) != 0 ||
+	    seals_write_file(path, list, strlen(list), cause) != 0)
+		goto out;
+	w->keys_changed = 0;
+	rc = 0;
+out:
+	free(keys);
+	free(list);
+	free(path);
+	return rc;
+}
+
 /* Sign s (sequence and chain filled in here), publish, move the head. */
 static int
 seals_publish(struct seals_writer *w, struct seal *s, char **cause)
@@ -1005,9 +1088,8 @@ seals_publish(struct seals_writer *w, struct seal *s, char **cause)
 	struct seal_head	 h;
 	struct hash		*hh;
 	char			*text = NULL, *signed_text = NULL, *name = NULL;
-	char			*keys = NULL, *path = NULL;
 	uint8_t			 hash[HASH_LEN];
-	size_t			 len, keyslen;
+	size_t			 len;
 	int			 rc = -1;
 
 	memcpy(s->target, w->target, sizeof s->target);
@@ -1034,10 +1116,8 @@ seals_publish(struct seals_writer *w, struct seal *s, char **cause)
 	}
 	/* The cache learns the head and keeps the keys it trusts. */
 	seals_head_from(&h, s, hash);
-	path = xasprintf("%s/" SEALS_KEYS_FILE, cache_dir(w->cache));
 	if (seals_head_store(cache_dir(w->cache), &h, cause) != 0 ||
-	    sigcheck_export(w->trust, &keys, &keyslen, cause) != 0 ||
-	    seals_write_file(path, keys, keyslen, cause) != 0)
+	    seals_store_keys(w, cause) != 0)
 		goto out;
 	/* The next seal of this run (none yet) would follow this one. */
 	seal_clear(&w->newest);
@@ -1057,8 +1137,6 @@ out:
 	free(text);
 	free(signed_text);
 	free(name);
-	free(keys);
-	free(path);
 	return rc;
 }
 

@@ -26,12 +26,15 @@ struct sigcheck {
 	gpgme_ctx_t	 ctx;
 	int		 borrowed;	/* the signer's home and context */
 	size_t		 nkeys;
-	/* Every key's and subkey's fingerprint -> its primary's. */
+	/*
+	 * A fingerprint a signature names -> its primary key's: the
+	 * imported primaries (from the import result, no listing) and the
+	 * signer's subkeys; map_full once a listing added every subkey.
+	 */
 	char		**sub;
 	char		**primary;
-	int		 *revoked;
 	size_t		  nmap;
-	int		  map_ok;	/* built since the last import */
+	int		  map_full;
 };
 
 struct signer {
@@ -97,6 +100,22 @@ out:
 	return rc;
 }
 
+static void
+sigcheck_map_add(struct sigcheck *k, const char *sub, const char *primary)
+{
+	size_t	i;
+
+	for (i = 0; i < k->nmap; i++) {
+		if (strcmp(k->sub[i], sub) == 0)
+			return;
+	}
+	k->sub = xrealloc(k->sub, (k->nmap + 1) * sizeof *k->sub);
+	k->primary = xrealloc(k->primary, (k->nmap + 1) * sizeof *k->primary);
+	k->sub[k->nmap] = xstrdup(sub);
+	k->primary[k->nmap] = xstrdup(primary);
+	k->nmap++;
+}
+
 struct signer *
 signer_new(const char *key_file, const char *key_data, size_t key_len,
     char **cause)
@@ -106,6 +125,7 @@ signer_new(const char *key_file, const char *key_data, size_t key_len,
 				    "(configured signing key)";
 	gpgme_data_t		 data = NULL;
 	gpgme_key_t		 key;
+	gpgme_subkey_t		 sk;
 	gpgme_error_t		 err;
 	char			*file = NULL;
 	size_t			 len = key_len;
@@ -148,6 +168,10 @@ signer_new(const char *key_file, const char *key_data, size_t key_len,
 		goto fail;
 	}
 	/* Its own trust list lives in the same home (the key is in it). */
+	for (sk = s->key->subkeys; sk != NULL; sk = sk->next) {
+		if (sk->fpr != NULL)
+			sigcheck_map_add(&s->check, sk->fpr, s->key->fpr);
+	}
 	s->check.c = s->c;
 	s->check.ctx = s->ctx;
 	s->check.borrowed = 1;
@@ -306,11 +330,9 @@ sigcheck_clear_map(struct sigcheck *k)
 	}
 	free(k->sub);
 	free(k->primary);
-	free(k->revoked);
 	k->sub = k->primary = NULL;
-	k->revoked = NULL;
 	k->nmap = 0;
-	k->map_ok = 0;
+	k->map_full = 0;
 }
 
 void
@@ -331,39 +353,52 @@ sigcheck_count(const struct sigcheck *k)
 	return k->nkeys;
 }
 
-/* One listing after the imports: which key a signature's fpr belongs to. */
+/*
+ * Every key's subkeys too (one listing): for a signature by a subkey,
+ * which the import result does not name.
+ */
 static int
-sigcheck_build_map(struct sigcheck *k, char **cause)
+sigcheck_map_all(struct sigcheck *k, char **cause)
 {
 	gpgme_key_t	key;
 	gpgme_subkey_t	sk;
 	gpgme_error_t	err;
 
-	sigcheck_clear_map(k);
 	if ((err = gpgme_op_keylist_start(k->ctx, NULL, 0)) != 0)
 		return error_set(cause, "unable to list the signing keys: %s",
 		    gpgme_strerror(err));
 	while (gpgme_op_keylist_next(k->ctx, &key) == 0) {
 		for (sk = key->subkeys; sk != NULL; sk = sk->next) {
-			if (sk->fpr == NULL || key->fpr == NULL)
-				continue;
-			k->sub = xrealloc(k->sub, (k->nmap + 1) *
-			    sizeof *k->sub);
-			k->primary = xrealloc(k->primary, (k->nmap + 1) *
-			    sizeof *k->primary);
-			k->revoked = xrealloc(k->revoked, (k->nmap + 1) *
-			    sizeof *k->revoked);
-			k->sub[k->nmap] = xstrdup(sk->fpr);
-			k->primary[k->nmap] = xstrdup(key->fpr);
-			k->revoked[k->nmap] = key->revoked || key->disabled ||
-			    sk->revoked;
-			k->nmap++;
+			if (sk->fpr != NULL && key->fpr != NULL)
+				sigcheck_map_add(k, sk->fpr, key->fpr);
 		}
 		gpgme_key_unref(key);
 	}
 	gpgme_op_keylist_end(k->ctx);
-	k->map_ok = 1;
+	k->map_full = 1;
 	return 0;
+}
+
+/* The primary fingerprint of a key the signature names, or NULL. */
+static const char *
+sigcheck_lookup(struct sigcheck *k, const char *fpr)
+{
+	size_t	i;
+	char	*why = NULL;
+
+	for (i = 0; i < k->nmap; i++) {
+		if (strcmp(k->sub[i], fpr) == 0)
+			return k->primary[i];
+	}
+	if (k->map_full || sigcheck_map_all(k, &why) != 0) {
+		free(why);
+		return NULL;
+	}
+	for (i = 0; i < k->nmap; i++) {
+		if (strcmp(k->sub[i], fpr) == 0)
+			return k->primary[i];
+	}
+	return NULL;
 }
 
 static int
@@ -385,11 +420,12 @@ sigcheck_add(struct sigcheck *k, const char *armor, size_t len,
     const char *what, char **cause)
 {
 	gpgme_import_result_t	 res;
+	gpgme_import_status_t	 st;
 	char			*pub = NULL;
 	size_t			 publen;
 	int			 secret, err, rc = -1;
 
-	k->map_ok = 0;
+	k->map_full = 0;
 	err = sigcheck_import(k, armor, len, &res);
 	/*
 	 * A home with no agent takes no key pair, not even its public part:
@@ -411,10 +447,39 @@ sigcheck_add(struct sigcheck *k, const char *armor, size_t len,
 		goto out;
 	}
 	k->nkeys += (size_t)(res->imported + res->unchanged);
+	for (st = res->imports; st != NULL; st = st->next) {
+		if (st->result == 0 && st->fpr != NULL)
+			sigcheck_map_add(k, st->fpr, st->fpr);
+	}
 	rc = 0;
 out:
 	free(pub);
 	return rc;
+}
+
+int
+sigcheck_fingerprints(struct sigcheck *k, char **out, char **cause)
+{
+	gpgme_key_t	key;
+	gpgme_error_t	err;
+	char		*list = xstrdup(""), *next;
+
+	if ((err = gpgme_op_keylist_start(k->ctx, NULL, 0)) != 0) {
+		free(list);
+		return error_set(cause, "unable to list the signing keys: %s",
+		    gpgme_strerror(err));
+	}
+	while (gpgme_op_keylist_next(k->ctx, &key) == 0) {
+		if (key->fpr != NULL) {
+			next = xasprintf("%s%s\n", list, key->fpr);
+			free(list);
+			list = next;
+		}
+		gpgme_key_unref(key);
+	}
+	gpgme_op_keylist_end(k->ctx);
+	*out = list;
+	return 0;
 }
 
 int
@@ -442,13 +507,11 @@ sigcheck_verify(struct sigcheck *k, const char *signed_text, size_t len,
 	gpgme_verify_result_t	 res;
 	gpgme_signature_t	 s;
 	gpgme_error_t		 err;
-	size_t			 i;
+	const char		*primary;
 	int			 rc = -1;
 
 	*plain = NULL;
 	*fpr = NULL;
-	if (!k->map_ok && sigcheck_build_map(k, cause) != 0)
-		return -1;
 	gpgme_set_armor(k->ctx, 0);
 	if ((err = gpgme_data_new_from_mem(&sig, signed_text, len, 0)) != 0 ||
 	    (err = gpgme_data_new(&out)) != 0) {
@@ -478,20 +541,16 @@ sigcheck_verify(struct sigcheck *k, const char *signed_text, size_t len,
 		goto out;
 	}
 	/* The primary key's fingerprint, also when a subkey signed. */
-	for (i = 0; s->fpr != NULL && i < k->nmap; i++) {
-		if (strcmp(k->sub[i], s->fpr) == 0)
-			break;
-	}
-	if (s->fpr == NULL || i == k->nmap) {
+	if (s->fpr == NULL || (primary = sigcheck_lookup(k, s->fpr)) == NULL) {
 		error_set(cause, "signed by a key not trusted here");
 		goto out;
 	}
-	if (k->revoked[i]) {
-		error_set(cause, "signed by key %s, which is revoked",
-		    k->primary[i]);
+	if (s->summary & (GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_SIG_EXPIRED)) {
+		error_set(cause, "signed by key %s, which is revoked or "
+		    "expired", primary);
 		goto out;
 	}
-	*fpr = xstrdup(k->primary[i]);
+	*fpr = xstrdup(primary);
 	*plain = sign_take(out, plainlen);
 	out = NULL;
 	rc = 0;

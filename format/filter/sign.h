@@ -58,6 +58,9 @@ size_t		 sigcheck_count(const struct sigcheck *);
 /* Their public keys, armoured (allocated), to keep in the cache. */
 int		 sigcheck_export(struct sigcheck *, char **out, size_t *len,
 		     char **cause);
+/* Their primary fingerprints, one a line (allocated). */
+int		 sigcheck_fingerprints(struct sigcheck *, char **out,
+		     char **cause);
 /*
  * Check a cleartext-signed text: 0 if it carries exactly one good
  * signature by a trusted key, with the signed text in *plain (allocated)

@@ -250,7 +250,7 @@ cp_state "$WORK/purged" "$D"
 # cache remembers the keys it signed with; a host without it (here: the
 # cache's keys lost) must be told the old key once.
 cp_state "$WORK/cache" "$WORK/cache-before-rotation"
-rm "$WORK"/cache/*/signkeys.asc
+rm "$WORK"/cache/*/signkeys.*
 expect_fail "$WORK/err" b 71 --sign-key "$WORK/new.sec.asc"
 check "a new signing key, the old one unknown here: refused in one line" \
     one_line_error "$WORK/err"
