@@ -34,6 +34,11 @@ struct seal_entry {
 	char		*id;		/* from the object's name */
 	struct seal	 s;
 	uint8_t		 hash[HASH_LEN];	/* of the whole object */
+	/* While a reader loads them: the object, and its name. */
+	char		*raw;
+	size_t		 rawlen;
+	char		*name;
+	int		 parsed;	/* s read from raw, not yet trusted */
 };
 
 struct seals {
@@ -337,18 +342,27 @@ out:
  * Fetch, check and parse the seal object `name` (of `id`): a good signature
  * by a trusted key that is the key the seal names, and the id it names.
  */
+/* The set a seal names is the one its object's name says. */
 static int
-seals_load_one(struct transport *t, struct sigcheck *trust, const char *name,
-    const char *id, struct seal_entry *e, char **cause)
+seals_check_name(struct transport *t, const char *name, const char *id,
+    const struct seal_entry *e, char **cause)
 {
-	char	*text = NULL, *plain = NULL, *fpr = NULL, *why = NULL;
-	size_t	 len, plainlen;
+	if (strcmp(e->s.set, id) != 0)
+		return error_set(cause, "%s in %s holds the seal of %s: an old "
+		    "set replayed under a new name", name,
+		    transport_display(t), e->s.set);
+	return 0;
+}
+
+static int
+seals_check_one(struct transport *t, struct sigcheck *trust,
+    const char *name, const char *id, const char *text, size_t len,
+    struct seal_entry *e, char **cause)
+{
+	char	*plain = NULL, *fpr = NULL, *why = NULL;
+	size_t	 plainlen;
 	int	 rc = -1;
 
-	memset(e, 0, sizeof *e);
-	if (seals_get(t, name, SEALS_OBJECT_MAX, &text, &len, e->hash,
-	    cause) != 0)
-		goto out;
 	if (sigcheck_verify(trust, text, len, &plain, &plainlen, &fpr,
 	    &why) != 0) {
 		error_set(cause, "seal of %s (%s in %s): %s: a forged or "
@@ -369,22 +383,78 @@ seals_load_one(struct transport *t, struct sigcheck *trust, const char *name,
 		    e->s.sign_key, fpr);
 		goto out;
 	}
-	if (strcmp(e->s.set, id) != 0) {
-		error_set(cause, "%s in %s holds the seal of %s: an old set "
-		    "replayed under a new name", name, transport_display(t),
-		    e->s.set);
+	if (seals_check_name(t, name, id, e, cause) != 0)
 		goto out;
-	}
-	e->id = xstrdup(id);
 	rc = 0;
 out:
 	if (rc != 0)
 		seal_clear(&e->s);
-	free(text);
 	free(plain);
 	free(fpr);
 	free(why);
 	return rc;
+}
+
+/* Fetch and check one seal object (see seals_check_one). */
+static int
+seals_load_one(struct transport *t, struct sigcheck *trust, const char *name,
+    const char *id, struct seal_entry *e, char **cause)
+{
+	char	*text = NULL;
+	size_t	 len;
+	int	 rc = -1;
+
+	memset(e, 0, sizeof *e);
+	if (seals_get(t, name, SEALS_OBJECT_MAX, &text, &len, e->hash,
+	    cause) == 0 && seals_check_one(t, trust, name, id, text, len, e,
+	    cause) == 0) {
+		e->id = xstrdup(id);
+		rc = 0;
+	}
+	free(text);
+	return rc;
+}
+
+/*
+ * The signed text of a cleartext signed message, read without checking
+ * the signature (RFC 4880, 7.1: after the armour headers and an empty
+ * line, dash-escaped, up to the signature). Only for an object whose
+ * bytes another, checked seal vouches for by their hash. -1 if it is not
+ * framed so.
+ */
+static int
+seals_signed_text(const char *raw, size_t len, char **out, size_t *outlen)
+{
+	static const char begin[] = "-----BEGIN PGP SIGNED MESSAGE-----\n";
+	static const char sig[] = "\n-----BEGIN PGP SIGNATURE-----\n";
+	const char	*p, *end, *line, *nl;
+	char		*text, *q;
+
+	if (len < sizeof begin || memcmp(raw, begin, sizeof begin - 1) != 0 ||
+	    memchr(raw, '\0', len) != NULL)
+		return -1;
+	/* Armour headers ("Hash: ..."), then an empty line. */
+	if ((p = strstr(raw + sizeof begin - 1 - 1, "\n\n")) == NULL)
+		return -1;
+	p += 2;
+	if ((end = strstr(p, sig)) == NULL)
+		return -1;
+	text = q = xmalloc((size_t)(end - p) + 2);
+	for (line = p; line <= end; line = nl + 1) {
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			nl = end;
+		if (line[0] == '-' && line[1] == ' ')
+			line += 2;	/* dash-escaped */
+		memcpy(q, line, (size_t)(nl - line));
+		q += nl - line;
+		*q++ = '\n';
+		if (nl == end)
+			break;
+	}
+	*q = '\0';
+	*out = text;
+	*outlen = (size_t)(q - text);
+	return 0;
 }
 
 static int
@@ -560,6 +630,56 @@ seals_check_head(struct seals *ss, const struct seal_head *k,
 	    k->sequence, k->set, whose, where);
 }
 
+/*
+ * Every seal authenticated, with one signature check for a chain: the
+ * newest seal's signature is checked; a seal whose object's hash is the
+ * `previous` of a seal already authenticated (and has the sequence
+ * before it) is vouched for by that hash; any other seal (the first
+ * after a purge's gap, one that is not in the chain) has its signature
+ * checked. Sorted by sequence afterwards.
+ */
+static int
+seals_authenticate(struct seals *ss, struct transport *t,
+    struct sigcheck *trust, char **cause)
+{
+	struct seal_entry	*e;
+	uint8_t			 expect[HASH_LEN];
+	uint64_t		 expect_seq = 0;
+	char			*text, *why = NULL;
+	size_t			 i, len;
+	int			 have_expect = 0;
+
+	for (i = 0; i < ss->n; i++) {
+		e = &ss->e[i];
+		if (seals_signed_text(e->raw, e->rawlen, &text, &len) == 0) {
+			e->parsed = seal_parse(text, len, &e->s, &why) == 0;
+			free(text);
+			free(why);
+			why = NULL;
+		}
+	}
+	qsort(ss->e, ss->n, sizeof *ss->e, seals_compare);
+	for (i = ss->n; i > 0; i--) {
+		e = &ss->e[i - 1];
+		if (e->parsed && have_expect && e->s.sequence == expect_seq &&
+		    memcmp(e->hash, expect, HASH_LEN) == 0) {
+			if (seals_check_name(t, e->name, e->id, e, cause) != 0)
+				return -1;
+		} else {
+			seal_clear(&e->s);
+			if (seals_check_one(t, trust, e->name, e->id, e->raw,
+			    e->rawlen, e, cause) != 0)
+				return -1;
+		}
+		e->parsed = 1;
+		have_expect = e->s.has_previous;
+		expect_seq = e->s.sequence - 1;
+		memcpy(expect, e->s.previous, HASH_LEN);
+	}
+	qsort(ss->e, ss->n, sizeof *ss->e, seals_compare);
+	return 0;
+}
+
 /* The cache directory, if there is one to use (readers do without). */
 static struct cache *
 seals_cache(const char *cache_root, struct transport *t)
@@ -656,14 +776,18 @@ seals_open(struct transport *t, const struct catalog *cat,
 	for (i = 0; i < names.count; i++) {
 		if (names_parse_seal(names.entries[i].name, &id) != 0)
 			continue;
-		rc = seals_load_one(t, trust, names.entries[i].name, id,
-		    &ss->e[ss->n], cause);
-		free(id);
-		if (rc != 0)
+		ss->e[ss->n].id = id;
+		ss->e[ss->n].name = xstrdup(names.entries[i].name);
+		if (seals_get(t, names.entries[i].name, SEALS_OBJECT_MAX,
+		    &ss->e[ss->n].raw, &ss->e[ss->n].rawlen, ss->e[ss->n].hash,
+		    cause) != 0) {
+			ss->n++;
 			goto fail;
+		}
 		ss->n++;
 	}
-	qsort(ss->e, ss->n, sizeof *ss->e, seals_compare);
+	if (seals_authenticate(ss, t, trust, cause) != 0)
+		goto fail;
 	target = o->head != NULL ? given.target : has_cached ? cached.target :
 	    seals_majority(ss);
 	if (ss->n > 0 && (seals_check_chain(ss, target, where, cause) != 0 ||
@@ -700,6 +824,8 @@ seals_free(struct seals *ss)
 		return;
 	for (i = 0; i < ss->n; i++) {
 		free(ss->e[i].id);
+		free(ss->e[i].raw);
+		free(ss->e[i].name);
 		seal_clear(&ss->e[i].s);
 	}
 	free(ss->e);
