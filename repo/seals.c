@@ -893,7 +893,7 @@ out:
 /* 0: checked; 1: unsigned and allowed; -1: refused. */
 static int
 seals_check(struct seals *ss, struct transport *t, const char *set_id,
-    const struct seal_entry **found, char **cause)
+    int hash_it, const struct seal_entry **found, char **cause)
 {
 	const struct seal_entry	*e;
 	const char		*where = transport_display(t);
@@ -917,6 +917,10 @@ seals_check(struct seals *ss, struct transport *t, const char *set_id,
 			    "authentication (--allow-unsigned)", set_id, where);
 		ss->warned = 1;
 		return 1;
+	}
+	if (!hash_it) {
+		*found = e;
+		return 0;
 	}
 	name = names_manifest(set_id);
 	if (seals_hash_object(t, name, &size, hash, cause) != 0)
@@ -951,7 +955,7 @@ seals_check_manifest(struct seals *ss, struct transport *t,
 {
 	const struct seal_entry	*e;
 
-	return seals_check(ss, t, set_id, &e, cause) < 0 ? -1 : 0;
+	return seals_check(ss, t, set_id, 1, &e, cause) < 0 ? -1 : 0;
 }
 
 int
@@ -960,14 +964,28 @@ seals_read_manifest(struct seals *ss, struct transport *t, struct crypto *c,
     struct manifest_summary *summary, char **cause)
 {
 	const struct seal_entry	*e;
+	char			*why = NULL;
 	int			 rc;
 
-	if ((rc = seals_check(ss, t, set_id, &e, cause)) < 0)
+	/*
+	 * One read: the stored bytes are held to the seal's size and hash as
+	 * they are decrypted. Only if that fails is the object hashed on its
+	 * own, to tell a forged or replayed manifest (said so) from a key or
+	 * a target that failed (whose cause stands).
+	 */
+	if ((rc = seals_check(ss, t, set_id, 0, &e, cause)) < 0)
 		return -1;
 	if (rc == 1)
 		return manifest_read(t, c, set_id, v, arg, summary, cause);
-	return manifest_read_expect(t, c, set_id, &e->s.manifest_size,
-	    e->s.manifest, v, arg, summary, cause);
+	if (manifest_read_expect(t, c, set_id, &e->s.manifest_size,
+	    e->s.manifest, v, arg, summary, cause) == 0)
+		return 0;
+	if (cause != NULL && seals_check(ss, t, set_id, 1, &e, &why) < 0) {
+		free(*cause);
+		*cause = why;
+	} else
+		free(why);
+	return -1;
 }
 
 static int
