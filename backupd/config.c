@@ -17,10 +17,9 @@
  * The key (`encrypt`) is judged by gpg (crypto_inspect_key), after
  * everything else is checked, so a typo elsewhere costs no gpg run.
  * `schedule` is only kept: the daemon parses it (calendar.h). The URL's
- * scheme is checked against the schemes tresor's transports serve; the
- * rest of it is the transport's business (backupd does not include
- * transports/), but config_mask_url follows transports/url.c's rule, so
- * what is masked here is what a transport would read as the password.
+ * scheme is checked against the schemes tresor's transports serve, and
+ * it is masked by the transports' own rule (through repo/target.h); the
+ * rest of it is the transport's business.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,16 +37,10 @@
 #include "common/timespec.h"
 #include "common/xmalloc.h"
 #include "format/filter/crypto.h"
+#include "repo/target.h"
 
 /* env.yml is a few KiB; anything this big is not one. */
 #define CONFIG_MAX_SIZE		(16 * 1024 * 1024)
-
-/* The schemes of transports/ (transport.c's drivers and their aliases). */
-static const char *const config_schemes[] = {
-	"file", "sftp", "scp", "ftp", "ftps", "webdav", "webdavs", "smb"
-};
-#define CONFIG_NSCHEMES \
-	(sizeof config_schemes / sizeof config_schemes[0])
 
 /* The keys of `appliance: backup:`, in config.h's order. */
 enum config_key {
@@ -417,46 +410,6 @@ config_hhmm(const char *text)
 	return h * 60 + m;
 }
 
-/* A scheme: a letter, then letters, digits, '+', '-' or '.' (url.c). */
-static int
-config_scheme_valid(const char *text, size_t len)
-{
-	size_t	i;
-	char	c;
-
-	for (i = 0; i < len; i++) {
-		c = text[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (i > 0 && ((c >= '0' && c <= '9') || c == '+' ||
-		    c == '-' || c == '.'))))
-			return 0;
-	}
-	return len > 0;
-}
-
-/*
- * The URL with its password replaced by "***", by transports/url.c's rule:
- * after a valid "scheme://" (or from the start, if there is none), the
- * userinfo runs to the LAST '@', and the password follows its first ':'.
- * file:// URLs are all path. So "sftp://dom;u:p@ss:w/rd@host/x" shows as
- * "sftp://dom;u:***@host/x", whatever the password holds.
- */
-static char *
-config_mask_url(const char *url)
-{
-	const char	*sep = strstr(url, "://"), *rest = url, *at, *colon;
-
-	if (sep != NULL && config_scheme_valid(url, (size_t)(sep - url))) {
-		if (sep - url == 4 && strncasecmp(url, "file", 4) == 0)
-			return xstrdup(url);
-		rest = sep + 3;
-	}
-	if ((at = strrchr(rest, '@')) == NULL ||
-	    (colon = memchr(rest, ':', (size_t)(at - rest))) == NULL)
-		return xstrdup(url);
-	return xasprintf("%.*s***%s", (int)(colon + 1 - url), url, at);
-}
-
 /*
  * Mount options with every password masked, as mount.cifs reads them:
  * options are separated by ',', a ",," is a comma inside a value; pass=,
@@ -499,55 +452,23 @@ static int
 config_url(struct config_state *st, const char *path, yaml_node_t *node)
 {
 	struct config	*c = st->c;
-	const char	*text, *sep;
-	char		*masked, *scheme = NULL, list[128] = "";
-	size_t		 i, len;
-	int		 rc = -1;
+	const char	*text;
+	char		*why = NULL;
 
 	if (config_scalar(st, path, node, &text) != 0)
 		return -1;
 	if (text == NULL)
 		return 0;
-	masked = config_mask_url(text);
-	for (i = 0; i < CONFIG_NSCHEMES; i++) {
-		len = strlen(list);
-		snprintf(list + len, sizeof list - len, "%s%s", i > 0 ? ", " :
-		    "", config_schemes[i]);
-	}
-	sep = strstr(text, "://");
-	if (sep == NULL || !config_scheme_valid(text, (size_t)(sep - text))) {
-		config_error(st, path, NULL, "'%s' is not a URL (expected "
-		    "scheme://..., with a scheme of: %s)", masked, list);
-		goto out;
-	}
-	len = (size_t)(sep - text);
-	scheme = xmalloc(len + 1);
-	for (i = 0; i < len; i++)
-		scheme[i] = (char)(text[i] >= 'A' && text[i] <= 'Z' ?
-		    text[i] - 'A' + 'a' : text[i]);
-	scheme[len] = '\0';
-	for (i = 0; i < CONFIG_NSCHEMES; i++) {
-		if (strcmp(scheme, config_schemes[i]) == 0)
-			break;
-	}
-	if (i == CONFIG_NSCHEMES) {
-		config_error(st, path, NULL, "unknown scheme '%s' in '%s' "
-		    "(supported: %s)", scheme, masked, list);
-		goto out;
-	}
-	if (sep[3] == '\0') {
-		config_error(st, path, NULL, "'%s' names no place", masked);
-		goto out;
+	if (target_url_check(text, &why) != 0) {
+		config_error(st, path, NULL, "%s", why);
+		free(why);
+		return -1;
 	}
 	if (c->url != NULL)
 		explicit_bzero(c->url, strlen(c->url));
 	config_set(&c->url, text);
 	c->url_is_default = 0;
-	rc = 0;
-out:
-	free(scheme);
-	free(masked);
-	return rc;
+	return 0;
 }
 
 /*
@@ -1284,7 +1205,7 @@ config_describe(const struct config *c)
 	config_add_value(&b, c->path);
 	config_puts(&b, " (effective values; secrets masked)\nappliance:\n"
 	    "  backup:\n");
-	masked = config_mask_url(c->url);
+	masked = target_url_masked(c->url);
 	config_add_key(&b, "    ", "url", masked);
 	free(masked);
 	if (c->url_is_default)

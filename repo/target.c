@@ -2,10 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "common/interrupt.h"
 #include "common/xmalloc.h"
 #include "format/names.h"
 #include "repo/target.h"
+#include "transports/url.h"
 
 struct transport *
 target_open(const char *url, const struct transport_options *o, char **cause)
@@ -17,6 +19,35 @@ void
 target_close(struct transport *t)
 {
 	transport_close(t);
+}
+
+int
+target_url_check(const char *url, char **cause)
+{
+	char	*display = url_masked(url), *scheme = url_scheme(url);
+	char	*list = transport_schemes();
+	int	 rc = -1;
+
+	if (scheme == NULL)
+		error_set(cause, "'%s' is not a URL (expected scheme://..., "
+		    "with a scheme of: %s)", display, list);
+	else if (!transport_scheme_served(scheme))
+		error_set(cause, "unknown scheme '%s' in '%s' (supported: %s)",
+		    scheme, display, list);
+	else if (strstr(url, "://")[3] == '\0')
+		error_set(cause, "'%s' names no place", display);
+	else
+		rc = 0;
+	free(list);
+	free(scheme);
+	free(display);
+	return rc;
+}
+
+char *
+target_url_masked(const char *text)
+{
+	return url_masked(text);
 }
 
 const char *

@@ -18,6 +18,15 @@ void			 target_close(struct transport *);
 const char		*target_display(struct transport *);
 /* 1 if the object is there; 0 if not, or if that cannot be told. */
 int			 target_has(struct transport *, const char *name);
+/*
+ * A URL checked before any target is opened (a config file): 0 if it is
+ * "scheme://..." with a scheme a driver serves and something after the
+ * "://"; -1 otherwise, with a cause that shows the URL with its password
+ * masked. target_url_masked is that form of any text: "***" for the
+ * password, by the transports' own rule of where it is.
+ */
+int			 target_url_check(const char *url, char **cause);
+char			*target_url_masked(const char *text);
 /* Every object's name and size. */
 int			 target_list(struct transport *, struct name_list *,
 			     char **cause);

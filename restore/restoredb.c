@@ -321,29 +321,49 @@ restoredb_check_locale(struct restoredb *d, char **cause)
 	return rc;
 }
 
+/*
+ * What check and run both do first, before anything is created: start d
+ * for dbo, check the name and pg_restore's version, connect to the
+ * maintenance database and see whether the target database exists (and
+ * whether an earlier run of ours left it, *mark). Returns EXIT_OK, or the
+ * exit code with *cause set; the caller releases d.
+ */
+static int
+restoredb_open_checks(struct restoredb *d, const struct restoredb_options *dbo,
+    const char *tool, int *exists, char **mark, char **cause)
+{
+	int	major;
+
+	memset(d, 0, sizeof *d);
+	d->o = dbo;
+	d->fd = -1;
+	d->server = pg_server_name(&dbo->pg);
+	*exists = 0;
+	*mark = NULL;
+	if (pg_check_dbname(dbo->dbname, cause) != 0)
+		return EXIT_USAGE;
+	if (pg_tool_major(tool, &major, cause) != 0)
+		return EXIT_FAILURE_;
+	if ((d->conn = pg_connect(&dbo->pg, RESTOREDB_MAINTENANCE_DB,
+	    cause)) == NULL)
+		return EXIT_FAILURE_;
+	if (restoredb_exists(d, exists, mark, cause) != 0)
+		return EXIT_FAILURE_;
+	return EXIT_OK;
+}
+
 int
 restoredb_check(const struct restoredb_options *dbo, char **cause)
 {
 	struct restoredb	 d;
 	char			*tool = pg_tool(&dbo->pg, "pg_restore");
 	char			*mark = NULL;
-	int			 exists = 0, major, yes, rc = EXIT_FAILURE_;
+	int			 exists, yes, rc;
 
-	memset(&d, 0, sizeof d);
-	d.o = dbo;
-	d.fd = -1;
-	d.server = pg_server_name(&dbo->pg);
-	if (pg_check_dbname(dbo->dbname, cause) != 0) {
-		rc = EXIT_USAGE;
+	if ((rc = restoredb_open_checks(&d, dbo, tool, &exists, &mark,
+	    cause)) != EXIT_OK)
 		goto out;
-	}
-	if (pg_tool_major(tool, &major, cause) != 0)
-		goto out;
-	if ((d.conn = pg_connect(&dbo->pg, RESTOREDB_MAINTENANCE_DB,
-	    cause)) == NULL)
-		goto out;
-	if (restoredb_exists(&d, &exists, &mark, cause) != 0)
-		goto out;
+	rc = EXIT_FAILURE_;
 	if (exists) {
 		error_set(cause, "database '%s' already exists on %s%s: drop it "
 		    "first, or choose another name", dbo->dbname, d.server,
@@ -393,7 +413,7 @@ restoredb_run(struct restore_options *o, const struct restoredb_options *dbo,
 				     "restore-db", 1, NULL };
 	char			*tool = pg_tool(&dbo->pg, "pg_restore");
 	char			*mark = NULL;
-	int			 exists = 0, major, rc = EXIT_FAILURE_;
+	int			 exists, rc;
 
 	struct pgdump_options	 which = { .dbname = dbo->dump_dbname,
 				     .path = dbo->dump_path };
@@ -406,24 +426,13 @@ restoredb_run(struct restore_options *o, const struct restoredb_options *dbo,
 		path = xstrdup(PGDUMP_DEFAULT_DIR);
 	o->paths = &path;
 	o->npaths = 1;
-	memset(&d, 0, sizeof d);
-	d.o = dbo;
-	d.fd = -1;
-	d.server = pg_server_name(&dbo->pg);
 	/* pg_restore gone: the write fails with EPIPE, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
-	if (pg_check_dbname(dbo->dbname, cause) != 0) {
-		rc = EXIT_USAGE;
-		goto out;
-	}
 	/* Everything that can fail early fails before anything is created. */
-	if (pg_tool_major(tool, &major, cause) != 0)
+	if ((rc = restoredb_open_checks(&d, dbo, tool, &exists, &mark,
+	    cause)) != EXIT_OK)
 		goto out;
-	if ((d.conn = pg_connect(&dbo->pg, RESTOREDB_MAINTENANCE_DB,
-	    cause)) == NULL)
-		goto out;
-	if (restoredb_exists(&d, &exists, &mark, cause) != 0)
-		goto out;
+	rc = EXIT_FAILURE_;
 	if (exists && mark != NULL) {
 		if (restoredb_leftover(&d, mark, cause) != 0)
 			goto out;

@@ -78,6 +78,12 @@ transport_driver(const char *scheme)
 	return NULL;
 }
 
+int
+transport_scheme_served(const char *scheme)
+{
+	return transport_driver(scheme) != NULL;
+}
+
 char *
 transport_schemes(void)
 {

@@ -60,6 +60,8 @@ void			 transport_close(struct transport *);
 const char		*transport_display(const struct transport *);
 /* The schemes there are drivers for, "file, sftp, scp, ..." (allocated). */
 char			*transport_schemes(void);
+/* 1 if a driver serves this (lowercase) scheme. */
+int			 transport_scheme_served(const char *scheme);
 
 /* List objects with their sizes, sorted by name (temporary names are not
    listed). */

@@ -97,6 +97,17 @@ url_display(const char *text)
 	return xasprintf("%.*s%s", (int)s.colon, text, text + s.at);
 }
 
+char *
+url_masked(const char *text)
+{
+	struct url_split	s;
+
+	url_split(text, &s);
+	if (s.colon == URL_NONE)
+		return xstrdup(text);
+	return xasprintf("%.*s***%s", (int)s.colon + 1, text, text + s.at);
+}
+
 void
 url_hide_password(char *text)
 {

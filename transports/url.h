@@ -39,6 +39,8 @@ void	url_clear(struct url *);
  * a URL argument a message may show, even when it does not parse.
  */
 char	*url_display(const char *);
+/* The same with the password shown as "***" (so a reader sees one is set). */
+char	*url_masked(const char *);
 /*
  * The host as a URL spells it, allocated: an IPv6 address in brackets
  * ("[::1]"), any other host as it is.

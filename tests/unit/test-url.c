@@ -105,6 +105,11 @@ test_secrets(void)
 		tap_ok(clean(shown), "credentials %zu: url_display masks it: %s",
 		    i, shown);
 		free(shown);
+		shown = url_masked(text);
+		tap_ok(clean(shown) && strstr(shown, ":***@Host.Example:2121"
+		    "//srv/x") != NULL, "credentials %zu: url_masked shows "
+		    "*** for it: %s", i, shown);
+		free(shown);
 		copy = xstrdup(text);
 		url_hide_password(copy);
 		tap_ok(clean(copy) && strlen(copy) == strlen(text),
