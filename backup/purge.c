@@ -91,8 +91,9 @@ purge_seal(const struct purge_options *o, struct purge_session *ps,
 		rc = 0;
 		goto out;
 	}
-	if ((sw = seals_writer_open(ps->transport, &o->seals, ps->cache,
-	    cause)) == NULL || seals_publish_purge(sw, &ps->names, ids, n,
+	if ((sw = seals_writer_new(&o->seals, cause)) == NULL ||
+	    seals_writer_check(sw, ps->transport, ps->cache, cause) != 0 ||
+	    seals_publish_purge(sw, &ps->names, ids, n,
 	    ps->now, NULL, cause) != 0) {
 		error_prefix(cause, "purge: nothing removed");
 		goto out;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,13 @@ struct seals {
 struct seals_writer {
 	struct transport *t;
 	struct cache	*cache;
+	const struct seals_options *o;
 	struct signer	*signer;
+	/* signer_load in a thread of its own, while the backup gets going. */
+	pthread_t	 thread;
+	int		 running;
+	int		 load_rc;
+	char		*load_cause;
 	struct sigcheck	*trust;
 	int		 have_newest;
 	int		 cache_keys;	/* the cache's keys are imported */
@@ -1069,33 +1076,81 @@ seals_new_target(char out[SEAL_TARGET_LEN + 1])
 		snprintf(out + i * 2, 3, "%02x", r[i]);
 }
 
+static void *
+seals_writer_load(void *arg)
+{
+	struct seals_writer	*w = arg;
+
+	w->load_rc = signer_load(w->signer, &w->load_cause);
+	return NULL;
+}
+
 struct seals_writer *
-seals_writer_open(struct transport *t, const struct seals_options *o,
-    struct cache *cache, char **cause)
+seals_writer_new(const struct seals_options *o, char **cause)
 {
 	struct seals_writer	*w = xcalloc(1, sizeof *w);
-	struct name_list	 names = { NULL, 0 };
-	struct seal_head	 cached;
-	struct seal_entry	 e;
-	const char		*where = transport_display(t);
-	int			 has_cached, found;
 
-	memset(&e, 0, sizeof e);
-	w->t = t;
-	w->cache = cache;
+	w->o = o;
 	if (o->sign_key == NULL && o->sign_key_data == NULL) {
 		error_set(cause, "no signing key: give --sign-key FILE (a key "
 		    "pair kept on this host for signing only; see "
 		    "docs/SECURITY.md)");
 		goto fail;
 	}
+	if ((w->signer = signer_prepare(o->sign_key, o->sign_key_data,
+	    o->sign_key_len, cause)) == NULL)
+		goto fail;
+	/*
+	 * Starting the signing key's gpg-agent is the dearest part of a
+	 * seal: it overlaps the backup's own start. Without a thread, now.
+	 */
+	if (pthread_create(&w->thread, NULL, seals_writer_load, w) == 0)
+		w->running = 1;
+	else
+		seals_writer_load(w);
+	return w;
+fail:
+	seals_writer_free(w);
+	return NULL;
+}
+
+static int
+seals_writer_join(struct seals_writer *w, char **cause)
+{
+	if (w->running) {
+		pthread_join(w->thread, NULL);
+		w->running = 0;
+	}
+	if (w->load_rc != 0) {
+		if (cause != NULL && w->load_cause != NULL) {
+			*cause = w->load_cause;
+			w->load_cause = NULL;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+int
+seals_writer_check(struct seals_writer *w, struct transport *t,
+    struct cache *cache, char **cause)
+{
+	const struct seals_options *o = w->o;
+	struct name_list	 names = { NULL, 0 };
+	struct seal_head	 cached;
+	struct seal_entry	 e;
+	const char		*where = transport_display(t);
+	int			 has_cached, found, rc = -1;
+
+	memset(&e, 0, sizeof e);
+	w->t = t;
+	w->cache = cache;
 	/*
 	 * The cache's keys only when needed (a gpg run each time otherwise):
 	 * when keys are given (they join the cache's), when this signing
 	 * key is new to the cache, or when the newest seal is by another key.
 	 */
-	if ((w->signer = signer_new(o->sign_key, o->sign_key_data,
-	    o->sign_key_len, cause)) == NULL ||
+	if (seals_writer_join(w, cause) != 0 ||
 	    (w->trust = seals_trust(o, w->signer, NULL, cause)) == NULL)
 		goto fail;
 	if (o->sign_pubkey != NULL || o->previous_sign_key != NULL ||
@@ -1173,15 +1228,12 @@ seals_writer_open(struct transport *t, const struct seals_options *o,
 	memcpy(w->newest_hash, e.hash, HASH_LEN);
 	w->have_newest = 1;
 done:
-	free(e.id);
-	name_list_clear(&names);
-	return w;
+	rc = 0;
 fail:
 	free(e.id);
 	seal_clear(&e.s);
 	name_list_clear(&names);
-	seals_writer_free(w);
-	return NULL;
+	return rc;
 }
 
 void
@@ -1189,6 +1241,9 @@ seals_writer_free(struct seals_writer *w)
 {
 	if (w == NULL)
 		return;
+	if (w->running)
+		pthread_join(w->thread, NULL);
+	free(w->load_cause);
 	sigcheck_free(w->trust);	/* the signer's: before it */
 	signer_free(w->signer);
 	seal_clear(&w->newest);

@@ -78,16 +78,19 @@ int		 seals_read_manifest(struct seals *, struct transport *,
 		     struct manifest_summary *, char **cause);
 
 /*
- * Writers: the target's newest seal, checked against the cache's head and
- * signed by a trusted key; a signer made from the options. After
- * seals_writer_open, seals_publish_set (after a manifest) or
- * seals_publish_purge (before removing sets) appends the next seal and
- * updates the cache head.
+ * Writers. seals_writer_new reads the signing key and imports it in a
+ * thread of its own (its gpg-agent starts meanwhile); seals_writer_check,
+ * before any work that would be published, waits for it and checks the
+ * target's newest seal (its signature, and against the cache's head).
+ * Then seals_publish_set (after a manifest) or seals_publish_purge
+ * (before removing sets) appends the next seal and moves the cache head.
+ * The options must outlive the writer.
  */
 struct seals_writer;
-struct seals_writer *seals_writer_open(struct transport *,
-		     const struct seals_options *, struct cache *,
+struct seals_writer *seals_writer_new(const struct seals_options *,
 		     char **cause);
+int		 seals_writer_check(struct seals_writer *, struct transport *,
+		     struct cache *, char **cause);
 void		 seals_writer_free(struct seals_writer *);
 int		 seals_publish_set(struct seals_writer *, const char *set_id,
 		     uint64_t manifest_size, const uint8_t manifest[HASH_LEN],

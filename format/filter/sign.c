@@ -42,6 +42,9 @@ struct signer {
 	gpgme_ctx_t	 ctx;
 	gpgme_key_t	 key;
 	struct sigcheck	 check;		/* trusts the signer's own key */
+	char		*what;		/* the key file, for messages */
+	char		*data;		/* the key, until signer_load */
+	size_t		 len;
 };
 
 /* The whole of a gpgme data object as a NUL-terminated allocation. */
@@ -117,56 +120,81 @@ sigcheck_map_add(struct sigcheck *k, const char *sub, const char *primary)
 }
 
 struct signer *
-signer_new(const char *key_file, const char *key_data, size_t key_len,
+signer_prepare(const char *key_file, const char *key_data, size_t key_len,
     char **cause)
 {
-	struct signer		*s = xcalloc(1, sizeof *s);
-	const char		*what = key_file != NULL ? key_file :
-				    "(configured signing key)";
-	gpgme_data_t		 data = NULL;
-	gpgme_key_t		 key;
-	gpgme_subkey_t		 sk;
-	gpgme_error_t		 err;
-	char			*file = NULL;
-	size_t			 len = key_len;
-	int			 listing = 0;
+	struct signer	*s = xcalloc(1, sizeof *s);
+	char		*file = NULL;
+	size_t		 len = key_len;
 
+	s->what = xstrdup(key_file != NULL ? key_file :
+	    "(configured signing key)");
 	if (key_file != NULL) {
 		if (sign_read_file(key_file, &file, &len, cause) != 0)
 			goto fail;
 		key_data = file;
 	}
+	s->data = xmalloc(len + 1);
+	memcpy(s->data, key_data, len);
+	s->data[len] = '\0';
+	s->len = len;
 	s->c = xcalloc(1, sizeof *s->c);
 	if (crypto_make_home(s->c, cause) != 0 ||
 	    crypto_context(s->c, &s->ctx, cause) != 0)
 		goto fail;
-	if ((err = gpgme_data_new_from_mem(&data, key_data, len, 0)) != 0 ||
+	if (file != NULL) {
+		explicit_bzero(file, len);
+		free(file);
+	}
+	return s;
+fail:
+	if (file != NULL) {
+		explicit_bzero(file, len);
+		free(file);
+	}
+	signer_free(s);
+	return NULL;
+}
+
+/*
+ * The import starts the home's gpg-agent (a secret key needs one), the
+ * slowest step of signing: the fingerprint comes from the import result
+ * and the key from a public listing, which ask the agent nothing.
+ */
+int
+signer_load(struct signer *s, char **cause)
+{
+	gpgme_data_t		 data = NULL;
+	gpgme_import_result_t	 res;
+	gpgme_import_status_t	 st;
+	gpgme_key_t		 key = NULL;
+	gpgme_subkey_t		 sk;
+	gpgme_error_t		 err;
+	int			 rc = -1;
+
+	if ((err = gpgme_data_new_from_mem(&data, s->data, s->len, 0)) != 0 ||
 	    (err = gpgme_op_import(s->ctx, data)) != 0) {
-		error_set(cause, "unable to import signing key '%s': %s", what,
-		    gpgme_strerror(err));
-		goto fail;
+		error_set(cause, "unable to import signing key '%s': %s",
+		    s->what, gpgme_strerror(err));
+		goto out;
 	}
-	/* A secret key that can sign, not revoked or expired. */
-	if ((err = gpgme_op_keylist_start(s->ctx, NULL, 1)) != 0) {
-		error_set(cause, "unable to list signing key '%s': %s", what,
-		    gpgme_strerror(err));
-		goto fail;
+	res = gpgme_op_import_result(s->ctx);
+	for (st = res != NULL ? res->imports : NULL; st != NULL;
+	    st = st->next) {
+		if (st->result == 0 && st->fpr != NULL &&
+		    (st->status & GPGME_IMPORT_SECRET) != 0)
+			break;
 	}
-	listing = 1;
-	while (gpgme_op_keylist_next(s->ctx, &key) == 0) {
-		if (s->key == NULL && key->can_sign && !key->revoked &&
-		    !key->expired && !key->disabled && key->fpr != NULL)
-			s->key = key;
-		else
-			gpgme_key_unref(key);
-	}
-	gpgme_op_keylist_end(s->ctx);
-	listing = 0;
-	if (s->key == NULL) {
+	if (st == NULL || gpgme_get_key(s->ctx, st->fpr, &key, 0) != 0 ||
+	    key == NULL || !key->can_sign || key->revoked || key->expired ||
+	    key->disabled || key->fpr == NULL) {
 		error_set(cause, "signing key '%s' holds no usable secret "
-		    "signing key (a public key, or revoked or expired)", what);
-		goto fail;
+		    "signing key (a public key, or revoked or expired)",
+		    s->what);
+		goto out;
 	}
+	s->key = key;
+	key = NULL;
 	/* Its own trust list lives in the same home (the key is in it). */
 	for (sk = s->key->subkeys; sk != NULL; sk = sk->next) {
 		if (sk->fpr != NULL)
@@ -176,19 +204,27 @@ signer_new(const char *key_file, const char *key_data, size_t key_len,
 	s->check.ctx = s->ctx;
 	s->check.borrowed = 1;
 	s->check.nkeys = 1;
+	rc = 0;
+out:
+	if (key != NULL)
+		gpgme_key_unref(key);
 	gpgme_data_release(data);
-	free(file);
-	return s;
-fail:
-	if (listing)
-		gpgme_op_keylist_end(s->ctx);
-	gpgme_data_release(data);
-	if (file != NULL) {
-		explicit_bzero(file, len);
-		free(file);
+	explicit_bzero(s->data, s->len);
+	return rc;
+}
+
+struct signer *
+signer_new(const char *key_file, const char *key_data, size_t key_len,
+    char **cause)
+{
+	struct signer	*s;
+
+	if ((s = signer_prepare(key_file, key_data, key_len, cause)) != NULL &&
+	    signer_load(s, cause) != 0) {
+		signer_free(s);
+		s = NULL;
 	}
-	signer_free(s);
-	return NULL;
+	return s;
 }
 
 static void	sigcheck_clear_map(struct sigcheck *);
@@ -200,6 +236,11 @@ signer_free(struct signer *s)
 		return;
 	if (s->key != NULL)
 		gpgme_key_unref(s->key);
+	if (s->data != NULL) {
+		explicit_bzero(s->data, s->len);
+		free(s->data);
+	}
+	free(s->what);
 	sigcheck_clear_map(&s->check);
 	if (s->ctx != NULL)
 		gpgme_release(s->ctx);

@@ -23,6 +23,15 @@ struct sigcheck;
  */
 struct signer	*signer_new(const char *key_file, const char *key_data,
 		     size_t key_len, char **cause);
+/*
+ * The same in two steps: prepare (read the key, make the home; the
+ * calling thread) and load (import it, which starts the home's gpg-agent:
+ * slow, and safe in another thread, since it uses the signer's own gpgme
+ * context only). A prepared signer is freed with signer_free.
+ */
+struct signer	*signer_prepare(const char *key_file, const char *key_data,
+		     size_t key_len, char **cause);
+int		 signer_load(struct signer *, char **cause);
 void		 signer_free(struct signer *);
 /* The signing key's fingerprint (the primary key's, upper-case hex). */
 const char	*signer_fpr(const struct signer *);
