@@ -229,11 +229,42 @@ signer_new(const char *key_file, const char *key_data, size_t key_len,
 
 static void	sigcheck_clear_map(struct sigcheck *);
 
+/*
+ * Stop the home's gpg-agent by a word on its socket (KILLAGENT, through
+ * gpgme's assuan engine): gpgconf --kill, which crypto_free runs
+ * otherwise, starts three more programs to say the same. Only where the
+ * socket is in the home itself (no /run/user/UID); else crypto_free's way.
+ */
+static void
+signer_stop_agent(struct signer *s)
+{
+	gpgme_ctx_t	 a = NULL;
+	gpgme_error_t	 op = 0;
+	struct stat	 sb;
+	char		*sock;
+
+	if (s->c == NULL || s->c->home == NULL || s->c->no_agent)
+		return;
+	sock = xasprintf("%s/S.gpg-agent", s->c->home);
+	if (stat(sock, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+	    gpgme_new(&a) == 0 &&
+	    gpgme_set_protocol(a, GPGME_PROTOCOL_ASSUAN) == 0 &&
+	    gpgme_ctx_set_engine_info(a, GPGME_PROTOCOL_ASSUAN, sock,
+	    s->c->home) == 0 &&
+	    gpgme_op_assuan_transact_ext(a, "KILLAGENT", NULL, NULL, NULL,
+	    NULL, NULL, NULL, &op) == 0 && op == 0)
+		s->c->no_agent = 1;	/* stopped: nothing for gpgconf */
+	if (a != NULL)
+		gpgme_release(a);
+	free(sock);
+}
+
 void
 signer_free(struct signer *s)
 {
 	if (s == NULL)
 		return;
+	signer_stop_agent(s);
 	if (s->key != NULL)
 		gpgme_key_unref(s->key);
 	if (s->data != NULL) {
