@@ -260,6 +260,87 @@ seals_cache_knows(const char *cache_dir, const char *fpr)
 	return found;
 }
 
+/* Append a key file's text to a growing buffer; 1 if it does not exist. */
+static int
+seals_append_file(char **buf, size_t *len, const char *path,
+    const char *what, int must_exist, char **cause)
+{
+	char	*text = NULL;
+	size_t	 n;
+	int	 rc;
+
+	if ((rc = seals_read_file(path, &text, &n, cause)) != 0) {
+		if (rc == 1 && must_exist)
+			return error_set(cause, "%s '%s' does not exist", what,
+			    path);
+		return rc == 1 ? 0 : -1;
+	}
+	*buf = xrealloc(*buf, *len + n + 2);
+	memcpy(*buf + *len, text, n);
+	*len += n;
+	(*buf)[(*len)++] = '\n';
+	(*buf)[*len] = '\0';
+	free(text);
+	return 0;
+}
+
+/*
+ * A reader's trusted keys, from every source at once (one gpg run: an
+ * armoured stream may hold several blocks). Should the import fail, each
+ * source alone, so that the message names the one at fault.
+ */
+static int
+seals_trust_all(struct sigcheck *k, const struct seals_options *o,
+    const char *cache_dir, char **cause)
+{
+	char	*buf = NULL, *path = NULL, *why = NULL;
+	size_t	 len = 0;
+	int	 rc = -1;
+
+	if ((o->sign_key != NULL && seals_append_file(&buf, &len, o->sign_key,
+	    "--sign-key", 1, cause) != 0) ||
+	    (o->sign_pubkey != NULL && seals_append_file(&buf, &len,
+	    o->sign_pubkey, "--sign-pubkey", 1, cause) != 0) ||
+	    (o->previous_sign_key != NULL && seals_append_file(&buf, &len,
+	    o->previous_sign_key, "--previous-sign-key", 1, cause) != 0))
+		goto out;
+	if (o->sign_key == NULL && o->sign_key_data != NULL) {
+		buf = xrealloc(buf, len + o->sign_key_len + 2);
+		memcpy(buf + len, o->sign_key_data, o->sign_key_len);
+		len += o->sign_key_len;
+		buf[len++] = '\n';
+		buf[len] = '\0';
+	}
+	if (cache_dir != NULL) {
+		path = xasprintf("%s/" SEALS_KEYS_FILE, cache_dir);
+		if (seals_append_file(&buf, &len, path, path, 0, cause) != 0)
+			goto out;
+	}
+	if (len == 0 || sigcheck_add(k, buf, len, "the signing keys",
+	    &why) == 0) {
+		rc = 0;
+		goto out;
+	}
+	free(why);
+	/* Which one: each on its own (the first that fails says so). */
+	if ((o->sign_key != NULL && seals_trust_file(k, o->sign_key,
+	    "--sign-key", cause) != 0) ||
+	    (o->sign_key == NULL && o->sign_key_data != NULL &&
+	    sigcheck_add(k, o->sign_key_data, o->sign_key_len,
+	    "the configured signing key", cause) != 0) ||
+	    (o->sign_pubkey != NULL && seals_trust_file(k, o->sign_pubkey,
+	    "--sign-pubkey", cause) != 0) ||
+	    (o->previous_sign_key != NULL && seals_trust_file(k,
+	    o->previous_sign_key, "--previous-sign-key", cause) != 0) ||
+	    (cache_dir != NULL && seals_trust_cache(k, cache_dir, cause) != 0))
+		goto out;
+	rc = 0;
+out:
+	free(buf);
+	free(path);
+	return rc;
+}
+
 /*
  * The trusted signing keys: the options' and those the cache kept
  * (cache_dir may be NULL).
@@ -274,13 +355,13 @@ seals_trust(const struct seals_options *o, struct signer *signer,
 		k = signer_sigcheck(signer);	/* its own key is in it */
 	else if ((k = sigcheck_new(cause)) == NULL)
 		return NULL;
-	if (signer == NULL && o->sign_key != NULL &&
-	    seals_trust_file(k, o->sign_key, "--sign-key", cause) != 0)
-		goto fail;
-	if (signer == NULL && o->sign_key == NULL && o->sign_key_data != NULL &&
-	    sigcheck_add(k, o->sign_key_data, o->sign_key_len,
-	    "the configured signing key", cause) != 0)
-		goto fail;
+	/* A reader: every source read, then imported in one gpg run. */
+	if (signer == NULL) {
+		if (seals_trust_all(k, o, cache_dir, cause) != 0)
+			goto fail;
+		return k;
+	}
+	/* A writer: its own key is in its home; the others one by one. */
 	if (o->sign_pubkey != NULL && seals_trust_file(k, o->sign_pubkey,
 	    "--sign-pubkey", cause) != 0)
 		goto fail;

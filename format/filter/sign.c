@@ -139,8 +139,8 @@ signer_prepare(const char *key_file, const char *key_data, size_t key_len,
 	s->data[len] = '\0';
 	s->len = len;
 	s->c = xcalloc(1, sizeof *s->c);
-	if (crypto_make_home(s->c, cause) != 0 ||
-	    crypto_context(s->c, &s->ctx, cause) != 0)
+	/* The home here (homes are tracked globally); its context in load. */
+	if (crypto_make_home(s->c, cause) != 0)
 		goto fail;
 	if (file != NULL) {
 		explicit_bzero(file, len);
@@ -172,6 +172,8 @@ signer_load(struct signer *s, char **cause)
 	gpgme_error_t		 err;
 	int			 rc = -1;
 
+	if (crypto_context(s->c, &s->ctx, cause) != 0)
+		goto out;
 	if ((err = gpgme_data_new_from_mem(&data, s->data, s->len, 0)) != 0 ||
 	    (err = gpgme_op_import(s->ctx, data)) != 0) {
 		error_set(cause, "unable to import signing key '%s': %s",
