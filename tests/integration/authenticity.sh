@@ -303,4 +303,14 @@ expect_fail "$WORK/err" env TRESOR_CACHE_DIR="$WORK/ucache2" "$X" verify \
 check "with a signing key given, an unsigned set is no pass for verify" \
     grep -q "has no seal: it is unsigned" "$WORK/err"
 
+# Bad input: one line each.
+expect_fail "$WORK/err" "$X" verify --seals-only $NET --from "$T" --sign-pubkey "$P" \
+    --head "tresor-head 1 not-a-target 3"
+check "a malformed --head: one line saying what a head looks like" sh -c "
+    [ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'not a tresor head' '$WORK/err'"
+expect_fail "$WORK/err" "$X" status --from "file://$WORK/never-seen" --head \
+    --cache-dir "$WORK/empty-cache2"
+check "status --head with no head kept: one line saying so" sh -c "
+    [ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'no head in the cache' '$WORK/err'"
+
 done_testing
