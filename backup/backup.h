@@ -25,6 +25,7 @@
 
 #include "format/filter/crypto.h"
 #include "db/pgdump.h"
+#include "repo/seals.h"
 #include "repo/target.h"
 
 #define BACKUP_DEFAULT_VOLSIZE		(64ULL * 1024 * 1024)
@@ -50,6 +51,7 @@ struct backup_options {
 	const char		*url;
 	struct transport_options transport;	/* how to reach url */
 	struct crypto_options	 crypto;
+	struct seals_options	 seals;		/* sign_key: signs the set */
 	char * const		*sources;
 	size_t			 nsources;
 	uint64_t		 volsize;	/* target stored bytes */
@@ -87,6 +89,7 @@ struct backup_result {
 	uint64_t	 stored;	/* bytes uploaded: volumes + signatures */
 	uint64_t	 warnings;
 	double		 seconds;
+	double		 seal_seconds;	/* checking the newest seal, signing */
 };
 
 /*

@@ -14,6 +14,8 @@
 #include "repo/catalog.h"
 #include "repo/lock.h"
 #include "repo/retention.h"
+#include "repo/seals.h"
+#include "format/names.h"
 #include "purge.h"
 #include "repo/target.h"
 
@@ -61,6 +63,48 @@ purge_end(struct purge_session *ps, int rc, char **cause)
 	return rc;
 }
 
+/*
+ * Before sealed sets go, a signed purge record listing them joins the
+ * chain (repo/seals.h), so that verify tells their absence from a
+ * deletion. Published first: a purge cut off halfway leaves sets the
+ * record names, which is harmless, never removed sets it does not.
+ */
+static int
+purge_seal(const struct purge_options *o, struct purge_session *ps,
+    const uint8_t *remove, char **cause)
+{
+	struct seals_writer	*sw = NULL;
+	char			**ids, *name;
+	size_t			 i, n = 0, sealed = 0;
+	int			 rc = -1;
+
+	ids = xcalloc(ps->cat.nsets + 1, sizeof *ids);
+	for (i = 0; i < ps->cat.nsets; i++) {
+		if (!remove[i])
+			continue;
+		ids[n++] = ps->cat.sets[i].id;
+		name = names_seal(ps->cat.sets[i].id);
+		sealed += target_has(ps->transport, name);
+		free(name);
+	}
+	if (sealed == 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((sw = seals_writer_new(&o->seals, cause)) == NULL ||
+	    seals_writer_check(sw, ps->transport, ps->cache, cause) != 0 ||
+	    seals_publish_purge(sw, &ps->names, ids, n,
+	    ps->now, NULL, cause) != 0) {
+		error_prefix(cause, "purge: nothing removed");
+		goto out;
+	}
+	rc = 0;
+out:
+	seals_writer_free(sw);
+	free(ids);
+	return rc;
+}
+
 int
 purge_run(const struct purge_options *o, char **cause)
 {
@@ -74,6 +118,8 @@ purge_run(const struct purge_options *o, char **cause)
 	if (purge_begin(o, "purge", &ps, cause) != 0)
 		goto out;
 	remove = retention_plan(&ps.cat, ps.now, o->older_than);
+	if (o->force && purge_seal(o, &ps, remove, cause) != 0)
+		goto out;
 	/*
 	 * Newest first: a purge cut off halfway leaves a chain's older sets,
 	 * which need nothing newer, never incrementals without their full.

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "repo/lock.h"
+#include "repo/seals.h"
 #include "repo/target.h"
 
 struct purge_options {
@@ -26,6 +27,8 @@ struct purge_options {
 	int		 quiet;
 	const char	*cache_dir;
 	struct lock_options	 lock;
+	/* purge: sign_key signs the record of the sealed sets it removes. */
+	struct seals_options	 seals;
 };
 
 int	purge_run(const struct purge_options *, char **cause);

@@ -950,6 +950,25 @@ config_backup_key(struct config_state *st, const char *path, size_t key,
 }
 
 /* What only the whole section can tell; the key (a gpg run) last. */
+/* `sign`: the key pair that signs the seals (repo/seals.h). */
+static int
+config_check_sign(struct config_state *st, struct config *c)
+{
+	char	*cause = NULL;
+	int	 secret, rc;
+
+	rc = crypto_inspect_key(c->sign, strlen(c->sign), &secret,
+	    &c->sign_fpr, &cause);
+	if (rc != 0)
+		config_error(st, "appliance.backup.sign", NULL, "%s", cause);
+	else if (!secret)
+		rc = config_error(st, "appliance.backup.sign", NULL, "a public "
+		    "key: the seals need the signing key pair (or leave sign "
+		    "out: backupd then makes one in its keyring)");
+	free(cause);
+	return rc;
+}
+
 static int
 config_check(struct config_state *st)
 {
@@ -978,6 +997,8 @@ config_check(struct config_state *st)
 	if (rc != 0)
 		config_error(st, "appliance.backup.encrypt", NULL, "%s", cause);
 	free(cause);
+	if (rc == 0 && c->sign != NULL)
+		rc = config_check_sign(st, c);
 	return rc;
 }
 
@@ -1238,6 +1259,7 @@ config_free(struct config *c)
 	free(c->metrics);
 	free(c->on_failure);
 	config_free_secret(c->sign);
+	free(c->sign_fpr);
 	free(c->cache_dir);
 	free(c->state_dir);
 	free(c->ca_file);
@@ -1379,9 +1401,12 @@ config_describe(const struct config *c)
 	config_add_key(&b, "    ", "metrics", c->metrics);
 	config_add_key(&b, "    ", "on_failure", c->on_failure != NULL ?
 	    c->on_failure : "none");
-	/* Reserved, and it may be a key: only whether it is set. */
-	config_printf(&b, "    sign: %s\n", c->sign != NULL ?
-	    "set (reserved: not used yet)" : "none");
+	/* A key pair: only its fingerprint. */
+	if (c->sign != NULL)
+		config_printf(&b, "    sign: key pair %s\n", c->sign_fpr);
+	else
+		config_printf(&b, "    sign: none (backupd's own, "
+		    "%s/keyring/sign.asc)\n", c->state_dir);
 	config_add_key(&b, "    ", "cache_dir", c->cache_dir);
 	config_add_key(&b, "    ", "state_dir", c->state_dir);
 	if (c->ca_file != NULL)

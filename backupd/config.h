@@ -19,7 +19,9 @@
  *       metrics: /app/etc/metric_import/backup.prom
  *       on_failure: "command"      # run with the failure line in
  *                                  # $TRESOR_FAILURE
- *       sign: ...                  # reserved (signed manifests, later)
+ *       sign: |                    # the key pair that signs the seals
+ *         -----BEGIN PGP ...       # (default: one backupd makes in
+ *                                  # state_dir/keyring/sign.asc)
  *       cache_dir: /var/cache/tresor
  *       state_dir: /var/lib/tresor # the daemon's state and keyring
  *       deadline: "06:30"          # warn if a job still runs then
@@ -103,7 +105,9 @@ struct config {
 	struct config_mount	 mount;
 	char			*metrics;	/* textfile path */
 	char			*on_failure;	/* NULL: none */
-	char			*sign;		/* NULL: none (reserved) */
+	char			*sign;		/* the seals' signing key pair;
+						   NULL: backupd makes one */
+	char			*sign_fpr;
 	char			*cache_dir;
 	char			*state_dir;
 	uint64_t		 cache_min_free;	/* bytes free beyond the

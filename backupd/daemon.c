@@ -25,6 +25,7 @@
 #include "common/progress.h"
 #include "common/xmalloc.h"
 #include "format/filter/crypto.h"
+#include "format/filter/sign.h"
 #include "calendar.h"
 #include "config.h"
 #include "daemon.h"
@@ -43,6 +44,8 @@ struct daemon {
 	struct calendar			*cal;
 	struct job_keys			 keys;
 	char				*key_file;	/* the keyring's copy */
+	char				*sign_file;	/* keyring/sign.asc */
+	char				*sign_fpr;
 	/* The clock: TRESOR_NOW at start plus the time since, if set. */
 	int				 fake_clock;
 	time_t				 fake_base;
@@ -76,6 +79,8 @@ struct daemon_config {
 	struct calendar	*cal;
 	struct job_keys	 keys;
 	char		*key_file;
+	char		*sign_file;	/* the keyring's signing key, or NULL */
+	char		*sign_fpr;
 };
 
 static void
@@ -85,6 +90,8 @@ daemon_config_clear(struct daemon_config *dc)
 	calendar_free(dc->cal);
 	free(dc->keys.public_armor);
 	free(dc->key_file);
+	free(dc->sign_file);
+	free(dc->sign_fpr);
 	memset(dc, 0, sizeof *dc);
 }
 
@@ -139,6 +146,97 @@ out:
 	return rc;
 }
 
+/* Write a keyring file atomically with the given mode. */
+static int
+daemon_write_file(const char *path, const char *data, size_t len,
+    mode_t mode, char **cause)
+{
+	char	*tmp = xasprintf("%s.XXXXXX", path);
+	int	 fd, rc = -1;
+
+	if ((fd = mkstemp(tmp)) == -1 || fchmod(fd, mode) != 0 ||
+	    write(fd, data, len) != (ssize_t)len || fsync(fd) != 0 ||
+	    rename(tmp, path) != 0) {
+		error_sys(cause, "unable to write '%s'", path);
+		if (fd != -1)
+			unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(tmp);
+	return rc;
+}
+
+/*
+ * The key that signs the seals (repo/seals.h): the configuration's `sign`,
+ * else keyring/sign.asc, made once (the first run) with its public part
+ * beside it as sign.pub.asc, for restores elsewhere.
+ */
+static int
+daemon_sign_key(const struct config *cfg, struct daemon_config *dc,
+    char **cause)
+{
+	char	*dir = xasprintf("%s/keyring", cfg->state_dir);
+	char	*path = xasprintf("%s/sign.asc", dir), *pubpath = NULL;
+	char	*secret = NULL, *pub = NULL, *uid = NULL, host[256];
+	size_t	 len = 0, publen;
+	int	 rc = -1, is_secret;
+	FILE	*f;
+
+	if (cfg->sign != NULL) {
+		dc->keys.sign_key_data = cfg->sign;
+		dc->keys.sign_key_len = strlen(cfg->sign);
+		rc = crypto_inspect_key(cfg->sign, strlen(cfg->sign),
+		    &is_secret, &dc->sign_fpr, cause);
+		goto out;
+	}
+	if ((f = fopen(path, "re")) != NULL) {
+		secret = xmalloc(65536);
+		len = fread(secret, 1, 65535, f);
+		fclose(f);
+		if (crypto_inspect_key(secret, len, &is_secret, &dc->sign_fpr,
+		    cause) != 0) {
+			error_prefix(cause, "%s", path);
+			goto out;
+		}
+	} else {
+		if (gethostname(host, sizeof host) != 0)
+			snprintf(host, sizeof host, "backupd");
+		host[sizeof host - 1] = '\0';
+		uid = xasprintf("tresor backupd seals <backupd@%s>", host);
+		pubpath = xasprintf("%s/sign.pub.asc", dir);
+		if (signer_generate(uid, &secret, &len, &dc->sign_fpr,
+		    cause) != 0 ||
+		    crypto_export_public(secret, len, &pub, &publen,
+		    &is_secret, cause) != 0 ||
+		    daemon_write_file(pubpath, pub, publen, 0644, cause) != 0 ||
+		    daemon_write_file(path, secret, len, 0600, cause) != 0)
+			goto out;
+		log_notice("made the signing key for the seals: %s, fingerprint "
+		    "%s; keep its public part %s with the encryption key (a "
+		    "restore elsewhere checks the seals with it: "
+		    "--sign-pubkey)", path, dc->sign_fpr, pubpath);
+	}
+	dc->sign_file = path;
+	path = NULL;
+	dc->keys.sign_key_file = dc->sign_file;
+	rc = 0;
+out:
+	if (secret != NULL) {
+		explicit_bzero(secret, len);
+		free(secret);
+	}
+	free(pub);
+	free(uid);
+	free(pubpath);
+	free(path);
+	free(dir);
+	return rc;
+}
+
 static int
 daemon_config_load(const char *explicit_path, struct daemon_config *dc,
     char **cause)
@@ -182,21 +280,27 @@ daemon_warn_default_url(const struct config *cfg)
 static int
 daemon_config_use(struct daemon *d, struct daemon_config *dc, char **cause)
 {
-	if (daemon_write_key(dc->cfg, dc, cause) != 0)
+	if (daemon_write_key(dc->cfg, dc, cause) != 0 ||
+	    daemon_sign_key(dc->cfg, dc, cause) != 0)
 		return -1;
 	config_free(d->cfg);
 	calendar_free(d->cal);
 	free(d->keys.public_armor);
 	free(d->key_file);
+	free(d->sign_file);
+	free(d->sign_fpr);
 	d->cfg = dc->cfg;
 	d->cal = dc->cal;
 	d->keys = dc->keys;
 	d->key_file = dc->key_file;
+	d->sign_file = dc->sign_file;
+	d->sign_fpr = dc->sign_fpr;
 	memset(dc, 0, sizeof *dc);
 	daemon_warn_default_url(d->cfg);
-	log_notice("configuration %s: schedule %s, %s key %s", d->cfg->path,
-	    calendar_text(d->cal), d->keys.have_secret ? "secret" : "public",
-	    d->cfg->encrypt_fpr != NULL ? d->cfg->encrypt_fpr : "");
+	log_notice("configuration %s: schedule %s, %s key %s, signing key %s",
+	    d->cfg->path, calendar_text(d->cal), d->keys.have_secret ?
+	    "secret" : "public", d->cfg->encrypt_fpr != NULL ?
+	    d->cfg->encrypt_fpr : "", d->sign_fpr != NULL ? d->sign_fpr : "");
 	return 0;
 }
 
@@ -682,5 +786,7 @@ out:
 	calendar_free(d.cal);
 	free(d.keys.public_armor);
 	free(d.key_file);
+	free(d.sign_file);
+	free(d.sign_fpr);
 	return rc;
 }

@@ -132,10 +132,14 @@ job_backup_options(const struct config *cfg, const struct job_keys *keys,
 	bo->one_file_system = cfg->one_file_system;
 	bo->full_if_cache_lost = 1;
 	bo->result = result;
+	bo->seals.sign_key = keys->sign_key_file;
+	bo->seals.sign_key_data = keys->sign_key_data;
+	bo->seals.sign_key_len = keys->sign_key_len;
 }
 
 static void
-job_purge_options(const struct config *cfg, struct purge_options *po)
+job_purge_options(const struct config *cfg, const struct job_keys *keys,
+    struct purge_options *po)
 {
 	memset(po, 0, sizeof *po);
 	po->url = cfg->url;
@@ -145,6 +149,9 @@ job_purge_options(const struct config *cfg, struct purge_options *po)
 	po->quiet = 1;
 	po->cache_dir = cfg->cache_dir;
 	po->lock.stale_after = LOCK_DEFAULT_STALE;
+	po->seals.sign_key = keys->sign_key_file;
+	po->seals.sign_key_data = keys->sign_key_data;
+	po->seals.sign_key_len = keys->sign_key_len;
 }
 
 /* A step's failure: its exit code, its line prefixed with the step. */
@@ -176,7 +183,7 @@ job_steps(const struct config *cfg, const struct job_keys *keys,
 	if (job_target_info(cfg, &r->sets, &r->chain_start, cause) != 0)
 		return job_failed(EXIT_FAILURE_, "preflight", cause);
 
-	job_purge_options(cfg, &po);
+	job_purge_options(cfg, keys, &po);
 	if ((rc = cleanup_run(&po, cause)) != EXIT_OK)
 		return job_failed(rc, "cleanup", cause);
 
@@ -205,6 +212,8 @@ job_steps(const struct config *cfg, const struct job_keys *keys,
 	vo.set = r->backup.set_id;
 	vo.quiet = 1;
 	vo.cache_dir = cfg->cache_dir;
+	/* The chain against this host's head; its keys are in the cache. */
+	vo.seals.cache_dir = cfg->cache_dir;
 	if (read_data && keys->have_secret) {
 		vo.read_data = 1;
 		vo.crypto.key_data = cfg->encrypt;

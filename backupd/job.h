@@ -24,6 +24,13 @@ struct job_keys {
 					   what the backup encrypts to */
 	int		 have_secret;	/* the config's key is a pair: a
 					   read-data verify can decrypt */
+	/*
+	 * The signing key: the config's `sign` (in memory), else the one the
+	 * daemon made in its keyring (a file).
+	 */
+	const char	*sign_key_file;
+	const char	*sign_key_data;
+	size_t		 sign_key_len;
 };
 
 struct job_report {

@@ -157,5 +157,25 @@ char	*cli_target_url(char *);
 	"                          take it over\n" \
 	"  --break-lock            remove any lock on the target first (only\n" \
 	"                          when you know its holder is gone)\n"
+/* Signing (backup, purge) and checking (verify, restore, fetch, ...). */
+#define CLI_SIGN_HELP \
+	"Authenticity (docs/SECURITY.md):\n" \
+	"  --sign-key FILE         the signing key pair (no passphrase), kept on\n" \
+	"                          the backup host for this alone: every set gets\n" \
+	"                          a seal, tresor.<SET>.seal.asc, signed with it\n" \
+	"  --previous-sign-key FILE  the old signing key's public part, once,\n" \
+	"                          when the signing key was changed\n" \
+	"  --sign-pubkey FILE      more trusted signing keys (public)\n"
+#define CLI_CHECK_HELP \
+	"Authenticity (docs/SECURITY.md): every set's seal is checked against\n" \
+	"the trusted signing keys and the chain against the newest head seen.\n" \
+	"  --sign-pubkey FILE      the signing key's public part (also learnt by\n" \
+	"                          the cache of the host that made the backups)\n" \
+	"  --sign-key FILE         the signing key pair, trusted as well\n" \
+	"  --previous-sign-key FILE  an older signing key (before a rotation)\n" \
+	"  --head FILE|LINE        a head kept elsewhere (tresor status --head)\n" \
+	"  --allow-unsigned        read sets without a seal (format 1), warning\n" \
+	"  --cache-dir DIR         where the head is kept (default\n" \
+	"                          $TRESOR_CACHE_DIR or /var/cache/tresor)\n"
 
 #endif

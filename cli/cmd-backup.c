@@ -10,6 +10,7 @@
 static const struct cli_opt cmd_backup_opts[] = {
 	CLI_KEYED_OPTS(B, ),
 	CLI_LOCK_OPTS(B, lock, cache_dir),
+	CLI_SIGN_OPTS(B, seals),
 	CLI_PG_OPTS(B, pg.pg),
 	CLI_OPT_REQUIRED("to", CLI_URL, CLI_AT(B, url), "--to URL is required"),
 	CLI_OPT_RANGE("volsize", CLI_MIB, CLI_AT(B, volsize), 1, 4096),
@@ -57,13 +58,15 @@ const struct cmd cmd_backup = {
 	.name = "backup",
 	.summary = "back up directories or files to a target URL",
 	.usage =
-	"usage: tresor backup --to URL [KEY OPTIONS] [--volsize MIB]\n"
+	"usage: tresor backup --to URL --sign-key FILE [KEY OPTIONS]\n"
+	"                     [--volsize MIB]\n"
 	"                     [--pg-database NAME [PG OPTIONS]] SOURCE...\n"
 	"\n"
 	"Back up each SOURCE (stored under its last path component) and the\n"
 	"database, if one is named, as a new encrypted set in URL (see Target\n"
 	"URLs below). Volumes are written and checked first, the manifest\n"
-	"last: a set exists only once it is complete.\n"
+	"last: a set exists only once it is complete. Its seal, signed with\n"
+	"--sign-key, follows the manifest and chains it to the sets before.\n"
 	"The set is incremental if URL holds a chain whose full set is younger\n"
 	"than --full-if-older-than: unchanged files cost a stat, changed ones a\n"
 	"librsync delta, new ones are stored whole.\n"
@@ -86,6 +89,7 @@ const struct cmd cmd_backup = {
 	"                          ecs-pgdump/NAME.pgdump)\n"
 	CLI_PG_HELP
 	CLI_LOCK_HELP
+	CLI_SIGN_HELP
 	CLI_KEY_HELP
 	"\n"
 	CLI_URL_HELP

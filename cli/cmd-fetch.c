@@ -11,6 +11,7 @@
 #define R struct restore_options
 static const struct cli_opt cmd_fetch_opts[] = {
 	CLI_KEYED_OPTS(R, ),
+	CLI_CHECK_OPTS(R, seals),
 	CLI_POINT_OPTS(R, ),
 	CLI_OPT("force", CLI_FLAG, CLI_AT(R, force)),
 	CLI_OPTS_END
@@ -38,6 +39,14 @@ cmd_fetch_run(void *arg, char **cause)
 	return rc;
 }
 
+static void
+cmd_fetch_seal_defaults(void *arg)
+{
+	struct restore_options	*o = arg;
+
+	o->seals.cache_dir = cli_default_cache_dir();
+}
+
 const struct cmd cmd_fetch = {
 	.name = "fetch",
 	.summary = "one file (such as the database dump) to a file or stdout",
@@ -60,6 +69,7 @@ const struct cmd cmd_fetch = {
 	CLI_POINT_HELP
 	"  --force                 replace an existing DEST\n"
 	CLI_TRANSPORT_HELP
+	CLI_CHECK_HELP
 	CLI_KEY_HELP,
 	.opts = cmd_fetch_opts,
 	.size = sizeof (struct restore_options),
@@ -69,4 +79,5 @@ const struct cmd cmd_fetch = {
 	.operands_at = CLI_AT(struct restore_options, paths),
 	.noperands_at = CLI_AT(struct restore_options, npaths),
 	.run = cmd_fetch_run,
+	.defaults = cmd_fetch_seal_defaults,
 };

@@ -8,6 +8,7 @@
 #define L struct list_options
 static const struct cli_opt cmd_ls_opts[] = {
 	CLI_KEYED_OPTS(L, r.),
+	CLI_CHECK_OPTS(L, r.seals),
 	CLI_POINT_OPTS(L, r.),
 	CLI_OPT("json", CLI_FLAG, CLI_AT(L, json)),
 	CLI_OPTS_END
@@ -18,6 +19,14 @@ static int
 cmd_ls_run(void *o, char **cause)
 {
 	return list_run(o, cause);
+}
+
+static void
+cmd_ls_seal_defaults(void *arg)
+{
+	struct list_options	*o = arg;
+
+	o->r.seals.cache_dir = cli_default_cache_dir();
 }
 
 const struct cmd cmd_ls = {
@@ -47,6 +56,7 @@ const struct cmd cmd_ls = {
 	"                          surrogateescape: os.fsencode gives the stored\n"
 	"                          bytes back)\n"
 	CLI_TRANSPORT_HELP
+	CLI_CHECK_HELP
 	CLI_KEY_HELP,
 	.opts = cmd_ls_opts,
 	.size = sizeof (struct list_options),
@@ -54,4 +64,5 @@ const struct cmd cmd_ls = {
 	.operands_at = CLI_AT(struct list_options, r.paths),
 	.noperands_at = CLI_AT(struct list_options, r.npaths),
 	.run = cmd_ls_run,
+	.defaults = cmd_ls_seal_defaults,
 };

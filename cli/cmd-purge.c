@@ -13,6 +13,7 @@
 	CLI_OUTPUT_OPTS(P, quiet), \
 	CLI_TRANSPORT_OPTS(P, transport), \
 	CLI_LOCK_OPTS(P, lock, cache_dir), \
+	CLI_SIGN_OPTS(P, seals), \
 	CLI_FROM_OPT(P, url), \
 	older_than, \
 	CLI_OPT("force", CLI_FLAG, CLI_AT(P, force)), \
@@ -60,12 +61,15 @@ const struct cmd cmd_purge = {
 	"Remove the chains (a full set and its incrementals) whose newest set\n"
 	"is older than T (s m h D W M Y, e.g. 4M). A set a kept set depends on\n"
 	"is never removed, and the newest chain is always kept. Without\n"
-	"--force, only lists what it would remove.\n"
+	"--force, only lists what it would remove. Before sealed sets go, a\n"
+	"purge record signed with --sign-key lists them (their absence is then\n"
+	"no alarm for verify).\n"
 	"\n"
 	"  --from URL              the target\n"
 	"  --older-than T          the cutoff\n"
 	"  --force                 really remove\n"
 	CLI_LOCK_HELP
+	CLI_SIGN_HELP
 	CLI_TRANSPORT_HELP,
 	.opts = cmd_purge_opts,
 	.size = sizeof (struct purge_options),

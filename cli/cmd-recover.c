@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/interrupt.h"
+#include "common/xmalloc.h"
 #include "backupd/config.h"
 #include "restore/recover.h"
 
@@ -32,11 +33,13 @@
 struct cmd_recover_args {
 	struct recover_options	 o;
 	const char		*config;
+	char			*sign_pub;	/* backupd's, from env.yml */
 };
 
 #define A struct cmd_recover_args
 static const struct cli_opt cmd_recover_opts[] = {
 	CLI_KEYED_OPTS(A, o.r.),
+	CLI_CHECK_OPTS(A, o.r.seals),
 	CLI_OPT("from", CLI_URL, CLI_AT(A, o.r.url)),
 	CLI_OPT_PAIR("time", CLI_TIME, CLI_AT(A, o.r.time),
 	    CLI_AT(A, o.r.has_time)),
@@ -173,6 +176,22 @@ cmd_recover_from_config(struct cmd_recover_args *a, struct config **cfgp,
 		o->r.crypto.key_data = cfg->encrypt;
 		o->r.crypto.key_data_len = strlen(cfg->encrypt);
 	}
+	/*
+	 * The seals' key: env.yml's sign, else the public part backupd left
+	 * in its keyring (on the appliance it made the backups on); else
+	 * --sign-pubkey, or this host's cache.
+	 */
+	if (o->r.seals.sign_pubkey == NULL && o->r.seals.sign_key == NULL) {
+		if (cfg->sign != NULL) {
+			o->r.seals.sign_key_data = cfg->sign;
+			o->r.seals.sign_key_len = strlen(cfg->sign);
+		} else {
+			a->sign_pub = xasprintf("%s/keyring/sign.pub.asc",
+			    cfg->state_dir);
+			if (access(a->sign_pub, R_OK) == 0)
+				o->r.seals.sign_pubkey = a->sign_pub;
+		}
+	}
 	if (o->db.dbname == NULL && cfg->database.name != NULL)
 		o->db.dbname = cfg->database.name;
 	if (cfg->database.name == NULL && o->db.dbname == NULL)
@@ -200,6 +219,8 @@ cmd_recover_run(void *arg, char **cause)
 		return recover_run(o, cause);	/* its refusal comes first */
 	if (cmd_recover_from_config(a, &cfg, cause) != 0) {
 		config_free(cfg);
+		free(a->sign_pub);
+		a->sign_pub = NULL;
 		return EXIT_USAGE;
 	}
 	/* Ask only on a terminal, and only when the set is not given. */
@@ -207,7 +228,17 @@ cmd_recover_run(void *arg, char **cause)
 		o->choose = cmd_recover_choose;
 	rc = recover_run(o, cause);
 	config_free(cfg);
+	free(a->sign_pub);
+	a->sign_pub = NULL;
 	return rc;
+}
+
+static void
+cmd_recover_seal_defaults(void *arg)
+{
+	struct cmd_recover_args	*o = arg;
+
+	o->o.r.seals.cache_dir = cli_default_cache_dir();
 }
 
 const struct cmd cmd_recover = {
@@ -269,8 +300,10 @@ const struct cmd cmd_recover = {
 	"  --set ID                a set id instead (see tresor status)\n"
 	CLI_PG_HELP
 	CLI_TRANSPORT_HELP
+	CLI_CHECK_HELP
 	CLI_KEY_HELP,
 	.opts = cmd_recover_opts,
 	.size = sizeof (struct cmd_recover_args),
 	.run = cmd_recover_run,
+	.defaults = cmd_recover_seal_defaults,
 };

@@ -14,6 +14,7 @@ struct cmd_restore_db_args {
 #define A struct cmd_restore_db_args
 static const struct cli_opt cmd_restore_db_opts[] = {
 	CLI_KEYED_OPTS(A, r.),
+	CLI_CHECK_OPTS(A, r.seals),
 	CLI_POINT_OPTS(A, r.),
 	CLI_PG_OPTS(A, db.pg),
 	CLI_OPT_REQUIRED("dbname", CLI_STRING, CLI_AT(A, db.dbname),
@@ -32,6 +33,14 @@ cmd_restore_db_run(void *arg, char **cause)
 	struct cmd_restore_db_args	*a = arg;
 
 	return restoredb_run(&a->r, &a->db, cause);
+}
+
+static void
+cmd_restore_db_seal_defaults(void *arg)
+{
+	struct cmd_restore_db_args	*o = arg;
+
+	o->r.seals.cache_dir = cli_default_cache_dir();
 }
 
 const struct cmd cmd_restore_db = {
@@ -64,8 +73,10 @@ const struct cmd cmd_restore_db = {
 	"  --pg-dump-path PATH     restore this stored path\n"
 	CLI_PG_HELP
 	CLI_TRANSPORT_HELP
+	CLI_CHECK_HELP
 	CLI_KEY_HELP,
 	.opts = cmd_restore_db_opts,
 	.size = sizeof (struct cmd_restore_db_args),
 	.run = cmd_restore_db_run,
+	.defaults = cmd_restore_db_seal_defaults,
 };

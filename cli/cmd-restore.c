@@ -8,6 +8,7 @@
 #define R struct restore_options
 static const struct cli_opt cmd_restore_opts[] = {
 	CLI_KEYED_OPTS(R, ),
+	CLI_CHECK_OPTS(R, seals),
 	CLI_POINT_OPTS(R, ),
 	CLI_OPT_REQUIRED("to", CLI_STRING, CLI_AT(R, dest),
 	    "--to DIR is required"),
@@ -20,6 +21,14 @@ static int
 cmd_restore_run(void *o, char **cause)
 {
 	return restore_run(o, cause);
+}
+
+static void
+cmd_restore_seal_defaults(void *arg)
+{
+	struct restore_options	*o = arg;
+
+	o->seals.cache_dir = cli_default_cache_dir();
 }
 
 const struct cmd cmd_restore = {
@@ -41,6 +50,7 @@ const struct cmd cmd_restore = {
 	"  --to DIR                where to restore (created if missing)\n"
 	"  --force                 overwrite files that exist in DIR\n"
 	CLI_TRANSPORT_HELP
+	CLI_CHECK_HELP
 	CLI_KEY_HELP,
 	.opts = cmd_restore_opts,
 	.size = sizeof (struct restore_options),
@@ -48,4 +58,5 @@ const struct cmd cmd_restore = {
 	.operands_at = CLI_AT(struct restore_options, paths),
 	.noperands_at = CLI_AT(struct restore_options, npaths),
 	.run = cmd_restore_run,
+	.defaults = cmd_restore_seal_defaults,
 };

@@ -129,6 +129,17 @@ void	cli_parsed_free(struct cli_parsed *);
 	CLI_OPT("no-lock-takeover", CLI_FLAG, CLI_AT(t, m.no_takeover)), \
 	CLI_OPT_RANGE("lock-stale-after", CLI_INTERVAL, CLI_AT(t, m.stale_after), \
 	    1, 0)
+/* Signing (struct seals_options m): backup and purge. */
+#define CLI_SIGN_OPTS(t, m) \
+	CLI_OPT("sign-key", CLI_STRING, CLI_AT(t, m.sign_key)), \
+	CLI_OPT("sign-pubkey", CLI_STRING, CLI_AT(t, m.sign_pubkey)), \
+	CLI_OPT("previous-sign-key", CLI_STRING, CLI_AT(t, m.previous_sign_key))
+/* Checking seals (struct seals_options m): the verbs that read sets. */
+#define CLI_CHECK_OPTS(t, m) \
+	CLI_SIGN_OPTS(t, m), \
+	CLI_OPT("head", CLI_STRING, CLI_AT(t, m.head)), \
+	CLI_OPT("allow-unsigned", CLI_FLAG, CLI_AT(t, m.allow_unsigned)), \
+	CLI_OPT("cache-dir", CLI_STRING, CLI_AT(t, m.cache_dir))
 /* A PostgreSQL connection (struct pg_options m). */
 #define CLI_PG_OPTS(t, m) \
 	CLI_OPT("pg-host", CLI_STRING, CLI_AT(t, m.host)), \

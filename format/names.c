@@ -24,6 +24,52 @@ names_volume(const char *set_id, uint32_t number)
 }
 
 char *
+names_seal(const char *id)
+{
+	return xasprintf(NAMES_PREFIX "%s.seal.asc", id);
+}
+
+char *
+names_purge_id(time_t t)
+{
+	char	buf[17];
+
+	clock_format_compact(t, buf);
+	return xasprintf("%s.purge", buf);
+}
+
+int
+names_parse_seal(const char *name, char **id)
+{
+	size_t		 n = strlen(name), plen = strlen(NAMES_PREFIX);
+	const char	*suffix = ".seal.asc", *type;
+	size_t		 slen = strlen(suffix), idlen;
+	char		 tbuf[17];
+	time_t		 t;
+
+	if (n <= plen + slen || strncmp(name, NAMES_PREFIX, plen) != 0 ||
+	    strcmp(name + n - slen, suffix) != 0)
+		return -1;
+	idlen = n - plen - slen;
+	if (idlen < 18 || name[plen + 16] != '.')
+		return -1;
+	memcpy(tbuf, name + plen, 16);
+	tbuf[16] = '\0';
+	if (clock_parse(tbuf, &t) != 0 || strchr(tbuf, 'T') == NULL)
+		return -1;
+	type = name + plen + 17;
+	idlen -= 17;
+	if (!((idlen == 4 && strncmp(type, "full", 4) == 0) ||
+	    (idlen == 3 && strncmp(type, "inc", 3) == 0) ||
+	    (idlen == 5 && strncmp(type, "purge", 5) == 0)))
+		return -1;
+	*id = xmalloc(17 + idlen + 1);
+	memcpy(*id, name + plen, 17 + idlen);
+	(*id)[17 + idlen] = '\0';
+	return 0;
+}
+
+char *
 names_signatures(const char *set_id)
 {
 	return xasprintf(NAMES_PREFIX "%s.sigs.gpg", set_id);

@@ -146,7 +146,8 @@ int
 manifest_publish(struct manifest_writer *mw, struct transport *t,
     struct crypto *c, int level, const struct manifest_header *h,
     const struct volume_info *vols, size_t nvols,
-    const struct volume_info *sigs, const char *plain_copy, char **cause)
+    const struct volume_info *sigs, const char *plain_copy,
+    uint64_t *stored_size, uint8_t *stored_digest, char **cause)
 {
 	struct object_writer	*ow = NULL;
 	struct sink		*s;
@@ -193,6 +194,10 @@ manifest_publish(struct manifest_writer *mw, struct transport *t,
 	}
 	if (object_writer_finish(ow, &size, digest, cause) != 0)
 		goto out;
+	if (stored_size != NULL)
+		*stored_size = size;
+	if (stored_digest != NULL)
+		memcpy(stored_digest, digest, HASH_LEN);
 	rc = 0;
 out:
 	if (copy != NULL)
@@ -211,6 +216,16 @@ manifest_read(struct transport *t, struct crypto *c, const char *set_id,
     const struct manifest_visitor *v, void *arg,
     struct manifest_summary *summary, char **cause)
 {
+	return manifest_read_expect(t, c, set_id, NULL, NULL, v, arg, summary,
+	    cause);
+}
+
+int
+manifest_read_expect(struct transport *t, struct crypto *c,
+    const char *set_id, const uint64_t *size, const uint8_t *digest,
+    const struct manifest_visitor *v, void *arg,
+    struct manifest_summary *summary, char **cause)
+{
 	struct manifest_reader	*mr = manifest_reader_new(v, arg);
 	struct sink		*chain;
 	char			*name = names_manifest(set_id);
@@ -218,7 +233,7 @@ manifest_read(struct transport *t, struct crypto *c, const char *set_id,
 	int			 rc = -1;
 
 	chain = zstd_decompress_sink_new(what, manifest_reader_sink(mr));
-	if (object_read(t, c, name, NULL, NULL, chain, cause) != 0) {
+	if (object_read(t, c, name, size, digest, chain, cause) != 0) {
 		if (cause != NULL && *cause != NULL &&
 		    strstr(*cause, name) == NULL)
 			error_prefix(cause, "%s in %s", what,

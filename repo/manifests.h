@@ -13,14 +13,16 @@ struct transport;
 
 /*
  * Publish the manifest (last object of a set: the set exists once it is
- * there) and, if plain_copy is not NULL, keep its plaintext there: written
+  * there) and, if plain_copy is not NULL, keep its plaintext there: written
  * and synced before the manifest is published (a pending name, cache.h).
+ * The stored object's size and SHA-256 (for its seal) go to stored_size
+ * and stored_digest when not NULL.
  */
 int	manifest_publish(struct manifest_writer *, struct transport *,
 	    struct crypto *, int level, const struct manifest_header *,
 	    const struct volume_info *, size_t,
 	    const struct volume_info *sigs, const char *plain_copy,
-	    char **cause);
+	    uint64_t *stored_size, uint8_t *stored_digest, char **cause);
 int	manifest_read(struct transport *, struct crypto *, const char *set_id,
 	    const struct manifest_visitor *, void *,
 	    struct manifest_summary *, char **cause);
@@ -31,6 +33,11 @@ int	manifest_read(struct transport *, struct crypto *, const char *set_id,
  * unchecked). A mismatch is "... is corrupt".
  */
 int	manifest_read_cached(const char *path, const char *set_id,
+	    const struct manifest_visitor *, void *,
+	    struct manifest_summary *, char **cause);
+/* The same, the stored bytes held to a size and SHA-256 (its seal's). */
+int	manifest_read_expect(struct transport *, struct crypto *,
+	    const char *set_id, const uint64_t *size, const uint8_t *digest,
 	    const struct manifest_visitor *, void *,
 	    struct manifest_summary *, char **cause);
 /* Fetch a manifest's plaintext into a local file (with its SHA-256). */

@@ -255,6 +255,7 @@ list_run(const struct list_options *o, char **cause)
 	const struct catalog_set	*set;
 	struct transport		*t = NULL;
 	struct crypto			*c = NULL;
+	struct seals			*seals = NULL;
 	struct catalog			 cat;
 	struct list			 l;
 	char				 when[21], *q;
@@ -267,7 +268,9 @@ list_run(const struct list_options *o, char **cause)
 	l.matched = xcalloc(r->npaths + 1, 1);
 	if ((c = crypto_new(&r->crypto, 1, cause)) == NULL ||
 	    (t = target_open(r->url, &r->transport, cause)) == NULL ||
-	    catalog_load(t, &cat, cause) != 0)
+	    catalog_load(t, &cat, cause) != 0 ||
+	    (seals = seals_open(t, &cat, &r->seals, r->seals.cache_dir,
+	    cause)) == NULL)
 		goto out;
 	if ((set = restore_pick_set(&cat, r, target_display(t), cause)) == NULL)
 		goto out;
@@ -278,7 +281,8 @@ list_run(const struct list_options *o, char **cause)
 		fprintf(l.spool, "set %s (%s, %s) in %s\n", set->id, set->full ?
 		    "full" : "incremental", when, target_display(t));
 	}
-	if (manifest_read(t, c, set->id, &visitor, &l, NULL, cause) != 0)
+	if (seals_read_manifest(seals, t, c, set->id, &visitor, &l, NULL,
+	    cause) != 0)
 		goto out;
 	for (i = 0; i < r->npaths; i++) {
 		if (!l.matched[i]) {
@@ -300,12 +304,14 @@ list_run(const struct list_options *o, char **cause)
 	}
 	if (list_copy(l.spool, cause) != 0)
 		goto out;
+	seals_say_learned(seals);
 	rc = EXIT_OK;
 out:
 	if (l.spool != NULL)
 		fclose(l.spool);
 	free(l.matched);
 	catalog_clear(&cat);
+	seals_free(seals);
 	target_close(t);
 	crypto_free(c);
 	return rc;

@@ -66,6 +66,7 @@ struct recover {
 	struct transport		*t;
 	struct crypto			*c;
 	struct catalog			 cat;
+	struct seals			*seals;		/* checked first */
 	struct recover_set		*sets;		/* newest first */
 	size_t				 nsets;
 	/* The chosen set's manifest. */
@@ -287,7 +288,8 @@ recover_scan(struct recover *rv, const char *id, char **cause)
 	char			*names, *q;
 
 	recover_clear_sources(rv);
-	if (manifest_read(rv->t, rv->c, id, &visitor, rv, NULL, cause) != 0)
+	if (seals_read_manifest(rv->seals, rv->t, rv->c, id, &visitor, rv,
+	    NULL, cause) != 0)
 		return -1;
 	rv->scanned = id;
 	for (i = 0; i < rv->nsrc; i++) {
@@ -416,6 +418,7 @@ recover_restore_options(struct recover *rv, const char *id,
 	ro->open_transport = rv->t;
 	ro->open_crypto = rv->c;
 	ro->open_catalog = &rv->cat;
+	ro->open_seals = rv->seals;
 }
 
 /* Rename every entry of stage/name up into the vault directory. */
@@ -644,7 +647,9 @@ recover_run(const struct recover_options *o, char **cause)
 	rc = EXIT_FAILURE_;
 	if ((rv.c = crypto_new(&o->r.crypto, 1, cause)) == NULL ||
 	    (rv.t = target_open(o->r.url, &o->r.transport, cause)) == NULL ||
-	    catalog_load(rv.t, &rv.cat, cause) != 0)
+	    catalog_load(rv.t, &rv.cat, cause) != 0 ||
+	    (rv.seals = seals_open(rv.t, &rv.cat, &o->r.seals,
+	    o->r.seals.cache_dir, cause)) == NULL)
 		goto out;
 	if (recover_choose(&rv, &set, cause) != 0 ||
 	    interrupt_check(cause) != 0)
@@ -689,6 +694,7 @@ recover_run(const struct recover_options *o, char **cause)
 		}
 		fflush(stdout);
 	}
+	seals_say_learned(rv.seals);
 	rc = EXIT_OK;
 out:
 	if (rc != EXIT_OK && started)
@@ -699,6 +705,7 @@ out:
 	free(rv.dump_file);
 	free(server);
 	catalog_clear(&rv.cat);
+	seals_free(rv.seals);
 	target_close(rv.t);
 	crypto_free(rv.c);
 	return rc;

@@ -74,6 +74,7 @@ struct restore {
 	const struct restore_options	*opts;
 	struct transport		*transport;
 	struct crypto			*crypto;
+	struct seals			*seals;
 	struct apply			*apply;		/* NULL: check only */
 	struct applyq			*applyq;	/* apply's files, in a thread */
 	const char			*set_id;
@@ -422,8 +423,8 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 	if (r->nsets > 0)
 		qsort(r->sets, r->nsets, sizeof *r->sets, restore_set_compare);
 	for (i = 0; i < r->nsets; i++) {
-		if (manifest_read(r->transport, r->crypto, r->sets[i].id,
-		    &visitor, &r->sets[i], NULL, cause) != 0) {
+		if (seals_read_manifest(r->seals, r->transport, r->crypto,
+		    r->sets[i].id, &visitor, &r->sets[i], NULL, cause) != 0) {
 			/*
 			 * The set being restored was read already, with this
 			 * key: a manifest that fails here is an earlier set's,
@@ -431,6 +432,9 @@ restore_plan(struct restore *r, const struct catalog *cat, char **cause)
 			 * "no secret key": one changed bit of its recipient's
 			 * key ID says that too, and the chain shares its keys.
 			 * The cause, as gpg put it, ends the run's summary.
+			 * (The seals were checked before anything was read: a
+			 * manifest that does not match its seal is damage
+			 * here, like any other.)
 			 */
 			for (j = 0; j < r->sets[i].nvols; j++)
 				volume_info_clear(&r->sets[i].vols[j]);
@@ -1250,13 +1254,19 @@ restore_run(const struct restore_options *o, char **cause)
 		cp = o->open_catalog;
 	else if (catalog_load(r.transport, &cat, cause) != 0)
 		goto out;
+	/* Seals and chain first: nothing is read that they do not vouch for. */
+	if (o->open_seals != NULL)
+		r.seals = o->open_seals;
+	else if ((r.seals = seals_open(r.transport, cp, &o->seals,
+	    o->seals.cache_dir, cause)) == NULL)
+		goto out;
 	if ((set = restore_pick_set(cp, o, target_display(r.transport),
 	    cause)) == NULL)
 		goto out;
 	r.set_id = set->id;
 	r.ix = rindex_new(set->id);
-	if (manifest_read(r.transport, r.crypto, set->id, &visitor, &r,
-	    &summary, cause) != 0)
+	if (seals_read_manifest(r.seals, r.transport, r.crypto, set->id,
+	    &visitor, &r, &summary, cause) != 0)
 		goto out;
 	if ((o->output != NULL ? restore_select_one(&r, cause) :
 	    restore_select(&r, cause)) != 0 || restore_plan(&r, cp,
@@ -1343,6 +1353,8 @@ restore_run(const struct restore_options *o, char **cause)
 		    o->dest != NULL ? o->dest : "", r.nsets,
 		    (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (o->open_seals == NULL)
+		seals_say_learned(r.seals);
 	if (summary.warnings > 0)
 		log_warn("set %s was made with %" PRIu64 " entries skipped "
 		    "(unreadable at backup time)", set->id, summary.warnings);
@@ -1381,6 +1393,8 @@ out:
 		target_close(r.transport);
 	if (o->open_crypto == NULL)
 		crypto_free(r.crypto);
+	if (o->open_seals == NULL)
+		seals_free(r.seals);
 	catalog_clear(&cat);
 	return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "format/filter/crypto.h"
 #include "format/record.h"
+#include "repo/seals.h"
 #include "repo/target.h"
 
 struct catalog;
@@ -49,6 +50,7 @@ struct restore_options {
 	const char		*url;
 	struct transport_options transport;	/* how to reach url */
 	struct crypto_options	 crypto;
+	struct seals_options	 seals;		/* how sets are authenticated */
 	const char		*dest;		/* NULL: check only, write nothing */
 	const char		*set;		/* set id; NULL: the newest */
 	int			 has_time;	/* else: the newest set at or */
@@ -71,6 +73,7 @@ struct restore_options {
 	struct transport	*open_transport;
 	struct crypto		*open_crypto;
 	const struct catalog	*open_catalog;
+	struct seals		*open_seals;	/* checked by the caller */
 };
 
 /* Returns an exit code (common/error.h); *cause is set on failure. */

@@ -139,8 +139,8 @@ out:
 
 static int
 verify_one(const struct verify_options *o, struct transport *t,
-    struct crypto **c, const struct catalog *cat, const char *set_id,
-    char **cause)
+    struct crypto **c, const struct catalog *cat, struct seals *seals,
+    const char *set_id, char **cause)
 {
 	struct manifest_summary	 summary;
 	struct restore_options	 ro;
@@ -150,6 +150,14 @@ verify_one(const struct verify_options *o, struct transport *t,
 	vs.transport = t;
 	vs.cat = cat;
 	vs.set_id = set_id;
+	/* The stored manifest is the one its seal vouches for. */
+	if (seals_check_manifest(seals, t, set_id, cause) != 0)
+		return -1;
+	if (o->seals_only) {
+		if (!o->quiet)
+			printf("verify: set %s: seal ok\n", set_id);
+		return 0;
+	}
 	if (verify_read_manifest(o, t, c, set_id, &vs, &summary, cause) != 0) {
 		free(vs.failure);
 		free(vs.missing);
@@ -190,6 +198,7 @@ verify_one(const struct verify_options *o, struct transport *t,
 	ro.open_transport = t;
 	ro.open_crypto = *c;
 	ro.open_catalog = cat;
+	ro.open_seals = seals;
 	return restore_run(&ro, cause) == EXIT_OK ? 0 : -1;
 }
 
@@ -198,23 +207,33 @@ verify_run(const struct verify_options *o, char **cause)
 {
 	struct transport	*t = NULL;
 	struct crypto		*c = NULL;
+	struct seals		*seals = NULL;
 	struct catalog		 cat;
+	struct timespec		 s0, s1;
+	double			 seal_seconds;
 	size_t			 i, checked = 0, failed = 0;
 	char			*one = NULL, *pending = NULL;
 	int			 rc = EXIT_FAILURE_;
 
 	memset(&cat, 0, sizeof cat);
 	/* Without a cache to read manifests from, the key comes first. */
-	if ((o->cache_dir == NULL && verify_crypto(o, &c, cause) == NULL) ||
+	if ((o->cache_dir == NULL && !o->seals_only &&
+	    verify_crypto(o, &c, cause) == NULL) ||
 	    (t = target_open(o->url, &o->transport, cause)) == NULL ||
 	    catalog_load(t, &cat, cause) != 0)
+		goto out;
+	/* Signatures and the chain, against the head seen before. */
+	clock_gettime(CLOCK_MONOTONIC, &s0);
+	if ((seals = seals_open(t, &cat, &o->seals, o->seals.cache_dir,
+	    cause)) == NULL)
 		goto out;
 	for (i = 0; i < cat.nsets; i++) {
 		if (!cat.sets[i].has_manifest || (o->set != NULL &&
 		    strcmp(o->set, cat.sets[i].id) != 0))
 			continue;
 		checked++;
-		if (verify_one(o, t, &c, &cat, cat.sets[i].id, &one) != 0) {
+		if (verify_one(o, t, &c, &cat, seals, cat.sets[i].id,
+		    &one) != 0) {
 			/* One line per bad set; the summary is the cause.
 			 * Each line waits for the next failure, so that when
 			 * only one set was checked its line is the cause
@@ -262,10 +281,24 @@ verify_run(const struct verify_options *o, char **cause)
 		    failed, checked, target_display(t));
 		goto out;
 	}
+	if (!o->quiet)
+		printf("verify: %zu sets in %s: %zu seals, chain ok\n", checked,
+		    target_display(t), seals_count(seals));
+	if (o->seals_only) {
+		/* benchmarks/run reads this line: what checking costs. */
+		clock_gettime(CLOCK_MONOTONIC, &s1);
+		seal_seconds = (double)(s1.tv_sec - s0.tv_sec) +
+		    (double)(s1.tv_nsec - s0.tv_nsec) / 1e9;
+		log_info("seals: %zu seals, the chain and %zu manifests "
+		    "checked in %.3f s", seals_count(seals), checked,
+		    seal_seconds);
+	}
+	seals_say_learned(seals);
 	rc = EXIT_OK;
 out:
 	free(pending);
 	catalog_clear(&cat);
+	seals_free(seals);
 	target_close(t);
 	crypto_free(c);
 	return rc;
@@ -299,7 +332,15 @@ status_run(const struct status_options *o, char **cause)
 	ssize_t			 start, chain = -2;
 	size_t			 i, debris = 0, chains = 0, npurge = 0, first;
 	uint64_t		 purge_bytes = 0;
+	char			*line;
 
+	if (o->head) {
+		if ((line = seals_cache_head(o->cache_dir, url, cause)) == NULL)
+			return EXIT_FAILURE_;
+		printf("%s\n", line);
+		free(line);
+		return EXIT_OK;
+	}
 	if (clock_now(&now, cause) != 0 ||
 	    (t = target_open(url, to, cause)) == NULL)
 		return EXIT_FAILURE_;

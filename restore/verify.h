@@ -11,14 +11,18 @@
 #include <stdint.h>
 
 #include "format/filter/crypto.h"
+#include "repo/seals.h"
 #include "repo/target.h"
 
 struct verify_options {
 	const char		*url;
 	struct transport_options transport;	/* how to reach url */
 	struct crypto_options	 crypto;
+	struct seals_options	 seals;		/* how sets are authenticated */
 	const char		*set;		/* NULL: every complete set */
 	int			 read_data;
+	/* Signatures, the chain and each manifest's hash only: no key. */
+	int			 seals_only;
 	int			 quiet;
 	/*
 	 * Not NULL: a set whose manifest this cache holds (the plaintext
@@ -34,6 +38,9 @@ int	verify_run(const struct verify_options *, char **cause);
 struct status_options {
 	const char		*url;
 	struct transport_options transport;	/* how to reach url */
+	/* --head: print the cache's head line and nothing else. */
+	int			 head;
+	const char		*cache_dir;
 	int			 json;
 	int64_t			 older_than;	/* the purge preview's cutoff */
 	int			 quiet;		/* accepted; status is output */

@@ -26,6 +26,14 @@ GNUPGHOME="$work/gnupg" gpg --batch --quiet --passphrase '' \
 GNUPGHOME="$work/gnupg" gpg --batch --armor --export >"$work/demo.pub.asc"
 GNUPGHOME="$work/gnupg" gpg --batch --armor --export-secret-keys >"$work/demo.sec.asc"
 echo "public key: $work/demo.pub.asc, secret key: $work/demo.sec.asc"
+# The seals' signing key: another key pair, kept on the backup host.
+mkdir -m 700 "$work/gnupg-sign"
+GNUPGHOME="$work/gnupg-sign" gpg --batch --quiet --passphrase '' \
+    --quick-gen-key "tresor demo seals <seals@tresor.invalid>" ed25519 sign never 2>/dev/null
+GNUPGHOME="$work/gnupg-sign" gpg --batch --armor --export >"$work/sign.pub.asc"
+GNUPGHOME="$work/gnupg-sign" gpg --batch --armor --export-secret-keys >"$work/sign.sec.asc"
+gpgconf --homedir "$work/gnupg-sign" --kill all 2>/dev/null
+echo "signing key: $work/sign.sec.asc, its public part: $work/sign.pub.asc"
 
 say "2. sample data: a document vault and a database dump"
 vault="$work/data/ecs-storage-vault"
@@ -46,6 +54,7 @@ echo "$(find "$work/data" -type f | wc -l) files, $(du -sh "$work/data" | cut -f
 say "3. backup to file://$work/target"
 mkdir "$work/target"
 "$TRESOR" backup --to "file://$work/target" --key-file "$work/demo.pub.asc" \
+    --sign-key "$work/sign.sec.asc" \
     "$vault" "$work/data/ecs-pgdump"
 
 say "4. what the target holds (object names only; no key needed)"
@@ -53,10 +62,12 @@ ls -l "$work/target"
 "$TRESOR" status --from "file://$work/target"
 
 say "5. verify: every volume's size and SHA-256, then every file's content"
-"$TRESOR" verify --read-data --from "file://$work/target" --key-file "$work/demo.sec.asc"
+"$TRESOR" verify --read-data --from "file://$work/target" --key-file "$work/demo.sec.asc" \
+    --sign-pubkey "$work/sign.pub.asc"
 
 say "6. restore to $work/restored"
 "$TRESOR" restore --from "file://$work/target" --to "$work/restored" \
+    --sign-pubkey "$work/sign.pub.asc" \
     --key-file "$work/demo.sec.asc"
 
 say "7. byte-for-byte check"

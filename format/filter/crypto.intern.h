@@ -28,5 +28,8 @@ struct crypto {
 
 /* A gpgme context for the crypto's home, loopback pinentry. */
 int	crypto_context(struct crypto *, gpgme_ctx_t *, char **cause);
+/* A private GnuPG home (removed by crypto_free), and its agent switch. */
+int	crypto_make_home(struct crypto *, char **cause);
+int	crypto_set_no_agent(struct crypto *, int on, char **cause);
 
 #endif

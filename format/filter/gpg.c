@@ -174,7 +174,7 @@ crypto_track_home(char *home, int add)
  * Say no-autostart in the home's gpg.conf (on) or not (off): public keys
  * need no gpg-agent, and not starting one saves 60 ms a run.
  */
-static int
+int
 crypto_set_no_agent(struct crypto *c, int on, char **cause)
 {
 	char	*conf = xasprintf("%s/gpg.conf", c->home);
@@ -244,7 +244,7 @@ crypto_sweep_homes(const char *dir)
 	closedir(d);
 }
 
-static int
+int
 crypto_make_home(struct crypto *c, char **cause)
 {
 	const char	*tmp = getenv("TMPDIR");

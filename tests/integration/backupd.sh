@@ -147,6 +147,16 @@ check "... one set, start time the night's" sh -c "
 check "the keyring holds the public key, mode 0700" sh -c "
     [ \"\$(stat -c %a '$WORK/state/keyring')\" = 700 ] &&
     grep -q 'PUBLIC KEY' '$WORK/state/keyring/encrypt.asc'"
+# No `sign` in env.yml: the daemon makes its signing key once (issue 18).
+check "... and the signing key the daemon made, mode 0600, its fingerprint logged" sh -c "
+    [ \"\$(stat -c %a '$WORK/state/keyring/sign.asc')\" = 600 ] &&
+    grep -q 'PRIVATE KEY' '$WORK/state/keyring/sign.asc' &&
+    grep -q 'PUBLIC KEY' '$WORK/state/keyring/sign.pub.asc' &&
+    grep -q 'made the signing key for the seals: .*sign.asc, fingerprint [0-9A-F]\{40\}' '$WORK/once.err'"
+cp "$WORK/state/keyring/sign.asc" "$WORK/daemon-sign.asc"
+check "... the set is sealed with it: its public part checks the chain elsewhere" \
+    "$TRESOR_REAL" verify --quiet --seals-only --from "$T" --cache-dir "$WORK/elsewhere" \
+    --sign-pubkey "$WORK/state/keyring/sign.pub.asc"
 
 "$TRESOR" restore --quiet --from "$T" --key-file "$WORK/k.sec.asc" \
     --to "$WORK/restored" >/dev/null 2>&1
@@ -198,8 +208,11 @@ env TRESOR_NOW="$(at 10)" "$BACKUPD" --once --config "$WORK/pair.yml" \
     >/dev/null 2>"$WORK/rd3.err"
 check "... a week later it does again" grep -q "every file's data ok" "$WORK/rd3.err" ||
     diag "$(cat "$WORK/rd3.err")"
-check "... and the secret key was written nowhere by the daemon" sh -c "
-    ! grep -rl 'PRIVATE KEY' '$WORK/state' '$WORK/cache' '$WORK/target'"
+check "... and the secret key was written nowhere by the daemon (its signing key aside)" sh -c "
+    ! grep -rl 'PRIVATE KEY' '$WORK/state' '$WORK/cache' '$WORK/target' |
+        grep -vqx '$WORK/state/keyring/sign.asc'"
+check "... whose signing key is still the one it made on the first night" \
+    cmp -s "$WORK/daemon-sign.asc" "$WORK/state/keyring/sign.asc"
 KEYFILE=$WORK/k.pub.asc
 
 # --- the failure hook -------------------------------------------------------
@@ -447,10 +460,12 @@ mkdir -p "$WORK/rvault" "$WORK/rdump"
 KEYFILE=$WORK/k.sec.asc
 env_yml "$WORK/recover.yml"
 KEYFILE=$WORK/k.pub.asc
-"$TRESOR" recover-from-backup --yes-i-am-sure --config "$WORK/recover.yml" \
+# The binary itself, a cache of its own: the seals are checked with the
+# signing key's public part the daemon left in state_dir/keyring.
+"$TRESOR_REAL" recover-from-backup --yes-i-am-sure --config "$WORK/recover.yml" \
     --vault "$WORK/rvault" --dump-dir "$WORK/rdump" --database app_r \
-    --locale C.UTF-8 --owner postgres </dev/null >"$WORK/recover.out" \
-    2>"$WORK/recover.err"
+    --locale C.UTF-8 --owner postgres --cache-dir "$WORK/recover-cache" \
+    </dev/null >"$WORK/recover.out" 2>"$WORK/recover.err"
 rc=$?
 check "recover-from-backup with the saved env.yml alone recovers (exit $rc)" [ $rc -eq 0 ]
 [ $rc -eq 0 ] || diag "$(cat "$WORK/recover.err")"
@@ -468,6 +483,28 @@ check "an env.yml with the public key only: refused in one line (exit $rc)" sh -
     grep -q 'only the public key.*--key-file' '$WORK/recover-pub.err'"
 check "... nothing touched" sh -c "[ -z \"\$(ls -A '$WORK/rvault')\" ] &&
     [ -z \"\$(ls -A '$WORK/rdump')\" ]"
+
+# --- sign: the signing key from env.yml ----------------------------------
+# sign_yml IN OUT KEY: IN with appliance.backup.sign: KEY's text.
+sign_yml() {
+	awk -v kf="$3" '/^ecs:/ { print "    sign: |"
+		while ((getline l < kf) > 0) print "      " l } { print }' "$1" >"$2"
+}
+env_yml "$WORK/s0.yml" "url: file://$WORK/target-sign" "state_dir: $WORK/state-sign"
+mkdir -p "$WORK/target-sign"
+sign_yml "$WORK/s0.yml" "$WORK/spub.yml" "$WORK/sign.pub.asc"
+"$BACKUPD" --check-config --config "$WORK/spub.yml" >/dev/null 2>"$WORK/spub.err"
+check "sign: a public key is refused, naming the key" \
+    grep -q 'appliance.backup.sign: a public key: the seals need the signing key pair' "$WORK/spub.err"
+sign_yml "$WORK/s0.yml" "$WORK/ssec.yml" "$WORK/sign.sec.asc"
+"$BACKUPD" --check-config --config "$WORK/ssec.yml" >"$WORK/ssec.out" 2>&1
+check "sign: a key pair is described by its fingerprint only" sh -c "
+    grep -q '^    sign: key pair [0-9A-F]\{40\}\$' '$WORK/ssec.out' && ! grep -q 'PRIVATE' '$WORK/ssec.out'"
+env TRESOR_NOW="$(at 40)" "$BACKUPD" --once --config "$WORK/ssec.yml" >/dev/null 2>"$WORK/ssec.err"
+check "sign: the job seals with the configured key" \
+    "$TRESOR_REAL" verify --quiet --seals-only --from "file://$WORK/target-sign" \
+    --cache-dir "$WORK/elsewhere-sign" --sign-pubkey "$WORK/sign.pub.asc"
+check "... and makes no key of its own" test ! -e "$WORK/state-sign/keyring/sign.asc"
 
 pg_stop
 done_testing

@@ -114,8 +114,9 @@ expect_fail "$WORK/err" env TRESOR_NOW=$(at 6) "$TRESOR" backup --lock-stale-aft
 check "... and still held a day later with --lock-stale-after 2D" grep -q 'another run is using it' "$WORK/err"
 TRESOR_NOW=$(at 9) "$TRESOR" backup --delta-min-size 8K --quiet --to "$T" --key-file "$WORK/k.sec.asc" "$V" 2>"$WORK/err"
 check "another host's stale lock is taken over without a flag" test $? -eq 0
+# (The cache was removed above: the seal chain's note about that aside.)
 check "... with one warning naming host, pid and age" \
-    sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'warning: taking over the stale lock of backup by host otherhost pid 4242 since .* it is 345600 s old' '$WORK/err'"
+    sh -c "[ \$(grep -vc 'the rollback check restarts there' '$WORK/err') -eq 1 ] && grep -q 'warning: taking over the stale lock of backup by host otherhost pid 4242 since .* it is 345600 s old' '$WORK/err'"
 check "... and releases its own lock" test ! -e "$WORK/target/tresor.lock"
 cp "$WORK/other-host.lock" "$WORK/target/tresor.lock"
 check "--break-lock removes even a fresh lock and backs up" \

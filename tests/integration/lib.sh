@@ -167,3 +167,45 @@ at() {
 set_bytes() {
 	cat "$1"/tresor."$2".* | wc -c
 }
+
+# --- authenticity (issue 18) ---
+# Every set is sealed with a signing key, and every restore checks the seal
+# (docs/SECURITY.md). One signing key per test run: $TRESOR becomes a small
+# wrapper that gives backup and purge --sign-key, and the verbs that read
+# sets --sign-pubkey, unless the command line names one itself. The real
+# binary is copied under $WORK (so that nobody can run it too, see
+# as_unprivileged) and keeps its name, tresor. $TRESOR_REAL is the binary
+# itself, for tests of the options (authenticity.sh).
+make_sign_key() {
+	home="$WORK/gnupg-$1"
+	mkdir -p "$home" && chmod 700 "$home"
+	GNUPGHOME="$home" gpg --batch --quiet --passphrase '' \
+	    --quick-gen-key "tresor signing $1 <$1@tresor.invalid>" \
+	    ed25519 sign never >/dev/null 2>&1 || bail "gpg signing key generation failed"
+	GNUPGHOME="$home" gpg --batch --armor --export >"$WORK/$1.pub.asc" || bail "export"
+	GNUPGHOME="$home" gpg --batch --armor --export-secret-keys >"$WORK/$1.sec.asc" || bail "export"
+	chmod 644 "$WORK/$1.sec.asc"
+}
+
+TRESOR_REAL=$TRESOR
+make_sign_key sign
+mkdir -p "$WORK/bin/.real" && cp "$TRESOR_REAL" "$WORK/bin/.real/tresor" &&
+    chmod 755 "$WORK/bin" "$WORK/bin/.real" "$WORK/bin/.real/tresor" || bail "copy tresor"
+cat >"$WORK/bin/tresor-signed" <<WRAP || bail "wrapper"
+#!/bin/sh
+# Test wrapper (tests/integration/lib.sh): the run's signing key.
+real="$WORK/bin/.real/tresor"
+case " \$* " in
+*" --sign-key "*|*" --sign-pubkey "*) exec "\$real" "\$@" ;;
+esac
+case "\${1:-}" in
+backup|purge)
+	verb=\$1; shift; exec "\$real" "\$verb" --sign-key "$WORK/sign.sec.asc" "\$@" ;;
+restore|verify|fetch|ls|restore-db|recover-from-backup)
+	verb=\$1; shift; exec "\$real" "\$verb" --sign-pubkey "$WORK/sign.pub.asc" "\$@" ;;
+esac
+exec "\$real" "\$@"
+WRAP
+chmod 755 "$WORK/bin/tresor-signed"
+TRESOR="$WORK/bin/tresor-signed"
+export TRESOR TRESOR_REAL

@@ -46,8 +46,14 @@ check "the newest chain is never purged, however old" test "$(count)" -eq 3
 check "purge leaves no lock" test ! -e "$WORK/target/tresor.lock"
 
 # A run cut off before its manifest leaves volumes and a temporary object.
+# (Made by a complete run, then undone to what a cut-off one leaves: no
+# manifest, no seal, and the cache's head as it was before it.)
+head=$(ls "$WORK"/cache/*/head)
+cp "$head" "$WORK/head.before"
 b 60 --full --volsize 1
-rm "$WORK/target/tresor.20260302T003000Z.full.manifest.gpg"
+rm "$WORK/target/tresor.20260302T003000Z.full.manifest.gpg" \
+    "$WORK/target/tresor.20260302T003000Z.full.seal.asc"
+cp "$WORK/head.before" "$head"
 : >"$WORK/target/.tmp.tresor.20260302T003000Z.full.vol000009.gpg.4242.0"
 check "status reports the interrupted set as incomplete" \
     sh -c "'$TRESOR' status --from '$T' | grep -q '3 complete sets, 1 incomplete'"

@@ -80,7 +80,10 @@ check "a later full backup adds a second set" \
     --key-file "$WORK/k.pub.asc" "$WORK/src/vault"
 check "status lists two complete sets" \
     sh -c "'$TRESOR' status --from '$T' | grep -q '^2 complete sets'"
-rm "$WORK"/target/tresor.20260103T030405Z.full.manifest.gpg
+# As an interrupted run leaves a set: no manifest, so no seal either, and
+# the cache never saw its seal.
+rm "$WORK"/target/tresor.20260103T030405Z.full.manifest.gpg \
+    "$WORK"/target/tresor.20260103T030405Z.full.seal.asc "$WORK"/cache/*/head
 check "a set without its manifest is listed as incomplete" \
     sh -c "'$TRESOR' status --from '$T' | grep -q '^1 complete sets, 1 incomplete'"
 check "restore picks the newest complete set" \

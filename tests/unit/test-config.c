@@ -708,16 +708,36 @@ test_masking(void)
 		cause = NULL;
 		free(t);
 	}
-	/* sign may be a key: only whether it is set. */
-	t = backup_yml(pub_key, "    sign: 'secret signing key'\n");
+	/* sign is the seals' key pair: only its fingerprint is shown. */
+	{
+		char	*k = indent(sec_key, 6);
+
+		t = backup_yml(pub_key, "    sign: |\n%s", k);
+		free(k);
+	}
 	c = parse("mask.yml", t, &cause);
 	d = c != NULL ? config_describe(c) : NULL;
-	tap_ok(d != NULL && strstr(d, "secret signing") == NULL &&
-	    strstr(d, "sign: set") != NULL, "sign is shown as set, not "
-	    "its value");
+	tap_ok(d != NULL && strstr(d, "PRIVATE") == NULL &&
+	    strstr(d, "sign: key pair ") != NULL && strstr(d, key_fpr) != NULL,
+	    "sign is shown by its fingerprint, not its value%s",
+	    cause != NULL ? cause : "");
 	free(d);
 	config_free(c);
 	free(cause);
+	cause = NULL;
+	free(t);
+	t = backup_yml(pub_key, "    sign: 'secret signing key'\n");
+	bad("a sign that is no key", t, "appliance.backup.sign",
+	    "not an OpenPGP key");
+	free(t);
+	{
+		char	*k = indent(pub_key, 6);
+
+		t = backup_yml(pub_key, "    sign: |\n%s", k);
+		free(k);
+	}
+	bad("a public key as sign", t, "appliance.backup.sign",
+	    "a public key: the seals need the signing key pair");
 	free(t);
 }
 

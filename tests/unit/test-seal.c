@@ -1,0 +1,289 @@
+/*
+ * test-seal.c: the seal codec (format/seal.c) and seal names
+ * (format/names.c): what is printed parses back to the same seal, and
+ * every malformed or unknown text is refused with a cause, never half read.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hash.h"
+#include "common/xmalloc.h"
+#include "format/names.h"
+#include "format/seal.h"
+#include "tests/tap.h"
+
+#define TARGET	"0123456789abcdef0123456789abcdef"
+#define FPR1	"0B679807A9B960C152F2FB373544BF5F103C6BBC"
+#define FPR2	"ACDCCD5C4AA9A117FDA1CC25C54D65DCCE3664CB"
+#define H1	"4fd44acf8c9766c4ac6d9e67af9708ed399baf5f43a7c440cad2d03908fa6905"
+#define H2	"1aed0a67be4cf0d72e6117d95612487406b135991419e575616c6d8f928bc9f4"
+
+/* A valid set seal, sequence 2; lines can be swapped in tests. */
+#define L_HEAD	"tresor-seal 1\n"
+#define L_TGT	"target " TARGET "\n"
+#define L_SEQ	"sequence 2\n"
+#define L_SET	"set 20261202T084804Z.inc\n"
+#define L_MAN	"manifest 541 " H1 "\n"
+#define L_PREV	"previous " H2 "\n"
+#define L_KEYS	"encrypt-keys " FPR2 "\n"
+#define L_SIGN	"sign-key " FPR1 "\n"
+#define L_END	"end\n"
+#define GOOD	L_HEAD L_TGT L_SEQ L_SET L_MAN L_PREV L_KEYS L_SIGN L_END
+
+static int
+parses(const char *text, char **cause)
+{
+	struct seal	s;
+	int		rc;
+
+	*cause = NULL;
+	rc = seal_parse(text, strlen(text), &s, cause);
+	if (rc == 0)
+		seal_clear(&s);
+	return rc == 0;
+}
+
+static void
+refused(const char *what, const char *text, const char *want)
+{
+	char	*cause = NULL;
+	int	 ok = parses(text, &cause);
+
+	tap_ok(!ok && cause != NULL && (want == NULL ||
+	    strstr(cause, want) != NULL), "refused: %s (%s)", what,
+	    cause != NULL ? cause : "no cause");
+	free(cause);
+}
+
+static void
+test_roundtrip(void)
+{
+	struct seal	 s, p;
+	char		*text, *cause = NULL;
+	uint8_t		 h[HASH_LEN];
+
+	memset(&s, 0, sizeof s);
+	memcpy(s.target, TARGET, sizeof s.target);
+	s.sequence = 7;
+	s.set = xstrdup("20261202T084804Z.inc");
+	s.manifest_size = 12345;
+	hash_from_hex(H1, s.manifest);
+	s.has_previous = 1;
+	hash_from_hex(H2, s.previous);
+	s.encrypt_keys = xstrdup(FPR2 "," FPR1);
+	s.sign_key = xstrdup(FPR2);
+	s.previous_sign_key = xstrdup(FPR1);
+	text = seal_format(&s);
+	tap_ok(seal_parse(text, strlen(text), &p, &cause) == 0,
+	    "a printed set seal parses");
+	tap_ok(strcmp(p.target, s.target) == 0 && p.sequence == 7 &&
+	    strcmp(p.set, s.set) == 0 && !p.purge &&
+	    p.manifest_size == 12345 &&
+	    memcmp(p.manifest, s.manifest, HASH_LEN) == 0 && p.has_previous &&
+	    memcmp(p.previous, s.previous, HASH_LEN) == 0 &&
+	    strcmp(p.encrypt_keys, s.encrypt_keys) == 0 &&
+	    strcmp(p.sign_key, FPR2) == 0 &&
+	    strcmp(p.previous_sign_key, FPR1) == 0 && p.nremoved == 0,
+	    "every field comes back, the rotation record too");
+	seal_clear(&p);
+	free(text);
+	seal_clear(&s);
+
+	memset(&s, 0, sizeof s);
+	memcpy(s.target, TARGET, sizeof s.target);
+	s.sequence = 9;
+	s.set = xstrdup("20261203T003000Z.purge");
+	s.purge = 1;
+	s.has_previous = 1;
+	hash_from_hex(H1, s.previous);
+	s.encrypt_keys = xstrdup("symmetric");
+	s.sign_key = xstrdup(FPR1);
+	hash_from_hex(H2, h);
+	seal_add_removed(&s, "20261101T003000Z.full", 3, h);
+	seal_add_removed(&s, "20261102T003000Z.inc", 4, s.previous);
+	text = seal_format(&s);
+	tap_ok(strstr(text, "manifest") == NULL, "a purge record has no "
+	    "manifest line");
+	tap_ok(seal_parse(text, strlen(text), &p, &cause) == 0 && p.purge &&
+	    p.nremoved == 2 && p.removed[0].sequence == 3 &&
+	    strcmp(p.removed[1].set, "20261102T003000Z.inc") == 0 &&
+	    memcmp(p.removed[0].seal, h, HASH_LEN) == 0 &&
+	    strcmp(p.encrypt_keys, "symmetric") == 0 &&
+	    p.previous_sign_key == NULL,
+	    "a purge record's removed sets come back");
+	seal_clear(&p);
+	free(text);
+	seal_clear(&s);
+
+	tap_ok(parses(L_HEAD L_TGT "sequence 1\n" L_SET L_MAN
+	    "previous none\n" L_KEYS L_SIGN L_END, &cause),
+	    "sequence 1 with previous none parses");
+	free(cause);
+	tap_ok(parses(GOOD, &cause), "the test's good seal parses");
+	free(cause);
+}
+
+static void
+test_refused(void)
+{
+	refused("empty", "", "not a tresor seal");
+	refused("another text", "hello\n", "not a tresor seal");
+	refused("a later version", "tresor-seal 2\n" L_TGT L_SEQ L_SET L_MAN
+	    L_PREV L_KEYS L_SIGN L_END, "version '2' is not supported");
+	refused("an unknown line", L_HEAD L_TGT L_SEQ L_SET L_MAN L_PREV
+	    "comment x\n" L_KEYS L_SIGN L_END, "unknown line 'comment'");
+	refused("lines out of order", L_HEAD L_SEQ L_TGT L_SET L_MAN L_PREV
+	    L_KEYS L_SIGN L_END, "out of order");
+	refused("a repeated line", L_HEAD L_TGT L_SEQ L_SEQ L_SET L_MAN L_PREV
+	    L_KEYS L_SIGN L_END, "out of order or repeated");
+	refused("no end line", L_HEAD L_TGT L_SEQ L_SET L_MAN L_PREV L_KEYS
+	    L_SIGN, "no end line");
+	refused("a last line without newline", L_HEAD L_TGT L_SEQ L_SET L_MAN
+	    L_PREV L_KEYS L_SIGN "end", "no newline");
+	refused("text after the end", GOOD "x\n", "after the end");
+	refused("no target", L_HEAD L_SEQ L_SET L_MAN L_PREV L_KEYS L_SIGN
+	    L_END, "no target line");
+	refused("no signing key", L_HEAD L_TGT L_SEQ L_SET L_MAN L_PREV L_KEYS
+	    L_END, "no sign-key line");
+	refused("no previous line", L_HEAD L_TGT L_SEQ L_SET L_MAN L_KEYS
+	    L_SIGN L_END, "no previous line");
+	refused("a short target", L_HEAD "target 0123\n" L_SEQ L_SET L_MAN
+	    L_PREV L_KEYS L_SIGN L_END, "bad target");
+	refused("an upper-case target", L_HEAD "target "
+	    "0123456789ABCDEF0123456789abcdef\n" L_SEQ L_SET L_MAN L_PREV
+	    L_KEYS L_SIGN L_END, "bad target");
+	refused("sequence 0", L_HEAD L_TGT "sequence 0\n" L_SET L_MAN
+	    "previous none\n" L_KEYS L_SIGN L_END, "bad sequence");
+	refused("a leading zero", L_HEAD L_TGT "sequence 02\n" L_SET L_MAN
+	    L_PREV L_KEYS L_SIGN L_END, "bad sequence");
+	refused("a sign", L_HEAD L_TGT "sequence +2\n" L_SET L_MAN L_PREV
+	    L_KEYS L_SIGN L_END, "bad sequence");
+	refused("a sequence past 2^64", L_HEAD L_TGT
+	    "sequence 18446744073709551616\n" L_SET L_MAN L_PREV L_KEYS L_SIGN
+	    L_END, "bad sequence");
+	refused("a set id with a slash", L_HEAD L_TGT L_SEQ
+	    "set 20261202T084804Z.inc/x\n" L_MAN L_PREV L_KEYS L_SIGN L_END,
+	    "bad set");
+	refused("an unknown set type", L_HEAD L_TGT L_SEQ
+	    "set 20261202T084804Z.diff\n" L_MAN L_PREV L_KEYS L_SIGN L_END,
+	    "bad set");
+	refused("a short manifest hash", L_HEAD L_TGT L_SEQ L_SET
+	    "manifest 541 4fd4\n" L_PREV L_KEYS L_SIGN L_END, "bad manifest");
+	refused("a manifest without size", L_HEAD L_TGT L_SEQ L_SET
+	    "manifest " H1 "\n" L_PREV L_KEYS L_SIGN L_END, "bad manifest");
+	refused("a set seal without manifest", L_HEAD L_TGT L_SEQ L_SET L_PREV
+	    L_KEYS L_SIGN L_END, "manifest line");
+	refused("a purge record with a manifest", L_HEAD L_TGT L_SEQ
+	    "set 20261202T084804Z.purge\n" L_MAN L_PREV L_KEYS L_SIGN L_END,
+	    "manifest line");
+	refused("a set seal with removed sets", L_HEAD L_TGT L_SEQ L_SET L_MAN
+	    L_PREV L_KEYS L_SIGN "removed 20261101T003000Z.full 1 " H1 "\n"
+	    L_END, "removed lines");
+	refused("a purge removing a purge", L_HEAD L_TGT L_SEQ
+	    "set 20261202T084804Z.purge\n" L_PREV L_KEYS L_SIGN
+	    "removed 20261101T003000Z.purge 1 " H1 "\n" L_END, "bad removed");
+	refused("sequence 2 without previous", L_HEAD L_TGT L_SEQ L_SET L_MAN
+	    "previous none\n" L_KEYS L_SIGN L_END, "must name a previous");
+	refused("sequence 1 with a previous", L_HEAD L_TGT "sequence 1\n" L_SET
+	    L_MAN L_PREV L_KEYS L_SIGN L_END, "cannot have a previous");
+	refused("a lower-case fingerprint", L_HEAD L_TGT L_SEQ L_SET L_MAN
+	    L_PREV L_KEYS "sign-key 0b679807a9b960c152f2fb373544bf5f103c6bbc\n"
+	    L_END, "bad sign-key");
+	refused("two signing keys", L_HEAD L_TGT L_SEQ L_SET L_MAN L_PREV
+	    L_KEYS "sign-key " FPR1 "," FPR2 "\n" L_END, "bad sign-key");
+	refused("symmetric as the signing key", L_HEAD L_TGT L_SEQ L_SET L_MAN
+	    L_PREV L_KEYS "sign-key symmetric\n" L_END, "bad sign-key");
+	refused("a blank value", L_HEAD L_TGT L_SEQ L_SET L_MAN L_PREV
+	    "encrypt-keys \n" L_SIGN L_END, "bad encrypt-keys");
+	refused("a line without value", L_HEAD L_TGT L_SEQ L_SET L_MAN L_PREV
+	    "encrypt-keys\n" L_SIGN L_END, "has no value");
+	{
+		char text[] = GOOD;
+		char *cause = NULL;
+		struct seal s;
+
+		text[30] = '\0';
+		tap_ok(seal_parse(text, sizeof text - 1, &s, &cause) != 0 &&
+		    strstr(cause, "not text") != NULL, "refused: a NUL byte");
+		free(cause);
+	}
+}
+
+static void
+test_head(void)
+{
+	struct seal_head	 h, p;
+	char			*line, *cause = NULL;
+
+	memset(&h, 0, sizeof h);
+	memcpy(h.target, TARGET, sizeof h.target);
+	h.sequence = 42;
+	hash_from_hex(H1, h.seal);
+	strcpy(h.set, "20261202T084804Z.inc");
+	line = seal_head_format(&h);
+	tap_ok(strcmp(line, "tresor-head 1 " TARGET " 42 " H1
+	    " 20261202T084804Z.inc") == 0, "the head line: %s", line);
+	tap_ok(seal_head_parse(line, &p, &cause) == 0 && p.sequence == 42 &&
+	    strcmp(p.target, TARGET) == 0 && strcmp(p.set, h.set) == 0 &&
+	    memcmp(p.seal, h.seal, HASH_LEN) == 0, "the head line parses back");
+	free(line);
+	tap_ok(seal_head_parse("tresor-head 1 " TARGET " 42 " H1
+	    " 20261202T084804Z.inc\n", &p, &cause) == 0,
+	    "a head line with its newline (a file) parses");
+	tap_ok(seal_head_parse("tresor-head 2 " TARGET " 42 " H1
+	    " 20261202T084804Z.inc", &p, &cause) != 0 && cause != NULL,
+	    "a later head version is refused");
+	free(cause);
+	cause = NULL;
+	tap_ok(seal_head_parse("tresor-head 1 " TARGET " 0 " H1
+	    " 20261202T084804Z.inc", &p, &cause) != 0, "sequence 0 is refused");
+	free(cause);
+	cause = NULL;
+	tap_ok(seal_head_parse("tresor-head 1 " TARGET " 42 " H1, &p,
+	    &cause) != 0, "a head without set is refused");
+	free(cause);
+	cause = NULL;
+	tap_ok(seal_head_parse("tresor-head 1 " TARGET " 42 " H1
+	    " 20261202T084804Z.inc extra", &p, &cause) != 0,
+	    "a head with more fields is refused");
+	free(cause);
+}
+
+static void
+test_names(void)
+{
+	char	*name, *id = NULL;
+
+	name = names_seal("20261202T084804Z.inc");
+	tap_ok(strcmp(name, "tresor.20261202T084804Z.inc.seal.asc") == 0,
+	    "a set's seal name");
+	tap_ok(names_parse_seal(name, &id) == 0 &&
+	    strcmp(id, "20261202T084804Z.inc") == 0, "parses back to its id");
+	free(id);
+	free(name);
+	name = names_purge_id(1767227400);
+	tap_ok(strcmp(name, "20260101T003000Z.purge") == 0,
+	    "a purge record's id: %s", name);
+	free(name);
+	id = NULL;
+	tap_ok(names_parse_seal("tresor.20260101T003000Z.purge.seal.asc",
+	    &id) == 0 && strcmp(id, "20260101T003000Z.purge") == 0,
+	    "a purge record's name parses");
+	free(id);
+	tap_ok(names_parse_seal("tresor.20260101T003000Z.full.manifest.gpg",
+	    &id) != 0 && names_parse_seal("tresor.2026.full.seal.asc",
+	    &id) != 0 && names_parse_seal("tresor.20260101T003000Z.diff."
+	    "seal.asc", &id) != 0 && names_parse_seal("x.20260101T003000Z."
+	    "full.seal.asc", &id) != 0, "other names are not seals");
+}
+
+int
+main(void)
+{
+	hash_library_init();
+	test_roundtrip();
+	test_refused();
+	test_head();
+	test_names();
+	return tap_done();
+}
