@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "storageop.h"
@@ -18,6 +19,12 @@ static unsigned long	 storageop_seq;
 static unsigned long	 storageop_crash_after;
 static unsigned long	 storageop_fault_at;
 static int		 storageop_fault;
+/*
+ * When this process started recording (microseconds): with the pid it
+ * names the process in the log, as a pid alone would not in a long log
+ * where pids wrap around.
+ */
+static unsigned long long storageop_start;
 
 static const struct {
 	const char	*name;
@@ -59,8 +66,12 @@ storageop_read(void)
 	const char	*crash = getenv("TRESOR_TEST_CRASH_AFTER");
 	const char	*fault = getenv("TRESOR_TEST_FAULT");
 	const char	*colon;
+	struct timespec	 ts;
 	size_t		 i, len;
 
+	clock_gettime(CLOCK_REALTIME, &ts);
+	storageop_start = (unsigned long long)ts.tv_sec * 1000000 +
+	    (unsigned long long)ts.tv_nsec / 1000;
 	if (record != NULL && *record != '\0') {
 		storageop_fd = open(record, O_WRONLY | O_APPEND | O_CREAT |
 		    O_CLOEXEC, 0600);
@@ -107,8 +118,8 @@ storageop_log(const char *seq, const char *kind, const char *name)
 
 	if (storageop_fd == -1)
 		return;
-	n = snprintf(line, sizeof line, "%s %ld %s %s\n", seq, (long)getpid(),
-	    kind, name);
+	n = snprintf(line, sizeof line, "%s %ld.%llu %s %s\n", seq,
+	    (long)getpid(), storageop_start, kind, name);
 	if (n > 0 && (size_t)n < sizeof line &&
 	    write(storageop_fd, line, (size_t)n) != n)
 		storageop_bad("TRESOR_TEST_RECORD", "(write failed)");

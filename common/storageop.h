@@ -3,8 +3,10 @@
  * tests (docs/TESTING.md). Off unless one of these is in the environment:
  *
  *	TRESOR_TEST_RECORD=FILE		append one line per operation to FILE:
- *					"SEQ PID KIND NAME"; reads that are
- *					not crash points as "- PID KIND NAME"
+ *					"SEQ WHO KIND NAME"; reads that are
+ *					not crash points as "- WHO KIND NAME";
+ *					WHO is "PID.START" (when the process
+ *					started recording, in microseconds)
  *	TRESOR_TEST_CRASH_AFTER=K	SIGKILL this process right after
  *					operation K succeeded
  *	TRESOR_TEST_FAULT=KIND:K	operation K fails instead, as KIND:

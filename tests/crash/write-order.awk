@@ -1,6 +1,7 @@
 # write-order.awk: check the order of storage operations in a record log
-# (TRESOR_TEST_RECORD, common/storageop.h; lines "SEQ PID KIND NAME", or
-# "- PID KIND NAME" for reads). Each process is checked on its own:
+# (TRESOR_TEST_RECORD, common/storageop.h; lines "SEQ WHO KIND NAME", or
+# "- WHO KIND NAME" for reads; WHO names one process). Each process is
+# checked on its own:
 #
 # 1. A manifest is published only after every other object of its set that
 #    the process wrote was published, and, where the engine reads objects

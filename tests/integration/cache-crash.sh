@@ -123,5 +123,11 @@ check "... a cache copy written before its set is published: caught" caught \
 2 1 put $S.manifest.gpg
 3 1 publish $S.manifest.gpg" "cache copy"
 check "... and counts what it checked" grep -q 'violations: 1 in 3 ops' "$WORK/wo.out"
+check "... a reused pid is another process" wo "1 7.100 put $S.manifest.gpg
+2 7.100 publish $S.manifest.gpg
+1 7.200 put $S.vol000001.gpg"
+R=$(sed -n '1p' "$WORK/count.log" 2>/dev/null)
+check "the record names each process by pid and start ($R)" \
+    sh -c "grep '^[0-9]' '$WORK/count.log' | awk '\$2 !~ /^[0-9]+\\.[0-9]+\$/ { exit 1 }'"
 
 done_testing
