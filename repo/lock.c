@@ -212,10 +212,10 @@ lock_judge(struct transport *t, const struct lock_holder *h, time_t now,
 		    "going on this host", transport_display(t), who);
 	} else if (!h->readable || h->when == 0) {
 		/* A damaged lock tells no age: never stale by itself. */
-		error_set(cause, "%s is locked, but its lock object '%s' "
-		    "cannot be read (damaged?): if no run is using the "
-		    "target, use --break-lock", transport_display(t),
-		    LOCK_OBJECT);
+		error_set(cause, "%s is locked by a run (unreadable lock "
+		    "object): '%s' tells no age, so it is never taken over "
+		    "as stale; if no run is using the target, use "
+		    "--break-lock", transport_display(t), LOCK_OBJECT);
 	} else if (age >= stale && !o->no_takeover) {
 		log_warn("taking over the stale lock of %s in %s: it is %"
 		    PRId64 " s old (--lock-stale-after %" PRId64 " s)", who,

@@ -45,7 +45,29 @@ import threading
 AT = ["2026-11-01T01:00:00Z", "2026-11-02T01:00:00Z", "2026-11-03T01:00:00Z"]
 
 
+# Every set is sealed (docs/FORMAT.md, seals): the campaign's signing key,
+# given to the verbs as tests/integration/lib.sh's wrapper does, unless
+# the command line names a key itself.
+SIGN = {"tresor": None, "dir": None}
+WRITERS = ("backup", "purge")
+READERS = ("restore", "verify", "fetch", "ls", "restore-db")
+
+
+def signed(argv):
+    if (SIGN["dir"] is None or len(argv) < 2 or argv[0] != SIGN["tresor"]
+            or "--sign-key" in argv or "--sign-pubkey" in argv):
+        return argv
+    if argv[1] in WRITERS:
+        return argv[:2] + ["--sign-key", os.path.join(SIGN["dir"],
+                                                      "sign.sec.asc")] + argv[2:]
+    if argv[1] in READERS:
+        return argv[:2] + ["--sign-pubkey", os.path.join(SIGN["dir"],
+                                                         "sign.pub.asc")] + argv[2:]
+    return argv
+
+
 def run(argv, env=None, cwd=None, timeout=300):
+    argv = signed(argv)
     e = dict(os.environ)
     if env:
         e.update(env)
@@ -306,6 +328,8 @@ class World:
         w = self.work
         self.home = self.gpg_key("k")
         self.gpg_key("other")
+        self.gpg_key("sign")
+        SIGN["tresor"], SIGN["dir"] = self.tresor, w
         src = os.path.join(w, "src")
         self.vault = os.path.join(src, "vault")
         os.makedirs(self.vault)

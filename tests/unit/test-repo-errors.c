@@ -498,14 +498,15 @@ test_manifest(struct transport *t, struct crypto *c)
 	h.keys = "symmetric";
 	mw = manifest_writer_new(&cause);
 	says(manifest_publish(mw, t, c, 1, &h, NULL, 0, NULL,
-	    "/nonexistent/dir/manifest", &cause), &cause,
+	    "/nonexistent/dir/manifest", NULL, NULL, &cause), &cause,
 	    "unable to write '/nonexistent/dir/manifest.tmp'",
 	    "a manifest copy that cannot be written is named");
 	manifest_writer_free(mw);
 	copy = xasprintf("%s-mcopy", dir);
 	mw = manifest_writer_new(&cause);
 	fail_put = 1;
-	says(manifest_publish(mw, t, c, 1, &h, NULL, 0, NULL, copy, &cause),
+	says(manifest_publish(mw, t, c, 1, &h, NULL, 0, NULL, copy, NULL,
+	    NULL, &cause),
 	    &cause, "No space left", "a manifest the target refuses is named");
 	fail_put = 0;
 	manifest_writer_free(mw);
