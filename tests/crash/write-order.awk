@@ -11,6 +11,11 @@
 # 3. The cache's copy of a manifest or signatures (manifest.<SET>,
 #    sigs.<SET>) is written only once the target has the set: the process
 #    published, read or saw its manifest (or read those signatures).
+# 4. A set's seal (tresor.<SET>.seal.asc, docs/FORMAT.md) is published
+#    only once its manifest is there: published by the process, or seen
+#    (a seal made after a run whose manifest was stored but whose end
+#    failed). A purge's seal (tresor.<TIME>.purge.seal.asc) belongs to no
+#    set.
 #
 # Prints one line per violation and, at the end,
 # "write-order violations: V in N ops"; exits 1 if V > 0.
@@ -23,6 +28,9 @@ function set_of(name,	f) {
 }
 function is_manifest(name) {
 	return name ~ /^tresor\.[^.]+\.[^.]+\.manifest\.gpg$/
+}
+function is_seal(name) {
+	return name ~ /^tresor\.[^.]+\.[^.]+\.seal\.asc$/
 }
 function bad(what) {
 	violations++
@@ -40,7 +48,7 @@ function bad(what) {
 
 kind == "open" { readback[pid] = (name == "readback=1") }
 
-kind == "put" && set != "" && !is_manifest(name) {
+kind == "put" && set != "" && !is_manifest(name) && !is_seal(name) {
 	if ((pid SUBSEP set) in manifest_published)
 		bad("object " name " written after its set's manifest")
 	written[key] = 1
@@ -65,6 +73,11 @@ kind == "publish" && is_manifest(name) {
 	}
 	manifest_published[pid SUBSEP set] = 1
 	seen_manifest[pid SUBSEP set] = 1
+}
+
+kind == "publish" && is_seal(name) && name !~ /\.purge\.seal\.asc$/ &&
+    !((pid SUBSEP set) in seen_manifest) {
+	bad("seal " name " published before its set's manifest")
 }
 
 kind == "delete" && is_manifest(name) { manifest_deleted[pid SUBSEP set] = 1 }
