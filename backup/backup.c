@@ -1018,6 +1018,7 @@ backup_run(const struct backup_options *o, char **cause)
 	struct manifest_header		 mh;
 	struct lock			*lock = NULL;
 	struct seals_writer		*sw = NULL;
+	const char			*newest;
 	const struct volume_info	*vols;
 	struct volume_info		 sigs_info;
 	struct timespec			 t0, t1, s0, s1;
@@ -1088,7 +1089,15 @@ backup_run(const struct backup_options *o, char **cause)
 	seal_seconds += seal_part[1];
 	backup_choose(&b, &cat, now, &full);
 	b.set_id = names_set_id(now, full);
-	/* Chains are ordered by time: a set must be newer than all others. */
+	/* Chains are ordered by time: a set must be newer than all others,
+	   and than the newest seal (a purge's record is no set). */
+	if ((newest = seals_writer_newest(sw)) != NULL &&
+	    strncmp(newest, b.set_id, 16) >= 0) {
+		error_set(cause, "the newest seal in %s, of %s, is not older "
+		    "than this run (%.16s): the clock must not go backwards",
+		    target_display(b.transport), newest, b.set_id);
+		goto out;
+	}
 	for (i = 0; i < cat.nsets; i++) {
 		if (cat.sets[i].time >= now) {
 			error_set(cause, "set %s in %s is not older than this run "

@@ -1141,6 +1141,12 @@ seals_newest(struct transport *t, struct sigcheck *trust,
 	return found;
 }
 
+const char *
+seals_writer_newest(const struct seals_writer *w)
+{
+	return w != NULL && w->have_newest ? w->newest.set : NULL;
+}
+
 static void
 seals_new_target(char out[SEAL_TARGET_LEN + 1])
 {

@@ -245,6 +245,11 @@ sed -i 's/^removed \([^ ]*\) 1 /removed \1 9 /' "$D/$purge_seal"
 expect_fail "$WORK/err" ver
 check "an altered purge record is a forgery" grep -q "bad signature" "$WORK/err"
 cp_state "$WORK/purged" "$D"
+# A purge record is no set, but it is the newest seal: a backup older than
+# it means the clock went backwards (not a rollback of the target).
+expect_fail "$WORK/err" b 69 --sign-key "$S"
+check "a backup older than the newest purge record: refused, naming the clock" \
+    grep -q "newest seal in .*purge, is not older than this run .*clock must not go backwards" "$WORK/err"
 
 # Signing key rotation (docs/SECURITY.md, "Rotating the signing key"). The
 # cache remembers the keys it signed with; a host without it (here: the
