@@ -244,6 +244,16 @@ sed '/^    encrypt: |$/,$d' "$CONF/ok.yml" >"$CONF/nokey.yml"
 { sed '/^    encrypt: |$/,$d' "$CONF/ok.yml"; echo "    encrypt: |"
     sed 's/^/      /' "$WORK/other.pub.asc"; } >"$CONF/otherkey.yml"
 pg_sql "CREATE DATABASE ecs" || bail "CREATE DATABASE ecs"
+# Sets of the wrong shape for recover-from-backup: $TDBONLY holds the
+# database dump and no vault, $TTWO the dump and two directories.
+mkdir -p "$WORK/tdbonly" "$WORK/ttwo" "$WORK/other-dir"
+printf 'other\n' >"$WORK/other-dir/file"
+TDBONLY=file://$WORK/tdbonly
+TTWO=file://$WORK/ttwo
+tresor backup --quiet --to "$TDBONLY" --key-file "$PUB" --pg-database ecs ||
+    bail "the dump-only fixture backup failed"
+tresor backup --quiet --to "$TTWO" --key-file "$PUB" --pg-database ecs \
+    "$VAULT" "$WORK/other-dir" || bail "the two-directory fixture backup failed"
 
 # The table: one tab-separated line per row (verb, input, command, exit,
 # message), from the Markdown (cells in backticks, \| for a '|').
