@@ -25,7 +25,7 @@ stored objects or the cache in one way and checks what tresor makes of it:
                       byte-identically
 
 Usage: campaign.py [--cases N] [--seed S] [-j J] [--tresor PATH]
-                   [--keep DIR] [--tap]
+                   [--from-case K] [--only KIND] [--keep DIR] [--tap]
 
 stdlib only. Exit status 0 only if every case passed. The last line is
 `corruptions: D/N detected, W wrong bytes written`.
@@ -916,6 +916,8 @@ def main():
     ap.add_argument("--tresor", default=os.environ.get("TRESOR", "./tresor"))
     ap.add_argument("--keep", default=None,
                     help="work in DIR and keep the case directories")
+    ap.add_argument("--from-case", type=int, default=1,
+                    help="run only cases FROM-CASE.. of the same draw")
     ap.add_argument("--only", choices=["volume", "manifest", "sigs", "lock",
                                        "cache"],
                     help="cases of one kind of object only")
@@ -949,6 +951,10 @@ def campaign(args, work):
     rng = random.Random(args.seed * 1000003 + 7)
     cases = regression_cases(world) + \
         [make_case(world, i + 1, rng) for i in range(args.cases)]
+    # A run cut short goes on where it stopped: the same draws, the
+    # earlier cases left out.
+    cases = [c for c in cases if c[0].n >= args.from_case or
+             (c[0].n < 0 and args.from_case <= 1)]
     failures = []
     per_kind = {}
     per_cls = {}
