@@ -453,9 +453,12 @@ seals_check_one(struct transport *t, struct sigcheck *trust,
 
 	if (sigcheck_verify(trust, text, len, &plain, &plainlen, &fpr,
 	    &why) != 0) {
+		/* An untrusted signer may be a forger, or the reader was
+		   given the wrong public key: both are said. */
 		error_set(cause, "seal of %s (%s in %s): %s: a forged or "
 		    "altered seal%s", id, name, transport_display(t), why,
-		    strstr(why, "not trusted") != NULL ? " (or, if the "
+		    strstr(why, "not trusted") != NULL ? ", or not the "
+		    "signing key's public part (--sign-pubkey; if the "
 		    "signing key was changed, give the old one with "
 		    "--previous-sign-key FILE)" : "");
 		goto out;
