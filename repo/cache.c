@@ -300,7 +300,8 @@ cache_pending_set(const char *file)
 }
 
 int
-cache_adopt(struct cache *c, struct transport *t, char **cause)
+cache_adopt(struct cache *c, struct transport *t, cache_adopt_fn *before,
+    void *arg, char **cause)
 {
 	DIR		*dir;
 	struct dirent	*de;
@@ -342,6 +343,9 @@ cache_adopt(struct cache *c, struct transport *t, char **cause)
 			unlink(from_sum);
 			continue;
 		}
+		if (before != NULL && strncmp(de->d_name, "manifest.", 9) == 0 &&
+		    before(arg, set, from, cause) != 0)
+			goto out;
 		to = xasprintf("%.*s", (int)(strlen(from) - strlen(".pending")), from);
 		/*
 		 * The copy's SHA-256 (manifests.c) moves first: a crash

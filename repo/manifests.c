@@ -251,6 +251,39 @@ out:
 }
 
 int
+manifest_stored_is_copy(struct transport *t, struct crypto *c,
+    const char *set_id, const char *copy, uint64_t *size,
+    uint8_t digest[HASH_LEN], char **cause)
+{
+	uint8_t	 want[HASH_LEN], got[HASH_LEN];
+	char	*name = names_manifest(set_id);
+	char	*fetched = xasprintf("%s.check", copy);
+	int	 rc = -1;
+
+	/*
+	 * The digest first, then the plaintext of those very bytes (held to
+	 * it): what the seal will name is what was compared with the copy.
+	 */
+	if (object_digest(t, name, size, digest, cause) != 0 ||
+	    object_fetch(t, c, name, size, digest, fetched, cause) != 0 ||
+	    manifest_file_sha256(copy, want, cause) != 0 ||
+	    manifest_file_sha256(fetched, got, cause) != 0)
+		goto out;
+	if (memcmp(want, got, HASH_LEN) != 0) {
+		error_set(cause, "manifest '%s' in %s is not the one this "
+		    "host published (its copy '%s' differs)", name,
+		    transport_display(t), copy);
+		goto out;
+	}
+	rc = 0;
+out:
+	unlink(fetched);
+	free(fetched);
+	free(name);
+	return rc;
+}
+
+int
 manifest_fetch(struct transport *t, struct crypto *c, const char *set_id,
     const char *path, char **cause)
 {

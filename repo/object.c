@@ -206,6 +206,29 @@ out:
 }
 
 int
+object_digest(struct transport *t, const char *name, uint64_t *size,
+    uint8_t digest[HASH_LEN], char **cause)
+{
+	struct object_reader_state	st = { NULL, NULL, 0 };
+	uint8_t				buf[65536];
+	ssize_t				n;
+	int				rc = -1;
+
+	if (object_reader_open(t, &st, name, cause) != 0)
+		goto out;
+	while ((n = object_read_some(&st, buf, sizeof buf, cause)) > 0)
+		;
+	if (n < 0)
+		goto out;
+	hash_final(st.hash, digest);
+	*size = st.bytes;
+	rc = 0;
+out:
+	object_reader_close(&st);
+	return rc;
+}
+
+int
 object_read(struct transport *t, struct crypto *c, const char *name,
     const uint64_t *size, const uint8_t *digest, struct sink *out,
     char **cause)

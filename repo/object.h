@@ -40,6 +40,10 @@ void			 object_writer_free(struct object_writer *);
 int	object_verify(struct transport *, const char *name, uint64_t size,
 	    const uint8_t digest[HASH_LEN], char **cause);
 
+/* A stored object's size and SHA-256, read back (for a seal made late). */
+int	object_digest(struct transport *, const char *name, uint64_t *size,
+	    uint8_t digest[HASH_LEN], char **cause);
+
 /*
  * Read and decrypt an object into `out` (not owned; finished on success).
  * If size/digest are given the stored bytes must match them; a mismatch is
