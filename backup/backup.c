@@ -1048,7 +1048,8 @@ backup_seal_own(void *arg, const char *set_id, const char *copy,
 		    set_id);
 		goto out;
 	}
-	log_info("set %s was published from this host by a run that stopped "
+	/* A warning: a run was killed, which the user should hear of. */
+	log_warn("set %s was published from this host by a run that stopped "
 	    "before its seal: sealed now", set_id);
 	rc = 0;
 out:
