@@ -1039,10 +1039,17 @@ backup_seal_own(void *arg, const char *set_id, const char *copy,
 		rc = 0;
 		goto out;
 	}
-	if (manifest_stored_is_copy(a->b->transport, a->b->crypto, set_id,
-	    copy, &size, digest, cause) != 0 ||
-	    seals_publish_set(a->sw, set_id, size, digest, a->b->keys,
-	    cause) != 0) {
+	if ((found = manifest_check_stored(a->b->transport, set_id, copy,
+	    &size, digest, cause)) == 1) {
+		/* A pending copy from an older tresor: no record to seal. */
+		log_warn("set %s in %s has no seal, and this host kept no record "
+		    "of its manifest to seal it with", set_id,
+		    target_display(a->b->transport));
+		rc = 0;
+		goto out;
+	}
+	if (found != 0 || seals_publish_set(a->sw, set_id, size, digest,
+	    a->b->keys, cause) != 0) {
 		error_prefix(cause, "set %s, published from this host by a run "
 		    "that stopped before its seal, could not be sealed",
 		    set_id);
@@ -1311,8 +1318,12 @@ out:
 	/* A set never published leaves no copy (a pending one is adopted). */
 	if (rc == EXIT_FAILURE_ && !published && sigs_path != NULL)
 		unlink(sigs_path);
-	if (rc == EXIT_FAILURE_ && !published && manifest_path != NULL)
+	if (rc == EXIT_FAILURE_ && !published && manifest_path != NULL) {
 		unlink(manifest_path);
+		tmp = xasprintf("%s.stored", manifest_path);
+		unlink(tmp);
+		free(tmp);
+	}
 	volume_info_clear(&sigs_info);
 	lock_free(lock);
 	seals_writer_free(sw);

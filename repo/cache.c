@@ -299,6 +299,15 @@ cache_pending_set(const char *file)
 	return xasprintf("%.*s", (int)(file + len - plen - id), id);
 }
 
+static void
+cache_unlink_stored(const char *pending)
+{
+	char	*path = xasprintf("%s.stored", pending);
+
+	unlink(path);
+	free(path);
+}
+
 int
 cache_adopt(struct cache *c, struct transport *t, cache_adopt_fn *before,
     void *arg, char **cause)
@@ -341,6 +350,7 @@ cache_adopt(struct cache *c, struct transport *t, cache_adopt_fn *before,
 			else
 				storageop_local_done(seq);
 			unlink(from_sum);
+			cache_unlink_stored(from);
 			continue;
 		}
 		if (before != NULL && strncmp(de->d_name, "manifest.", 9) == 0 &&
@@ -363,6 +373,8 @@ cache_adopt(struct cache *c, struct transport *t, cache_adopt_fn *before,
 			goto out;
 		}
 		storageop_local_done(seq);
+		/* Only needed while pending (manifests.h). */
+		cache_unlink_stored(from);
 	}
 	rc = 0;
 out:

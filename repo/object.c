@@ -80,6 +80,13 @@ object_writer_bytes(struct object_writer *w)
 	return out + (uint64_t)((double)(in - used) * ((double)out / used));
 }
 
+void
+object_writer_on_digest(struct object_writer *w, hash_sink_done_fn *fn,
+    void *arg)
+{
+	hash_sink_on_done(w->hash, fn, arg);
+}
+
 int
 object_writer_finish(struct object_writer *w, uint64_t *size,
     uint8_t digest[HASH_LEN], char **cause)
@@ -200,29 +207,6 @@ object_verify_stored(struct transport *t, const char *name, uint64_t size,
 	if (object_reader_open(t, &st, name, cause) != 0)
 		goto out;
 	rc = object_drain_and_check(t, &st, name, &size, digest, cause);
-out:
-	object_reader_close(&st);
-	return rc;
-}
-
-int
-object_digest(struct transport *t, const char *name, uint64_t *size,
-    uint8_t digest[HASH_LEN], char **cause)
-{
-	struct object_reader_state	st = { NULL, NULL, 0 };
-	uint8_t				buf[65536];
-	ssize_t				n;
-	int				rc = -1;
-
-	if (object_reader_open(t, &st, name, cause) != 0)
-		goto out;
-	while ((n = object_read_some(&st, buf, sizeof buf, cause)) > 0)
-		;
-	if (n < 0)
-		goto out;
-	hash_final(st.hash, digest);
-	*size = st.bytes;
-	rc = 0;
 out:
 	object_reader_close(&st);
 	return rc;
