@@ -1019,7 +1019,8 @@ struct backup_seal_arg {
  * cache_adopt's hook: a set whose manifest copy is still pending here was
  * published by this host, by a run killed before its seal (or its copy's
  * adoption). If its seal is missing, the stored manifest is sealed now,
- * once its plaintext is shown to be the copy's. Any other unsealed set
+ * once the stored object matches the size and SHA-256 kept beside the copy
+ * before it was published (manifests.h). Any other unsealed set
  * (none of ours) stays refused by restore and verify.
  */
 static int
@@ -1133,6 +1134,10 @@ backup_run(const struct backup_options *o, char **cause)
 	clock_gettime(CLOCK_MONOTONIC, &s0);
 	if (seals_writer_check(sw, b.transport, b.cache, cause) != 0)
 		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &s1);
+	seal_part[1] = (double)(s1.tv_sec - s0.tv_sec) +
+	    (double)(s1.tv_nsec - s0.tv_nsec) / 1e9;
+	seal_seconds += seal_part[1];
 	/*
 	 * Copies a killed run left pending (cache.h), before they are
 	 * needed; a set of ours killed before its seal is sealed first.
@@ -1143,10 +1148,6 @@ backup_run(const struct backup_options *o, char **cause)
 	    cause) != 0 ||
 	    catalog_load(b.transport, &cat, cause) != 0)
 		goto out;
-	clock_gettime(CLOCK_MONOTONIC, &s1);
-	seal_part[1] = (double)(s1.tv_sec - s0.tv_sec) +
-	    (double)(s1.tv_nsec - s0.tv_nsec) / 1e9;
-	seal_seconds += seal_part[1];
 	backup_choose(&b, &cat, now, &full);
 	b.set_id = names_set_id(now, full);
 	/* Chains are ordered by time: a set must be newer than all others. */
