@@ -1413,6 +1413,7 @@ seals_publish(struct seals_writer *w, struct seal *s, char **cause)
 	w->newest.sequence = s->sequence;
 	w->newest.sign_key = xstrdup(s->sign_key);
 	w->newest.encrypt_keys = xstrdup(s->encrypt_keys);
+	w->newest.set = s->set != NULL ? xstrdup(s->set) : NULL;
 	memcpy(w->newest_hash, hash, HASH_LEN);
 	w->have_newest = 1;
 	if (w->learned != NULL) {
