@@ -1153,13 +1153,6 @@ backup_run(const struct backup_options *o, char **cause)
 	b.set_id = names_set_id(now, full);
 	/* Chains are ordered by time: a set must be newer than all others,
 	   and than the newest seal (a purge's record is no set). */
-	if ((newest = seals_writer_newest(sw)) != NULL &&
-	    strncmp(newest, b.set_id, 16) >= 0) {
-		error_set(cause, "the newest seal in %s, of %s, is not older "
-		    "than this run (%.16s): the clock must not go backwards",
-		    target_display(b.transport), newest, b.set_id);
-		goto out;
-	}
 	for (i = 0; i < cat.nsets; i++) {
 		if (cat.sets[i].time >= now) {
 			error_set(cause, "set %s in %s is not older than this run "
@@ -1168,6 +1161,13 @@ backup_run(const struct backup_options *o, char **cause)
 			    target_display(b.transport), b.set_id);
 			goto out;
 		}
+	}
+	if ((newest = seals_writer_newest(sw)) != NULL &&
+	    strncmp(newest, b.set_id, 16) >= 0) {
+		error_set(cause, "the newest seal in %s, of %s, is not older "
+		    "than this run (%.16s): the clock must not go backwards",
+		    target_display(b.transport), newest, b.set_id);
+		goto out;
 	}
 	if (!full && backup_load_prev(&b, cause) != 0) {
 		if (!o->full_if_cache_lost || interrupt_received() ||
