@@ -646,12 +646,7 @@ seals_removed(const struct seals *ss, uint64_t sequence,
 	return NULL;
 }
 
-/*
- * The target id most seals carry (a spliced seal is the odd one out). On a
- * tie the newer seal's wins: the chain is vouched for from the newest seal
- * down, so a lone older seal of another target is the one named (with two
- * seals, the first one's id made the intact newest set the culprit).
- */
+/* The target id most seals carry (a spliced seal is the odd one out). */
 static const char *
 seals_majority(const struct seals *ss)
 {
@@ -662,7 +657,7 @@ seals_majority(const struct seals *ss)
 		for (count = 0, j = 0; j < ss->n; j++)
 			count += strcmp(ss->e[i].s.target,
 			    ss->e[j].s.target) == 0;
-		if (count >= best) {
+		if (count > best) {
 			best = count;
 			id = ss->e[i].s.target;
 		}
@@ -702,15 +697,26 @@ seals_check_chain(struct seals *ss, const struct catalog *cat,
 	const char		*owner;
 	const struct seal_entry	*e, *p;
 	char			 hex[HASH_HEX_LEN + 1];
-	size_t			 i;
+	size_t			 i, j;
 
 	for (i = 0; i < ss->n; i++) {
 		e = &ss->e[i];
-		if (strcmp(e->s.target, target) != 0)
+		if (strcmp(e->s.target, target) != 0) {
+			/*
+			 * Which seal carries this target's id: with no
+			 * majority (two seals, one replaced) either may be
+			 * the spliced one, so both are named.
+			 */
+			for (j = 0; j < ss->n && strcmp(ss->e[j].s.target,
+			    target) != 0; j++)
+				;
 			return error_set(cause, "%s in %s is sealed for another "
-			    "target (id %s; this target's is %s): a set spliced "
-			    "in from another target", e->id, where, e->s.target,
-			    target);
+			    "target (id %s; this target's is %s%s%s%s): a set "
+			    "spliced in from another target", e->id, where,
+			    e->s.target, target, j < ss->n ? ", as sealed in " :
+			    "", j < ss->n ? ss->e[j].id : "", j < ss->n ?
+			    "'s seal" : "");
+		}
 		p = i > 0 ? &ss->e[i - 1] : NULL;
 		if (p != NULL && p->s.sequence == e->s.sequence)
 			return error_set(cause, "%s and %s in %s have the same "
