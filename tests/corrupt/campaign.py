@@ -7,7 +7,7 @@ second target made from the same sources at the same times (same set IDs,
 other ciphertext), and a cache; then runs N cases. Each case damages the
 stored objects or the cache in one way and checks what tresor makes of it:
 
-  objects (volumes, manifests, signatures):
+  objects (volumes, manifests, signatures, seals):
     verify            exits non-zero and names a damaged object
     verify --read-data exits non-zero
     restore           exits non-zero when any file it needs is damaged;
@@ -16,6 +16,8 @@ stored objects or the cache in one way and checks what tresor makes of it:
                       temporary or scratch names); every file that does not
                       depend on a damaged object is restored; every file it
                       could not restore is named on stderr
+                      (a damaged manifest or seal fails the seal checks:
+                      restore refuses the set, names it, writes nothing)
   the lock:           a writer (cleanup --force) names the lock on stderr
                       (it refuses it, or takes it over with a warning), and
                       verify still passes
@@ -25,7 +27,7 @@ stored objects or the cache in one way and checks what tresor makes of it:
                       byte-identically
 
 Usage: campaign.py [--cases N] [--seed S] [-j J] [--tresor PATH]
-                   [--keep DIR] [--tap]
+                   [--keep DIR] [--only KIND] [--tap]
 
 stdlib only. Exit status 0 only if every case passed. The last line is
 `corruptions: D/N detected, W wrong bytes written`.
