@@ -893,7 +893,7 @@ def main():
     try:
         return campaign(args, work)
     finally:
-        for home in ("gnupg-k", "gnupg-other"):
+        for home in ("gnupg-k", "gnupg-other", "gnupg-sign"):
             subprocess.run(["gpgconf", "--homedir", os.path.join(work, home),
                             "--kill", "all"], stderr=subprocess.DEVNULL)
         if not args.keep:
