@@ -3,6 +3,7 @@
  * docs/FORMAT.md, "Seals"; docs/SECURITY.md says which attack each check
  * answers).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -442,14 +443,18 @@ seals_check_name(struct transport *t, const char *name, const char *id,
 	return 0;
 }
 
+static const char *seals_framing(const char *, size_t, const char *,
+		    size_t);
+
 static int
 seals_check_one(struct transport *t, struct sigcheck *trust,
     const char *name, const char *id, const char *text, size_t len,
     struct seal_entry *e, char **cause)
 {
-	char	*plain = NULL, *fpr = NULL, *why = NULL;
-	size_t	 plainlen;
-	int	 rc = -1;
+	char		*plain = NULL, *fpr = NULL, *why = NULL;
+	const char	*bad;
+	size_t		 plainlen;
+	int		 rc = -1;
 
 	if (sigcheck_verify(trust, text, len, &plain, &plainlen, &fpr,
 	    &why) != 0) {
@@ -461,6 +466,11 @@ seals_check_one(struct transport *t, struct sigcheck *trust,
 		    "signing key's public part (--sign-pubkey; if the "
 		    "signing key was changed, give the old one with "
 		    "--previous-sign-key FILE)" : "");
+		goto out;
+	}
+	if ((bad = seals_framing(text, len, plain, plainlen)) != NULL) {
+		error_set(cause, "seal of %s (%s in %s): %s: an altered seal",
+		    id, name, transport_display(t), bad);
 		goto out;
 	}
 	if (seal_parse(plain, plainlen, &e->s, &why) != 0) {
@@ -548,6 +558,59 @@ seals_signed_text(const char *raw, size_t len, char **out, size_t *outlen)
 	return 0;
 }
 
+/*
+ * A seal verified by gpg is also held to the form tresor writes it in
+ * (gpgme's clear-signed armour): "Hash: ALG" alone above the text, the text
+ * as signed, then the signature's base64 lines, the object ending right
+ * after its END line. gpg ignores some bytes of the armour (text after the
+ * END line, the END line's letters): the newest seal's stored bytes are
+ * hashed by no later seal, so such a change would go unnoticed, though
+ * every other damaged byte of a seal is refused. NULL if it fits.
+ */
+static const char *
+seals_framing(const char *raw, size_t len, const char *plain, size_t plainlen)
+{
+	static const char head[] = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: ";
+	static const char sig[] = "-----BEGIN PGP SIGNATURE-----\n\n";
+	static const char tail[] = "-----END PGP SIGNATURE-----\n";
+	const char	*p = raw, *end = raw + len, *why = NULL;
+	char		*text = NULL;
+	size_t		 textlen, n;
+
+	if (len < sizeof head - 1 || memcmp(p, head, sizeof head - 1) != 0)
+		return "its first lines are not a clear-signed message's";
+	for (p += sizeof head - 1; p < end && isalnum((unsigned char)*p); p++)
+		;
+	if (end - p < 2 || p[0] != '\n' || p[1] != '\n')
+		return "its armour header is not one \"Hash:\" line";
+	p += 2;
+	if (seals_signed_text(raw, len, &text, &textlen) != 0 ||
+	    textlen != plainlen || memcmp(text, plain, plainlen) != 0) {
+		why = "its text is not the text signed";
+		goto out;
+	}
+	p += plainlen;
+	if ((size_t)(end - p) < sizeof sig - 1 ||
+	    memcmp(p, sig, sizeof sig - 1) != 0) {
+		why = "the signature does not follow the text";
+		goto out;
+	}
+	for (p += sizeof sig - 1; p < end && *p != '-'; p += n + 1) {
+		n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789+/=");
+		if (n == 0 || p + n >= end || p[n] != '\n') {
+			why = "its signature's armour has a stray byte";
+			goto out;
+		}
+	}
+	if ((size_t)(end - p) != sizeof tail - 1 ||
+	    memcmp(p, tail, sizeof tail - 1) != 0)
+		why = "it does not end with the signature's END line";
+out:
+	free(text);
+	return why;
+}
+
 static int
 seals_compare(const void *a, const void *b)
 {
@@ -605,21 +668,58 @@ seals_majority(const struct seals *ss)
 	return id;
 }
 
-static int
-seals_check_chain(struct seals *ss, const char *target, const char *where,
-    char **cause)
+/*
+ * The newest set before `id` whose manifest is on the target but that has
+ * no seal: the likely owner of a seal missing from the chain (a deleted
+ * seal must be named by its set, not only by a sequence and a hash).
+ */
+static const char *
+seals_unsealed_before(const struct seals *ss, const struct catalog *cat,
+    const char *id)
 {
+	const char	*best = NULL;
+	size_t		 i, j;
+	int		 sealed;
+
+	for (i = 0; i < cat->nsets; i++) {
+		if (!cat->sets[i].has_manifest ||
+		    strcmp(cat->sets[i].id, id) >= 0)
+			continue;
+		for (sealed = 0, j = 0; j < ss->n && !sealed; j++)
+			sealed = strcmp(ss->e[j].id, cat->sets[i].id) == 0;
+		if (!sealed)
+			best = cat->sets[i].id;
+	}
+	return best;
+}
+
+static int
+seals_check_chain(struct seals *ss, const struct catalog *cat,
+    const char *target, const char *where, char **cause)
+{
+	const char		*owner;
 	const struct seal_entry	*e, *p;
 	char			 hex[HASH_HEX_LEN + 1];
-	size_t			 i;
+	size_t			 i, j;
 
 	for (i = 0; i < ss->n; i++) {
 		e = &ss->e[i];
-		if (strcmp(e->s.target, target) != 0)
+		if (strcmp(e->s.target, target) != 0) {
+			/*
+			 * Which seal carries this target's id: with no
+			 * majority (two seals, one replaced) either may be
+			 * the spliced one, so both are named.
+			 */
+			for (j = 0; j < ss->n && strcmp(ss->e[j].s.target,
+			    target) != 0; j++)
+				;
 			return error_set(cause, "%s in %s is sealed for another "
-			    "target (id %s; this target's is %s): a set spliced "
-			    "in from another target", e->id, where, e->s.target,
-			    target);
+			    "target (id %s; this target's is %s%s%s%s): a set "
+			    "spliced in from another target", e->id, where,
+			    e->s.target, target, j < ss->n ? ", as sealed in " :
+			    "", j < ss->n ? ss->e[j].id : "", j < ss->n ?
+			    "'s seal" : "");
+		}
 		p = i > 0 ? &ss->e[i - 1] : NULL;
 		if (p != NULL && p->s.sequence == e->s.sequence)
 			return error_set(cause, "%s and %s in %s have the same "
@@ -648,9 +748,13 @@ seals_check_chain(struct seals *ss, const char *target, const char *where,
 		    NULL) != NULL)
 			continue;
 		seals_hex(e->s.previous, hex);
+		owner = seals_unsealed_before(ss, cat, e->id);
 		return error_set(cause, "seal sequence %" PRIu64 " (%.16s...), "
 		    "before %s's, is missing from %s and no purge removed it: "
-		    "a set was deleted", e->s.sequence - 1, hex, e->id, where);
+		    "a set was deleted%s%s%s", e->s.sequence - 1, hex, e->id,
+		    where, owner != NULL ? ", or the seal of " : "",
+		    owner != NULL ? owner : "", owner != NULL ?
+		    " (its manifest is there, unsealed)" : "");
 	}
 	return 0;
 }
@@ -881,7 +985,7 @@ seals_open(struct transport *t, const struct catalog *cat,
 		goto fail;
 	target = o->head != NULL ? given.target : has_cached ? cached.target :
 	    seals_majority(ss);
-	if (ss->n > 0 && (seals_check_chain(ss, target, where, cause) != 0 ||
+	if (ss->n > 0 && (seals_check_chain(ss, cat, target, where, cause) != 0 ||
 	    seals_check_sets(ss, cat, where, cause) != 0))
 		goto fail;
 	if (ss->n > 0)

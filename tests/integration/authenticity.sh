@@ -105,6 +105,11 @@ attack "an altered manifest" "manifest of $day2 .*does not match its seal.*forge
 sed -i 's/^sequence 3$/sequence 4/' "$D/tresor.$day2.seal.asc"
 attack "an altered seal" "seal of $day2 .*bad signature.*forged or altered seal"
 
+# gpg ignores bytes after the END line; the newest seal is hashed by no
+# later seal, so tresor holds it to the form it writes.
+printf 'x' >>"$D/tresor.$day2.seal.asc"
+attack "bytes appended to the newest seal" "seal of $day2 .*does not end with the signature's END line: an altered seal"
+
 # The attacker has the public key and write access: a whole new set, the
 # newest, sealed with a key of their own.
 mkdir -p "$WORK/evil"

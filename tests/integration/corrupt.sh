@@ -5,11 +5,13 @@
 # volumes, a delta) is damaged in one way per case: bit flips at random and
 # chosen offsets, bursts, truncation, appended bytes, a zeroed 4 KiB block,
 # two objects swapped, one deleted, one replaced by another set's or
-# another target's; in volumes, manifests, signatures objects, the lock and
-# the cache. Each case checks that verify and verify --read-data fail
-# naming the object, that restore fails before any byte of an affected file
-# reaches its name, restores every unaffected file byte for byte and names
-# each file it could not restore (tests/corrupt/campaign.py). The campaign
+# another target's; in volumes, manifests, signatures objects, seals, the
+# lock and the cache. Each case checks that verify and verify --read-data
+# fail naming the object, that restore fails before any byte of an affected
+# file reaches its name, restores every unaffected file byte for byte and
+# names each file it could not restore; a damaged manifest or seal fails the
+# seal checks, and restore then refuses the set and writes nothing
+# (tests/corrupt/campaign.py). The campaign
 # prints the TAP lines: one per kind of object, and one for wrong bytes.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
