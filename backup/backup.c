@@ -930,7 +930,7 @@ backup_adopt_after_failure(struct backup *b)
 {
 	char	*cause = NULL;
 
-	if (cache_adopt(b->cache, b->transport, &cause) != 0)
+	if (cache_adopt(b->cache, b->transport, NULL, NULL, &cause) != 0)
 		log_warn("%s", cause);
 	free(cause);
 }
@@ -1010,6 +1010,61 @@ backup_seal_anyway(struct seals_writer *sw, struct backup *b, uint64_t size,
 	}
 }
 
+struct backup_seal_arg {
+	struct seals_writer	*sw;
+	struct backup		*b;
+};
+
+/*
+ * cache_adopt's hook: a set whose manifest copy is still pending here was
+ * published by this host, by a run killed before its seal (or its copy's
+ * adoption). If its seal is missing, the stored manifest is sealed now,
+ * once the stored object matches the size and SHA-256 kept beside the copy
+ * before it was published (manifests.h). Any other unsealed set
+ * (none of ours) stays refused by restore and verify.
+ */
+static int
+backup_seal_own(void *arg, const char *set_id, const char *copy,
+    char **cause)
+{
+	struct backup_seal_arg	*a = arg;
+	uint8_t			 digest[HASH_LEN];
+	uint64_t		 size, ignored;
+	char			*seal = names_seal(set_id);
+	int			 found, rc = -1;
+
+	if ((found = transport_stat(a->b->transport, seal, &ignored,
+	    cause)) < 0)
+		goto out;
+	if (found == 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((found = manifest_check_stored(a->b->transport, set_id, copy,
+	    &size, digest, cause)) == 1) {
+		/* A pending copy from an older tresor: no record to seal. */
+		log_warn("set %s in %s has no seal, and this host kept no record "
+		    "of its manifest to seal it with", set_id,
+		    target_display(a->b->transport));
+		rc = 0;
+		goto out;
+	}
+	if (found != 0 || seals_publish_set(a->sw, set_id, size, digest,
+	    a->b->keys, cause) != 0) {
+		error_prefix(cause, "set %s, published from this host by a run "
+		    "that stopped before its seal, could not be sealed",
+		    set_id);
+		goto out;
+	}
+	/* A warning: a run was killed, which the user should hear of. */
+	log_warn("set %s was published from this host by a run that stopped "
+	    "before its seal: sealed now", set_id);
+	rc = 0;
+out:
+	free(seal);
+	return rc;
+}
+
 int
 backup_run(const struct backup_options *o, char **cause)
 {
@@ -1018,6 +1073,8 @@ backup_run(const struct backup_options *o, char **cause)
 	struct manifest_header		 mh;
 	struct lock			*lock = NULL;
 	struct seals_writer		*sw = NULL;
+	const char			*newest;
+	struct backup_seal_arg		 own;
 	const struct volume_info	*vols;
 	struct volume_info		 sigs_info;
 	struct timespec			 t0, t1, s0, s1;
@@ -1070,10 +1127,6 @@ backup_run(const struct backup_options *o, char **cause)
 	    cause)) == NULL)
 		goto out;
 	testpoint("backup-locked");
-	/* Copies a killed run left pending (cache.h), before they are needed. */
-	if (cache_adopt(b.cache, b.transport, cause) != 0 ||
-	    catalog_load(b.transport, &cat, cause) != 0)
-		goto out;
 	/*
 	 * The newest seal checked against the cache head, before a manifest
 	 * is read from the target or anything is done; the time this waits
@@ -1086,9 +1139,20 @@ backup_run(const struct backup_options *o, char **cause)
 	seal_part[1] = (double)(s1.tv_sec - s0.tv_sec) +
 	    (double)(s1.tv_nsec - s0.tv_nsec) / 1e9;
 	seal_seconds += seal_part[1];
+	/*
+	 * Copies a killed run left pending (cache.h), before they are
+	 * needed; a set of ours killed before its seal is sealed first.
+	 */
+	own.sw = sw;
+	own.b = &b;
+	if (cache_adopt(b.cache, b.transport, backup_seal_own, &own,
+	    cause) != 0 ||
+	    catalog_load(b.transport, &cat, cause) != 0)
+		goto out;
 	backup_choose(&b, &cat, now, &full);
 	b.set_id = names_set_id(now, full);
-	/* Chains are ordered by time: a set must be newer than all others. */
+	/* Chains are ordered by time: a set must be newer than all others,
+	   and than the newest seal (a purge's record is no set). */
 	for (i = 0; i < cat.nsets; i++) {
 		if (cat.sets[i].time >= now) {
 			error_set(cause, "set %s in %s is not older than this run "
@@ -1097,6 +1161,13 @@ backup_run(const struct backup_options *o, char **cause)
 			    target_display(b.transport), b.set_id);
 			goto out;
 		}
+	}
+	if ((newest = seals_writer_newest(sw)) != NULL &&
+	    strncmp(newest, b.set_id, 16) >= 0) {
+		error_set(cause, "the newest seal in %s, of %s, is not older "
+		    "than this run (%.16s): the clock must not go backwards",
+		    target_display(b.transport), newest, b.set_id);
+		goto out;
 	}
 	if (!full && backup_load_prev(&b, cause) != 0) {
 		if (!o->full_if_cache_lost || interrupt_received() ||
@@ -1194,7 +1265,7 @@ backup_run(const struct backup_options *o, char **cause)
 	    "publishing and stopping its gpg-agent)", seal_seconds,
 	    seal_part[0], seal_part[1], seal_part[2]);
 	/* The cache's pending copies, now that the set and seal exist. */
-	if (cache_adopt(b.cache, b.transport, cause) != 0)
+	if (cache_adopt(b.cache, b.transport, NULL, NULL, cause) != 0)
 		goto out;
 	progress_free(b.progress);
 	b.progress = NULL;
@@ -1257,8 +1328,12 @@ out:
 	/* A set never published leaves no copy (a pending one is adopted). */
 	if (rc == EXIT_FAILURE_ && !published && sigs_path != NULL)
 		unlink(sigs_path);
-	if (rc == EXIT_FAILURE_ && !published && manifest_path != NULL)
+	if (rc == EXIT_FAILURE_ && !published && manifest_path != NULL) {
 		unlink(manifest_path);
+		tmp = xasprintf("%s.stored", manifest_path);
+		unlink(tmp);
+		free(tmp);
+	}
 	volume_info_clear(&sigs_info);
 	lock_free(lock);
 	seals_writer_free(sw);

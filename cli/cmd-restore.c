@@ -44,7 +44,9 @@ const struct cmd cmd_restore = {
 	"deleted. PATHs are stored paths such as ecs-storage-vault/ab/cd: only\n"
 	"they (and what they contain) are restored, and only the volumes that\n"
 	"hold them are fetched. Every file is checked against its SHA-256\n"
-	"before it appears under its name.\n"
+	"before it appears under its name. A damaged volume loses only the\n"
+	"files in it: the others are restored, each lost file is named on a\n"
+	"line of its own, and the exit status is 1.\n"
 	"\n"
 	CLI_POINT_HELP
 	"  --to DIR                where to restore (created if missing)\n"

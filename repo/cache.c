@@ -299,8 +299,18 @@ cache_pending_set(const char *file)
 	return xasprintf("%.*s", (int)(file + len - plen - id), id);
 }
 
+static void
+cache_unlink_stored(const char *pending)
+{
+	char	*path = xasprintf("%s.stored", pending);
+
+	unlink(path);
+	free(path);
+}
+
 int
-cache_adopt(struct cache *c, struct transport *t, char **cause)
+cache_adopt(struct cache *c, struct transport *t, cache_adopt_fn *before,
+    void *arg, char **cause)
 {
 	DIR		*dir;
 	struct dirent	*de;
@@ -340,8 +350,12 @@ cache_adopt(struct cache *c, struct transport *t, char **cause)
 			else
 				storageop_local_done(seq);
 			unlink(from_sum);
+			cache_unlink_stored(from);
 			continue;
 		}
+		if (before != NULL && strncmp(de->d_name, "manifest.", 9) == 0 &&
+		    before(arg, set, from, cause) != 0)
+			goto out;
 		to = xasprintf("%.*s", (int)(strlen(from) - strlen(".pending")), from);
 		/*
 		 * The copy's SHA-256 (manifests.c) moves first: a crash
@@ -359,6 +373,8 @@ cache_adopt(struct cache *c, struct transport *t, char **cause)
 			goto out;
 		}
 		storageop_local_done(seq);
+		/* Only needed while pending (manifests.h). */
+		cache_unlink_stored(from);
 	}
 	rc = 0;
 out:

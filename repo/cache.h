@@ -53,9 +53,15 @@ char		*cache_pending_path(const char *path);
  * Adopt the pending copies: those of a set whose manifest is on the target
  * become manifest.<SETID> and sigs.<SETID>; the others are removed. Call it
  * holding the target's lock. 0, or -1 (cause set) if the target could not
- * be asked or a file not renamed.
+ * be asked or a file not renamed. If before is not NULL, it is called with
+ * each published set's ID and pending manifest copy before that copy is
+ * adopted (a copy still pending proves this host published the set); if
+ * it fails, so does cache_adopt, and the copy stays pending.
  */
-int		 cache_adopt(struct cache *, struct transport *, char **cause);
+typedef int	 cache_adopt_fn(void *arg, const char *set_id,
+		     const char *copy, char **cause);
+int		 cache_adopt(struct cache *, struct transport *,
+		     cache_adopt_fn *before, void *arg, char **cause);
 /* Remove manifest.* and sigs.* files not named in keep (NULL-ended). */
 void		 cache_prune(struct cache *, char *const *keep);
 

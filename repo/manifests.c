@@ -142,6 +142,51 @@ out:
 	return rc;
 }
 
+/* "<copy>.stored": the stored object's size and SHA-256 (a seal's). */
+static char *
+manifest_stored_path(const char *copy)
+{
+	return xasprintf("%s.stored", copy);
+}
+
+/*
+ * The hash stage's hook: the stored size and SHA-256 kept beside the
+ * pending copy (synced) before the manifest is published, so that a run
+ * killed before the seal leaves what the seal must name, no key needed.
+ */
+static int
+manifest_write_stored(void *arg, const uint8_t digest[HASH_LEN],
+    uint64_t size, char **cause)
+{
+	const char	*copy = arg;
+	char		 hex[HASH_HEX_LEN + 1], *text = NULL;
+	char		*path = manifest_stored_path(copy), *tmp = NULL;
+	unsigned long	 seq;
+	int		 fd = -1, rc = -1;
+
+	hash_to_hex(digest, hex);
+	text = xasprintf("%llu %s\n", (unsigned long long)size, hex);
+	tmp = xasprintf("%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1 || io_write_all(fd, text, strlen(text)) != 0 ||
+	    fsync(fd) != 0 || storageop_local("cache-write",
+	    manifest_base(path), &seq) != 0 || rename(tmp, path) != 0) {
+		error_sys(cause, "unable to write '%s'", path);
+		goto out;
+	}
+	storageop_local_done(seq);
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	free(text);
+	free(path);
+	return rc;
+}
+
 int
 manifest_publish(struct manifest_writer *mw, struct transport *t,
     struct crypto *c, int level, const struct manifest_header *h,
@@ -168,6 +213,9 @@ manifest_publish(struct manifest_writer *mw, struct transport *t,
 	}
 	if ((ow = object_writer_new(t, c, name, level, cause)) == NULL)
 		goto out;
+	if (plain_copy != NULL)
+		object_writer_on_digest(ow, manifest_write_stored,
+		    (void *)plain_copy);
 	s = object_writer_sink(ow);
 	if (manifest_writer_write(mw, s, copy, h, vols, nvols, sigs,
 	    cause) != 0)
@@ -247,6 +295,43 @@ out:
 	manifest_reader_free(mr);
 	free(name);
 	free(what);
+	return rc;
+}
+
+int
+manifest_check_stored(struct transport *t, const char *set_id,
+    const char *copy, uint64_t *size, uint8_t digest[HASH_LEN],
+    char **cause)
+{
+	char		 text[HASH_HEX_LEN + 32], hex[HASH_HEX_LEN + 1];
+	char		*path = manifest_stored_path(copy);
+	char		*name = names_manifest(set_id);
+	unsigned long long size_;
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			rc = 1;
+		else
+			error_sys(cause, "unable to read '%s'", path);
+		goto out;
+	}
+	n = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (n <= 0 || (text[n] = '\0', sscanf(text, "%llu %64s", &size_,
+	    hex) != 2) || hash_from_hex(hex, digest) != 0) {
+		error_set(cause, "the cache's record '%s' is corrupt", path);
+		goto out;
+	}
+	*size = size_;
+	/* The stored object must be the one this host wrote. */
+	if (object_verify(t, name, *size, digest, cause) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(name);
+	free(path);
 	return rc;
 }
 

@@ -35,6 +35,16 @@ int	manifest_read(struct transport *, struct crypto *, const char *set_id,
 int	manifest_read_cached(const char *path, const char *set_id,
 	    const struct manifest_visitor *, void *,
 	    struct manifest_summary *, char **cause);
+/*
+ * The stored size and SHA-256 manifest_publish kept beside a pending copy
+ * ("<copy>.stored", written before the manifest was published): 0 if
+ * set_id's stored manifest matches them (they are in size and digest), 1
+ * if there is no such record, -1 with *cause otherwise (a mismatch is
+ * "... is corrupt").
+ */
+int	manifest_check_stored(struct transport *, const char *set_id,
+	    const char *copy, uint64_t *size, uint8_t digest[HASH_LEN],
+	    char **cause);
 /* The same, the stored bytes held to a size and SHA-256 (its seal's). */
 int	manifest_read_expect(struct transport *, struct crypto *,
 	    const char *set_id, const uint64_t *size, const uint8_t *digest,

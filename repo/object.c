@@ -80,6 +80,13 @@ object_writer_bytes(struct object_writer *w)
 	return out + (uint64_t)((double)(in - used) * ((double)out / used));
 }
 
+void
+object_writer_on_digest(struct object_writer *w, hash_sink_done_fn *fn,
+    void *arg)
+{
+	hash_sink_on_done(w->hash, fn, arg);
+}
+
 int
 object_writer_finish(struct object_writer *w, uint64_t *size,
     uint8_t digest[HASH_LEN], char **cause)

@@ -12,6 +12,7 @@
 
 #include "common/hash.h"
 #include "common/sink.h"
+#include "format/filter/filter.h"
 
 struct crypto;
 struct transport;
@@ -25,6 +26,9 @@ struct object_writer	*object_writer_new(struct transport *,
 struct sink		*object_writer_sink(struct object_writer *);
 /* Compressed bytes so far (close to the stored size). */
 uint64_t		 object_writer_bytes(struct object_writer *);
+/* fn gets the stored size and SHA-256 just before the object is published. */
+void			 object_writer_on_digest(struct object_writer *,
+			     hash_sink_done_fn *fn, void *arg);
 /*
  * Finish: flush, publish, then check the stored size and (where that
  * proves anything: see transport_readback_proves) the SHA-256 by reading

@@ -458,9 +458,12 @@ seals_check_one(struct transport *t, struct sigcheck *trust,
 
 	if (sigcheck_verify(trust, text, len, &plain, &plainlen, &fpr,
 	    &why) != 0) {
+		/* An untrusted signer may be a forger, or the reader was
+		   given the wrong public key: both are said. */
 		error_set(cause, "seal of %s (%s in %s): %s: a forged or "
 		    "altered seal%s", id, name, transport_display(t), why,
-		    strstr(why, "not trusted") != NULL ? " (or, if the "
+		    strstr(why, "not trusted") != NULL ? ", or not the "
+		    "signing key's public part (--sign-pubkey; if the "
 		    "signing key was changed, give the old one with "
 		    "--previous-sign-key FILE)" : "");
 		goto out;
@@ -1245,6 +1248,12 @@ seals_newest(struct transport *t, struct sigcheck *trust,
 	return found;
 }
 
+const char *
+seals_writer_newest(const struct seals_writer *w)
+{
+	return w != NULL && w->have_newest ? w->newest.set : NULL;
+}
+
 static void
 seals_new_target(char out[SEAL_TARGET_LEN + 1])
 {
@@ -1508,6 +1517,7 @@ seals_publish(struct seals_writer *w, struct seal *s, char **cause)
 	w->newest.sequence = s->sequence;
 	w->newest.sign_key = xstrdup(s->sign_key);
 	w->newest.encrypt_keys = xstrdup(s->encrypt_keys);
+	w->newest.set = s->set != NULL ? xstrdup(s->set) : NULL;
 	memcpy(w->newest_hash, hash, HASH_LEN);
 	w->have_newest = 1;
 	if (w->learned != NULL) {

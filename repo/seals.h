@@ -92,6 +92,11 @@ struct seals_writer *seals_writer_new(const struct seals_options *,
 int		 seals_writer_check(struct seals_writer *, struct transport *,
 		     struct cache *, char **cause);
 void		 seals_writer_free(struct seals_writer *);
+/*
+ * After seals_writer_check: what the newest seal is of ("<SET>", or
+ * "<TIME>.purge" for a purge record), or NULL if the target has none.
+ */
+const char	*seals_writer_newest(const struct seals_writer *);
 int		 seals_publish_set(struct seals_writer *, const char *set_id,
 		     uint64_t manifest_size, const uint8_t manifest[HASH_LEN],
 		     const char *encrypt_keys, char **cause);

@@ -1037,10 +1037,11 @@ restore_name_lost(struct restore *r, char **cause)
 			    "restored" : "checked";
 	struct rentry	*re, *first;
 	char		*q;
-	size_t		 i, n = 0;
+	size_t		 i, n = 0, wanted = 0;
 
 	for (i = 0; i < rindex_count(r->ix); i++) {
 		first = re = rindex_at(r->ix, i);
+		wanted += re->wanted != 0;
 		if (!re->wanted || re->done)
 			continue;
 		if (re->lost == 0 && re->kind == 'h' &&
@@ -1068,7 +1069,7 @@ restore_name_lost(struct restore *r, char **cause)
 	else
 		error_set(cause, "%zu of %zu entries of set %s could not be %s "
 		    "(named above); %zu object%s could not be read, the first: "
-		    "%s", n, rindex_count(r->ix), r->set_id, verb, r->ndamaged,
+		    "%s", n, wanted, r->set_id, verb, r->ndamaged,
 		    r->ndamaged == 1 ? "" : "s", r->damage);
 	return -1;
 }

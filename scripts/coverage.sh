@@ -62,6 +62,11 @@ done
 git rev-parse --git-dir >/dev/null 2>&1 ||
     { echo "coverage: the copy of the sources is made with git: no git checkout in $top" >&2; exit 1; }
 
+# COVERAGE_REPORT_ONLY=1: only the report, from the counters the last run
+# left in build-cov/ (to read them again without building or testing).
+report_only=${COVERAGE_REPORT_ONLY:-0}
+tests_failed=0
+if [ "$report_only" != 1 ]; then
 # The copy: files that differ are copied (keeping the others' mtimes, so
 # make rebuilds only what changed); autoreconf once, and again when the
 # build system changed (make's own rules would do it too, but only from a
@@ -112,13 +117,13 @@ rc=0
 (cd "$bld" && make -j"$jobs" --no-print-directory check TESTS="$(echo $tests)") || rc=$?
 # A failing test fails the run; its figures are still shown, marked, so
 # that a flaky test costs a rerun, not the data.
-tests_failed=0
 if [ "$rc" -ne 0 ]; then
 	tests_failed=1
 	echo "coverage: tests failed (see $bld/test-suite.log):" >&2
 	grep -E '^(FAIL|ERROR):' "$bld/test-suite.log" >&2 2>/dev/null || true
 fi
 
+fi
 find "$bld" -name '*.gcda' -size 0 -delete
 lc="--quiet --rc lcov_branch_coverage=1"
 # shellcheck disable=SC2086
@@ -136,7 +141,7 @@ for d in $dirs; do
 	infos="$infos -a $bld/coverage-$d.info"
 	# lcov --summary: "  lines......: 95.1% (1234 of 1298 lines)".
 	# shellcheck disable=SC2086
-	sum=$(lcov $lc --summary "$bld/coverage-$d.info" 2>&1)
+	sum=$(lcov --rc lcov_branch_coverage=1 --summary "$bld/coverage-$d.info" 2>&1)
 	lines=$(echo "$sum" | awk '/lines\.*:/ {gsub(/[(%]/, ""); print $2, $3, $5; exit}')
 	branches=$(echo "$sum" | awk '/branches\.*:/ {gsub(/[(%]/, ""); print $2, $3, $5; exit}')
 	set -- $lines

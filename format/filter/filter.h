@@ -21,6 +21,14 @@ struct sink	*zstd_decompress_sink_new(const char *what, struct sink *next);
 struct sink	*hash_sink_new(struct sink *next);
 void		 hash_sink_result(const struct sink *, uint8_t [HASH_LEN],
 		     uint64_t *bytes);
+/*
+ * Called at finish with the result, before the next stage finishes (for a
+ * transport: before the object is published); if it fails, so does finish.
+ */
+typedef int	 hash_sink_done_fn(void *arg, const uint8_t [HASH_LEN],
+		     uint64_t bytes, char **cause);
+void		 hash_sink_on_done(struct sink *, hash_sink_done_fn *,
+		     void *arg);
 
 /*
  * Runs `next` in a thread of its own behind a bounded queue (4 x 1 MiB):

@@ -15,6 +15,8 @@ struct hash_sink {
 	struct hash	*hash;
 	uint64_t	 bytes;
 	uint8_t		 digest[HASH_LEN];
+	hash_sink_done_fn *done;
+	void		*done_arg;
 };
 
 static int
@@ -33,6 +35,9 @@ hash_sink_finish(struct sink *s, char **cause)
 	struct hash_sink	*h = (struct hash_sink *)s;
 
 	hash_final(h->hash, h->digest);
+	if (h->done != NULL && h->done(h->done_arg, h->digest, h->bytes,
+	    cause) != 0)
+		return -1;
 	return sink_finish(h->next, cause);
 }
 
@@ -72,4 +77,13 @@ hash_sink_result(const struct sink *s, uint8_t digest[HASH_LEN],
 
 	memcpy(digest, h->digest, HASH_LEN);
 	*bytes = h->bytes;
+}
+
+void
+hash_sink_on_done(struct sink *s, hash_sink_done_fn *fn, void *arg)
+{
+	struct hash_sink	*h = (struct hash_sink *)s;
+
+	h->done = fn;
+	h->done_arg = arg;
 }

@@ -27,7 +27,7 @@ stored objects or the cache in one way and checks what tresor makes of it:
                       byte-identically
 
 Usage: campaign.py [--cases N] [--seed S] [-j J] [--tresor PATH]
-                   [--keep DIR] [--only KIND] [--tap]
+                   [--from-case K] [--only KIND] [--keep DIR] [--tap]
 
 stdlib only. Exit status 0 only if every case passed. The last line is
 `corruptions: D/N detected, W wrong bytes written`.
@@ -865,6 +865,53 @@ def make_case(world, n, rng):
 
 # ---------------------------------------------------------------- main
 
+def regression_cases(world):
+    """The damage that found a bug, as fixed cases run on every campaign
+    (numbered from -1 down): docs/TESTING.md says what each found."""
+    w = world
+    full = "tresor.%s.manifest.gpg" % w.full_id
+    inc = "tresor.%s.manifest.gpg" % w.inc_id
+    vol2 = "tresor.%s.vol000002.gpg" % w.full_id
+    out = []
+
+    def objects(n, what, how, change):
+        case = classed(Case(w, n, "volume" if ".vol" in what else
+                            "manifest", what, how), "regression")
+
+        def go():
+            for name, data in change().items():
+                case.put(name, data)
+            if what == inc and how.startswith("replaced"):
+                case.authentic = True
+            return case.run_objects(set(change()))
+        out.append((case, go))
+
+    # A damaged volume: the rest restores, the lost files are named.
+    objects(-1, vol2, "byte in the middle flipped", lambda: {
+        vol2: flip(w.data[vol2], len(w.data[vol2]) // 2, 0)})
+    # The full set's manifest deleted: verify of the incremental fails.
+    objects(-2, full, "deleted", lambda: {full: None})
+    # Other target's manifests (same key, same set ID).
+    objects(-3, full, "replaced by target b's", lambda: {
+        full: w.data_b[full]})
+    objects(-4, inc, "replaced by target b's", lambda: {inc: w.data_b[inc]})
+    # The recipient key ID in the full set's PKESK: gpg says no secret key.
+    objects(-5, full, "bit 0 of byte 5 (the key ID) flipped", lambda: {
+        full: flip(w.data[full], 5, 0)})
+    # A digit of an unchanged file's sha256 in the cache's manifest copy.
+    copy = "manifest." + w.inc_id
+    text = w.cache_data[copy].decode("ascii")
+    line = next(x for x in text.splitlines()
+                if x.startswith("f ") and " set=" in x)
+    at = text.index(line) + line.index(" sha256=") + 8
+    digit = b"1" if text[at] == "0" else b"0"
+    case = classed(Case(w, -6, "cache", copy, "a digit of an unchanged "
+                        "file's sha256 changed"), "regression")
+    damaged = w.cache_data[copy][:at] + digit + w.cache_data[copy][at + 1:]
+    out.append((case, lambda: case.run_cache({copy: damaged})))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cases", type=int, default=10000)
@@ -873,6 +920,8 @@ def main():
     ap.add_argument("--tresor", default=os.environ.get("TRESOR", "./tresor"))
     ap.add_argument("--keep", default=None,
                     help="work in DIR and keep the case directories")
+    ap.add_argument("--from-case", type=int, default=1,
+                    help="run only cases FROM-CASE.. of the same draw")
     ap.add_argument("--only", choices=["volume", "manifest", "sigs", "seal",
                                        "lock", "cache"],
                     help="cases of one kind of object only")
@@ -904,7 +953,12 @@ def campaign(args, work):
     world = World(args, work)
     world.build()
     rng = random.Random(args.seed * 1000003 + 7)
-    cases = [make_case(world, i + 1, rng) for i in range(args.cases)]
+    cases = regression_cases(world) + \
+        [make_case(world, i + 1, rng) for i in range(args.cases)]
+    # A run cut short goes on where it stopped: the same draws, the
+    # earlier cases left out.
+    cases = [c for c in cases if c[0].n >= args.from_case or
+             (c[0].n < 0 and args.from_case <= 1)]
     failures = []
     per_kind = {}
     per_cls = {}

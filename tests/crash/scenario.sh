@@ -64,7 +64,17 @@ run_step() {
 	esac
 }
 
+# The complete sets of a target directory: a set is complete once its seal
+# is published after its manifest (docs/FORMAT.md); a manifest without its
+# seal is a run stopped between the two, which no reader takes for a set.
 complete_sets() {
+	ls "$1" | sed -n 's/^tresor\.\(.*\)\.manifest\.gpg$/\1/p' | sort |
+	    while read -r set; do
+		[ -e "$1/tresor.$set.seal.asc" ] && echo "$set"
+	    done
+}
+# The sets with a manifest, sealed or not.
+manifest_sets() {
 	ls "$1" | sed -n 's/^tresor\.\(.*\)\.manifest\.gpg$/\1/p' | sort
 }
 

@@ -123,6 +123,18 @@ attack "a forged set sealed by another key" "not trusted here.*forged or altered
 
 cp "$WORK/evil"/tresor.*.vol* "$WORK/evil"/tresor.*.manifest.gpg "$D"/
 attack "a forged set without a seal" "has no seal: it is unsigned"
+# A backup from this host seals only its own sets killed before their
+# seal (a copy still pending in its cache): never a planted one.
+cp "$WORK/evil"/tresor.*.vol* "$WORK/evil"/tresor.*.manifest.gpg "$D"/
+evil=$(ls "$WORK/evil" | sed -n 's/^tresor\.\(.*\)\.manifest\.gpg$/\1/p')
+[ -z "$NET" ] || chown -R "$TEST_USER" "$D"
+TRESOR_NOW=$(at 4) "$X" backup --quiet $NET --to "$T" \
+    --key-file "$WORK/k.pub.asc" --sign-key "$S" "$V" >"$WORK/err" 2>&1
+ls "$D" >"$WORK/listing"
+check "a planted unsealed set: a backup from this host does not seal it" \
+    sh -c "[ -n '$evil' ] && ! grep -q '^tresor\.$evil\.seal\.asc\$' '$WORK/listing'"
+check "... nor says it sealed anything" sh -c "! grep -q 'sealed now' '$WORK/err'"
+attack "a planted unsealed set after a backup" "set $evil in .* has no seal: it is unsigned"
 
 # A seal signed by another key, its text copied from a good one.
 sed -n '/^tresor-seal 1$/,/^end$/p' "$D/tresor.$day2.seal.asc" >"$WORK/text"
@@ -250,6 +262,11 @@ sed -i 's/^removed \([^ ]*\) 1 /removed \1 9 /' "$D/$purge_seal"
 expect_fail "$WORK/err" ver
 check "an altered purge record is a forgery" grep -q "bad signature" "$WORK/err"
 cp_state "$WORK/purged" "$D"
+# A purge record is no set, but it is the newest seal: a backup older than
+# it means the clock went backwards (not a rollback of the target).
+expect_fail "$WORK/err" b 69 --sign-key "$S"
+check "a backup older than the newest purge record: refused, naming the clock" \
+    grep -q "newest seal in .*purge, is not older than this run .*clock must not go backwards" "$WORK/err"
 
 # Signing key rotation (docs/SECURITY.md, "Rotating the signing key"). The
 # cache remembers the keys it signed with; a host without it (here: the

@@ -69,18 +69,19 @@ tresor backup --quiet --to "$TPW" --passphrase-file "$PW" "$VAULT" ||
 PWMANIFEST=$(cd "$WORK/tpw" && ls *.manifest.gpg)
 
 # $EMPTYPW: an empty passphrase file; $GARBAGE: a "key" file without a
-# key; $SIGNPUB: a key that can only sign (in $WORK/gnupg-sign too);
+# key; $SIGNPUB: a key that can only sign (in $WORK/gnupg-signonly too;
+# not $WORK/gnupg-sign, lib.sh's signing key for the seals);
 # $PROTSEC: a secret key protected by the passphrase in $PW, and $TPROT a
 # set encrypted to it.
 : >"$WORK/emptypw" && EMPTYPW=$WORK/emptypw
 printf 'not a key\n' >"$WORK/garbage.asc" && GARBAGE=$WORK/garbage.asc
-mkdir -p "$WORK/gnupg-sign" "$WORK/gnupg-prot" &&
-    chmod 700 "$WORK/gnupg-sign" "$WORK/gnupg-prot"
-GNUPGHOME=$WORK/gnupg-sign gpg --batch --quiet --passphrase '' \
+mkdir -p "$WORK/gnupg-signonly" "$WORK/gnupg-prot" &&
+    chmod 700 "$WORK/gnupg-signonly" "$WORK/gnupg-prot"
+GNUPGHOME=$WORK/gnupg-signonly gpg --batch --quiet --passphrase '' \
     --quick-gen-key 'sign only <s@tresor.invalid>' ed25519 sign never \
     >/dev/null 2>&1 || bail "gpg key generation failed"
-GNUPGHOME=$WORK/gnupg-sign gpg --batch --armor --export >"$WORK/sign.pub.asc"
-SIGNPUB=$WORK/sign.pub.asc
+GNUPGHOME=$WORK/gnupg-signonly gpg --batch --armor --export >"$WORK/signonly.pub.asc"
+SIGNPUB=$WORK/signonly.pub.asc
 GNUPGHOME=$WORK/gnupg-prot gpg --batch --quiet --pinentry-mode loopback \
     --passphrase-file "$PW" --quick-gen-key 'protected <p@tresor.invalid>' \
     future-default default never >/dev/null 2>&1 || bail "gpg key generation failed"
@@ -104,7 +105,10 @@ NOTT=file://$WORK/nott
 EMPTYT=file://$WORK/emptyt
 
 # $V2: $T's set with its manifest's version line made "tresor-manifest 2"
-# (a set from a newer tresor), re-encrypted to the same key.
+# (a set from a newer tresor), re-encrypted to the same key and sealed
+# again with the run's signing key (lib.sh), as its maker would have: the
+# seal's manifest line gets the new manifest's size and hash, and its
+# target id a new one ($V2 is a target of its own).
 mkdir -p "$WORK/v2" && cp "$WORK/t"/* "$WORK/v2/"
 V2=file://$WORK/v2
 GNUPGHOME=$WORK/gnupg-k gpg --batch --quiet --decrypt "$WORK/t/$MANIFEST" |
@@ -112,6 +116,16 @@ GNUPGHOME=$WORK/gnupg-k gpg --batch --quiet --decrypt "$WORK/t/$MANIFEST" |
     zstd -q -c | GNUPGHOME=$WORK/gnupg-k gpg --batch --quiet --trust-model always \
     --encrypt --recipient k@tresor.invalid >"$WORK/v2/$MANIFEST" ||
     bail "making the version 2 manifest failed"
+V2SIZE=$(stat -c %s "$WORK/v2/$MANIFEST")
+V2HASH=$(sha256sum "$WORK/v2/$MANIFEST" | cut -d' ' -f1)
+V2TID=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+GNUPGHOME=$WORK/gnupg-sign gpg --batch --quiet --decrypt "$WORK/t/tresor.$SETID.seal.asc" \
+    2>/dev/null | sed -e "s/^manifest .*/manifest $V2SIZE $V2HASH/" \
+    -e "s/^target .*/target $V2TID/" >"$WORK/v2.seal.txt" &&
+    grep -qx "manifest $V2SIZE $V2HASH" "$WORK/v2.seal.txt" &&
+    GNUPGHOME=$WORK/gnupg-sign gpg --batch --quiet --yes --digest-algo SHA256 \
+    --clearsign -o "$WORK/v2/tresor.$SETID.seal.asc" "$WORK/v2.seal.txt" ||
+    bail "sealing the version 2 manifest failed"
 
 # $DOWN: a port on 127.0.0.1 nothing listens on; $DENY: a WebDAV server
 # that refuses every login (HTTP 401), a stand-in for a real server with a
@@ -230,6 +244,16 @@ sed '/^    encrypt: |$/,$d' "$CONF/ok.yml" >"$CONF/nokey.yml"
 { sed '/^    encrypt: |$/,$d' "$CONF/ok.yml"; echo "    encrypt: |"
     sed 's/^/      /' "$WORK/other.pub.asc"; } >"$CONF/otherkey.yml"
 pg_sql "CREATE DATABASE ecs" || bail "CREATE DATABASE ecs"
+# Sets of the wrong shape for recover-from-backup: $TDBONLY holds the
+# database dump and no vault, $TTWO the dump and two directories.
+mkdir -p "$WORK/tdbonly" "$WORK/ttwo" "$WORK/other-dir"
+printf 'other\n' >"$WORK/other-dir/file"
+TDBONLY=file://$WORK/tdbonly
+TTWO=file://$WORK/ttwo
+tresor backup --quiet --to "$TDBONLY" --key-file "$PUB" --pg-database ecs ||
+    bail "the dump-only fixture backup failed"
+tresor backup --quiet --to "$TTWO" --key-file "$PUB" --pg-database ecs \
+    "$VAULT" "$WORK/other-dir" || bail "the two-directory fixture backup failed"
 
 # The table: one tab-separated line per row (verb, input, command, exit,
 # message), from the Markdown (cells in backticks, \| for a '|').

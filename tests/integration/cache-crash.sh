@@ -9,6 +9,10 @@
 #  3. Killed after the new set's copies were written but before its
 #     manifest was published: the cache holds no copy of a set that is not
 #     on the target, and the next run clears the pending ones.
+#  4. Killed right after the manifest was published, before its seal: the
+#     next run seals it (its copy still pending here proves it is ours),
+#     saying so, and verify --read-data passes; a manifest altered on the
+#     target in between is not sealed (issue 18).
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 make_key k
@@ -81,6 +85,55 @@ for what in sigs pend; do
 	    sh -c "! ls '$(cachedir)' | grep -q '20260102T003000Z\|\.pending$'"
 done
 
+# --- 4. killed between the manifest and its seal --------------------------
+rm -rf "$WORK/target" "$WORK/cache" && mkdir "$WORK/target"
+b 6 2>/dev/null || bail "the full backup before the seal checks"
+echo again >>"$V/docs/hello.txt"
+cp -a "$WORK/target" "$WORK/target-6"
+cp -a "$WORK/cache" "$WORK/cache-6"
+b 7 TRESOR_TEST_RECORD="$WORK/count7.log" || bail "the counting incremental"
+pub7=$(opnum "$WORK/count7.log" '^publish tresor\..*\.manifest\.gpg$')
+seal7=$(opnum "$WORK/count7.log" '^publish tresor\..*\.seal\.asc$')
+check "an incremental's record: its seal published after its manifest" \
+    [ -n "$pub7" ] && [ -n "$seal7" ] && [ "$pub7" -lt "$seal7" ]
+rm -rf "$WORK/target" "$WORK/cache"
+cp -a "$WORK/target-6" "$WORK/target"
+cp -a "$WORK/cache-6" "$WORK/cache"
+b 7 TRESOR_TEST_CRASH_AFTER="$pub7" 2>/dev/null
+check "killed right after an incremental's manifest was published" [ $? -eq 137 ]
+set7=$(ls "$WORK/target" | sed -n 's/^tresor\.\(.*\.inc\)\.manifest\.gpg$/\1/p')
+check "... the set is on the target, without its seal" \
+    sh -c "[ -n '$set7' ] && [ ! -e '$WORK/target/tresor.$set7.seal.asc' ]"
+cp -a "$WORK/target" "$WORK/target-killed"
+cp -a "$WORK/cache" "$WORK/cache-killed"
+echo once-more >>"$V/docs/hello.txt"
+b 8 2>"$WORK/seal.err"
+rc=$?
+check "the next backup succeeds (exit $rc)" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || diag "$(cat "$WORK/seal.err")"
+check "... sealing the killed run's set" test -e "$WORK/target/tresor.$set7.seal.asc"
+check "... saying so in one line" \
+    sh -c "[ \$(grep -c 'set $set7 was published from this host by a run that stopped before its seal: sealed now' '$WORK/seal.err') -eq 1 ]"
+"$TRESOR" verify --quiet --read-data --from "$T" --key-file "$WORK/k.sec.asc" \
+    >"$WORK/seal.out" 2>&1
+rc=$?
+check "verify --read-data passes (exit $rc)" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || diag "$(cat "$WORK/seal.out")"
+check "... and the killed run's set restores" sh -c "'$TRESOR' restore --quiet \
+    --from '$T' --set '$set7' --to '$WORK/r7' --key-file '$WORK/k.sec.asc' &&
+    test -s '$WORK/r7/vault/big.bin'"
+# The same kill, then the manifest altered on the target before the next run.
+rm -rf "$WORK/target" "$WORK/cache"
+cp -a "$WORK/target-killed" "$WORK/target"
+cp -a "$WORK/cache-killed" "$WORK/cache"
+printf 'X' | dd of="$WORK/target/tresor.$set7.manifest.gpg" bs=1 seek=100 \
+    conv=notrunc 2>/dev/null
+b 8 2>"$WORK/alt.err"
+check "a killed run's manifest altered on the target: the backup fails" [ $? -ne 0 ]
+check "... naming the set" grep -q "set $set7, published from this host.*could not be sealed" "$WORK/alt.err"
+check "... and the altered manifest gets no seal" \
+    test ! -e "$WORK/target/tresor.$set7.seal.asc"
+
 # --- write-order.awk finds each wrong order ----------------------------
 wo() {	# wo LOG-TEXT: the checker's exit status on that log
 	printf '%s\n' "$1" >"$WORK/wo.log"
@@ -122,6 +175,7 @@ check "... a cache copy written before its set is published: caught" caught \
     "1 1 cache-write sigs.20260101T003000Z.full
 2 1 put $S.manifest.gpg
 3 1 publish $S.manifest.gpg" "cache copy"
+check "... and counts what it checked" grep -q 'violations: 1 in 3 ops' "$WORK/wo.out"
 check "write-order.awk: a seal after its manifest passes" wo "1 1 put $S.manifest.gpg
 2 1 publish $S.manifest.gpg
 3 1 put $S.seal.asc
@@ -133,7 +187,6 @@ check "... a seal published before its manifest: caught" caught \
 2 1 publish $S.seal.asc
 3 1 put $S.manifest.gpg
 4 1 publish $S.manifest.gpg" "seal $S.seal.asc published before"
-check "... and counts what it checked" grep -q 'violations: 1 in 3 ops' "$WORK/wo.out"
 check "... a reused pid is another process" wo "1 7.100 put $S.manifest.gpg
 2 7.100 publish $S.manifest.gpg
 1 7.200 put $S.vol000001.gpg"

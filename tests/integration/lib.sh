@@ -195,6 +195,9 @@ cat >"$WORK/bin/tresor-signed" <<WRAP || bail "wrapper"
 #!/bin/sh
 # Test wrapper (tests/integration/lib.sh): the run's signing key.
 real="$WORK/bin/.real/tresor"
+# Run through a link named recover-from-backup (as installed): that verb
+# (the real binary, run by this script, would see the name tresor).
+[ "\$(basename "\$0")" = recover-from-backup ] && set -- recover-from-backup "\$@"
 case " \$* " in
 *" --sign-key "*|*" --sign-pubkey "*) exec "\$real" "\$@" ;;
 esac

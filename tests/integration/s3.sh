@@ -70,7 +70,7 @@ check "... leaving one full set and no incremental" sh -c \
 # SIGKILL in the middle of a multipart put: the upload stays on the server
 # (S3 keeps it until aborted); cleanup lists it as a temporary and aborts it.
 head -c 150000000 /dev/urandom >"$WORK/src/vault/bigger.bin"
-env TRESOR_NOW="$(at 41)" "$TRESOR" backup --quiet --to "$URL" $S3 \
+env TRESOR_NOW="$(at 81)" "$TRESOR" backup --quiet --to "$URL" $S3 \
     --key-file "$WORK/k.pub.asc" --volsize 140 "$WORK/src/vault" 2>/dev/null &
 bpid=$!
 i=0
@@ -90,7 +90,7 @@ check "cleanup (dry run) lists it as a temporary object" \
 check "cleanup --force aborts it" sh -c \
     "'$TRESOR' cleanup --from '$URL' $S3 --break-lock --force >/dev/null"
 check "... no upload is left" test -z "$(uploads tresor-int)"
-check "the next backup completes" env TRESOR_NOW="$(at 42)" \
+check "the next backup completes" env TRESOR_NOW="$(at 82)" \
     "$TRESOR" backup --quiet --to "$URL" $S3 --key-file "$WORK/k.pub.asc" \
     --volsize 50 "$WORK/src/vault"
 check "... and verifies with --read-data" "$TRESOR" verify --quiet --read-data \
@@ -143,7 +143,9 @@ check "a credentials file others may read is refused, one line" sh -c \
 pid=$!
 sample_argv $pid "$WORK/cmdlines"
 wait $pid
-check "backup with the keys in the environment" test $? -eq 0
+rc=$?
+[ $rc -eq 0 ] || diag "$(cat "$WORK/argv.err")"
+check "backup with the keys in the environment" test $rc -eq 0
 check "the secret key is in no process's argv" no_password "$WORK/cmdlines"
 check "... nor in any output" no_password "$WORK"/*.out "$WORK/argv.err"
 
