@@ -17,7 +17,8 @@ stored objects or the cache in one way and checks what tresor makes of it:
                       depend on a damaged object is restored; every file it
                       could not restore is named on stderr
                       (a damaged manifest or seal fails the seal checks:
-                      restore refuses the set, names it, writes nothing)
+                      restore refuses the set, names it, writes no wrong
+                      byte; an earlier set's manifest loses its files)
   the lock:           a writer (cleanup --force) names the lock on stderr
                       (it refuses it, or takes it over with a warning), and
                       verify still passes
