@@ -10,8 +10,9 @@
 # fail naming the object, that restore fails before any byte of an affected
 # file reaches its name, restores every unaffected file byte for byte and
 # names each file it could not restore; a damaged manifest or seal fails the
-# seal checks, and restore then refuses the set and writes nothing
-# (tests/corrupt/campaign.py). The campaign
+# seal checks, and restore refuses the set (a seal, the newest manifest, a
+# deletion) or loses the files of an earlier set's manifest, writing no
+# wrong byte (tests/corrupt/campaign.py). The campaign
 # prints the TAP lines: one per kind of object, and one for wrong bytes.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
