@@ -68,12 +68,16 @@ cli_default_cache_dir(void)
 int
 cli_usage_error(const struct cmd *cmd, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list	 ap;
+	char	*msg;
 
 	fprintf(stderr, "tresor: %s: ", cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
 	va_end(ap);
+	log_put_one_line(stderr, msg != NULL ? msg : fmt);
+	free(msg);
 	fprintf(stderr, " (see tresor %s --help)\n", cmd->name);
 	return EXIT_USAGE;
 }

@@ -52,6 +52,20 @@ log_json_string(FILE *f, const char *s)
 static void	(*log_hook)(int);
 
 void
+log_put_one_line(FILE *f, const char *s)
+{
+	unsigned char	c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+void
 log_set_hook(void (*hook)(int))
 {
 	__atomic_store_n(&log_hook, hook, __ATOMIC_RELEASE);
@@ -66,20 +80,21 @@ log_vprint(const char *level, const char *fmt, va_list ap)
 	struct tm	 tm;
 	char		*msg, when[32];
 
+	if (vasprintf(&msg, fmt, ap) == -1)
+		return;
 	if (!log_json) {
 		if (hook != NULL)
 			hook(1);
 		fprintf(stderr, "%s: %s", log_prog,
 		    strcmp(level, "warning") == 0 ? "warning: " : "");
-		vfprintf(stderr, fmt, ap);
+		log_put_one_line(stderr, msg);
 		fputc('\n', stderr);
 		if (hook != NULL)
 			hook(0);
+		free(msg);
 		return;
 	}
 	/* One object per line, for journald or a log shipper. */
-	if (vasprintf(&msg, fmt, ap) == -1)
-		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);

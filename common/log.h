@@ -2,6 +2,8 @@
 #ifndef TRESOR_LOG_H
 #define TRESOR_LOG_H
 
+#include <stdio.h>
+
 extern int log_verbose;
 
 /* Messages name this program ("tresor", "backupd"). */
@@ -23,6 +25,13 @@ void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
  * terminal line away first and hold it off until the message is out.
  */
 void	log_set_hook(void (*)(int));
+
+/*
+ * Write a message as one line: a control byte that reached it unquoted (a
+ * newline in a URL or a time spec typed by the operator) becomes \xNN, so
+ * that every message stays one line whatever its parts held.
+ */
+void	log_put_one_line(FILE *, const char *);
 
 /* Quote a path for a message: non-printable bytes become \xNN. */
 char	*log_quote(const char *);

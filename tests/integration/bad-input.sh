@@ -43,6 +43,9 @@ mkdir -p "$NOKEYS" && chmod 700 "$NOKEYS"
 VAULT=$WORK/vault
 mkdir -p "$VAULT/docs" "$WORK/empty-vault"
 EMPTY=$WORK/empty-vault
+# A newline typed into a URL or a time spec: still one line of message.
+NLURL=$(printf 'bogus://host\nx')
+NLTIME=$(printf '2999-01-01\nx')
 printf 'hello\n' >"$VAULT/docs/hello.txt"
 head -c 3000000 /dev/urandom >"$VAULT/big.bin"
 
@@ -339,7 +342,8 @@ done
 for input in "bad URL" "unknown scheme" "wrong key" "missing key" \
     "wrong passphrase" "unreachable host" "auth failure" "permission denied" \
     "not a tresor target" "clock gone backwards" "time in the future" \
-    "empty vault" "missing database" "full disk" "newer format version"; do
+    "empty vault" "missing database" "full disk" "newer format version" \
+    "newline in the URL" "newline in the time spec"; do
 	check "the table has a row for: $input" sh -c "printf '%s' '$inputs_seen' | grep -q '|$input'"
 done
 
