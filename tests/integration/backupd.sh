@@ -36,22 +36,10 @@ env_yml() {
 		echo "appliance:"
 		echo "  domain: ecs.example.org"
 		echo "  backup:"
-		for line in "url: $T" "sources: [$WORK/vault]" \
+		yml_backup "$KEYFILE" "url: $T" "sources: [$WORK/vault]" \
 		    "database: {name: app}" "metrics: $WORK/metrics/backup.prom" \
 		    "cache_dir: $WORK/cache" "state_dir: $WORK/state" \
-		    "deadline: none"; do
-			# A default unless the caller gives the same key.
-			overridden=no
-			for extra in "$@"; do
-				[ "${extra%%:*}" = "${line%%:*}" ] && overridden=yes
-			done
-			[ $overridden = no ] && echo "    $line"
-		done
-		for line in "$@"; do
-			echo "    $line"
-		done
-		echo "    encrypt: |"
-		sed 's/^/      /' "$KEYFILE"
+		    "deadline: none" -- "$@"
 		echo "ecs:"
 		echo "  settings: |"
 		echo "    DEBUG = False"

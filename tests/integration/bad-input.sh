@@ -215,21 +215,10 @@ env_yml() {
 	{
 		echo "appliance:"
 		echo "  backup:"
-		for line in "url: $T" "sources: [$VAULT]" \
+		yml_backup "$PUB" "url: $T" "sources: [$VAULT]" \
 		    "metrics: $WORK/metrics/backup.prom" \
 		    "cache_dir: $WORK/cache" "state_dir: $WORK/state" \
-		    "deadline: none"; do
-			overridden=no
-			for extra in "$@"; do
-				[ "${extra%%:*}" = "${line%%:*}" ] && overridden=yes
-			done
-			[ $overridden = no ] && echo "    $line"
-		done
-		for line in "$@"; do
-			echo "    $line"
-		done
-		echo "    encrypt: |"
-		sed 's/^/      /' "$PUB"
+		    "deadline: none" -- "$@"
 	} >"$f"
 }
 mkdir -p "$WORK/metrics" "$WORK/state"

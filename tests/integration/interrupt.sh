@@ -18,18 +18,6 @@ for i in 1 2 3 4 5; do printf 'doc %s\n' "$i" >"$V/a/doc$i.txt"; done
 TMPDIR="$WORK/tmp"
 export TMPDIR
 
-# wait_stopped PID: until the process is stopped at its test point.
-wait_stopped() {
-	n=0
-	while [ $n -lt 200 ]; do
-		state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-		[ "$state" = T ] && return 0
-		sleep 0.1
-		n=$((n + 1))
-	done
-	return 1
-}
-
 day=0
 # interrupt POINT SIGNAL EXPECTED_RC: one backup stopped at POINT by SIGNAL.
 interrupt() {

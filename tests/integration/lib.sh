@@ -168,6 +168,70 @@ set_bytes() {
 	cat "$1"/tresor."$2".* | wc -c
 }
 
+# wait_stopped PID [TENTHS]: until process PID has stopped itself (state T)
+# at its test point; fails after TENTHS tenths of a second (default 200)
+# or when the process is gone.
+wait_stopped() {
+	n=0
+	while [ $n -lt "${2:-200}" ]; do
+		state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+		[ "$state" = T ] && return 0
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 1
+}
+
+# craft N ARG...: target $WORK/tN, a copy of $WORK/t0 (encrypted to key k,
+# GnuPG home $WORK/gnupg-k) rewritten by craft-set.py with ARG... The
+# crafter has no signing key, so t0's seal would no longer match: the set
+# is made unsigned, and the caller reads it with --allow-unsigned
+# (authenticity.sh checks that it is refused without).
+craft() {
+	n=$1
+	shift
+	rm -rf "$WORK/t$n"
+	cp -r "$WORK/t0" "$WORK/t$n"
+	"${PYTHON:-python3}" "$TOP_SRCDIR/tests/integration/craft-set.py" \
+	    "$WORK/t$n" "$WORK/gnupg-k" k@tresor.invalid "$@" ||
+	    bail "craft-set.py $*"
+	rm -f "$WORK/t$n"/tresor.*.seal.asc
+}
+
+# yml_backup KEYFILE DEFAULT... -- EXTRA...: the keys of env.yml's
+# appliance.backup block, indented for it: each DEFAULT ("key: value")
+# unless an EXTRA names the same key, then every EXTRA, then "encrypt:"
+# with KEYFILE's key.
+yml_backup() {
+	yb_kf=$1
+	shift
+	yb_ndef=0
+	for yb_a; do
+		[ "$yb_a" = -- ] && break
+		yb_ndef=$((yb_ndef + 1))
+	done
+	yb_i=0
+	for yb_d; do
+		yb_i=$((yb_i + 1))
+		[ $yb_i -gt "$yb_ndef" ] && break
+		yb_overridden=no
+		yb_j=0
+		for yb_e; do
+			yb_j=$((yb_j + 1))
+			[ $yb_j -gt $((yb_ndef + 1)) ] && [ "${yb_e%%:*}" = "${yb_d%%:*}" ] &&
+			    yb_overridden=yes
+		done
+		[ $yb_overridden = no ] && echo "    $yb_d"
+	done
+	yb_j=0
+	for yb_e; do
+		yb_j=$((yb_j + 1))
+		[ $yb_j -gt $((yb_ndef + 1)) ] && echo "    $yb_e"
+	done
+	echo "    encrypt: |"
+	sed 's/^/      /' "$yb_kf"
+}
+
 # --- authenticity (issue 18) ---
 # Every set is sealed with a signing key, and every restore checks the seal
 # (docs/SECURITY.md). One signing key per test run: $TRESOR becomes a small

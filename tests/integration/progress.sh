@@ -21,18 +21,6 @@ done
 rm -f "$WORK/block"
 unset TRESOR_PROGRESS_INTERVAL
 
-# wait_stopped PID: until the process has stopped itself at its test point.
-wait_stopped() {
-	n=0
-	while [ $n -lt 300 ]; do
-		state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-		[ "$state" = T ] && return 0
-		sleep 0.1
-		n=$((n + 1))
-	done
-	return 1
-}
-
 # stalled POINT OUT ERR TRESOR-ARGS...: run tresor with
 # TRESOR_PROGRESS_INTERVAL=1, stopped for 2 s at POINT; its status.
 stalled() {
@@ -41,7 +29,7 @@ stalled() {
 	TRESOR_PROGRESS_INTERVAL=1 TRESOR_TESTPOINT=$point "$TRESOR" "$@" \
 	    >"$out" 2>"$err" &
 	pid=$!
-	if wait_stopped $pid; then
+	if wait_stopped $pid 300; then
 		sleep 2
 		kill -CONT $pid
 	else

@@ -8,7 +8,6 @@
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 PYTHON=${PYTHON:-python3}
-CRAFT="$TOP_SRCDIR/tests/integration/craft-set.py"
 for tool in "$PYTHON" zstd gpg; do
 	command -v "$tool" >/dev/null 2>&1 ||
 	    bail "$tool not found (sh scripts/setup.sh check installs it)"
@@ -33,20 +32,6 @@ restore_unsigned_() {
 }
 fetch_() {
 	"$TRESOR" fetch --quiet --key-file "$WORK/k.sec.asc" "$@"
-}
-# craft N ARG...: target tN, a copy of t0 rewritten by craft-set.py.
-craft() {
-	n=$1
-	shift
-	rm -rf "$WORK/t$n"
-	cp -r "$WORK/t0" "$WORK/t$n"
-	"$PYTHON" "$CRAFT" "$WORK/t$n" "$WORK/gnupg-k" k@tresor.invalid "$@" ||
-	    bail "craft-set.py $*"
-	# The crafter has no signing key: t0's seal no longer matches the
-	# manifest. The set is made unsigned, as restore-paths.sh does, and
-	# read with --allow-unsigned (authenticity.sh checks that it is
-	# refused without): the inconsistency is what is tested here.
-	rm -f "$WORK/t$n"/tresor.*.seal.asc
 }
 # fails_with FILE TEXT: FILE is one line holding TEXT.
 fails_with() {

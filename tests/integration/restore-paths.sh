@@ -9,7 +9,6 @@
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 PYTHON=${PYTHON:-python3}
-CRAFT="$TOP_SRCDIR/tests/integration/craft-set.py"
 for tool in "$PYTHON" zstd gpg; do
 	command -v "$tool" >/dev/null 2>&1 ||
 	    bail "$tool not found (sh scripts/setup.sh check installs it)"
@@ -31,19 +30,6 @@ ln "$WORK/src/hl-a" "$WORK/src/hl-b"
 "$TRESOR" backup --quiet --to "file://$WORK/t0" --key-file "$WORK/k.pub.asc" \
     "$WORK/src" || bail "backup"
 
-# craft N ARG...: target tN, a copy of t0 made malicious by craft-set.py.
-craft() {
-	n=$1
-	shift
-	rm -rf "$WORK/t$n"
-	cp -r "$WORK/t0" "$WORK/t$n"
-	"$PYTHON" "$CRAFT" "$WORK/t$n" "$WORK/gnupg-k" k@tresor.invalid "$@" ||
-	    bail "craft-set.py $*"
-	# The crafter has no signing key: the set is unsigned. Restore
-	# refuses that by default (authenticity.sh); here the paths are
-	# what is tested, so they are read with --allow-unsigned.
-	rm -f "$WORK/t$n"/tresor.*.seal.asc
-}
 # snapshot: everything in the box but the restore directories, with link
 # counts, modes and content.
 snapshot() {
