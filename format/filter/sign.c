@@ -7,7 +7,9 @@
 #include <gpgme.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -232,16 +234,63 @@ signer_new(const char *key_file, const char *key_data, size_t key_len,
 static void	sigcheck_clear_map(struct sigcheck *);
 
 /*
- * Stop the home's gpg-agent by a word on its socket (KILLAGENT, through
- * gpgme's assuan engine): gpgconf --kill, which crypto_free runs
- * otherwise, starts three more programs to say the same. Only where the
+ * One Assuan line to the agent and its answer ("OK..." or "ERR..."):
+ * KILLAGENT, which is all gpg-connect-agent would send. Said on the
+ * socket itself: gpgme's assuan engine is not there once gpgconf is
+ * disabled (crypto_library_init), and gpgconf --kill, crypto_free's way,
+ * starts three more programs to say the same. 0 once the agent said OK.
+ */
+static int
+signer_agent_say(const char *sock, const char *line)
+{
+	struct sockaddr_un	 sa;
+	char			 buf[1024];
+	size_t			 got = 0, len = strlen(line);
+	ssize_t			 n;
+	int			 fd, answers = 0, rc = -1;
+	char			*nl;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (strlen(sock) >= sizeof sa.sun_path)
+		return -1;
+	memcpy(sa.sun_path, sock, strlen(sock));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		goto out;
+	/* Its greeting ("OK Pleased to meet you"), then our line's answer. */
+	while (answers < 2) {
+		if ((nl = memchr(buf, '\n', got)) == NULL) {
+			if (got == sizeof buf || (n = read(fd, buf + got,
+			    sizeof buf - got)) <= 0)
+				goto out;
+			got += (size_t)n;
+			continue;
+		}
+		if (strncmp(buf, "OK", 2) != 0 || (nl - buf > 2 &&
+		    buf[2] != ' '))
+			goto out;
+		answers++;
+		got -= (size_t)(nl + 1 - buf);
+		memmove(buf, nl + 1, got);
+		if (answers == 1 && (send(fd, line, len, MSG_NOSIGNAL) !=
+		    (ssize_t)len || send(fd, "\n", 1, MSG_NOSIGNAL) != 1))
+			goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+/*
+ * Stop the home's gpg-agent by KILLAGENT on its socket. Only where the
  * socket is in the home itself (no /run/user/UID); else crypto_free's way.
  */
 static void
 signer_stop_agent(struct signer *s)
 {
-	gpgme_ctx_t	 a = NULL;
-	gpgme_error_t	 op = 0;
 	struct stat	 sb;
 	char		*sock;
 
@@ -249,15 +298,8 @@ signer_stop_agent(struct signer *s)
 		return;
 	sock = xasprintf("%s/S.gpg-agent", s->c->home);
 	if (stat(sock, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
-	    gpgme_new(&a) == 0 &&
-	    gpgme_set_protocol(a, GPGME_PROTOCOL_ASSUAN) == 0 &&
-	    gpgme_ctx_set_engine_info(a, GPGME_PROTOCOL_ASSUAN, sock,
-	    s->c->home) == 0 &&
-	    gpgme_op_assuan_transact_ext(a, "KILLAGENT", NULL, NULL, NULL,
-	    NULL, NULL, NULL, &op) == 0 && op == 0)
+	    signer_agent_say(sock, "KILLAGENT") == 0)
 		s->c->no_agent = 1;	/* stopped: nothing for gpgconf */
-	if (a != NULL)
-		gpgme_release(a);
 	free(sock);
 }
 
