@@ -3,13 +3,16 @@
  * hundred bytes, so gpgme's own data pump is fine here (gpgproc.c exists
  * for volumes, not for this).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <gpgme.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -17,6 +20,8 @@
 #include "crypto.h"
 #include "crypto.intern.h"
 #include "sign.h"
+
+extern char **environ;
 
 /*
  * One gpgme context per home, kept for every operation: each new context
@@ -163,6 +168,36 @@ fail:
  * slowest step of signing: the fingerprint comes from the import result
  * and the key from a public listing, which ask the agent nothing.
  */
+/*
+ * The home's gpg-agent, started by us while gpgme runs its `gpg --version`
+ * for the home: gpg would start it only once the import needs it, and
+ * then poll its socket at growing intervals. `gpg-agent --daemon` returns
+ * once its socket is listening. It keeps no descriptor but /dev/null: a
+ * pipe of a gpg run that another thread started meanwhile would otherwise
+ * stay open in the daemon. -1 if it could not be started (then gpg starts
+ * it as usual).
+ */
+static pid_t
+signer_spawn_agent(struct signer *s)
+{
+	char				*argv[] = { "gpg-agent", "--homedir",
+					    s->c->home, "--daemon", NULL };
+	posix_spawn_file_actions_t	 fa;
+	pid_t				 pid;
+	int				 ok;
+
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return -1;
+	ok = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
+	    0) == 0 && posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
+	    O_WRONLY, 0) == 0 && posix_spawn_file_actions_addopen(&fa, 2,
+	    "/dev/null", O_WRONLY, 0) == 0 &&
+	    posix_spawn_file_actions_addclosefrom_np(&fa, 3) == 0 &&
+	    posix_spawnp(&pid, "gpg-agent", &fa, NULL, argv, environ) == 0;
+	posix_spawn_file_actions_destroy(&fa);
+	return ok ? pid : -1;
+}
+
 int
 signer_load(struct signer *s, char **cause)
 {
@@ -172,10 +207,18 @@ signer_load(struct signer *s, char **cause)
 	gpgme_key_t		 key = NULL;
 	gpgme_subkey_t		 sk;
 	gpgme_error_t		 err;
-	int			 rc = -1;
+	pid_t			 agent;
+	int			 status, rc = -1;
 
-	if (crypto_context(s->c, &s->ctx, cause) != 0)
+	agent = signer_spawn_agent(s);
+	rc = crypto_context(s->c, &s->ctx, cause);
+	/* Its socket is up once it returns (a failure: gpg's own way). */
+	if (agent != -1)
+		while (waitpid(agent, &status, 0) == -1 && errno == EINTR)
+			continue;
+	if (rc != 0)
 		goto out;
+	rc = -1;
 	if ((err = gpgme_data_new_from_mem(&data, s->data, s->len, 0)) != 0 ||
 	    (err = gpgme_op_import(s->ctx, data)) != 0) {
 		error_set(cause, "unable to import signing key '%s': %s",
