@@ -66,6 +66,17 @@ struct seals_writer {
 	int		 have_newest;
 	int		 cache_keys;	/* the cache's keys are imported */
 	int		 keys_changed;	/* the cache's list needs writing */
+	/*
+	 * seals_writer_prepare's thread: the trusted keys' export and list
+	 * for the cache, read while the data phase runs. It alone uses the
+	 * signer's gpgme context until joined (seals_writer_settle).
+	 */
+	pthread_t	 prep_thread;
+	int		 prep_running;
+	int		 prep_rc;
+	char		*prep_keys;
+	size_t		 prep_keyslen;
+	char		*prep_list;
 	char		*learned;	/* said once a seal is published */
 	struct seal	 newest;
 	uint8_t		 newest_hash[HASH_LEN];
@@ -1430,6 +1441,55 @@ fail:
 	return rc;
 }
 
+static void *
+seals_writer_prep(void *arg)
+{
+	struct seals_writer	*w = arg;
+	char			*why = NULL;
+
+	if (sigcheck_export(w->trust, &w->prep_keys, &w->prep_keyslen,
+	    &why) != 0 || sigcheck_fingerprints(w->trust, &w->prep_list,
+	    &why) != 0)
+		w->prep_rc = -1;
+	free(why);	/* seals_store_keys asks again, and says why */
+	return NULL;
+}
+
+void
+seals_writer_prepare(struct seals_writer *w)
+{
+	if (w == NULL || w->trust == NULL || !w->keys_changed ||
+	    w->prep_running || w->prep_keys != NULL)
+		return;
+	w->prep_rc = 0;
+	if (pthread_create(&w->prep_thread, NULL, seals_writer_prep, w) == 0)
+		w->prep_running = 1;
+}
+
+/* seals_writer_prepare's thread joined: the signer's context is ours. */
+static void
+seals_writer_settle(struct seals_writer *w)
+{
+	if (w->prep_running) {
+		pthread_join(w->prep_thread, NULL);
+		w->prep_running = 0;
+		if (w->prep_rc != 0) {
+			free(w->prep_keys);
+			free(w->prep_list);
+			w->prep_keys = w->prep_list = NULL;
+		}
+	}
+}
+
+static void
+seals_writer_prep_clear(struct seals_writer *w)
+{
+	free(w->prep_keys);
+	free(w->prep_list);
+	w->prep_keys = w->prep_list = NULL;
+	w->prep_keyslen = 0;
+}
+
 void
 seals_writer_free(struct seals_writer *w)
 {
@@ -1437,6 +1497,8 @@ seals_writer_free(struct seals_writer *w)
 		return;
 	if (w->running)
 		pthread_join(w->thread, NULL);
+	seals_writer_settle(w);
+	seals_writer_prep_clear(w);
 	free(w->load_cause);
 	sigcheck_free(w->trust);	/* the signer's: before it */
 	signer_free(w->signer);
@@ -1455,14 +1517,22 @@ seals_store_keys(struct seals_writer *w, char **cause)
 
 	if (!w->keys_changed)
 		return 0;
+	/* Read by seals_writer_prepare's thread, else now. */
+	if (w->prep_keys != NULL && w->prep_list != NULL) {
+		keys = w->prep_keys;
+		keyslen = w->prep_keyslen;
+		list = w->prep_list;
+		w->prep_keys = w->prep_list = NULL;
+	}
 	path = xasprintf("%s/" SEALS_KEYS_FILE, cache_dir(w->cache));
-	if (sigcheck_export(w->trust, &keys, &keyslen, cause) != 0 ||
-	    seals_write_file(path, keys, keyslen, cause) != 0)
+	if ((keys == NULL && sigcheck_export(w->trust, &keys, &keyslen,
+	    cause) != 0) || seals_write_file(path, keys, keyslen, cause) != 0)
 		goto out;
 	free(path);
 	path = xasprintf("%s/" SEALS_FPRS_FILE, cache_dir(w->cache));
-	if (sigcheck_fingerprints(w->trust, &list, cause) != 0 ||
-	    seals_write_file(path, list, strlen(list), cause) != 0)
+	if ((list == NULL && sigcheck_fingerprints(w->trust, &list,
+	    cause) != 0) || seals_write_file(path, list, strlen(list),
+	    cause) != 0)
 		goto out;
 	w->keys_changed = 0;
 	rc = 0;
@@ -1485,6 +1555,7 @@ seals_publish(struct seals_writer *w, struct seal *s, char **cause)
 	size_t			 len;
 	int			 rc = -1;
 
+	seals_writer_settle(w);
 	memcpy(s->target, w->target, sizeof s->target);
 	s->sequence = w->have_newest ? w->newest.sequence + 1 : 1;
 	s->has_previous = w->have_newest;
@@ -1565,6 +1636,7 @@ seals_publish_purge(struct seals_writer *w, const struct name_list *names,
 
 	memset(&s, 0, sizeof s);
 	s.purge = 1;
+	seals_writer_settle(w);
 	for (i = 0; i < n; i++) {
 		name = names_seal(set_ids[i]);
 		if (!seals_listed(names, name)) {

@@ -93,6 +93,14 @@ int		 seals_writer_check(struct seals_writer *, struct transport *,
 		     struct cache *, char **cause);
 void		 seals_writer_free(struct seals_writer *);
 /*
+ * After seals_writer_check, once nothing before the set's seal would
+ * publish one: what the cache will keep of the trusted keys, when it
+ * changes, is read from gpg in a thread while the backup stores its data
+ * (the seal itself then waits for it), so that only the signature is left
+ * after the manifest. Optional: without it the seal reads them itself.
+ */
+void		 seals_writer_prepare(struct seals_writer *);
+/*
  * After seals_writer_check: what the newest seal is of ("<SET>", or
  * "<TIME>.purge" for a purge record), or NULL if the target has none.
  */

@@ -335,4 +335,25 @@ expect_fail "$WORK/err" "$X" status --from "file://$WORK/never-seen" --head \
 check "status --head with no head kept: one line saying so" sh -c "
     [ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'no head in the cache' '$WORK/err'"
 
+# The signing key's gpg-agent is stopped by KILLAGENT on its socket, not
+# by gpgconf --kill (four more programs after the seal): a gpgconf first
+# on PATH notes each run. Its own target and cache, a short TMPDIR of its
+# own (the homes go there only below 41 bytes), nothing left behind
+# ([t]: not to match the sh -c that runs pgrep).
+AT=$(mktemp -d /tmp/tr-ag.XXXXXX)
+mkdir -p "$WORK/fakebin" "$WORK/agent-target"
+printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" "$@"\n' \
+    "$WORK/gpgconf.calls" "$(command -v gpgconf)" >"$WORK/fakebin/gpgconf"
+chmod +x "$WORK/fakebin/gpgconf"
+check "pgrep is installed (procps)" sh -c "command -v pgrep >/dev/null"
+check "a backup stops its signing key's gpg-agent without gpgconf" sh -c "
+    PATH='$WORK/fakebin':\$PATH TMPDIR='$AT' TRESOR_NOW=$(at 0) \
+    TRESOR_CACHE_DIR='$WORK/agent-cache' '$X' backup --quiet \
+    --to 'file://$WORK/agent-target' --key-file '$WORK/k.pub.asc' \
+    --sign-key '$S' '$V' && test ! -e '$WORK/gpgconf.calls'"
+check "... leaves no GnuPG home in TMPDIR" test -z "$(ls -A "$AT")"
+check "... nor a gpg-agent of one" \
+    sh -c "! pgrep -f 'gpg-agen[t] --homedir $AT/' >/dev/null"
+rm -rf "$AT"
+
 done_testing
