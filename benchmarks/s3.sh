@@ -8,8 +8,9 @@
 #               CreateMultipartUpload, 4 curl processes at a time uploading
 #               the parts (xargs -P 4), CompleteMultipartUpload
 #   single PUT  tresor: --s3-part-size above the object's size (one PUT,
-#               the object gathered in memory first, as S3 wants its
-#               length); curl: curl -T of the file
+#               the object gathered first, as S3 wants its length: parts
+#               above 64 MiB in a spool file in $TMPDIR); curl: curl -T of
+#               the file. Both send x-amz-content-sha256: UNSIGNED-PAYLOAD.
 #   download    tresor: one GET streamed; curl: one GET to a file
 #
 # Target: tresor at least 80% of curl. Each cell is the median of $TRIES

@@ -23,8 +23,10 @@
  *		RGW 16.2 ignores If-None-Match on that request, so a HEAD
  *		checks the name is free first (a race with another writer of
  *		the same name is possible there: tresor's target lock rules
- *		it out). Memory: part size x (parallel + 1). Failing or
- *		freed unfinished, the upload is aborted.
+ *		it out). Memory: part size x (parallel + 1), for part sizes
+ *		up to 64 MiB; larger parts are spooled to unlinked files in
+ *		$TMPDIR instead (s3put.c). Failing or freed unfinished, the
+ *		upload is aborted.
  *   get	GET, with "Range: bytes=N-" from an offset
  *   list	ListObjectsV2 with continuation tokens
  *   stat	HEAD

@@ -16,6 +16,12 @@
 #define S3_MAX_PARTS		10000
 #define S3_MAX_BODY		(16 * 1024 * 1024)
 #define S3_PUMP_EVERY		(256 * 1024)
+/*
+ * Parts (and single PUTs) of a part size above this are gathered in an
+ * unlinked temporary file in $TMPDIR, not in memory (s3put.c): memory
+ * stays bounded whatever --s3-part-size says.
+ */
+#define S3_SPOOL_ABOVE		(64 * 1024 * 1024)
 #define S3_TMP_MARK		".u"
 #define S3_UNLOCKED_SUFFIX	".lock"
 
@@ -44,6 +50,8 @@ struct s3_req {
 	char		 etag[128];
 	char		 retain[64];	/* x-amz-object-lock-retain-until-date */
 	char		 version[256];	/* x-amz-version-id */
+	int		 fd;		/* s3_req_send_fd's file, or -1 */
+	size_t		 fdlen, fdoff;	/* its length, and what was read */
 };
 
 struct s3_delete_arg {
@@ -66,6 +74,9 @@ struct s3_req	*s3_req_new(struct transport *, const char *name,
 void		 s3_req_header(struct s3_req *, const char *);
 /* A body to send, held by the caller until the request ends. */
 void		 s3_req_send(struct s3_req *, const void *, size_t);
+/* The first len bytes of a file as the body, read with pread (the file's
+   offset untouched); the file stays the caller's. */
+void		 s3_req_send_fd(struct s3_req *, int fd, size_t len);
 void		 s3_req_free(struct s3_req *);
 long		 s3_status(struct s3_req *);
 /* The HTTP status, or TRANSPORT_TRANSIENT or -1 (cause set). */

@@ -2,6 +2,7 @@
  * s3req.c: the s3 driver's signed requests (libcurl's CURLOPT_AWS_SIGV4,
  * through xfer.c) and S3's error answers, worded once (see s3.c).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,8 @@ s3_req_new(struct transport *t, const char *name, const char *query,
 	struct s3_req		*r = xcalloc(1, sizeof *r);
 	char			*url = s3_url(st, name, query);
 
+	r->fd = -1;
+
 	r->x = xfer_new(st->multi, t, url, st->flags);
 	free(url);
 	curl_easy_setopt(r->x->easy, CURLOPT_AWS_SIGV4, st->sigv4);
@@ -153,6 +156,59 @@ s3_req_send(struct s3_req *r, const void *buf, size_t len)
 	r->x->in = buf;
 	r->x->inlen = len;
 	r->x->eof = 1;
+}
+
+static size_t
+s3_fd_read_cb(char *buf, size_t size, size_t n, void *arg)
+{
+	struct s3_req	*r = arg;
+	size_t		 len = size * n;
+	ssize_t		 got;
+
+	if (len > r->fdlen - r->fdoff)
+		len = r->fdlen - r->fdoff;
+	if (len == 0)
+		return 0;
+	do
+		got = pread(r->fd, buf, len, (off_t)r->fdoff);
+	while (got == -1 && errno == EINTR);
+	/* The file is shorter than what was spooled: not the same object. */
+	if (got <= 0)
+		return CURL_READFUNC_ABORT;
+	r->fdoff += (size_t)got;
+	return (size_t)got;
+}
+
+/* libcurl rewinds a body it must send again (a redirect, 417). */
+static int
+s3_fd_seek_cb(void *arg, curl_off_t offset, int origin)
+{
+	struct s3_req	*r = arg;
+
+	if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > r->fdlen)
+		return CURL_SEEKFUNC_FAIL;
+	r->fdoff = (size_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+/*
+ * A file's first len bytes as the body: read from the file as libcurl
+ * sends (no copy of the whole in memory), its length known beforehand,
+ * as S3 wants.
+ */
+void
+s3_req_send_fd(struct s3_req *r, int fd, size_t len)
+{
+	curl_easy_setopt(r->x->easy, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(r->x->easy, CURLOPT_INFILESIZE_LARGE,
+	    (curl_off_t)len);
+	r->fd = fd;
+	r->fdlen = len;
+	r->fdoff = 0;
+	curl_easy_setopt(r->x->easy, CURLOPT_READFUNCTION, s3_fd_read_cb);
+	curl_easy_setopt(r->x->easy, CURLOPT_READDATA, r);
+	curl_easy_setopt(r->x->easy, CURLOPT_SEEKFUNCTION, s3_fd_seek_cb);
+	curl_easy_setopt(r->x->easy, CURLOPT_SEEKDATA, r);
 }
 
 void

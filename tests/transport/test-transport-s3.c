@@ -9,10 +9,15 @@
  * line naming endpoint and bucket, an unverified certificate refused, and
  * through a fault-injecting proxy (s3proxy.py) 503, SlowDown and a stalled
  * answer retried to success, or given up on after the tries allowed.
+ * Parts above 64 MiB are spooled to a file in $TMPDIR: a single PUT and a
+ * multipart upload of such parts read back identical, the process's peak
+ * memory does not grow by a part, a part resent after a 503 is read from
+ * the file again, and an unusable $TMPDIR fails the put naming it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,6 +75,77 @@ same_bytes(struct transport *t, const char *name, uint64_t offset,
 	transport_reader_close(r);
 	free(buf);
 	return n == 0 && same && got == len;
+}
+
+/* The bytes of the spool checks, a function of the offset only. */
+static void
+pattern(uint8_t *p, size_t off, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(((off + i) * 2654435761u) >> 13);
+}
+
+/* Put len pattern bytes in 1 MiB writes: the test holds 1 MiB only. */
+static int
+put_pattern(struct transport *t, const char *name, size_t len, char **cause)
+{
+	struct sink	*s;
+	uint8_t		*buf = xmalloc(1 << 20);
+	size_t		 off, n;
+	int		 rc = -1;
+
+	if ((s = transport_put(t, name, cause)) == NULL)
+		goto out;
+	for (off = 0; off < len; off += n) {
+		n = len - off < (1 << 20) ? len - off : (1 << 20);
+		pattern(buf, off, n);
+		if (sink_write(s, buf, n, cause) != 0)
+			goto out;
+	}
+	rc = sink_finish(s, cause);
+out:
+	sink_free(s);
+	free(buf);
+	return rc;
+}
+
+/* 1 if the object holds exactly len pattern bytes. */
+static int
+same_pattern(struct transport *t, const char *name, size_t len, char **cause)
+{
+	struct transport_reader	*r;
+	uint8_t			*buf = xmalloc(1 << 20), *want = xmalloc(1 << 20);
+	size_t			 got = 0;
+	ssize_t			 n;
+	int			 same = 1;
+
+	if ((r = transport_get(t, name, cause)) == NULL) {
+		free(buf);
+		free(want);
+		return 0;
+	}
+	while ((n = transport_reader_read(r, buf, 1 << 20, cause)) > 0) {
+		pattern(want, got, (size_t)n);
+		if (got + (size_t)n > len || memcmp(buf, want, (size_t)n) != 0)
+			same = 0;
+		got += (size_t)n;
+	}
+	transport_reader_close(r);
+	free(buf);
+	free(want);
+	return n == 0 && same && got == len;
+}
+
+/* The process's peak resident memory so far, KiB. */
+static long
+peak_kib(void)
+{
+	struct rusage	ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
 }
 
 static struct transport *
@@ -306,6 +382,91 @@ out:
 	free(url);
 }
 
+/*
+ * Parts of 65 MiB, above S3_SPOOL_ABOVE (64 MiB): gathered in a spool
+ * file. Run first, while the process's peak memory is small: a part held
+ * in memory would raise it by 64 MiB or more.
+ */
+static void
+check_spool(const char *url, const struct transport_options *base)
+{
+	struct transport_options o = *base;
+	struct transport	*t;
+	const char		*control = env("PROXY_CONTROL");
+	char			*cause = NULL, *tmpdir, *old;
+	size_t			 single = (64u << 20) + 3;
+	size_t			 multi = (65u << 20) + (4u << 20) + 7;
+	long			 before, grew;
+	FILE			*f;
+	char			 word[16];
+	int			 ok;
+
+	o.s3_part_mib = 65;
+	o.s3_parallel = 2;
+	if ((t = open_ok(url, &o, "[spool]")) == NULL)
+		return;
+	before = peak_kib();
+	/* (Each result is had before tap_ok words the cause.) */
+	ok = put_pattern(t, "single.obj", single, &cause) == 0 &&
+	    same_pattern(t, "single.obj", single, &cause);
+	tap_ok(ok, "[spool] a 64 MiB single PUT (65 MiB parts) reads back "
+	    "identical: %s", cause ? cause : "ok");
+	ok = put_pattern(t, "multi.obj", multi, &cause) == 0 &&
+	    same_pattern(t, "multi.obj", multi, &cause);
+	tap_ok(ok, "[spool] a multipart upload of 65 MiB parts, 2 at once, "
+	    "reads back identical: %s", cause ? cause : "ok");
+	grew = peak_kib() - before;
+	tap_ok(grew < 32 * 1024, "[spool] peak memory grew by %ld KiB (one "
+	    "part in memory: 65 MiB)", grew);
+	transport_remove(t, "single.obj", &cause);
+	transport_remove(t, "multi.obj", &cause);
+	free(cause);
+	cause = NULL;
+
+	/* An unusable $TMPDIR: the put fails at once, naming it. */
+	old = getenv("TMPDIR") != NULL ? xstrdup(getenv("TMPDIR")) : NULL;
+	tmpdir = xasprintf("/nonexistent-%s", run);
+	setenv("TMPDIR", tmpdir, 1);
+	ok = put_pattern(t, "notmp.obj", 10, &cause) == -1;
+	tap_ok(ok && cause != NULL && strstr(cause, tmpdir) != NULL &&
+	    strstr(cause, "spool") != NULL, "[spool] a $TMPDIR that cannot hold the spool file "
+	    "fails the put: %s", cause ? cause : "put");
+	if (old != NULL)
+		setenv("TMPDIR", old, 1);
+	else
+		unsetenv("TMPDIR");
+	free(old);
+	free(tmpdir);
+	free(cause);
+	cause = NULL;
+	transport_close(t);
+
+	/* Through the fault proxy: the PUT fails once, is sent again from
+	   the spool file (CreateMultipartUpload, PUT 503, PUT). */
+	o.s3_endpoint = env("PROXY_ENDPOINT");
+	o.retries = 3;
+	if ((t = open_ok(url, &o, "[spool faults]")) == NULL)
+		return;
+	if ((f = fopen(control, "w")) != NULL) {
+		fputs("none 503\n", f);
+		fclose(f);
+	}
+	ok = put_pattern(t, "again.obj", 3u << 20, &cause) == 0;
+	/* Both faults were taken: the 503 was met. */
+	if ((f = fopen(control, "r")) != NULL) {
+		ok = ok && fscanf(f, "%15s", word) != 1;
+		fclose(f);
+	}
+	ok = ok && same_pattern(t, "again.obj", 3u << 20, &cause);
+	tap_ok(ok, "[spool faults] a spooled PUT answered 503 is sent again from its "
+	    "file, whole: %s", cause ? cause : "ok");
+	if ((f = fopen(control, "w")) != NULL)
+		fclose(f);
+	transport_remove(t, "again.obj", &cause);
+	free(cause);
+	transport_close(t);
+}
+
 int
 main(void)
 {
@@ -321,6 +482,10 @@ main(void)
 	o.connect_timeout = 5;
 	o.idle_timeout = 20;
 	o.s3_endpoint = endpoint;
+
+	url = xasprintf("s3://%s/%s/spool", bucket, run);
+	check_spool(url, &o);
+	free(url);
 
 	/* Path-style, a nested prefix. */
 	url = xasprintf("s3://%s/%s/path/a", bucket, run);
