@@ -9,6 +9,7 @@
  * signatures plaintext (format/sigs.c) that is cut, altered or asked for
  * at the wrong offset or path is refused, naming the file and the offset.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -424,6 +425,9 @@ test_sigs(void)
 	sigs_fails(off[1], "vault/f", "is not for this file", "another file's");
 	sigs_fails(off[0] + 1, "vault/f", "at offset", "a wrong offset");
 	sigs_fails(1u << 30, "vault/f", "truncated at offset", "past the end");
+	/* The file's first record (its volume info) is not a signature. */
+	sigs_fails(VOLUME_MAGIC_LEN + 2, "vault/f", "no signature at offset 10",
+	    "the offset of another kind of record");
 	/* The SIG_END's hash no longer matches. */
 	poke(off[1] - 1, 0x01);
 	sigs_fails(off[0], "vault/f", "does not match its hash", "altered");
@@ -489,6 +493,35 @@ test_sigs(void)
 			    "(none)");
 			unlink(tmp);
 		}
+		free(tmp);
+		free(cause);
+	}
+	/* A directory where the file goes: the rename fails, named. */
+	{
+		struct sigs_writer	*sw;
+		char			*inside = xasprintf("%s/x", sigpath);
+		char			*tmp = xasprintf("%s.tmp", sigpath);
+		int			 rc = -1;
+
+		cause = NULL;
+		unlink(sigpath);
+		if (mkdir(sigpath, 0700) == 0 && close(open(inside, O_CREAT |
+		    O_WRONLY, 0600)) == 0) {
+			sw = sigs_writer_new(sigpath, SET, &cause);
+			if (sw != NULL)
+				rc = sigs_writer_finish(sw, &cause);
+			sigs_writer_free(sw);
+			tap_ok(sw != NULL && rc != 0 && cause != NULL &&
+			    strstr(cause, "unable to write '") != NULL &&
+			    strstr(cause, sigpath) != NULL &&
+			    stat(tmp, &st) != 0, "a signatures file whose "
+			    "name is taken by a directory is named, no "
+			    "temporary left: %s", cause != NULL ? cause :
+			    "(none)");
+		}
+		unlink(inside);
+		rmdir(sigpath);
+		free(inside);
 		free(tmp);
 		free(cause);
 	}
