@@ -548,7 +548,7 @@ test_bad_deltas(void)
 static void
 test_bad_signatures(void)
 {
-	size_t		 len = 100000, sig_len;
+	size_t		 len = 100000, sig_len = 0;
 	uint8_t		*data = random_data(len), *sig;
 	struct mem_sink	 sm;
 	struct rsync_signature *rsig;
