@@ -205,6 +205,7 @@ static const struct bad bads[] = {
 	{ 5, "d path=vault mode=0855 uid=0 gid=0 mtime=1.5", "malformed entry" },
 	{ 5, "d path=vault mode=17777 uid=0 gid=0 mtime=1.5", "malformed entry" },
 	{ 5, "d path=vault mode=07x uid=0 gid=0 mtime=1.5", "malformed entry" },
+	{ 5, "d path=vault mode=x755 uid=0 gid=0 mtime=1.5", "malformed entry" },
 	{ 5, "d path=vault mode=0755 uid=-1 gid=0 mtime=1.5", "malformed entry" },
 	{ 5, "d path=vault mode=0755 uid=0 gid=x mtime=1.5", "malformed entry" },
 	{ 5, "d path=vault mode=0755 uid=0 gid=0", "malformed entry" },
@@ -829,9 +830,31 @@ test_writer(void)
 		    cause != NULL ? cause : "(written)");
 		free(k.buf);
 		free(cause);
+		cause = NULL;
 		fclose(f);
 	}
 	free(full);
+
+	/* No spool file where TMPDIR says: named, with the directory. */
+	{
+		char			*old = getenv("TMPDIR");
+		char			*keep = old != NULL ? xstrdup(old) : NULL;
+		struct manifest_writer	*mw;
+
+		setenv("TMPDIR", "/nonexistent/spool", 1);
+		mw = manifest_writer_new(&cause);
+		tap_ok(mw == NULL && cause != NULL && strstr(cause, "unable to "
+		    "create the manifest spool file in '/nonexistent/spool'") !=
+		    NULL, "writer: a spool that cannot be made is named: %s",
+		    cause != NULL ? cause : "(made)");
+		manifest_writer_free(mw);
+		free(cause);
+		if (keep != NULL)
+			setenv("TMPDIR", keep, 1);
+		else
+			unsetenv("TMPDIR");
+		free(keep);
+	}
 }
 
 int
