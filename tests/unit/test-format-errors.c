@@ -857,6 +857,52 @@ test_writer(void)
 	}
 }
 
+/* crypto_new refuses options that do not make a key, in one line each. */
+static void
+test_crypto_options(void)
+{
+	struct crypto_options	 co;
+	struct crypto		*c;
+	char			 dir[] = "/tmp/tresor-test-copts.XXXXXX";
+	char			*cause = NULL;
+	const char		*key = "/nonexistent/key.asc";
+
+	memset(&co, 0, sizeof co);
+	co.encrypt_key = "0123456789ABCDEF";
+	co.key_file = key;
+	c = crypto_new(&co, 0, &cause);
+	tap_ok(c == NULL && cause != NULL && strcmp(cause, "give "
+	    "--encrypt-key or --key-file, not both") == 0,
+	    "crypto: a key ID and a key file at once: %s",
+	    cause != NULL ? cause : "(accepted)");
+	crypto_free(c);
+	free(cause);
+	cause = NULL;
+
+	memset(&co, 0, sizeof co);
+	c = crypto_new(&co, 0, &cause);
+	tap_ok(c == NULL && cause != NULL && strstr(cause, "no encryption "
+	    "key: give --encrypt-key FPR") != NULL,
+	    "crypto: encryption with no key at all: %s",
+	    cause != NULL ? cause : "(accepted)");
+	crypto_free(c);
+	free(cause);
+	cause = NULL;
+
+	if (mkdtemp(dir) != NULL) {
+		co.passphrase_file = dir;
+		c = crypto_new(&co, 0, &cause);
+		tap_ok(c == NULL && cause != NULL && strstr(cause, "unable to "
+		    "read passphrase file '") != NULL && strstr(cause, dir) !=
+		    NULL, "crypto: a passphrase file that is a directory: %s",
+		    cause != NULL ? cause : "(accepted)");
+		crypto_free(c);
+		free(cause);
+		cause = NULL;
+		rmdir(dir);
+	}
+}
+
 int
 main(void)
 {
@@ -992,5 +1038,6 @@ main(void)
 	test_records();
 	test_crypto_no_fds();
 	test_writer();
+	test_crypto_options();
 	return tap_done();
 }
