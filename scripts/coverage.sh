@@ -37,6 +37,8 @@ default_tests="tests/unit/test-record tests/unit/test-text tests/unit/test-url
 	tests/unit/test-transport-file tests/unit/test-config
 	tests/unit/test-calendar tests/unit/test-metrics
 	tests/unit/test-format-errors tests/unit/test-repo-errors
+	tests/unit/test-rindex tests/unit/test-blocklen tests/unit/test-seal
+	tests/unit/test-scratch
 	tests/integration/roundtrip.sh tests/integration/errors.sh
 	tests/integration/integrity.sh tests/integration/fds.sh
 	tests/integration/privacy.sh tests/integration/secrets.sh
@@ -52,7 +54,10 @@ default_tests="tests/unit/test-record tests/unit/test-text tests/unit/test-url
 	tests/integration/recover.sh tests/integration/backupd.sh
 	tests/integration/progress.sh tests/integration/bad-input.sh
 	tests/integration/restore-errors.sh tests/integration/ls-names.sh
-	tests/integration/restore-scratch.sh"
+	tests/integration/restore-scratch.sh tests/integration/authenticity.sh
+	tests/integration/corrupt.sh tests/integration/crash.sh
+	tests/integration/cache-crash.sh tests/integration/faults.sh
+	tests/integration/restore-rss.sh tests/integration/dump-blocklen.sh"
 tests=${COVERAGE_TESTS:-$default_tests}
 
 for tool in lcov gcov git; do

@@ -109,6 +109,13 @@ crypto_read_passphrase(const char *path, char **out, char **cause)
 		return error_sys(cause, "unable to read passphrase file '%s'",
 		    path);
 	n = getline(&line, &size, f);
+	/* A read error (a directory: EISDIR) is not an empty file. */
+	if (n == -1 && ferror(f)) {
+		error_sys(cause, "unable to read passphrase file '%s'", path);
+		fclose(f);
+		free(line);
+		return -1;
+	}
 	fclose(f);
 	if (n <= 0) {
 		free(line);

@@ -162,15 +162,22 @@ wait $live 2>/dev/null
 rm -f "$WORK/target/tresor.lock"
 
 # Two runs at once on this machine: the second refuses at once.
+# The lock is held until both runs have been refused, not for a fixed
+# time: on a loaded machine (or at -O0 for coverage) a run may take more
+# than 3 s to reach the lock.
 lockfile=$(ls -d "$WORK"/cache/*)/lock
-flock "$lockfile" sleep 3 &
+rm -f "$WORK/lock-held" "$WORK/lock-release"
+flock "$lockfile" sh -c 'touch "$1-held"; while [ ! -e "$1-release" ]; do sleep 0.1; done' \
+    sh "$WORK/lock" &
 holder=$!
-sleep 0.5
+n=0
+while [ ! -e "$WORK/lock-held" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
 expect_fail "$WORK/err" env TRESOR_NOW=$(at 10) "$TRESOR" backup --delta-min-size 8K --to "$T" --key-file "$WORK/k.sec.asc" "$V"
 check "a concurrent backup refuses: one line" one_line_error "$WORK/err"
 check "... saying another run uses the target" grep -q 'another tresor run is using this target' "$WORK/err"
 expect_fail "$WORK/err" env TRESOR_NOW=$(at 10) "$TRESOR" purge --from "$T" --older-than 1D --force
 check "a purge during a backup refuses too" grep -q 'another tresor run' "$WORK/err"
+touch "$WORK/lock-release"
 wait $holder
 
 # By default only files of 1 MiB and more get a signature (and so a delta):

@@ -5,7 +5,10 @@
  * stage are reported, not swallowed. The async stage is checked the same
  * way, and its failure paths are run so that a leaked cause (LeakSanitizer)
  * or an unlocked read (ThreadSanitizer) shows up in the sanitizer builds.
+ * A decompressor whose next stage fails, an fd sink on a full disk or
+ * with a failing fsync report it, naming what they write.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -485,6 +488,64 @@ test_gpg_long_status(void)
 	free(data);
 }
 
+/*
+ * Failing next stages: a decompressed frame that the next stage cannot
+ * take fails with that stage's message; an fd sink on a full disk
+ * (/dev/full) and one whose fsync fails (a pipe) name what they write.
+ */
+static void
+test_failing_outputs(void)
+{
+	struct mem_sink	 m, d;
+	struct sink	*z, *f;
+	uint8_t		*data = test_data(300000);
+	char		*cause = NULL;
+	int		 fd, p[2], rc;
+
+	mem_init(&m, 0);
+	z = zstd_compress_sink_new(3, &m.sink);
+	push(z, data, 300000, 65536, &cause);
+	sink_free(z);
+	mem_init(&d, 1000);
+	z = zstd_decompress_sink_new("volume 'y'", &d.sink);
+	rc = push(z, m.buf.data, m.buf.len, 65536, &cause);
+	tap_ok(rc != 0 && cause != NULL && strstr(cause, "disk full writing test output") !=
+	    NULL, "zstd: a next stage that fails stops decompression: %s",
+	    cause != NULL ? cause : "(none)");
+	free(cause);
+	cause = NULL;
+	sink_free(z);
+	recbuf_free(&d.buf);
+	recbuf_free(&m.buf);
+
+	if ((fd = open("/dev/full", O_WRONLY | O_CLOEXEC)) != -1) {
+		f = fd_sink_new(fd, "the test's output");
+		rc = sink_write(f, data, 4096, &cause);
+		tap_ok(rc != 0 && cause != NULL && strstr(cause, "unable to write the "
+		    "test's output: No space left") != NULL,
+		    "fd sink: a full disk is named: %s",
+		    cause != NULL ? cause : "(written)");
+		free(cause);
+		cause = NULL;
+		sink_free(f);
+		close(fd);
+	}
+	if (pipe(p) == 0) {
+		f = fd_sink_new(p[1], "the pipe");
+		rc = sink_write(f, "x", 1, &cause) == 0 ?
+		    sink_finish(f, &cause) : 0;
+		tap_ok(rc != 0 && cause != NULL &&
+		    strstr(cause, "unable to write the pipe") != NULL,
+		    "fd sink: an fsync that fails is named: %s",
+		    cause != NULL ? cause : "(synced)");
+		free(cause);
+		sink_free(f);
+		close(p[0]);
+		close(p[1]);
+	}
+	free(data);
+}
+
 int
 main(void)
 {
@@ -501,6 +562,7 @@ main(void)
 	test_async();
 	test_gpg();
 	test_gpg_long_status();
+	test_failing_outputs();
 	rc = tap_done();
 	cmd = xasprintf("rm -rf '%s'", tmpdir);
 	run(cmd);

@@ -8,7 +8,10 @@
  * Object names that are not a set's are not taken for one, and a
  * signatures plaintext (format/sigs.c) that is cut, altered or asked for
  * at the wrong offset or path is refused, naming the file and the offset.
+ * The manifest writer fails with its sink's message wherever the sink
+ * fails, and names a local copy it cannot write.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/error.h"
 #include "common/sink.h"
 #include "common/xmalloc.h"
 #include "format/filter/crypto.h"
@@ -201,6 +205,7 @@ static const struct bad bads[] = {
 	{ 5, "d path=vault mode=0855 uid=0 gid=0 mtime=1.5", "malformed entry" },
 	{ 5, "d path=vault mode=17777 uid=0 gid=0 mtime=1.5", "malformed entry" },
 	{ 5, "d path=vault mode=07x uid=0 gid=0 mtime=1.5", "malformed entry" },
+	{ 5, "d path=vault mode=x755 uid=0 gid=0 mtime=1.5", "malformed entry" },
 	{ 5, "d path=vault mode=0755 uid=-1 gid=0 mtime=1.5", "malformed entry" },
 	{ 5, "d path=vault mode=0755 uid=0 gid=x mtime=1.5", "malformed entry" },
 	{ 5, "d path=vault mode=0755 uid=0 gid=0", "malformed entry" },
@@ -424,6 +429,9 @@ test_sigs(void)
 	sigs_fails(off[1], "vault/f", "is not for this file", "another file's");
 	sigs_fails(off[0] + 1, "vault/f", "at offset", "a wrong offset");
 	sigs_fails(1u << 30, "vault/f", "truncated at offset", "past the end");
+	/* The file's first record (its volume info) is not a signature. */
+	sigs_fails(VOLUME_MAGIC_LEN + 2, "vault/f", "no signature at offset 10",
+	    "the offset of another kind of record");
 	/* The SIG_END's hash no longer matches. */
 	poke(off[1] - 1, 0x01);
 	sigs_fails(off[0], "vault/f", "does not match its hash", "altered");
@@ -489,6 +497,35 @@ test_sigs(void)
 			    "(none)");
 			unlink(tmp);
 		}
+		free(tmp);
+		free(cause);
+	}
+	/* A directory where the file goes: the rename fails, named. */
+	{
+		struct sigs_writer	*sw;
+		char			*inside = xasprintf("%s/x", sigpath);
+		char			*tmp = xasprintf("%s.tmp", sigpath);
+		int			 rc = -1;
+
+		cause = NULL;
+		unlink(sigpath);
+		if (mkdir(sigpath, 0700) == 0 && close(open(inside, O_CREAT |
+		    O_WRONLY, 0600)) == 0) {
+			sw = sigs_writer_new(sigpath, SET, &cause);
+			if (sw != NULL)
+				rc = sigs_writer_finish(sw, &cause);
+			sigs_writer_free(sw);
+			tap_ok(sw != NULL && rc != 0 && cause != NULL &&
+			    strstr(cause, "unable to write '") != NULL &&
+			    strstr(cause, sigpath) != NULL &&
+			    stat(tmp, &st) != 0, "a signatures file whose "
+			    "name is taken by a directory is named, no "
+			    "temporary left: %s", cause != NULL ? cause :
+			    "(none)");
+		}
+		unlink(inside);
+		rmdir(sigpath);
+		free(inside);
 		free(tmp);
 		free(cause);
 	}
@@ -639,6 +676,233 @@ test_crypto_no_fds(void)
 	unlink(pass);
 }
 
+/* A sink that keeps what it is given and fails past `limit` bytes. */
+struct cap_sink {
+	struct sink	 sink;
+	char		*buf;
+	size_t		 len, limit;
+};
+
+static int
+cap_write(struct sink *s, const void *p, size_t len, char **cause)
+{
+	struct cap_sink	*k = (struct cap_sink *)s;
+
+	if (k->len + len > k->limit)
+		return error_set(cause, "test sink full at %zu bytes", k->limit);
+	k->buf = xrealloc(k->buf, k->len + len + 1);
+	memcpy(k->buf + k->len, p, len);
+	k->len += len;
+	k->buf[k->len] = '\0';
+	return 0;
+}
+
+static int
+cap_finish(struct sink *s, char **cause)
+{
+	(void)s;
+	(void)cause;
+	return 0;
+}
+
+static void
+cap_free(struct sink *s)
+{
+	(void)s;
+}
+
+static const struct sink_ops cap_ops = { "cap", cap_write, cap_finish,
+	cap_free };
+
+/* Write a manifest of a device and a file into a sink failing past limit. */
+static int
+write_manifest(size_t limit, FILE *copy, struct cap_sink *k, char **cause)
+{
+	struct manifest_header	 h;
+	struct manifest_writer	*mw;
+	struct manifest_entry	 me;
+	struct volume_info	 vol, sigs;
+	char			*srcs[] = { "vault" };
+	int			 rc = -1;
+
+	memset(k, 0, sizeof *k);
+	k->sink.ops = &cap_ops;
+	k->limit = limit;
+	memset(&h, 0, sizeof h);
+	h.set_id = SET;
+	h.full = 1;
+	h.time = 1767225600;
+	h.sources = srcs;
+	h.nsources = 1;
+	h.keys = "14D12DBD9281A555";
+	if ((mw = manifest_writer_new(cause)) == NULL)
+		return -1;
+	memset(&me, 0, sizeof me);
+	me.e.kind = 'c';
+	me.e.mode = 0600;
+	me.e.rdev = 259;
+	me.e.path = "vault/c";
+	if (manifest_writer_add(mw, &me, cause) != 0)
+		goto out;
+	memset(&me, 0, sizeof me);
+	me.e.kind = 'f';
+	me.e.mode = 0644;
+	me.e.size = 3;
+	me.e.path = "vault/f";
+	me.has_sha256 = 1;
+	me.loc.vol = 1;
+	me.loc.last = 1;
+	if (manifest_writer_add(mw, &me, cause) != 0)
+		goto out;
+	memset(&vol, 0, sizeof vol);
+	vol.number = 1;
+	vol.name = "tresor." SET ".vol000001.gpg";
+	vol.size = 10;
+	memset(&sigs, 0, sizeof sigs);
+	sigs.name = "tresor." SET ".sigs.gpg";
+	sigs.size = 10;
+	rc = manifest_writer_write(mw, &k->sink, copy, &h, &vol, 1, &sigs,
+	    cause);
+out:
+	manifest_writer_free(mw);
+	return rc;
+}
+
+/*
+ * The manifest writer: a device's rdev is written and read back; a sink
+ * that fails at any point of the text (header, source, entries, volume,
+ * signatures, end line) fails the write with the sink's message; a local
+ * copy that cannot be written (an unbuffered /dev/full) is named.
+ */
+static void
+test_writer(void)
+{
+	struct cap_sink	 k;
+	struct counts	 c;
+	char		*cause = NULL, *full = NULL;
+	size_t		 len, limit, bad = 0, tried = 0;
+	FILE		*f;
+	int		 rc;
+
+	rc = write_manifest((size_t)-1, NULL, &k, &cause);
+	full = k.buf;
+	len = k.len;
+	tap_ok(rc == 0 && full != NULL && strstr(full, "c path=vault/c "
+	    "mode=0600 uid=0 gid=0 mtime=0.000000000 rdev=259\n") != NULL &&
+	    strstr(full, "source vault\n") != NULL && strstr(full,
+	    "signatures name=") != NULL, "writer: a device's rdev is written "
+	    "(%s)", cause != NULL ? cause : "ok");
+	free(cause);
+	cause = NULL;
+	memset(&c, 0, sizeof c);
+	rc = full != NULL ? parse_file(full, len, &c, &cause) : -1;
+	tap_ok(rc == 0 && c.entries == 2 && c.volumes == 1 && c.sigs == 1,
+	    "writer: and what it wrote reads back: %d entries (%s)",
+	    c.entries, cause != NULL ? cause : "ok");
+	free(cause);
+	cause = NULL;
+
+	/* Fail at every line's start and in the middle of every line. */
+	for (limit = 0; full != NULL && limit < len; limit++) {
+		if (limit != 0 && full[limit - 1] != '\n' &&
+		    full[limit] != ' ')
+			continue;
+		tried++;
+		rc = write_manifest(limit, NULL, &k, &cause);
+		if (rc == 0 || cause == NULL || strstr(cause,
+		    "test sink full") == NULL)
+			bad++;
+		free(k.buf);
+		free(cause);
+		cause = NULL;
+	}
+	tap_ok(tried > 20 && bad == 0, "writer: a sink failing at any of %zu "
+	    "points fails the write with its message (%zu did not)", tried,
+	    bad);
+
+	if ((f = fopen("/dev/full", "we")) != NULL) {
+		setvbuf(f, NULL, _IONBF, 0);
+		rc = write_manifest((size_t)-1, f, &k, &cause);
+		tap_ok(rc != 0 && cause != NULL && strstr(cause, "unable to "
+		    "write the manifest's local copy") != NULL &&
+		    strstr(cause, "No space left") != NULL,
+		    "writer: a local copy on a full disk is named: %s",
+		    cause != NULL ? cause : "(written)");
+		free(k.buf);
+		free(cause);
+		cause = NULL;
+		fclose(f);
+	}
+	free(full);
+
+	/* No spool file where TMPDIR says: named, with the directory. */
+	{
+		char			*old = getenv("TMPDIR");
+		char			*keep = old != NULL ? xstrdup(old) : NULL;
+		struct manifest_writer	*mw;
+
+		setenv("TMPDIR", "/nonexistent/spool", 1);
+		mw = manifest_writer_new(&cause);
+		tap_ok(mw == NULL && cause != NULL && strstr(cause, "unable to "
+		    "create the manifest spool file in '/nonexistent/spool'") !=
+		    NULL, "writer: a spool that cannot be made is named: %s",
+		    cause != NULL ? cause : "(made)");
+		manifest_writer_free(mw);
+		free(cause);
+		if (keep != NULL)
+			setenv("TMPDIR", keep, 1);
+		else
+			unsetenv("TMPDIR");
+		free(keep);
+	}
+}
+
+/* crypto_new refuses options that do not make a key, in one line each. */
+static void
+test_crypto_options(void)
+{
+	struct crypto_options	 co;
+	struct crypto		*c;
+	char			 dir[] = "/tmp/tresor-test-copts.XXXXXX";
+	char			*cause = NULL;
+	const char		*key = "/nonexistent/key.asc";
+
+	memset(&co, 0, sizeof co);
+	co.encrypt_key = "0123456789ABCDEF";
+	co.key_file = key;
+	c = crypto_new(&co, 0, &cause);
+	tap_ok(c == NULL && cause != NULL && strcmp(cause, "give "
+	    "--encrypt-key or --key-file, not both") == 0,
+	    "crypto: a key ID and a key file at once: %s",
+	    cause != NULL ? cause : "(accepted)");
+	crypto_free(c);
+	free(cause);
+	cause = NULL;
+
+	memset(&co, 0, sizeof co);
+	c = crypto_new(&co, 0, &cause);
+	tap_ok(c == NULL && cause != NULL && strstr(cause, "no encryption "
+	    "key: give --encrypt-key FPR") != NULL,
+	    "crypto: encryption with no key at all: %s",
+	    cause != NULL ? cause : "(accepted)");
+	crypto_free(c);
+	free(cause);
+	cause = NULL;
+
+	if (mkdtemp(dir) != NULL) {
+		co.passphrase_file = dir;
+		c = crypto_new(&co, 0, &cause);
+		tap_ok(c == NULL && cause != NULL && strstr(cause, "unable to "
+		    "read passphrase file '") != NULL && strstr(cause, dir) !=
+		    NULL, "crypto: a passphrase file that is a directory: %s",
+		    cause != NULL ? cause : "(accepted)");
+		crypto_free(c);
+		free(cause);
+		cause = NULL;
+		rmdir(dir);
+	}
+}
+
 int
 main(void)
 {
@@ -773,5 +1037,7 @@ main(void)
 	test_sigs();
 	test_records();
 	test_crypto_no_fds();
+	test_writer();
+	test_crypto_options();
 	return tap_done();
 }

@@ -5,7 +5,9 @@
  * altered on the target: every failure is one line naming the object and
  * the target; a missing object is called missing, a short or altered one
  * corrupt; the lock is refused, reported or taken over as its holder
- * deserves; nothing is left behind that looks complete.
+ * deserves; nothing is left behind that looks complete. The local cache
+ * refuses a second run on its target and a directory recorded for another
+ * URL, and names a url or lock file it cannot write.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include "format/filter/crypto.h"
 #include "format/manifest.h"
 #include "format/record.h"
+#include "repo/cache.h"
 #include "repo/catalog.h"
 #include "repo/lock.h"
 #include "repo/manifests.h"
@@ -552,6 +555,83 @@ test_catalog(struct transport *t)
 	free(plan);
 }
 
+/*
+ * The local cache (repo/cache.c): a second run on the same target is
+ * refused by the cache's lock; a cache directory recorded for another
+ * URL is refused; a url file or lock file that cannot be written (a
+ * directory in the way) is named.
+ */
+static void
+test_cache(void)
+{
+	char		*top = xasprintf("%s-cache", dir), *cause = NULL;
+	char		*p = NULL, *q = NULL;
+	struct cache	*a, *b;
+	FILE		*f;
+
+	a = cache_open(top, "file:///srv/one", &cause);
+	b = cache_open(top, "file:///srv/one", &cause);
+	tap_ok(a != NULL && b != NULL && strcmp(cache_dir(a), cache_dir(b)) ==
+	    0 && cache_lock(a, &cause) == 0, "cache: one target, one "
+	    "directory, locked by the first run (%s)",
+	    cause != NULL ? cause : "ok");
+	free(cause);
+	cause = NULL;
+	if (b != NULL) {
+		p = xasprintf("%s/lock", cache_dir(b));
+		says(cache_lock(b, &cause), &cause, "another tresor run is "
+		    "using this target on this machine (lock '", "cache: a "
+		    "second run on the same target is refused");
+		free(p);
+	}
+	cache_close(b);
+	b = NULL;
+
+	/* The url file says another target. */
+	if (a != NULL) {
+		p = xasprintf("%s/url", cache_dir(a));
+		if ((f = fopen(p, "we")) != NULL) {
+			fprintf(f, "file:///srv/other\n");
+			fclose(f);
+		}
+		b = cache_open(top, "file:///srv/one", &cause);
+		says(b != NULL ? 0 : -1, &cause, "belongs to file:///srv/other, "
+		    "not file:///srv/one; refusing to use it", "cache: a "
+		    "directory recorded for another URL is refused");
+		cache_close(b);
+
+		/* No url file, and a directory where its temporary goes. */
+		q = xasprintf("%s/url.tmp", cache_dir(a));
+		unlink(p);
+		if (mkdir(q, 0700) == 0) {
+			b = cache_open(top, "file:///srv/one", &cause);
+			says(b != NULL ? 0 : -1, &cause, "unable to write '",
+			    "cache: a url file that cannot be written is "
+			    "named");
+			cache_close(b);
+			rmdir(q);
+		}
+		free(p);
+		free(q);
+
+		/* A directory where the lock file goes. */
+		b = cache_open(top, "file:///srv/one", &cause);
+		cache_close(a);
+		a = NULL;
+		p = b != NULL ? xasprintf("%s/lock", cache_dir(b)) : NULL;
+		if (p != NULL && unlink(p) == 0 && mkdir(p, 0700) == 0)
+			says(cache_lock(b, &cause), &cause, "unable to open lock "
+			    "file '", "cache: a lock file that cannot be opened "
+			    "is named");
+		if (p != NULL)
+			rmdir(p);
+		free(p);
+		cache_close(b);
+	}
+	cache_close(a);
+	free(top);
+}
+
 int
 main(void)
 {
@@ -595,13 +675,15 @@ main(void)
 	test_volumes(t, c);
 	test_manifest(t, c);
 	test_catalog(t);
+	test_cache();
 
 	transport_close(t);
 	crypto_free(c);
 	free(url);
 	unlink(pass);
 	{
-		char	*cmd = xasprintf("rm -rf '%s' '%s'-copy*", dir, dir);
+		char	*cmd = xasprintf("rm -rf '%s' '%s'-copy* '%s'-cache", dir,
+		    dir, dir);
 
 		if (system(cmd) != 0)
 			tap_diag("cleanup failed");

@@ -14,7 +14,10 @@
  *   against a hang);
  * - MD4 (and rdiff's default rabinkarp) signatures, short strong sums,
  *   absurd block lengths, truncated and empty signatures are refused by
- *   rsync_signature_load and rsync_signature_load_fd.
+ *   rsync_signature_load and rsync_signature_load_fd;
+ * - failing system calls: a basis fd not open or not readable, a basis
+ *   that shrinks while patched, a delta or signature fd that cannot be
+ *   read: each refused naming what failed.
  */
 #include <fcntl.h>
 #include <librsync.h>
@@ -545,7 +548,7 @@ test_bad_deltas(void)
 static void
 test_bad_signatures(void)
 {
-	size_t		 len = 100000, sig_len;
+	size_t		 len = 100000, sig_len = 0;
 	uint8_t		*data = random_data(len), *sig;
 	struct mem_sink	 sm;
 	struct rsync_signature *rsig;
@@ -657,6 +660,118 @@ test_bad_signatures(void)
 	free(spath);
 }
 
+/* A sink that truncates the basis file at its first write. */
+struct shrink_sink {
+	struct mem_sink	m;
+	const char	*basis;
+	int		shrunk;
+};
+
+static int
+shrink_write(struct sink *s, const void *p, size_t len, char **cause)
+{
+	struct shrink_sink	*k = (struct shrink_sink *)s;
+
+	if (!k->shrunk && truncate(k->basis, 0) != 0)
+		return error_sys(cause, "truncate %s", k->basis);
+	k->shrunk = 1;
+	return mem_write(s, p, len, cause);
+}
+
+static const struct sink_ops shrink_ops = { "shrink", shrink_write,
+	mem_finish, mem_free };
+
+/*
+ * rsync_patch and rsync_signature_load_fd when the system fails them: a
+ * basis fd that is not open or not readable, a basis that shrinks while
+ * it is patched (the size came from fstat at the start), a delta or a
+ * signature fd that cannot be read (a directory).
+ */
+static void
+test_io_errors(void)
+{
+	size_t			 len = 1 << 20;
+	uint8_t			*basis = random_data(len);
+	char			*bpath = tmp_path("io-basis");
+	char			*dpath = tmp_path("io-delta");
+	struct mem_sink		 sm, dm, pm;
+	struct shrink_sink	 k;
+	struct rsync_signature	*rsig;
+	char			*cause = NULL;
+	int			 bfd, dfd, dirfd;
+
+	make_sig(basis, len, 65536, &sm, &cause);
+	rsig = rsync_signature_load(sm.buf.data, sm.buf.len, &cause);
+	CHECK(rsig != NULL && make_delta(rsig, basis, len, 65536, &dm,
+	    &cause) == 0, "io: a delta of a file against itself: %s",
+	    str(cause));
+	write_file(bpath, basis, len);
+	write_file(dpath, dm.buf.data, dm.buf.len);
+	dirfd = open(tmpdir, O_RDONLY | O_DIRECTORY);
+
+	/* A basis fd that is not open: fstat fails. */
+	dfd = open(dpath, O_RDONLY);
+	mem_init(&pm, 0);
+	CHECK(rsync_patch(999, dfd, len, &pm.sink, &cause) != 0 &&
+	    strstr(str(cause), "unable to stat the basis") != NULL,
+	    "io: a basis fd that is not open: %s", str(cause));
+	close(dfd);
+	free(cause);
+	cause = NULL;
+
+	/* A basis open for writing only: pread fails, naming the offset. */
+	bfd = open(bpath, O_WRONLY);
+	dfd = open(dpath, O_RDONLY);
+	CHECK(rsync_patch(bfd, dfd, len, &pm.sink, &cause) != 0 &&
+	    strstr(str(cause), "unable to read the basis at offset 0") != NULL,
+	    "io: a basis that cannot be read: %s", str(cause));
+	close(bfd);
+	close(dfd);
+	free(cause);
+	cause = NULL;
+	recbuf_free(&pm.buf);
+
+	/* The basis shrinks to nothing after the first output. */
+	memset(&k, 0, sizeof k);
+	mem_init(&k.m, 0);
+	k.m.sink.ops = &shrink_ops;
+	k.basis = bpath;
+	bfd = open(bpath, O_RDONLY);
+	dfd = open(dpath, O_RDONLY);
+	CHECK(rsync_patch(bfd, dfd, len, &k.m.sink, &cause) != 0 && k.shrunk &&
+	    strstr(str(cause), "it shrank while being patched") != NULL &&
+	    k.m.buf.len < len, "io: a basis that shrinks while patched "
+	    "(%zu bytes out): %s", k.m.buf.len, str(cause));
+	close(bfd);
+	close(dfd);
+	free(cause);
+	cause = NULL;
+	recbuf_free(&k.m.buf);
+
+	/* A delta fd that is a directory: read fails. */
+	mem_init(&pm, 0);
+	CHECK(rsync_patch(-1, dirfd, len, &pm.sink, &cause) != 0 &&
+	    strstr(str(cause), "unable to read the delta") != NULL,
+	    "io: a delta that cannot be read: %s", str(cause));
+	free(cause);
+	cause = NULL;
+
+	/* A signature fd that is a directory. */
+	CHECK(rsync_signature_load_fd(dirfd, sm.buf.len, &cause) == NULL &&
+	    strstr(str(cause), "unable to read the signature") != NULL,
+	    "io: a signature that cannot be read: %s", str(cause));
+	free(cause);
+	cause = NULL;
+
+	close(dirfd);
+	rsync_signature_free(rsig);
+	recbuf_free(&sm.buf);
+	recbuf_free(&dm.buf);
+	free(basis);
+	free(bpath);
+	free(dpath);
+}
+
 int
 main(void)
 {
@@ -674,6 +789,7 @@ main(void)
 	test_roundtrips();
 	test_bad_deltas();
 	test_bad_signatures();
+	test_io_errors();
 	rc = tap_done();
 	cmd = xasprintf("rm -rf '%s'", tmpdir);
 	run(cmd);

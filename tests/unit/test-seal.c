@@ -2,15 +2,26 @@
  * test-seal.c: the seal codec (format/seal.c) and seal names
  * (format/names.c): what is printed parses back to the same seal, and
  * every malformed or unknown text is refused with a cause, never half read.
+ * A signing key file that is missing, too large or unreadable, and key
+ * data that is no OpenPGP key, are refused naming the file.
  */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/hash.h"
 #include "common/xmalloc.h"
+#include "format/filter/crypto.h"
+#include "format/filter/sign.h"
 #include "format/names.h"
 #include "format/seal.h"
 #include "tests/tap.h"
+
+/* unistd.h's old lseek name; L_SET here is a seal line. */
+#undef L_SET
 
 #define TARGET	"0123456789abcdef0123456789abcdef"
 #define FPR1	"0B679807A9B960C152F2FB373544BF5F103C6BBC"
@@ -277,6 +288,62 @@ test_names(void)
 	    "full.seal.asc", &id) != 0, "other names are not seals");
 }
 
+/* signer_new's refusals of what it is given as a signing key. */
+static void
+test_signer_input(void)
+{
+	char		 dir[] = "/tmp/tresor-test-seal.XXXXXX";
+	char		*big = NULL, *cause = NULL;
+	struct signer	*s;
+	int		 fd;
+
+	if (mkdtemp(dir) == NULL) {
+		tap_ok(0, "signer: a temporary directory");
+		return;
+	}
+	s = signer_new("/nonexistent/sign.asc", NULL, 0, &cause);
+	tap_ok(s == NULL && cause != NULL && strcmp(cause, "unable to read "
+	    "key file '/nonexistent/sign.asc': No such file or directory") ==
+	    0, "signer: a missing key file is named: %s",
+	    cause != NULL ? cause : "(accepted)");
+	free(cause);
+	cause = NULL;
+
+	big = xasprintf("%s/big.asc", dir);
+	if ((fd = open(big, O_WRONLY | O_CREAT | O_EXCL, 0600)) != -1) {
+		if (ftruncate(fd, 2 * 1024 * 1024) != 0)
+			tap_diag("ftruncate failed");
+		close(fd);
+	}
+	s = signer_new(big, NULL, 0, &cause);
+	tap_ok(s == NULL && cause != NULL && strstr(cause, "is too large "
+	    "for a key") != NULL && strstr(cause, big) != NULL,
+	    "signer: a 2 MiB key file is refused: %s",
+	    cause != NULL ? cause : "(accepted)");
+	free(cause);
+	cause = NULL;
+	unlink(big);
+
+	/* A directory opens, but cannot be read. */
+	s = signer_new(dir, NULL, 0, &cause);
+	tap_ok(s == NULL && cause != NULL && strstr(cause, "unable to read "
+	    "key file '") != NULL && strstr(cause, "Is a directory") != NULL,
+	    "signer: a directory as a key file is named: %s",
+	    cause != NULL ? cause : "(accepted)");
+	free(cause);
+	cause = NULL;
+
+	s = signer_new(NULL, "not an OpenPGP key\n", 19, &cause);
+	tap_ok(s == NULL && cause != NULL && strstr(cause, "signing key '"
+	    "(configured signing key)'") != NULL && strchr(cause, '\n') ==
+	    NULL, "signer: key data that is no key is refused: %s",
+	    cause != NULL ? cause : "(accepted)");
+	free(cause);
+	signer_free(s);
+	free(big);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -285,5 +352,8 @@ main(void)
 	test_refused();
 	test_head();
 	test_names();
+	if (crypto_library_init(NULL) != 0)
+		tap_ok(0, "gpgme starts");
+	test_signer_input();
 	return tap_done();
 }
