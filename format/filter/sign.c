@@ -177,24 +177,55 @@ fail:
  * stay open in the daemon. -1 if it could not be started (then gpg starts
  * it as usual).
  */
+/*
+ * gpg-agent is run from gpg's own directory (the gpg gpgme runs), never
+ * looked up in PATH: the agent holds the signing key, and a PATH search
+ * would also try every directory before it.
+ */
+static char *
+signer_agent_program(void)
+{
+	gpgme_engine_info_t	 info;
+	const char		*slash;
+
+	if (gpgme_get_engine_info(&info) != 0)
+		return NULL;
+	for (; info != NULL; info = info->next) {
+		if (info->protocol != GPGME_PROTOCOL_OpenPGP ||
+		    info->file_name == NULL ||
+		    (slash = strrchr(info->file_name, '/')) == NULL)
+			continue;
+		return xasprintf("%.*s/gpg-agent",
+		    (int)(slash - info->file_name), info->file_name);
+	}
+	return NULL;
+}
+
 static pid_t
 signer_spawn_agent(struct signer *s)
 {
 	char				*argv[] = { "gpg-agent", "--homedir",
 					    s->c->home, "--daemon", NULL };
+	char				*program;
 	posix_spawn_file_actions_t	 fa;
 	pid_t				 pid;
 	int				 ok;
 
-	if (posix_spawn_file_actions_init(&fa) != 0)
+	if ((program = signer_agent_program()) == NULL)
 		return -1;
+	if (access(program, X_OK) != 0 ||
+	    posix_spawn_file_actions_init(&fa) != 0) {
+		free(program);
+		return -1;
+	}
 	ok = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
 	    0) == 0 && posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
 	    O_WRONLY, 0) == 0 && posix_spawn_file_actions_addopen(&fa, 2,
 	    "/dev/null", O_WRONLY, 0) == 0 &&
 	    posix_spawn_file_actions_addclosefrom_np(&fa, 3) == 0 &&
-	    posix_spawnp(&pid, "gpg-agent", &fa, NULL, argv, environ) == 0;
+	    posix_spawn(&pid, program, &fa, NULL, argv, environ) == 0;
 	posix_spawn_file_actions_destroy(&fa);
+	free(program);
 	return ok ? pid : -1;
 }
 
