@@ -69,7 +69,7 @@ child_spawn_keep(char *const argv[], int in_fd, int out_fd, const int *keep,
 	posix_spawn_file_actions_t	 fa;
 	struct child			*c;
 	size_t				 i;
-	int				 err_fd, rc;
+	int				 err_fd, rc, fd, maxkeep;
 	pid_t				 pid;
 
 	if ((err_fd = child_error_file(cause)) == -1)
@@ -84,8 +84,25 @@ child_spawn_keep(char *const argv[], int in_fd, int out_fd, const int *keep,
 	    1);
 	posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
 	/* dup2 onto itself clears close-on-exec (POSIX 2017, glibc 2.29). */
-	for (i = 0; i < nkeep; i++)
+	maxkeep = 2;
+	for (i = 0; i < nkeep; i++) {
 		posix_spawn_file_actions_adddup2(&fa, keep[i], keep[i]);
+		if (keep[i] > maxkeep)
+			maxkeep = keep[i];
+	}
+	/*
+	 * Nothing else reaches the child, close-on-exec or not: another
+	 * thread's library (gpgme, while the seals' keys are read during
+	 * the data phase) may hold pipes made without it at this moment.
+	 * An fd that is not open is no error for a close action (glibc).
+	 */
+	for (fd = 3; fd < maxkeep; fd++) {
+		for (i = 0; i < nkeep && keep[i] != fd; i++)
+			;
+		if (i == nkeep)
+			posix_spawn_file_actions_addclose(&fa, fd);
+	}
+	posix_spawn_file_actions_addclosefrom_np(&fa, maxkeep + 1);
 	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {
