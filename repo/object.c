@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "common/error.h"
-#include "common/interrupt.h"
 #include "common/storageop.h"
 #include "common/xmalloc.h"
 #include "format/filter/crypto.h"
@@ -117,8 +116,7 @@ object_read_some(void *arg, void *buf, size_t len, char **cause)
 
 	n = transport_reader_read(st->reader, buf, len, cause);
 	if (n > 0) {
-		if (st->hash != NULL)
-			hash_update(st->hash, buf, (size_t)n);
+		hash_update(st->hash, buf, (size_t)n);
 		st->bytes += (uint64_t)n;
 	}
 	return n;
@@ -127,11 +125,11 @@ object_read_some(void *arg, void *buf, size_t len, char **cause)
 /* Start reading object `name`, hashing what is read. */
 static int
 object_reader_open(struct transport *t, struct object_reader_state *st,
-    const char *name, int hashed, char **cause)
+    const char *name, char **cause)
 {
 	if ((st->reader = transport_get(t, name, cause)) == NULL)
 		return -1;
-	st->hash = hashed ? hash_new() : NULL;
+	st->hash = hash_new();
 	return 0;
 }
 
@@ -157,14 +155,12 @@ object_drain_and_check(struct transport *t, struct object_reader_state *st,
 		;
 	if (n < 0)
 		return -1;
-	if (st->hash != NULL)
-		hash_final(st->hash, got);
+	hash_final(st->hash, got);
 	if (size != NULL && st->bytes != *size)
 		return error_set(cause, "object '%s' in %s is corrupt: %llu "
 		    "bytes stored, %llu expected", name, transport_display(t),
 		    (unsigned long long)st->bytes, (unsigned long long)*size);
-	if (digest != NULL && st->hash != NULL &&
-	    memcmp(got, digest, HASH_LEN) != 0) {
+	if (digest != NULL && memcmp(got, digest, HASH_LEN) != 0) {
 		hash_to_hex(digest, want_hex);
 		hash_to_hex(got, got_hex);
 		return error_set(cause, "object '%s' in %s is corrupt: sha256 "
@@ -208,7 +204,7 @@ object_verify_stored(struct transport *t, const char *name, uint64_t size,
 		rc = 0;
 		goto out;
 	}
-	if (object_reader_open(t, &st, name, 1, cause) != 0)
+	if (object_reader_open(t, &st, name, cause) != 0)
 		goto out;
 	rc = object_drain_and_check(t, &st, name, &size, digest, cause);
 out:
@@ -216,21 +212,17 @@ out:
 	return rc;
 }
 
-/*
- * Read and decrypt into out; the stored bytes are hashed on the way when
- * `hashed`, else only their count is checked (see object_read_unhashed).
- */
-static int
-object_read_into(struct transport *t, struct crypto *c, const char *name,
-    const uint64_t *size, const uint8_t *digest, int hashed,
-    struct sink *out, char **cause)
+int
+object_read(struct transport *t, struct crypto *c, const char *name,
+    const uint64_t *size, const uint8_t *digest, struct sink *out,
+    char **cause)
 {
 	struct object_reader_state	 st = { NULL, NULL, 0 };
 	char				*decrypt_cause = NULL, *what;
 	int				 rc = -1, decrypted;
 
 	what = xasprintf("'%s' in %s", name, transport_display(t));
-	if (object_reader_open(t, &st, name, hashed, cause) != 0)
+	if (object_reader_open(t, &st, name, cause) != 0)
 		goto out;
 	decrypted = crypto_decrypt(c, what, object_read_some, &st, out, NULL,
 	    &decrypt_cause);
@@ -250,45 +242,6 @@ out:
 	free(decrypt_cause);
 	object_reader_close(&st);
 	return rc;
-}
-
-int
-object_read(struct transport *t, struct crypto *c, const char *name,
-    const uint64_t *size, const uint8_t *digest, struct sink *out,
-    char **cause)
-{
-	return object_read_into(t, c, name, size, digest, 1, out, cause);
-}
-
-int
-object_read_unhashed(struct transport *t, struct crypto *c,
-    const char *name, uint64_t size, const uint8_t digest[HASH_LEN],
-    struct sink *out, char **cause)
-{
-	struct object_reader_state	 st = { NULL, NULL, 0 };
-	char				*stored_cause = NULL;
-
-	if (object_read_into(t, c, name, &size, digest, 0, out, cause) == 0)
-		return 0;
-	/*
-	 * Something failed: read the object once more, hashing it this time,
-	 * so that stored bytes that are not what the manifest says are named
-	 * as such (not by the decryption or parsing error they caused). A
-	 * signal, or a second read that fails, leaves the first cause.
-	 */
-	if (interrupt_received() ||
-	    object_reader_open(t, &st, name, 1, &stored_cause) != 0)
-		goto out;
-	if (object_drain_and_check(t, &st, name, &size, digest,
-	    &stored_cause) != 0 && strstr(stored_cause, " is corrupt: ") != NULL) {
-		free(*cause);
-		*cause = stored_cause;
-		stored_cause = NULL;
-	}
-out:
-	object_reader_close(&st);
-	free(stored_cause);
-	return -1;
 }
 
 int

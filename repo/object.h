@@ -54,17 +54,6 @@ int	object_read(struct transport *, struct crypto *, const char *name,
 	    char **cause);
 
 /*
- * As object_read, for a reader that checks every byte it keeps against
- * the manifest on its own (restore: each file's size and SHA-256): the
- * stored bytes are counted, not hashed, which saves a SHA-256 pass over
- * every volume. Only if something fails is the object read again and
- * hashed, and a mismatch is then reported in preference, as object_read.
- */
-int	object_read_unhashed(struct transport *, struct crypto *,
-	    const char *name, uint64_t size, const uint8_t digest[HASH_LEN],
-	    struct sink *out, char **cause);
-
-/*
  * Read, decrypt and decompress an object into a local file (via .tmp). If
  * size/digest are given the stored bytes must match them, as object_read.
  */

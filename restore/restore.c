@@ -967,13 +967,8 @@ restore_volumes(struct restore *r, char **cause)
 			 */
 			chain = zstd_decompress_sink_new(what, async_sink_new(
 			    record_reader_new(what, restore_record, r)));
-			/*
-			 * Every byte kept is checked against the manifest
-			 * (each file's size and SHA-256), so the volume's
-			 * own SHA-256 is computed only to name a failure.
-			 */
-			rc = object_read_unhashed(r->transport, r->crypto,
-			    vi->name, vi->size, vi->sha256, chain, cause);
+			rc = object_read(r->transport, r->crypto, vi->name,
+			    &vi->size, vi->sha256, chain, cause);
 			sink_free(chain);	/* the parsing thread is done */
 			free(what);
 			if (rc != 0 && (interrupt_received() ||
