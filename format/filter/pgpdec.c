@@ -80,7 +80,8 @@ struct pgpdec {
 	struct sink		*out;
 	gcry_cipher_hd_t	 cipher;
 	gcry_md_hd_t		 mdc;
-	uint8_t			*plain;		/* PGPDEC_BUF */
+	uint8_t			*plain;		/* grows to PGPDEC_BUF */
+	size_t			 plain_cap;
 	enum crypto_failure	 failure;
 	int			 dead;		/* a verdict was given */
 
@@ -102,6 +103,11 @@ struct pgpdec {
 	size_t			 lit_pos;	/* literal header octets read */
 	size_t			 lit_need;	/* its length, once known */
 	uint8_t			 lit_format;
+	/*
+	 * The literal data began (sticky: the state goes back to
+	 * INNER_LEN between chunks): no going back to gpg from here.
+	 */
+	int			 started;
 };
 
 static atomic_ulong	pgpdec_count;
@@ -260,7 +266,6 @@ pgpdec_new(const char *what, int algo, const uint8_t *key, size_t keylen,
 	}
 	d->what = xstrdup(what);
 	d->out = out;
-	d->plain = xmalloc(PGPDEC_BUF);
 	d->failure = CRYPTO_OK;
 	d->o_state = OUTER_TAG;
 	d->i_state = INNER_PREFIX;
@@ -280,10 +285,7 @@ pgpdec_free(struct pgpdec *d)
 		gcry_cipher_close(d->cipher);
 	if (d->mdc != NULL)
 		gcry_md_close(d->mdc);
-	if (d->plain != NULL) {
-		explicit_bzero(d->plain, PGPDEC_BUF);
-		free(d->plain);
-	}
+	free(d->plain);	/* plaintext, as the next stage has it */
 	explicit_bzero(d->hold, sizeof d->hold);
 	free(d->what);
 	free(d);
@@ -292,7 +294,7 @@ pgpdec_free(struct pgpdec *d)
 int
 pgpdec_started(const struct pgpdec *d)
 {
-	return d->i_state >= INNER_DATA;
+	return d->started;
 }
 
 enum crypto_failure
@@ -401,6 +403,7 @@ pgpdec_inner_lithdr(struct pgpdec *d, const uint8_t *p, size_t n,
 		if (d->lit_format != 'b')
 			return pgpdec_not_handled(d, cause);
 		d->i_state = INNER_DATA;
+		d->started = 1;
 	}
 	return pgpdec_inner_chunk_end(d, cause);
 }
@@ -542,6 +545,11 @@ pgpdec_outer_body(struct pgpdec *d, const uint8_t *p, size_t k, char **cause)
 	}
 	while (k > 0) {
 		step = k < PGPDEC_BUF ? k : PGPDEC_BUF;
+		/* As large as the pieces the reader gives, up to 1 MiB. */
+		if (step > d->plain_cap) {
+			d->plain = xrealloc(d->plain, step);
+			d->plain_cap = step;
+		}
 		if (gcry_cipher_decrypt(d->cipher, d->plain, step, p, step)
 		    != 0) {
 			d->dead = 1;

@@ -10,6 +10,7 @@
  * wrong key and a wrong passphrase get gpg's own messages, word for word.
  * No cause ever holds the session key.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -554,6 +555,80 @@ test_secrets(struct crypto *c)
 	free(data);
 }
 
+/* The session key gpg shows for a message: algo and key, or 0. */
+static size_t
+session_key(const uint8_t *cipher, size_t clen, int *algo, uint8_t *key)
+{
+	char	*enc = tmp_path("skx.gpg"), *out = tmp_path("skx.txt"), *cmd;
+	char	*text = NULL, *hex;
+	size_t	 n = 0, klen = 0;
+	unsigned int b;
+
+	write_file(enc, cipher, clen);
+	cmd = xasprintf("gpg --homedir '%s' --batch --status-fd 1 "
+	    "--show-session-key -o /dev/null -d '%s' 2>/dev/null | sed -n "
+	    "'s/^\\[GNUPG:\\] SESSION_KEY //p' > '%s'", home, enc, out);
+	if (run(cmd))
+		text = (char *)read_file(out, &n);
+	hex = text != NULL ? memchr(text, ':', n) : NULL;
+	if (hex != NULL && sscanf(text, "%d:", algo) == 1) {
+		for (hex++; klen < PGPDEC_KEY_MAX && hex + 1 < text + n &&
+		    isxdigit((unsigned char)hex[0]) &&
+		    isxdigit((unsigned char)hex[1]); hex += 2) {
+			if (sscanf(hex, "%2x", &b) != 1)
+				break;
+			key[klen++] = (uint8_t)b;
+		}
+	}
+	free(text);
+	free(cmd);
+	free(enc);
+	free(out);
+	return klen;
+}
+
+/*
+ * pgpdec itself, one octet at a time: once the literal data began it
+ * stays begun, also between the literal's chunks (where the parser reads
+ * a length again), or crypto_decrypt would hand a half-written object
+ * to gpg when its 64 KiB head ended there.
+ */
+static void
+test_started_sticky(void)
+{
+	size_t			 len = 40000, clen, i, klen;
+	uint8_t			*data = random_data(len, 11), *cipher;
+	uint8_t			 key[PGPDEC_KEY_MAX];
+	struct pgpdec_head	 h = { 0, 0, 0 };
+	struct pgpdec		*d = NULL;
+	struct mem_sink		 m;
+	char			*cause = NULL;
+	int			 algo = 0, ok = 1, was = 0, rc = 0;
+
+	mem_init(&m, 0);
+	cipher = gpg_encrypt(data, len, "--compress-algo none", 1, &clen);
+	klen = cipher != NULL ? session_key(cipher, clen, &algo, key) : 0;
+	if (klen != 0 && pgpdec_head(cipher, clen, &h) == 0)
+		d = pgpdec_new("object 's'", algo, key, klen, &m.sink);
+	for (i = h.seipd; d != NULL && i < clen && rc == 0; i++) {
+		rc = pgpdec_write(d, cipher + i, 1, &cause);
+		if (was && !pgpdec_started(d))
+			ok = 0;
+		was = pgpdec_started(d);
+	}
+	if (d != NULL && rc == 0)
+		rc = pgpdec_finish(d, &cause);
+	tap_ok(d != NULL && rc == 0 && ok && m.buf.len == len &&
+	    memcmp(m.buf.data, data, len) == 0, "one octet at a time, the "
+	    "literal data once begun stays begun across its chunks: %s",
+	    cause != NULL ? cause : "ok");
+	pgpdec_free(d);
+	free(cause);
+	recbuf_free(&m.buf);
+	free(cipher);
+	free(data);
+}
+
 static int
 make_keys(void)
 {
@@ -609,6 +684,7 @@ main(void)
 	test_fallback(c);
 	test_keys();
 	test_tresor_writer(c);
+	test_started_sticky();
 	test_secrets(c);
 	crypto_free(c);
 	rc = tap_done();
