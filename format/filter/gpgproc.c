@@ -20,6 +20,11 @@
  * pipe of their own, read whole by the thread that reads gpg's output)
  * decide success: a decryption counts only with DECRYPTION_OKAY, exit 0
  * and integrity protection (MDC). stderr is only context for a message.
+ *
+ * Decryption is done in process where it can be (crypto_decrypt, at the
+ * end): a short gpg run gives the object's session key, pgpdec.c decrypts
+ * the rest in the caller's thread, and anything else falls back to the
+ * gpg process above, the octets read so far replayed first.
  */
 #include <errno.h>
 #include <fcntl.h>
