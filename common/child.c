@@ -23,7 +23,7 @@ extern char **environ;
 
 struct child {
 	pid_t	 pid;
-	int	 err_fd;	/* unlinked temporary file: its stderr */
+	int	 err_fd;	/* unlinked temporary file: its stderr; -1: quiet */
 	char	*name;		/* basename of argv[0], for messages */
 };
 
@@ -62,17 +62,21 @@ child_spawn(char *const argv[], int in_fd, int out_fd, int keep_fd,
 	    keep_fd != -1 ? 1 : 0, cause);
 }
 
-struct child *
-child_spawn_keep(char *const argv[], int in_fd, int out_fd, const int *keep,
-    size_t nkeep, char **cause)
+/*
+ * quiet: stderr (and stdout if out_fd is -1) to /dev/null, no file: for a
+ * child whose messages may hold a secret.
+ */
+static struct child *
+child_spawn_fds(char *const argv[], int in_fd, int out_fd, const int *keep,
+    size_t nkeep, int quiet, char **cause)
 {
 	posix_spawn_file_actions_t	 fa;
 	struct child			*c;
 	size_t				 i;
-	int				 err_fd, rc, fd, maxkeep;
+	int				 err_fd = -1, rc, fd, maxkeep;
 	pid_t				 pid;
 
-	if ((err_fd = child_error_file(cause)) == -1)
+	if (!quiet && (err_fd = child_error_file(cause)) == -1)
 		return NULL;
 	posix_spawn_file_actions_init(&fa);
 	if (in_fd == -1)
@@ -80,9 +84,18 @@ child_spawn_keep(char *const argv[], int in_fd, int out_fd, const int *keep,
 		    0);
 	else
 		posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
-	posix_spawn_file_actions_adddup2(&fa, out_fd != -1 ? out_fd : err_fd,
-	    1);
-	posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+	if (out_fd != -1)
+		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	else if (quiet)
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY,
+		    0);
+	else
+		posix_spawn_file_actions_adddup2(&fa, err_fd, 1);
+	if (quiet)
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
+		    0);
+	else
+		posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
 	/* dup2 onto itself clears close-on-exec (POSIX 2017, glibc 2.29). */
 	maxkeep = 2;
 	for (i = 0; i < nkeep; i++) {
@@ -108,7 +121,8 @@ child_spawn_keep(char *const argv[], int in_fd, int out_fd, const int *keep,
 	if (rc != 0) {
 		errno = rc;
 		error_sys(cause, "unable to run %s", argv[0]);
-		close(err_fd);
+		if (err_fd != -1)
+			close(err_fd);
 		return NULL;
 	}
 	c = xcalloc(1, sizeof *c);
@@ -116,6 +130,20 @@ child_spawn_keep(char *const argv[], int in_fd, int out_fd, const int *keep,
 	c->err_fd = err_fd;
 	c->name = child_basename(argv[0]);
 	return c;
+}
+
+struct child *
+child_spawn_keep(char *const argv[], int in_fd, int out_fd, const int *keep,
+    size_t nkeep, char **cause)
+{
+	return child_spawn_fds(argv, in_fd, out_fd, keep, nkeep, 0, cause);
+}
+
+struct child *
+child_spawn_quiet(char *const argv[], int in_fd, int out_fd, const int *keep,
+    size_t nkeep, char **cause)
+{
+	return child_spawn_fds(argv, in_fd, out_fd, keep, nkeep, 1, cause);
 }
 
 struct child *
@@ -162,9 +190,10 @@ static char *
 child_output(struct child *c, size_t max)
 {
 	char	*buf = xmalloc(max + 1);
-	ssize_t	 n;
+	ssize_t	 n = 0;
 
-	n = pread(c->err_fd, buf, max, 0);
+	if (c->err_fd != -1)
+		n = pread(c->err_fd, buf, max, 0);
 	buf[n > 0 ? (size_t)n : 0] = '\0';
 	return buf;
 }
@@ -229,7 +258,8 @@ child_finish(struct child *c, char **output, char **cause)
 		    line != NULL ? line : "");
 	free(line);
 out:
-	close(c->err_fd);
+	if (c->err_fd != -1)
+		close(c->err_fd);
 	free(c->name);
 	free(c);
 	return rc;
@@ -243,7 +273,8 @@ child_abort(struct child *c)
 	kill(c->pid, SIGTERM);
 	while (waitpid(c->pid, NULL, 0) == -1 && errno == EINTR)
 		;
-	close(c->err_fd);
+	if (c->err_fd != -1)
+		close(c->err_fd);
 	free(c->name);
 	free(c);
 }

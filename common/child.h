@@ -38,6 +38,13 @@ struct child	*child_spawn(char *const argv[], int in_fd, int out_fd,
 struct child	*child_spawn_keep(char *const argv[], int in_fd, int out_fd,
 		     const int *keep, size_t nkeep, char **cause);
 /*
+ * The same with stderr (and stdout when out_fd is -1) on /dev/null and no
+ * file at all: for a child whose messages may hold a secret (gpg's
+ * --show-session-key). child_finish's output is then empty.
+ */
+struct child	*child_spawn_quiet(char *const argv[], int in_fd, int out_fd,
+		     const int *keep, size_t nkeep, char **cause);
+/*
  * Wait for the child. Returns 0 if it exited with status 0; otherwise -1
  * with *cause "NAME exited with status N: <first line it printed>" or
  * "NAME was killed by signal N". If output is not NULL it gets what the

@@ -117,6 +117,27 @@ for t in now 1h30m 2M 4W3D 2024-01-01T12:30:00Z 2024-01-01T12:30:00+02:00 \
 	printf '\000\000\000\145%s' "$t" >"$W/p"
 	seed timespec "$W/p"
 done
+# pgpdec: real objects whole (mode 0; the target's key fails their quick
+# check), and literal data packets the target encrypts itself (mode 1;
+# 2: with a good MDC, 4: in 512-octet chunks): new and old format,
+# partial lengths, empty, a compressed packet, a bad MDC.
+for f in "$T"/*.manifest.gpg "$T"/*.sigs.gpg; do
+	[ "$(wc -c <"$f")" -lt 20000 ] && prefixed pgpdec '\000' "$f"
+done
+pgpseed() {
+	printf "$1" >"$W/p"
+	seed pgpdec "$W/p"
+}
+pgpseed '\003\313\021b\000\000\000\000\000hello world'
+pgpseed '\007\313\021b\000\000\000\000\000hello world'
+pgpseed '\003\254\021b\000\000\000\000\000hello world'
+pgpseed '\003\313\006b\000\000\000\000\000'
+pgpseed '\003\313\012b\004name\000\000\000\000'
+pgpseed '\003\310\002\000\000'
+pgpseed '\001\313\021b\000\000\000\000\000hello world\323\024bad mdc bad mdc bad!'
+{ printf '\003\313\351b\000\000\000\000\000'; head -c 506 /dev/zero
+  printf '\005tail!'; } >"$W/p"
+seed pgpdec "$W/p"
 for f in "$top"/fuzz/seeds/config/*.yml; do
 	[ -f "$f" ] && seed config "$f"
 done

@@ -64,6 +64,9 @@ enum crypto_failure {
 /*
  * Pulls ciphertext from read(), pushes plaintext into out (not owned).
  * *failure (if not NULL) gets the class of a failure, CRYPTO_OK if none.
+ * gpg unwraps the session key and tresor decrypts the data in process
+ * (pgpdec.c) if the message has the shape tresor writes; otherwise, or
+ * with TRESOR_DECRYPT=gpg in the environment, gpg decrypts it all.
  */
 typedef ssize_t (*crypto_read_fn)(void *, void *, size_t, char **);
 int		 crypto_decrypt(struct crypto *, const char *what,

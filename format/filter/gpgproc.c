@@ -20,6 +20,11 @@
  * pipe of their own, read whole by the thread that reads gpg's output)
  * decide success: a decryption counts only with DECRYPTION_OKAY, exit 0
  * and integrity protection (MDC). stderr is only context for a message.
+ *
+ * Decryption is done in process where it can be (crypto_decrypt, at the
+ * end): a short gpg run gives the object's session key, pgpdec.c decrypts
+ * the rest in the caller's thread, and anything else falls back to the
+ * gpg process above, the octets read so far replayed first.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +44,7 @@
 #include "common/xmalloc.h"
 #include "crypto.h"
 #include "crypto.intern.h"
+#include "pgpdec.h"
 
 #define GPGPROC_BUF_SIZE	(1024 * 1024)
 #define GPGPROC_PIPE_SIZE	(1024 * 1024)
@@ -73,6 +79,14 @@ struct gpg_status {
 	int	 inv_recp;	/* INV_RECP */
 	char	 nokey[GPGPROC_KEYIDS * 18]; /* NO_SECKEY key IDs, ", " */
 	size_t	 n_nokey;
+
+	/*
+	 * SESSION_KEY goes into sk (PGPDEC_KEY_MAX octets) when it is not
+	 * NULL; the buffers that held the line are wiped then.
+	 */
+	uint8_t	*sk;
+	size_t	 sk_len;
+	int	 sk_algo;
 };
 
 /* If line is "[GNUPG:] KEYWORD" or "[GNUPG:] KEYWORD ARGS": ARGS, else NULL. */
@@ -91,6 +105,18 @@ gpg_status_is(const char *line, const char *keyword)
 	if (line[len] == ' ')
 		return line + len + 1;
 	return NULL;
+}
+
+static int
+gpg_status_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
 }
 
 /* "ERROR location code": the code's gpg-error number, e.g. 11_BAD_... */
@@ -113,6 +139,34 @@ gpg_status_error(struct gpg_status *st, const char *args)
 	default:
 		break;
 	}
+}
+
+/* "ALGO:HEX" of SESSION_KEY: an AES key of the length its algorithm has. */
+static void
+gpg_status_session_key(struct gpg_status *st, const char *args)
+{
+	size_t	n, want;
+	char	*end;
+	long	algo;
+	int	hi, lo;
+
+	algo = strtol(args, &end, 10);
+	if (*end != ':')
+		return;
+	want = algo == 7 ? 16 : algo == 8 ? 24 : algo == 9 ? 32 : 0;
+	if (want == 0 || want > PGPDEC_KEY_MAX || strlen(end + 1) != 2 * want)
+		return;
+	for (n = 0, end++; n < want; n++, end += 2) {
+		hi = gpg_status_hex(end[0]);
+		lo = gpg_status_hex(end[1]);
+		if (hi < 0 || lo < 0) {
+			explicit_bzero(st->sk, PGPDEC_KEY_MAX);
+			return;
+		}
+		st->sk[n] = (uint8_t)(hi << 4 | lo);
+	}
+	st->sk_len = want;
+	st->sk_algo = (int)algo;
 }
 
 static void
@@ -152,6 +206,9 @@ gpg_status_line(struct gpg_status *st, const char *line)
 		st->inv_recp = 1;
 	else if ((a = gpg_status_is(line, "ERROR")) != NULL)
 		gpg_status_error(st, a);
+	else if (st->sk != NULL &&
+	    (a = gpg_status_is(line, "SESSION_KEY")) != NULL)
+		gpg_status_session_key(st, a);
 	else if ((a = gpg_status_is(line, "NO_SECKEY")) != NULL) {
 		if (sscanf(a, "%16[0-9A-Fa-f]", id) != 1 ||
 		    st->n_nokey >= GPGPROC_KEYIDS)
@@ -178,6 +235,8 @@ gpg_status_pump(struct gpg_status *st)
 			st->line[st->len] = '\0';
 			gpg_status_line(st, st->line);
 		}
+		if (st->sk != NULL)
+			explicit_bzero(st->line, sizeof st->line);
 		st->len = 0;
 		close(st->fd);
 		st->fd = -1;
@@ -187,6 +246,8 @@ gpg_status_pump(struct gpg_status *st)
 		if (buf[i] == '\n') {
 			st->line[st->len] = '\0';
 			gpg_status_line(st, st->line);
+			if (st->sk != NULL)
+				explicit_bzero(st->line, sizeof st->line);
 			st->len = 0;
 			st->overlong = 0;
 		} else if (st->len < sizeof st->line - 1)
@@ -194,6 +255,8 @@ gpg_status_pump(struct gpg_status *st)
 		else
 			st->overlong = 1;	/* keyword kept, tail dropped */
 	}
+	if (st->sk != NULL)
+		explicit_bzero(buf, sizeof buf);
 }
 
 /* Read status lines until gpg closes its end. */
@@ -289,18 +352,30 @@ gpgproc_pipe(int p[2], char **cause)
 	return 0;
 }
 
+enum gpgproc_mode {
+	GPGPROC_ENCRYPT,
+	GPGPROC_DECRYPT,
+	/*
+	 * Decrypt only to print the session key (--show-session-key), for
+	 * pgpdec.c. gpg also logs it on stderr: stderr, stdout and gpg's
+	 * log file all go to /dev/null, and nothing of it is kept.
+	 */
+	GPGPROC_SESSION_KEY,
+};
+
 /*
  * Start gpg with stdin from in_fd and stdout to out_fd; st gets our end of
  * its status pipe.
  */
 static struct child *
-gpgproc_start(struct crypto *c, int decrypt, int in_fd, int out_fd,
-    struct gpg_status *st, char **cause)
+gpgproc_start(struct crypto *c, enum gpgproc_mode mode, int in_fd,
+    int out_fd, struct gpg_status *st, char **cause)
 {
 	struct argv	 a = { NULL, 0 };
 	struct child	*child = NULL;
 	size_t		 i, nkeep = 0;
 	int		 pass_fd = -1, sp[2] = { -1, -1 }, keep[2];
+	int		 decrypt = mode != GPGPROC_ENCRYPT;
 
 	memset(st, 0, sizeof *st);
 	st->fd = -1;
@@ -314,6 +389,11 @@ gpgproc_start(struct crypto *c, int decrypt, int in_fd, int out_fd,
 		goto out;
 	gpgproc_common_args(c, &a, pass_fd, sp[1]);
 	argv_add(&a, "--output=-");
+	if (mode == GPGPROC_SESSION_KEY) {
+		/* After the user's gpg.conf: its log-file gets nothing. */
+		argv_add(&a, "--log-file=/dev/null");
+		argv_add(&a, "--show-session-key");
+	}
 	if (decrypt)
 		argv_add(&a, "--decrypt");
 	else {
@@ -332,7 +412,11 @@ gpgproc_start(struct crypto *c, int decrypt, int in_fd, int out_fd,
 	keep[nkeep++] = sp[1];
 	if (pass_fd != -1)
 		keep[nkeep++] = pass_fd;
-	child = child_spawn_keep(a.v, in_fd, out_fd, keep, nkeep, cause);
+	if (mode == GPGPROC_SESSION_KEY)
+		child = child_spawn_quiet(a.v, in_fd, -1, keep, nkeep, cause);
+	else
+		child = child_spawn_keep(a.v, in_fd, out_fd, keep, nkeep,
+		    cause);
 	if (child != NULL) {
 		st->fd = sp[0];
 		sp[0] = -1;
@@ -613,7 +697,8 @@ crypto_encrypt_sink_new(struct crypto *c, const char *what, struct sink *next,
 	g->status.fd = -1;
 	if (gpgproc_pipe(in, cause) != 0 || gpgproc_pipe(out, cause) != 0)
 		goto fail;
-	g->child = gpgproc_start(c, 0, in[0], out[1], &g->status, cause);
+	g->child = gpgproc_start(c, GPGPROC_ENCRYPT, in[0], out[1], &g->status,
+	    cause);
 	close(in[0]);
 	close(out[1]);
 	in[0] = out[1] = -1;
@@ -643,12 +728,30 @@ fail:
 	return NULL;
 }
 
+/*
+ * The first octets of an object, read before deciding who decrypts it
+ * (pgpdec.c or gpg): enough for every PKESK packet of a message to a few
+ * dozen keys and the first chunk of its encrypted data.
+ */
+#define GPGPROC_HEAD_SIZE	(64 * 1024)
+/* Octets of encrypted data gpg gets to find the session key. */
+#define GPGPROC_SK_BODY		512
+
+struct gpgproc_head {
+	uint8_t	*buf;
+	size_t	 len;
+	int	 eof;	/* the reader ended within it */
+};
+
 /* Decryption: a worker feeds gpg; the caller reads what it decrypts. */
 struct gpg_decrypt_feed {
 	crypto_read_fn	 read;
 	void		*arg;
 	int		 fd;		/* gpg's stdin, our end */
 	char		*cause;		/* the reader's failure */
+	const uint8_t	*pre;		/* read already (the head): first */
+	size_t		 pre_len;
+	int		 eof;		/* and the reader has nothing more */
 };
 
 static void *
@@ -660,7 +763,9 @@ gpg_decrypt_feed_main(void *arg)
 
 	(void)pthread_setname_np(pthread_self(), "gpg-feed");
 
-	for (;;) {
+	if (f->pre_len > 0 && io_write_all(f->fd, f->pre, f->pre_len) != 0)
+		goto out;
+	while (!f->eof) {
 		n = f->read(f->arg, buf, GPGPROC_BUF_SIZE, &f->cause);
 		if (n <= 0)
 			break;
@@ -668,18 +773,25 @@ gpg_decrypt_feed_main(void *arg)
 		if (io_write_all(f->fd, buf, (size_t)n) != 0)
 			break;
 	}
+out:
 	close(f->fd);
 	f->fd = -1;
 	free(buf);
 	return NULL;
 }
 
-int
-crypto_decrypt(struct crypto *c, const char *what, crypto_read_fn read_fn,
-    void *read_arg, struct sink *out, enum crypto_failure *failure,
-    char **cause)
+/*
+ * Decryption by gpg itself: the whole object through one gpg process.
+ * The head (what crypto_decrypt read already, up to the reader's end if
+ * eof) goes first.
+ */
+static int
+gpgproc_decrypt(struct crypto *c, const char *what, crypto_read_fn read_fn,
+    void *read_arg, const struct gpgproc_head *hd, struct sink *out,
+    enum crypto_failure *failure, char **cause)
 {
-	struct gpg_decrypt_feed	 feed = { read_fn, read_arg, -1, NULL };
+	struct gpg_decrypt_feed	 feed = { read_fn, read_arg, -1, NULL, NULL, 0,
+				     0 };
 	struct gpg_status	 status;
 	struct child		*child = NULL;
 	uint8_t			*buf = NULL;
@@ -697,7 +809,8 @@ crypto_decrypt(struct crypto *c, const char *what, crypto_read_fn read_fn,
 		error_prefix(cause, "unable to decrypt %s", what);
 		goto out;
 	}
-	child = gpgproc_start(c, 1, in[0], outp[1], &status, cause);
+	child = gpgproc_start(c, GPGPROC_DECRYPT, in[0], outp[1], &status,
+	    cause);
 	close(in[0]);
 	close(outp[1]);
 	in[0] = outp[1] = -1;
@@ -707,6 +820,11 @@ crypto_decrypt(struct crypto *c, const char *what, crypto_read_fn read_fn,
 	}
 	feed.fd = in[1];
 	in[1] = -1;
+	if (hd != NULL) {
+		feed.pre = hd->buf;
+		feed.pre_len = hd->len;
+		feed.eof = hd->eof;
+	}
 	if (pthread_create(&thread, NULL, gpg_decrypt_feed_main, &feed) != 0) {
 		close(feed.fd);
 		error_set(cause, "unable to decrypt %s: no thread", what);
@@ -760,5 +878,207 @@ out:
 	free(feed.cause);
 	free(out_cause);
 	free(buf);
+	return rc;
+}
+
+/*
+ * The session key of the message whose head is hd, from a gpg that reads
+ * its PKESK packets and the start of its encrypted data (re-framed with a
+ * definite length, so that gpg need not wait for a whole chunk of 8 KiB or
+ * more). gpg then fails on the cut message; only SESSION_KEY counts. 0
+ * with key, *keylen and *algo, or -1 for any failure: gpg then decrypts
+ * the object as before and names that failure (a key we lack is never
+ * called damage). Nothing gpg prints is kept.
+ */
+static int
+gpgproc_session_key(struct crypto *c, const struct gpgproc_head *hd,
+    const struct pgpdec_head *h, uint8_t key[PGPDEC_KEY_MAX], size_t *keylen,
+    int *algo)
+{
+	struct gpg_status	 st;
+	struct child		*child;
+	uint8_t			 hdr[3];
+	size_t			 body, hlen;
+	char			*cause = NULL;
+	int			 in[2] = { -1, -1 }, rc = -1;
+
+	memset(&st, 0, sizeof st);
+	st.fd = -1;
+	body = h->first < GPGPROC_SK_BODY ? h->first : GPGPROC_SK_BODY;
+	hdr[0] = 0xd2;	/* new format, tag 18 (SEIPD) */
+	if (body < 192) {
+		hdr[1] = (uint8_t)body;
+		hlen = 2;
+	} else {
+		hdr[1] = (uint8_t)(((body - 192) >> 8) + 192);
+		hdr[2] = (uint8_t)((body - 192) & 0xff);
+		hlen = 3;
+	}
+	if (gpgproc_pipe(in, &cause) != 0)
+		goto out;
+	child = gpgproc_start(c, GPGPROC_SESSION_KEY, in[0], -1, &st, &cause);
+	close(in[0]);
+	in[0] = -1;
+	if (child == NULL)
+		goto out;
+	st.sk = key;
+	/* A short write (EPIPE: gpg gave up early) shows in its status. */
+	if (io_write_all(in[1], hd->buf, h->seipd) == 0 &&
+	    io_write_all(in[1], hdr, hlen) == 0)
+		(void)io_write_all(in[1], hd->buf + h->body, body);
+	close(in[1]);
+	in[1] = -1;
+	gpg_status_drain(&st);
+	(void)child_finish(child, NULL, &cause);
+	if (st.sk_len != 0) {
+		*keylen = st.sk_len;
+		*algo = st.sk_algo;
+		rc = 0;
+	}
+out:
+	gpg_status_close(&st);
+	if (in[0] != -1)
+		close(in[0]);
+	if (in[1] != -1)
+		close(in[1]);
+	free(cause);
+	return rc;
+}
+
+/* Up to GPGPROC_HEAD_SIZE octets from the reader, fewer at its end. */
+static int
+gpgproc_read_head(crypto_read_fn read_fn, void *read_arg,
+    struct gpgproc_head *hd, char **cause)
+{
+	ssize_t	n;
+
+	hd->buf = xmalloc(GPGPROC_HEAD_SIZE);
+	while (hd->len < GPGPROC_HEAD_SIZE) {
+		n = read_fn(read_arg, hd->buf + hd->len, GPGPROC_HEAD_SIZE -
+		    hd->len, cause);
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			hd->eof = 1;
+			break;
+		}
+		hd->len += (size_t)n;
+	}
+	return 0;
+}
+
+/* The rest of the object after the head, through d; then its end. */
+static int
+gpgproc_inproc_rest(struct pgpdec *d, crypto_read_fn read_fn,
+    void *read_arg, int *reader_failed, char **cause)
+{
+	uint8_t	*buf = xmalloc(GPGPROC_BUF_SIZE);
+	ssize_t	 n;
+	int	 rc;
+
+	for (;;) {
+		n = read_fn(read_arg, buf, GPGPROC_BUF_SIZE, cause);
+		if (n < 0) {
+			*reader_failed = 1;
+			rc = -1;
+			break;
+		}
+		if (n == 0) {
+			rc = pgpdec_finish(d, cause);
+			break;
+		}
+		if ((rc = pgpdec_write(d, buf, (size_t)n, cause)) != 0)
+			break;
+	}
+	free(buf);
+	return rc;
+}
+
+/*
+ * Decryption in process (pgpdec.c), if the object has the shape tresor
+ * writes and gpg gives its session key: 0, -1 with *failure and *cause,
+ * or PGPDEC_NOT_HANDLED with nothing written to out, and the head read
+ * so far in hd for gpg.
+ */
+static int
+gpgproc_inproc(struct crypto *c, const char *what, crypto_read_fn read_fn,
+    void *read_arg, struct sink *out, struct gpgproc_head *hd,
+    enum crypto_failure *failure, char **cause)
+{
+	struct pgpdec_head	 h;
+	struct pgpdec		*d = NULL;
+	uint8_t			 key[PGPDEC_KEY_MAX];
+	size_t			 keylen = 0;
+	int			 algo = 0, rc = PGPDEC_NOT_HANDLED;
+	int			 reader_failed = 0;
+
+	explicit_bzero(key, sizeof key);
+	if (gpgproc_read_head(read_fn, read_arg, hd, cause) != 0) {
+		reader_failed = 1;
+		rc = -1;
+		goto verdict;
+	}
+	if (pgpdec_head(hd->buf, hd->len, &h) != 0 ||
+	    gpgproc_session_key(c, hd, &h, key, &keylen, &algo) != 0)
+		goto out;
+	d = pgpdec_new(what, algo, key, keylen, out);
+	explicit_bzero(key, sizeof key);
+	if (d == NULL)
+		goto out;
+	rc = pgpdec_write(d, hd->buf + h.seipd, hd->len - h.seipd, cause);
+	if (rc == 0 && hd->eof)
+		rc = pgpdec_finish(d, cause);
+	else if (rc == 0 && !pgpdec_started(d))
+		rc = PGPDEC_NOT_HANDLED;	/* undecided in the head */
+	else if (rc == 0)
+		rc = gpgproc_inproc_rest(d, read_fn, read_arg, &reader_failed,
+		    cause);
+	if (rc == PGPDEC_NOT_HANDLED)
+		goto out;
+	pgpdec_count_object();
+verdict:
+	if (rc == 0 && failure != NULL)
+		*failure = CRYPTO_OK;
+	else if (rc != 0 && failure != NULL)
+		*failure = reader_failed ? CRYPTO_FAILED : pgpdec_failure(d);
+	if (rc != 0 && *cause == NULL)
+		error_set(cause, "unable to decrypt %s", what);
+out:
+	explicit_bzero(key, sizeof key);
+	pgpdec_free(d);
+	return rc;
+}
+
+/*
+ * TRESOR_DECRYPT=gpg: every object through gpg, as before pgpdec.c (for
+ * benchmarks and tests).
+ */
+static int
+gpgproc_inproc_wanted(void)
+{
+	const char	*v = getenv("TRESOR_DECRYPT");
+
+	return v == NULL || strcmp(v, "gpg") != 0;
+}
+
+int
+crypto_decrypt(struct crypto *c, const char *what, crypto_read_fn read_fn,
+    void *read_arg, struct sink *out, enum crypto_failure *failure,
+    char **cause)
+{
+	struct gpgproc_head	hd = { NULL, 0, 0 };
+	int			rc;
+
+	if (failure != NULL)
+		*failure = CRYPTO_FAILED;
+	if (!gpgproc_inproc_wanted())
+		return gpgproc_decrypt(c, what, read_fn, read_arg, NULL, out,
+		    failure, cause);
+	rc = gpgproc_inproc(c, what, read_fn, read_arg, out, &hd, failure,
+	    cause);
+	if (rc == PGPDEC_NOT_HANDLED)
+		rc = gpgproc_decrypt(c, what, read_fn, read_arg, &hd, out,
+		    failure, cause);
+	free(hd.buf);
 	return rc;
 }
