@@ -98,6 +98,7 @@ read_file(const char *path, size_t *len)
 	rewind(f);
 	p = xmalloc((size_t)n + 1);
 	*len = fread(p, 1, (size_t)n, f);
+	p[*len] = '\0';	/* a text file read is a string (sscanf, strstr) */
 	fclose(f);
 	return p;
 }
