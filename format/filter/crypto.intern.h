@@ -31,5 +31,10 @@ int	crypto_context(struct crypto *, gpgme_ctx_t *, char **cause);
 /* A private GnuPG home (removed by crypto_free), and its agent switch. */
 int	crypto_make_home(struct crypto *, char **cause);
 int	crypto_set_no_agent(struct crypto *, int on, char **cause);
+/*
+ * c->engine: the gpg gpgme found when the library started (no new run of
+ * `gpg --version`).
+ */
+int	crypto_find_engine(struct crypto *, char **cause);
 
 #endif

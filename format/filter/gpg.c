@@ -418,7 +418,7 @@ out:
 }
 
 /* The gpg program gpgme would run: data goes through it directly. */
-static int
+int
 crypto_find_engine(struct crypto *c, char **cause)
 {
 	gpgme_engine_info_t	info;

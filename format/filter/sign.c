@@ -6,31 +6,39 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gpgme.h>
+#include <inttypes.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/error.h"
 #include "common/xmalloc.h"
 #include "crypto.h"
 #include "crypto.intern.h"
+#include "gpgrun.h"
 #include "sign.h"
 
 extern char **environ;
 
+/* What a gpg or gpgv run here may print: a key block or a seal's text. */
+#define SIGN_RUN_MAX	(4 * 1024 * 1024)
+
 /*
- * One gpgme context per home, kept for every operation: each new context
- * costs a `gpg --version` run (gpgme checks the engine when the home is
- * set), as much as the operation itself.
+ * Importing trusted keys and checking a signature run gpg and gpgv
+ * directly (gpgrun.h): a gpgme context for a home costs a `gpg --version`
+ * run first, as much as the operation itself. The context is made only
+ * for what needs a key listing (export, fingerprints), and kept.
  */
 struct sigcheck {
 	struct crypto	*c;		/* the private home */
-	gpgme_ctx_t	 ctx;
+	gpgme_ctx_t	 ctx;		/* NULL until sigcheck_ctx */
 	int		 borrowed;	/* the signer's home and context */
 	size_t		 nkeys;
 	/*
@@ -147,7 +155,8 @@ signer_prepare(const char *key_file, const char *key_data, size_t key_len,
 	s->len = len;
 	s->c = xcalloc(1, sizeof *s->c);
 	/* The home here (homes are tracked globally); its context in load. */
-	if (crypto_make_home(s->c, cause) != 0)
+	if (crypto_find_engine(s->c, cause) != 0 ||
+	    crypto_make_home(s->c, cause) != 0)
 		goto fail;
 	if (file != NULL) {
 		explicit_bzero(file, len);
@@ -500,13 +509,22 @@ sigcheck_new(char **cause)
 	struct sigcheck	*k = xcalloc(1, sizeof *k);
 
 	k->c = xcalloc(1, sizeof *k->c);
-	if (crypto_make_home(k->c, cause) != 0 ||
-	    crypto_set_no_agent(k->c, 1, cause) != 0 ||
-	    crypto_context(k->c, &k->ctx, cause) != 0) {
+	if (crypto_find_engine(k->c, cause) != 0 ||
+	    crypto_make_home(k->c, cause) != 0 ||
+	    crypto_set_no_agent(k->c, 1, cause) != 0) {
 		sigcheck_free(k);
 		return NULL;
 	}
 	return k;
+}
+
+/* The home's gpgme context, made the first time a listing needs it. */
+static int
+sigcheck_ctx(struct sigcheck *k, char **cause)
+{
+	if (k->ctx != NULL)
+		return 0;
+	return crypto_context(k->c, &k->ctx, cause);
 }
 
 static void
@@ -554,6 +572,8 @@ sigcheck_map_all(struct sigcheck *k, char **cause)
 	gpgme_subkey_t	sk;
 	gpgme_error_t	err;
 
+	if (sigcheck_ctx(k, cause) != 0)
+		return -1;
 	if ((err = gpgme_op_keylist_start(k->ctx, NULL, 0)) != 0)
 		return error_set(cause, "unable to list the signing keys: %s",
 		    gpgme_strerror(err));
@@ -591,56 +611,95 @@ sigcheck_lookup(struct sigcheck *k, const char *fpr)
 	return NULL;
 }
 
+/* What one import did, from its IMPORT_RES status line. */
+struct sigcheck_imported {
+	unsigned long	keys;		/* imported, or there already */
+	unsigned long	secret_read;	/* secret keys it was given */
+};
+
+/*
+ * gpg --import of an armoured block into the home (gpg itself, see the
+ * struct): each key it took trusts its primary fingerprint. -1 only when
+ * gpg could not be run; what it took is in *imp.
+ */
 static int
 sigcheck_import(struct sigcheck *k, const char *armor, size_t len,
-    gpgme_import_result_t *res)
+    struct sigcheck_imported *imp, char **cause)
 {
-	gpgme_data_t	data = NULL;
-	gpgme_error_t	err;
+	struct gpgrun_result	 r;
+	char			*home = xasprintf("--homedir=%s", k->c->home);
+	char			*args[] = { "--batch", "--no-tty",
+				    "--no-greeting", "--no-permission-warning",
+				    home, "--import", NULL };
+	char			 fpr[65];
+	const char		*p, *arg;
+	unsigned long		 f[10];
+	size_t			 alen;
+	unsigned int		 reason;
 
-	if ((err = gpgme_data_new_from_mem(&data, armor, len, 0)) == 0)
-		err = gpgme_op_import(k->ctx, data);
-	gpgme_data_release(data);
-	*res = err == 0 ? gpgme_op_import_result(k->ctx) : NULL;
-	return err == 0 ? 0 : (int)err;
+	memset(imp, 0, sizeof *imp);
+	if (gpgrun_run(k->c->engine, args, armor, len, SIGN_RUN_MAX, &r,
+	    cause) != 0) {
+		free(home);
+		return -1;
+	}
+	free(home);
+	/* "IMPORT_OK <reason> <fingerprint>": one a key it took. */
+	p = r.status;
+	while ((arg = gpgrun_status(&p, "IMPORT_OK", &alen)) != NULL) {
+		if (sscanf(arg, "%u %64[0-9A-F]", &reason, fpr) == 2 &&
+		    (strlen(fpr) == 40 || strlen(fpr) == 64))
+			sigcheck_map_add(k, fpr, fpr);
+	}
+	/* "IMPORT_RES count no_user_id imported imported_rsa unchanged
+	   n_uids n_subk n_sigs n_revoc sec_read ...". */
+	p = r.status;
+	if ((arg = gpgrun_status(&p, "IMPORT_RES", &alen)) != NULL &&
+	    sscanf(arg, "%lu %lu %lu %lu %lu %lu %lu %lu %lu %lu", &f[0],
+	    &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8],
+	    &f[9]) == 10) {
+		imp->keys = f[2] + f[4];
+		imp->secret_read = f[9];
+	}
+	gpgrun_clear(&r);
+	return 0;
 }
 
 int
 sigcheck_add(struct sigcheck *k, const char *armor, size_t len,
     const char *what, char **cause)
 {
-	gpgme_import_result_t	 res;
-	gpgme_import_status_t	 st;
-	char			*pub = NULL;
-	size_t			 publen;
-	int			 secret, err, rc = -1;
+	struct sigcheck_imported	 imp;
+	char				*pub = NULL;
+	size_t				 publen;
+	int				 secret, rc = -1;
 
 	k->map_full = 0;
-	err = sigcheck_import(k, armor, len, &res);
+	if (sigcheck_import(k, armor, len, &imp, cause) != 0) {
+		error_prefix(cause, "%s", what);
+		goto out;
+	}
 	/*
 	 * A home with no agent takes no key pair, not even its public part:
 	 * then the public part alone (crypto_export_public, in a throwaway
 	 * home; an agent for a moment there).
 	 */
-	if (err == 0 && res != NULL && res->secret_read > 0 &&
-	    k->c->no_agent) {
+	if (imp.secret_read > 0 && k->c->no_agent) {
 		if (crypto_export_public(armor, len, &pub, &publen, &secret,
 		    cause) != 0) {
 			error_prefix(cause, "%s", what);
 			goto out;
 		}
-		err = sigcheck_import(k, pub, publen, &res);
+		if (sigcheck_import(k, pub, publen, &imp, cause) != 0) {
+			error_prefix(cause, "%s", what);
+			goto out;
+		}
 	}
-	if (err != 0 || res == NULL || res->imported + res->unchanged == 0) {
-		error_set(cause, "%s: %s", what, err != 0 ?
-		    gpgme_strerror((gpgme_error_t)err) : "no OpenPGP key in it");
+	if (imp.keys == 0) {
+		error_set(cause, "%s: no OpenPGP key in it", what);
 		goto out;
 	}
-	k->nkeys += (size_t)(res->imported + res->unchanged);
-	for (st = res->imports; st != NULL; st = st->next) {
-		if (st->result == 0 && st->fpr != NULL)
-			sigcheck_map_add(k, st->fpr, st->fpr);
-	}
+	k->nkeys += (size_t)imp.keys;
 	rc = 0;
 out:
 	free(pub);
@@ -652,8 +711,11 @@ sigcheck_fingerprints(struct sigcheck *k, char **out, char **cause)
 {
 	gpgme_key_t	key;
 	gpgme_error_t	err;
-	char		*list = xstrdup(""), *next;
+	char		*list, *next;
 
+	if (sigcheck_ctx(k, cause) != 0)
+		return -1;
+	list = xstrdup("");
 	if ((err = gpgme_op_keylist_start(k->ctx, NULL, 0)) != 0) {
 		free(list);
 		return error_set(cause, "unable to list the signing keys: %s",
@@ -678,6 +740,8 @@ sigcheck_export(struct sigcheck *k, char **out, size_t *len, char **cause)
 	gpgme_data_t	d = NULL;
 	gpgme_error_t	err;
 
+	if (sigcheck_ctx(k, cause) != 0)
+		return -1;
 	gpgme_set_armor(k->ctx, 1);
 	if ((err = gpgme_data_new(&d)) != 0 ||
 	    (err = gpgme_op_export(k->ctx, NULL, 0, d)) != 0) {
@@ -689,63 +753,183 @@ sigcheck_export(struct sigcheck *k, char **out, size_t *len, char **cause)
 	return 0;
 }
 
+/*
+ * gpgv, from gpg's own directory: it checks a signature against a keyring
+ * and nothing else (no agent, no trust database), the fastest check GnuPG
+ * has.
+ */
+static char *
+sigcheck_gpgv(const struct crypto *c)
+{
+	const char	*slash = strrchr(c->engine, '/');
+
+	if (slash == NULL)
+		return xstrdup("/usr/bin/gpgv");
+	return xasprintf("%.*s/gpgv", (int)(slash - c->engine), c->engine);
+}
+
+/* What gpgv said of the one signature, from its status lines. */
+struct sigcheck_said {
+	int		 nsig;		/* NEWSIG lines */
+	const char	*verdict;	/* GOODSIG, BADSIG, EXPKEYSIG, ... */
+	char		 keyid[65];	/* the verdict's key (ERRSIG's too) */
+	int		 errsig_rc;	/* ERRSIG's reason, or -1 */
+	char		 fpr[65];	/* VALIDSIG: the signing (sub)key */
+	char		 primary[65];	/* VALIDSIG: its primary key */
+	intmax_t	 signed_at;	/* VALIDSIG: the signature's time */
+	intmax_t	 expired_at;	/* KEYEXPIRED, or -1 */
+};
+
+static void
+sigcheck_read_status(const char *status, struct sigcheck_said *w)
+{
+	static const char	*verdicts[] = { "GOODSIG", "BADSIG",
+				    "EXPSIG", "EXPKEYSIG", "REVKEYSIG" };
+	const char		*p, *arg;
+	size_t			 alen, i;
+	intmax_t		 t;
+	int			 rc;
+
+	memset(w, 0, sizeof *w);
+	w->errsig_rc = -1;
+	w->expired_at = -1;
+	p = status;
+	while (gpgrun_status(&p, "NEWSIG", &alen) != NULL)
+		w->nsig++;
+	for (i = 0; i < sizeof verdicts / sizeof verdicts[0]; i++) {
+		p = status;
+		if ((arg = gpgrun_status(&p, verdicts[i], &alen)) != NULL) {
+			w->verdict = verdicts[i];
+			(void)sscanf(arg, "%64[0-9A-F]", w->keyid);
+		}
+	}
+	/* "ERRSIG keyid pkalgo hashalgo class time rc [fpr]" */
+	p = status;
+	if ((arg = gpgrun_status(&p, "ERRSIG", &alen)) != NULL &&
+	    sscanf(arg, "%64[0-9A-F] %*s %*s %*s %*s %d", w->keyid,
+	    &rc) == 2) {
+		w->errsig_rc = rc;
+		(void)sscanf(arg, "%*s %*s %*s %*s %*s %*s %64[0-9A-F]",
+		    w->keyid);
+	}
+	/* "VALIDSIG fpr date sig-time expire version 0 pk hash class
+	   primary-fpr" */
+	p = status;
+	if ((arg = gpgrun_status(&p, "VALIDSIG", &alen)) != NULL &&
+	    sscanf(arg, "%64[0-9A-F] %*s %jd", w->fpr, &t) == 2) {
+		w->signed_at = t;
+		if (sscanf(arg, "%*s %*s %*s %*s %*s %*s %*s %*s %*s "
+		    "%64[0-9A-F]", w->primary) != 1)
+			memcpy(w->primary, w->fpr, sizeof w->primary);
+	}
+	p = status;
+	if ((arg = gpgrun_status(&p, "KEYEXPIRED", &alen)) != NULL &&
+	    sscanf(arg, "%jd", &t) == 1)
+		w->expired_at = t;
+}
+
+/* A time for messages: "2026-12-03". */
+static void
+sigcheck_date(intmax_t t, char *buf, size_t len)
+{
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d", &tm) == 0)
+		snprintf(buf, len, "@%jd", t);
+}
+
+/*
+ * Judge one signature from what gpgv said: 0 if it is good and by a
+ * trusted key, with that key's primary fingerprint in *primary.
+ */
+static int
+sigcheck_judge(struct sigcheck *k, const struct sigcheck_said *w,
+    int exited_ok, const char **primary, char **cause)
+{
+	char	signed_on[32], expired_on[32];
+
+	if (w->nsig == 0)
+		return error_set(cause, "no valid OpenPGP signature");
+	if (w->nsig > 1)
+		return error_set(cause, "more than one signature");
+	if (w->errsig_rc == 9)
+		return error_set(cause, "signed by key %s, which is not "
+		    "trusted here", w->keyid[0] != '\0' ? w->keyid :
+		    "(unknown)");
+	if (w->verdict == NULL)
+		return error_set(cause, "no valid OpenPGP signature (gpgv "
+		    "could not check it: error %d)", w->errsig_rc);
+	if (strcmp(w->verdict, "BADSIG") == 0)
+		return error_set(cause, "bad signature (it does not match "
+		    "the text)");
+	if (strcmp(w->verdict, "EXPSIG") == 0)
+		return error_set(cause, "bad signature (the signature has "
+		    "expired)");
+	if (w->fpr[0] == '\0' ||
+	    (*primary = sigcheck_lookup(k, w->primary)) == NULL)
+		return error_set(cause, "signed by a key not trusted here");
+	if (strcmp(w->verdict, "REVKEYSIG") == 0)
+		return error_set(cause, "signed by key %s, which is revoked",
+		    *primary);
+	/*
+	 * A key that has expired since: the signature counts if it was
+	 * made while the key was valid (old sets stay readable when a
+	 * signing key expires), not if it was made after.
+	 */
+	if (strcmp(w->verdict, "EXPKEYSIG") == 0) {
+		if (w->expired_at >= 0 && w->signed_at < w->expired_at)
+			return 0;
+		sigcheck_date(w->signed_at, signed_on, sizeof signed_on);
+		sigcheck_date(w->expired_at, expired_on, sizeof expired_on);
+		return error_set(cause, "signed by key %s on %s, after the "
+		    "key expired (%s)", *primary, signed_on,
+		    w->expired_at >= 0 ? expired_on : "date unknown");
+	}
+	if (!exited_ok)
+		return error_set(cause, "bad signature (gpgv refused it)");
+	return 0;
+}
+
 int
 sigcheck_verify(struct sigcheck *k, const char *signed_text, size_t len,
     char **plain, size_t *plainlen, char **fpr, char **cause)
 {
-	gpgme_data_t		 sig = NULL, out = NULL;
-	gpgme_verify_result_t	 res;
-	gpgme_signature_t	 s;
-	gpgme_error_t		 err;
-	const char		*primary;
+	struct gpgrun_result	 r;
+	struct sigcheck_said	 w;
+	const char		*primary = NULL;
+	char			*gpgv = sigcheck_gpgv(k->c);
+	char			*home = xasprintf("--homedir=%s", k->c->home);
+	char			*ring = xasprintf("--keyring=%s/pubring.kbx",
+				    k->c->home);
+	char			*args[] = { home, ring, "--output=-", "-",
+				    NULL };
 	int			 rc = -1;
 
 	*plain = NULL;
 	*fpr = NULL;
-	gpgme_set_armor(k->ctx, 0);
-	if ((err = gpgme_data_new_from_mem(&sig, signed_text, len, 0)) != 0 ||
-	    (err = gpgme_data_new(&out)) != 0) {
-		error_set(cause, "gpgme: %s", gpgme_strerror(err));
+	memset(&r, 0, sizeof r);
+	if (access(gpgv, X_OK) != 0) {
+		error_sys(cause, "%s is not usable (install the Debian package "
+		    "gpgv)", gpgv);
 		goto out;
 	}
-	err = gpgme_op_verify(k->ctx, sig, NULL, out);
-	res = gpgme_op_verify_result(k->ctx);
-	if (err != 0 || res == NULL || res->signatures == NULL) {
-		error_set(cause, "no valid OpenPGP signature%s%s",
-		    err != 0 ? ": " : "", err != 0 ? gpgme_strerror(err) : "");
+	if (gpgrun_run(gpgv, args, signed_text, len, SIGN_RUN_MAX, &r,
+	    cause) != 0)
 		goto out;
-	}
-	s = res->signatures;
-	if (s->next != NULL) {
-		error_set(cause, "more than one signature");
+	sigcheck_read_status(r.status, &w);
+	if (sigcheck_judge(k, &w, r.exited_ok, &primary, cause) != 0)
 		goto out;
-	}
-	if (gpg_err_code(s->status) == GPG_ERR_NO_PUBKEY) {
-		error_set(cause, "signed by key %s, which is not trusted here",
-		    s->fpr != NULL ? s->fpr : "(unknown)");
-		goto out;
-	}
-	if (s->status != 0) {
-		error_set(cause, "bad signature (%s)",
-		    gpgme_strerror(s->status));
-		goto out;
-	}
-	/* The primary key's fingerprint, also when a subkey signed. */
-	if (s->fpr == NULL || (primary = sigcheck_lookup(k, s->fpr)) == NULL) {
-		error_set(cause, "signed by a key not trusted here");
-		goto out;
-	}
-	if (s->summary & (GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_SIG_EXPIRED)) {
-		error_set(cause, "signed by key %s, which is revoked or "
-		    "expired", primary);
-		goto out;
-	}
 	*fpr = xstrdup(primary);
-	*plain = sign_take(out, plainlen);
-	out = NULL;
+	*plain = r.out;
+	*plainlen = r.outlen;
+	r.out = NULL;
 	rc = 0;
 out:
-	gpgme_data_release(sig);
-	gpgme_data_release(out);
+	gpgrun_clear(&r);
+	free(gpgv);
+	free(home);
+	free(ring);
 	return rc;
 }
