@@ -25,7 +25,7 @@ LIB_SRC = $(wildcard common/*.c format/*.c format/filter/*.c transports/*.c \
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/lib/%.o)
 
 TARGETS = record manifest sigs patch url timespec config propfind ftplist \
-	pgpdec
+	pgpdec seal
 BINS = $(TARGETS:%=$(B)/fuzz-%)
 
 # Per target, what it links besides its own file and fuzz.c.

@@ -39,6 +39,10 @@ gpg --batch --quiet --passphrase '' --quick-gen-key "tresor corpus <c@tresor.inv
     future-default default never >/dev/null 2>&1
 gpg --batch --armor --export >"$W/k.pub.asc"
 gpg --batch --armor --export-secret-keys >"$W/k.sec.asc"
+# The seals' signing key, made after the exports above: it signs only.
+gpg --batch --quiet --passphrase '' --quick-gen-key "tresor corpus seals <s@tresor.invalid>" \
+    ed25519 sign never >/dev/null 2>&1
+gpg --batch --armor --export-secret-keys '=tresor corpus seals <s@tresor.invalid>' >"$W/sign.asc"
 
 # A tree with every kind of entry: files (empty, small, a hole), a
 # directory, a symlink, a hard link and a fifo.
@@ -56,11 +60,20 @@ T=$W/target
 mkdir "$T"
 export TRESOR_CACHE_DIR=$W/cache
 TRESOR_NOW=2024-01-01T00:00:00Z "$TRESOR" backup --quiet --delta-min-size 8K \
-    --to "file://$T" --key-file "$W/k.pub.asc" "$S" >/dev/null
+    --to "file://$T" --key-file "$W/k.pub.asc" --sign-key "$W/sign.asc" "$S" >/dev/null
 head -c 3000 /dev/urandom | dd of="$S/dir/big" bs=1000 seek=5 conv=notrunc 2>/dev/null
 echo more >>"$S/dir/a"
 TRESOR_NOW=2024-01-02T00:00:00Z "$TRESOR" backup --quiet --delta-min-size 8K \
-    --to "file://$T" --key-file "$W/k.pub.asc" "$S" >/dev/null
+    --to "file://$T" --key-file "$W/k.pub.asc" --sign-key "$W/sign.asc" "$S" >/dev/null
+# The seals' signed texts (gpg --decrypt gives a cleartext signature's
+# text) and the head line the cache keeps.
+for f in "$T"/*.seal.asc; do
+	gpg --batch --quiet --decrypt "$f" >"$W/plain" 2>/dev/null
+	prefixed seal '\000' "$W/plain"
+done
+for f in "$W"/cache/*/head; do
+	prefixed seal '\001' "$f"
+done
 for f in "$T"/*.gpg; do
 	gpg --batch --quiet --decrypt "$f" 2>/dev/null | zstd -dq >"$W/plain"
 	case $f in

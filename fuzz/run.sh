@@ -19,7 +19,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 seconds=${1:?usage: sh fuzz/run.sh SECONDS}
-targets=${FUZZ_TARGETS:-record manifest sigs patch url timespec config propfind ftplist pgpdec}
+targets=${FUZZ_TARGETS:-record manifest sigs patch url timespec config propfind ftplist pgpdec seal}
 B=fuzz/build
 
 command -v clang-14 >/dev/null 2>&1 || command -v clang >/dev/null 2>&1 ||
