@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "pathenc.h"
 #include "xmalloc.h"
 
@@ -29,17 +30,6 @@ pathenc_encode(const char *in)
 	return out;
 }
 
-static int
-pathenc_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 char *
 pathenc_decode(const char *in)
@@ -52,8 +42,8 @@ pathenc_decode(const char *in)
 			*o++ = *in;
 			continue;
 		}
-		hi = pathenc_hex(in[1]);
-		lo = (hi < 0) ? -1 : pathenc_hex(in[2]);
+		hi = hex_digit(in[1]);
+		lo = (hi < 0) ? -1 : hex_digit(in[2]);
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 			free(out);
 			return NULL;

@@ -15,6 +15,7 @@
 #include <expat.h>
 
 #include "common/error.h"
+#include "common/hex.h"
 #include "common/xmalloc.h"
 #include "propfind.h"
 #include "transport.intern.h"
@@ -46,17 +47,6 @@ propfind_dav(const char *name)
 	return name + 5;
 }
 
-static int
-propfind_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* The last segment of an href, %-decoded in place; NULL if empty. */
 static char *
@@ -73,8 +63,8 @@ propfind_name(char *href)
 	name = strrchr(href, '/');
 	name = name != NULL ? name + 1 : href;
 	for (p = q = name; *p != '\0'; p++) {
-		if (*p == '%' && (hi = propfind_hex(p[1])) >= 0 &&
-		    (lo = propfind_hex(p[2])) >= 0) {
+		if (*p == '%' && (hi = hex_digit(p[1])) >= 0 &&
+		    (lo = hex_digit(p[2])) >= 0) {
 			*q++ = (char)(hi << 4 | lo);
 			p += 2;
 		} else

@@ -39,6 +39,7 @@
 #include "common/argv.h"
 #include "common/child.h"
 #include "common/error.h"
+#include "common/hex.h"
 #include "common/io.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -107,17 +108,6 @@ gpg_status_is(const char *line, const char *keyword)
 	return NULL;
 }
 
-static int
-gpg_status_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* "ERROR location code": the code's gpg-error number, e.g. 11_BAD_... */
 static void
@@ -157,8 +147,8 @@ gpg_status_session_key(struct gpg_status *st, const char *args)
 	if (want == 0 || want > PGPDEC_KEY_MAX || strlen(end + 1) != 2 * want)
 		return;
 	for (n = 0, end++; n < want; n++, end += 2) {
-		hi = gpg_status_hex(end[0]);
-		lo = gpg_status_hex(end[1]);
+		hi = hex_digit(end[0]);
+		lo = hex_digit(end[1]);
 		if (hi < 0 || lo < 0) {
 			explicit_bzero(st->sk, PGPDEC_KEY_MAX);
 			return;
