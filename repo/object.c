@@ -224,8 +224,17 @@ object_read(struct transport *t, struct crypto *c, const char *name,
 	what = xasprintf("'%s' in %s", name, transport_display(t));
 	if (object_reader_open(t, &st, name, cause) != 0)
 		goto out;
-	decrypted = crypto_decrypt(c, what, object_read_some, &st, out, NULL,
-	    &decrypt_cause);
+	/*
+	 * With a digest, every ciphertext octet is hashed and checked below
+	 * before the caller finishes (and trusts) the plaintext: the MDC's
+	 * SHA-1 would only say again what the digest proves.
+	 */
+	if (digest != NULL)
+		decrypted = crypto_decrypt_hashed(c, what, object_read_some,
+		    &st, out, NULL, &decrypt_cause);
+	else
+		decrypted = crypto_decrypt(c, what, object_read_some, &st,
+		    out, NULL, &decrypt_cause);
 	/*
 	 * Corruption makes gpg fail with a vague message; when we know what
 	 * the object must hash to, say exactly that instead.

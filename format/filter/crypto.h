@@ -72,6 +72,16 @@ typedef ssize_t (*crypto_read_fn)(void *, void *, size_t, char **);
 int		 crypto_decrypt(struct crypto *, const char *what,
 		     crypto_read_fn, void *, struct sink *out,
 		     enum crypto_failure *failure, char **cause);
+/*
+ * The same for a caller that hashes every ciphertext octet read() gives
+ * and compares the SHA-256 with a digest it trusts before it trusts the
+ * plaintext (repo/object.c, when the manifest or seal gives the digest):
+ * the in-process path then skips the OpenPGP MDC's SHA-1, which could
+ * only confirm what that digest already proves (format/filter/pgpdec.c).
+ */
+int		 crypto_decrypt_hashed(struct crypto *, const char *what,
+		     crypto_read_fn, void *, struct sink *out,
+		     enum crypto_failure *failure, char **cause);
 
 /*
  * The public part of an armoured key (public, or a pair), armoured, in

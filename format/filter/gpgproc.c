@@ -993,7 +993,7 @@ gpgproc_inproc_rest(struct pgpdec *d, crypto_read_fn read_fn,
 static int
 gpgproc_inproc(struct crypto *c, const char *what, crypto_read_fn read_fn,
     void *read_arg, struct sink *out, struct gpgproc_head *hd,
-    enum crypto_failure *failure, char **cause)
+    int hashed, enum crypto_failure *failure, char **cause)
 {
 	struct pgpdec_head	 h;
 	struct pgpdec		*d = NULL;
@@ -1015,6 +1015,8 @@ gpgproc_inproc(struct crypto *c, const char *what, crypto_read_fn read_fn,
 	explicit_bzero(key, sizeof key);
 	if (d == NULL)
 		goto out;
+	if (hashed)
+		pgpdec_skip_mdc(d);
 	rc = pgpdec_write(d, hd->buf + h.seipd, hd->len - h.seipd, cause);
 	if (rc == 0 && hd->eof)
 		rc = pgpdec_finish(d, cause);
@@ -1051,10 +1053,10 @@ gpgproc_inproc_wanted(void)
 	return v == NULL || strcmp(v, "gpg") != 0;
 }
 
-int
-crypto_decrypt(struct crypto *c, const char *what, crypto_read_fn read_fn,
-    void *read_arg, struct sink *out, enum crypto_failure *failure,
-    char **cause)
+static int
+crypto_decrypt_with(struct crypto *c, const char *what, crypto_read_fn read_fn,
+    void *read_arg, struct sink *out, int hashed,
+    enum crypto_failure *failure, char **cause)
 {
 	struct gpgproc_head	hd = { NULL, 0, 0 };
 	int			rc;
@@ -1064,11 +1066,29 @@ crypto_decrypt(struct crypto *c, const char *what, crypto_read_fn read_fn,
 	if (!gpgproc_inproc_wanted())
 		return gpgproc_decrypt(c, what, read_fn, read_arg, NULL, out,
 		    failure, cause);
-	rc = gpgproc_inproc(c, what, read_fn, read_arg, out, &hd, failure,
-	    cause);
+	rc = gpgproc_inproc(c, what, read_fn, read_arg, out, &hd, hashed,
+	    failure, cause);
 	if (rc == PGPDEC_NOT_HANDLED)
 		rc = gpgproc_decrypt(c, what, read_fn, read_arg, &hd, out,
 		    failure, cause);
 	free(hd.buf);
 	return rc;
+}
+
+int
+crypto_decrypt(struct crypto *c, const char *what, crypto_read_fn read_fn,
+    void *read_arg, struct sink *out, enum crypto_failure *failure,
+    char **cause)
+{
+	return crypto_decrypt_with(c, what, read_fn, read_arg, out, 0, failure,
+	    cause);
+}
+
+int
+crypto_decrypt_hashed(struct crypto *c, const char *what,
+    crypto_read_fn read_fn, void *read_arg, struct sink *out,
+    enum crypto_failure *failure, char **cause)
+{
+	return crypto_decrypt_with(c, what, read_fn, read_arg, out, 1, failure,
+	    cause);
 }

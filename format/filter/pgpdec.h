@@ -44,6 +44,12 @@ struct pgpdec;
 struct pgpdec	*pgpdec_new(const char *what, int algo, const uint8_t *key,
 		     size_t keylen, struct sink *out);
 /*
+ * Do not compute the MDC's SHA-1: the caller checks the whole ciphertext's
+ * SHA-256 against a digest it trusts before it trusts the plaintext (see
+ * pgpdec.c). The MDC packet must still end the message. Before any write.
+ */
+void		 pgpdec_skip_mdc(struct pgpdec *);
+/*
  * Ciphertext, in pieces of any size. 0; PGPDEC_NOT_HANDLED (only before
  * any plaintext went out); -1 with *cause, classed by pgpdec_failure.
  */

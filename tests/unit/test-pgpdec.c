@@ -70,6 +70,9 @@ result_free(struct result *r)
 	recbuf_free(&r->out.buf);
 }
 
+/* crypto_decrypt_hashed instead: the caller checks a digest, no SHA-1. */
+static int	hashed;
+
 static void
 decrypt(struct crypto *c, const uint8_t *p, size_t len, size_t step,
     size_t limit, struct result *r)
@@ -80,8 +83,12 @@ decrypt(struct crypto *c, const uint8_t *p, size_t len, size_t step,
 
 	memset(r, 0, sizeof *r);
 	mem_init(&r->out, limit);
-	r->rc = crypto_decrypt(c, "object 't'", mem_in_read, &in, &r->out.sink,
-	    &r->failure, &r->cause);
+	if (hashed)
+		r->rc = crypto_decrypt_hashed(c, "object 't'", mem_in_read, &in,
+		    &r->out.sink, &r->failure, &r->cause);
+	else
+		r->rc = crypto_decrypt(c, "object 't'", mem_in_read, &in,
+		    &r->out.sink, &r->failure, &r->cause);
 	r->inproc = pgpdec_objects() == before + 1;
 	if (r->cause != NULL) {
 		all = xasprintf("%s%s\n", causes != NULL ? causes : "",
@@ -329,6 +336,49 @@ test_damage(struct crypto *c)
 	expect_damage(c, m, mlen, "a removed MDC packet",
 	    "not integrity protected (no MDC)");
 	free(m);
+
+	/*
+	 * crypto_decrypt_hashed (the caller hashes the ciphertext against a
+	 * digest it trusts): the SHA-1 is not computed, so an altered one
+	 * passes here (the caller's digest refuses that object), but the
+	 * MDC packet must still be there, and be the last.
+	 */
+	hashed = 1;
+	body[blen - 1] ^= 0x80;
+	m = reframe(cipher, pre, body, blen, &mlen);
+	decrypt(c, m, mlen, 0, 0, &r);
+	tap_ok(r.rc == 0 && r.inproc && r.out.buf.len == len &&
+	    memcmp(r.out.buf.data, data, len) == 0, "hashed: the MDC's SHA-1 "
+	    "is not computed (an altered one is not seen: the digest is the "
+	    "check)");
+	result_free(&r);
+	free(m);
+	body[blen - 1] ^= 0x80;
+	m = reframe(cipher, pre, body, blen, &mlen);
+	decrypt(c, m, mlen, 7, 0, &r);
+	tap_ok(r.rc == 0 && r.inproc && r.out.buf.len == len &&
+	    memcmp(r.out.buf.data, data, len) == 0, "hashed: a good message "
+	    "decrypts the same, in 7-octet pieces");
+	result_free(&r);
+	free(m);
+	m = reframe(cipher, pre, body, blen - 22, &mlen);
+	expect_damage(c, m, mlen, "hashed: a removed MDC packet",
+	    "not integrity protected (no MDC)");
+	free(m);
+	body[blen - 22] ^= 0x01;
+	m = reframe(cipher, pre, body, blen, &mlen);
+	expect_damage(c, m, mlen, "hashed: an altered MDC packet tag",
+	    "other than its integrity check (MDC)");
+	free(m);
+	body[blen - 22] ^= 0x01;
+	bad = xmalloc(clen + 7);
+	memcpy(bad, cipher, clen);
+	memcpy(bad + clen, "garbage", 7);
+	expect_damage(c, bad, clen + 7, "hashed: a tail after the message",
+	    "data follows the end of its OpenPGP message");
+	free(bad);
+	expect_damage(c, cipher, clen - 1, "hashed: a cut", "truncated");
+	hashed = 0;
 
 	/* The repeated prefix octets (body[0] is the version). */
 	body[1 + 15] ^= 0x01;
