@@ -111,6 +111,32 @@ expect_fail "$WORK/err" restore_unsigned_ --from "file://$WORK/t4" --to "$WORK/r
 check "a path listed twice: refused in one line naming it" \
     unsigned_fails_with "$WORK/err" "path 'src/dir/sub' is listed twice"
 
+# A file whose manifest entry is smaller than what its volume holds
+# ("alpha\n" is 6 bytes, the entry says 2): refused when its data goes past
+# the entry's size, before anything is written under its name.
+craft 5 --line '^(f path=src/alpha .*) size=6 ' '\1 size=2 '
+expect_fail "$WORK/err" restore_unsigned_ --from "file://$WORK/t5" --to "$WORK/r5"
+check "a file holding more data than its entry says: one line naming it" \
+    sh -c "grep -qF \"'src/alpha' holds more data than its manifest entry\" '$WORK/err'"
+check "... and it does not appear" test ! -e "$WORK/r5/src/alpha"
+
+# A file whose manifest hash is not its data's (64 zeros): the data is
+# read to its end record, then refused by hash.
+craft 6 --line '^(f path=src/bravo .* sha256=)[0-9a-f]{64}' \
+    '\g<1>0000000000000000000000000000000000000000000000000000000000000000'
+expect_fail "$WORK/err" restore_unsigned_ --from "file://$WORK/t6" --to "$WORK/r6"
+check "a file whose data does not match its manifest hash: one line naming it" \
+    sh -c "grep -qF \"'src/bravo' does not match its manifest hash\" '$WORK/err'"
+check "... and it does not appear" test ! -e "$WORK/r6/src/bravo"
+
+# Restoring only the hard link of set t3 (its target renamed away): the
+# selection needs the target first, and says it is not in the set.
+expect_fail "$WORK/err" restore_unsigned_ --from "file://$WORK/t3" \
+    --to "$WORK/r7" src/hardlink
+check "restoring a hard link whose target is not in the set: one line naming it" \
+    unsigned_fails_with "$WORK/err" "hard link target of 'src/hardlink' is not in the set"
+check "... and nothing is restored" test ! -e "$WORK/r7/src/hardlink"
+
 # --- verify of several sets: a line per bad set, then the summary ---------
 make_key other
 mkdir -p "$WORK/t9"
