@@ -335,6 +335,40 @@ expect_fail "$WORK/err" "$X" status --from "file://$WORK/never-seen" --head \
 check "status --head with no head kept: one line saying so" sh -c "
     [ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'no head in the cache' '$WORK/err'"
 
+# Key and head options that name nothing usable: one line naming the
+# option and the file, before any seal is read. A file that is no key, the
+# only key source (an empty cache), fails the import of all the keys at
+# once; each source is then imported alone, so the line names it.
+printf 'no key here\n' >"$WORK/nokey.asc"
+# opt_fails TEXT OPTION...: verify --seals-only with OPTION... fails in one
+# line holding TEXT.
+opt_fails() {
+	want=$1
+	shift
+	"$X" verify --seals-only $NET --from "$T" "$@" >"$WORK/out" 2>"$WORK/err" &&
+	    { diag "verify $* passed"; return 1; }
+	[ "$(wc -l <"$WORK/err")" -eq 1 ] && grep -qF -- "$want" "$WORK/err" &&
+	    return 0
+	diag "want: $want"
+	diag "got:  $(cat "$WORK/err")"
+	return 1
+}
+check "--head naming no file and no head line: one line saying so" \
+    opt_fails "--head '$WORK/missing-head': neither a head line nor a file" \
+    --sign-pubkey "$P" --head "$WORK/missing-head"
+check "--head naming a file that holds no head: one line naming it" \
+    opt_fails "--head '$WORK/nokey.asc': not a tresor head" \
+    --sign-pubkey "$P" --head "$WORK/nokey.asc"
+check "--sign-pubkey naming no file: one line naming it" \
+    opt_fails "--sign-pubkey '$WORK/missing.asc' does not exist" \
+    --sign-pubkey "$WORK/missing.asc"
+check "--previous-sign-key naming no file: one line naming it" \
+    opt_fails "--previous-sign-key '$WORK/missing.asc' does not exist" \
+    --sign-pubkey "$P" --previous-sign-key "$WORK/missing.asc"
+check "a --sign-pubkey that is no key: one line naming it" \
+    opt_fails "--sign-pubkey '$WORK/nokey.asc': no OpenPGP key in it" \
+    --sign-pubkey "$WORK/nokey.asc" --cache-dir "$WORK/empty-cache3"
+
 # The signing key's gpg-agent is stopped by KILLAGENT on its socket, not
 # by gpgconf --kill (four more programs after the seal): a gpgconf first
 # on PATH notes each run. Its own target and cache, a short TMPDIR of its
