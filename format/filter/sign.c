@@ -698,6 +698,8 @@ sigcheck_verify(struct sigcheck *k, const char *signed_text, size_t len,
 	gpgme_signature_t	 s;
 	gpgme_error_t		 err;
 	const char		*primary;
+	char			*signer = NULL;
+	gpgme_sigsum_t		 summary;
 	int			 rc = -1;
 
 	*plain = NULL;
@@ -730,12 +732,24 @@ sigcheck_verify(struct sigcheck *k, const char *signed_text, size_t len,
 		    gpgme_strerror(s->status));
 		goto out;
 	}
-	/* The primary key's fingerprint, also when a subkey signed. */
-	if (s->fpr == NULL || (primary = sigcheck_lookup(k, s->fpr)) == NULL) {
+	/*
+	 * The primary key's fingerprint, also when a subkey signed. The
+	 * lookup may list the keys on this context, which frees the verify
+	 * result: what is still needed of it is copied first.
+	 */
+	if (s->fpr == NULL) {
 		error_set(cause, "signed by a key not trusted here");
 		goto out;
 	}
-	if (s->summary & (GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_SIG_EXPIRED)) {
+	signer = xstrdup(s->fpr);
+	summary = s->summary;
+	s = NULL;
+	res = NULL;
+	if ((primary = sigcheck_lookup(k, signer)) == NULL) {
+		error_set(cause, "signed by a key not trusted here");
+		goto out;
+	}
+	if (summary & (GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_SIG_EXPIRED)) {
 		error_set(cause, "signed by key %s, which is revoked or "
 		    "expired", primary);
 		goto out;
@@ -745,6 +759,7 @@ sigcheck_verify(struct sigcheck *k, const char *signed_text, size_t len,
 	out = NULL;
 	rc = 0;
 out:
+	free(signer);
 	gpgme_data_release(sig);
 	gpgme_data_release(out);
 	return rc;
