@@ -137,6 +137,23 @@ check "restoring a hard link whose target is not in the set: one line naming it"
     unsigned_fails_with "$WORK/err" "hard link target of 'src/hardlink' is not in the set"
 check "... and nothing is restored" test ! -e "$WORK/r7/src/hardlink"
 
+# --- restore onto what is there ------------------------------------------
+# A file in the way is not replaced without --force; a directory where a
+# file goes is not replaced even with it. One line naming the path.
+mkdir -p "$WORK/r8/src"
+printf 'old\n' >"$WORK/r8/src/alpha"
+expect_fail "$WORK/err" "$TRESOR" restore --quiet --from "$T0" \
+    --to "$WORK/r8" --key-file "$WORK/k.sec.asc" src/alpha
+check "restore onto an existing file: one line naming it and --force" \
+    fails_with "$WORK/err" "refusing to overwrite '$WORK/r8/src/alpha' (use --force)"
+check "... and the file is unchanged" grep -qx old "$WORK/r8/src/alpha"
+mkdir -p "$WORK/r9/src/alpha/inside"
+expect_fail "$WORK/err" "$TRESOR" restore --quiet --force --from "$T0" \
+    --to "$WORK/r9" --key-file "$WORK/k.sec.asc" src/alpha
+check "restore --force of a file onto a directory: one line naming it" \
+    fails_with "$WORK/err" "unable to replace directory '$WORK/r9/src/alpha'"
+check "... and the directory is left as it was" test -d "$WORK/r9/src/alpha/inside"
+
 # --- verify of several sets: a line per bad set, then the summary ---------
 make_key other
 mkdir -p "$WORK/t9"
