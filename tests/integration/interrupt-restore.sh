@@ -149,6 +149,20 @@ check "a plain restore removes them too" sh -c \
     _ "$WORK/r3" "$TRESOR" "$T" "$WORK/k.sec.asc"
 check "... nothing in \$TMPDIR" tmp_empty
 
+# Scratch named for a pid that runs (this shell's) may be a live restore's:
+# left alone, with a warning naming the pid. Scratch that cannot be removed
+# (not flat: a directory inside) is named with the reason, and the restore
+# goes on.
+mkdir -p "$WORK/r3/.tresor-scratch.$$.Lv78Lv" "$WORK/r3/.tresor-scratch.Nf90Nf/sub"
+check "a restore beside other runs' scratch succeeds" \
+    restore --force --to "$WORK/r3" 2>"$WORK/err"
+check "... leaves a running pid's scratch alone, naming the pid" sh -c \
+    'grep -q "^tresor: warning: leaving .*/\.tresor-scratch\.$2\.Lv78Lv. alone: pid $2, which may be a restore using it, is running" "$1" &&
+    [ -d "$3/.tresor-scratch.$2.Lv78Lv" ]' _ "$WORK/err" "$$" "$WORK/r3"
+check "... and names scratch it cannot remove, with the reason" \
+    grep -q "^tresor: warning: unable to remove .*/\.tresor-scratch\.Nf90Nf', left by an interrupted restore: Directory not empty" "$WORK/err"
+rm -rf "$WORK/r3/.tresor-scratch.$$.Lv78Lv" "$WORK/r3/.tresor-scratch.Nf90Nf"
+
 # SIGKILL while a file is half written under --to: no .tresor-part.
 signal_at restore-data:4 KILL restore $KEYS --to "$WORK/r4"
 after_kill
