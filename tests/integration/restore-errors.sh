@@ -154,6 +154,22 @@ check "restore --force of a file onto a directory: one line naming it" \
     fails_with "$WORK/err" "unable to replace directory '$WORK/r9/src/alpha'"
 check "... and the directory is left as it was" test -d "$WORK/r9/src/alpha/inside"
 
+# A file where the set has a directory is not replaced, even with
+# --force; a --to that is a file is no place to restore to.
+mkdir -p "$WORK/r10/src/dir"
+printf 'x\n' >"$WORK/r10/src/dir/sub"
+expect_fail "$WORK/err" "$TRESOR" restore --quiet --force --from "$T0" \
+    --to "$WORK/r10" --key-file "$WORK/k.sec.asc"
+check "restore --force of a directory onto a file: one line naming it" \
+    fails_with "$WORK/err" "unable to create directory '$WORK/r10/src/dir/sub': File exists"
+check "... and the file is unchanged" grep -qx x "$WORK/r10/src/dir/sub"
+printf 'x\n' >"$WORK/r11"
+expect_fail "$WORK/err" "$TRESOR" restore --quiet --force --from "$T0" \
+    --to "$WORK/r11" --key-file "$WORK/k.sec.asc"
+check "restore --to a regular file: one line naming it" \
+    fails_with "$WORK/err" "unable to open restore directory '$WORK/r11': Not a directory"
+check "... and the file is unchanged" grep -qx x "$WORK/r11"
+
 # --- verify of several sets: a line per bad set, then the summary ---------
 make_key other
 mkdir -p "$WORK/t9"
