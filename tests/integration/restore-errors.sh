@@ -66,6 +66,15 @@ check "fetch --force replaces it" \
     sh -c "'$TRESOR' fetch --quiet --force --key-file '$WORK/k.sec.asc' --from '$T0' src/alpha '$WORK/f4' && cmp -s '$WORK/f4' '$WORK/src/alpha'"
 check "... leaving no temporary beside it" \
     sh -c "! ls -A '$WORK' | grep -q 'tresor-tmp'"
+# --force does not make a directory into a file: the rename fails, named,
+# and the temporary goes.
+mkdir -p "$WORK/f5/inside"
+expect_fail "$WORK/err" fetch_ --force --from "$T0" src/alpha "$WORK/f5"
+check "fetch --force onto a directory: one line naming both names" \
+    sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] &&
+        grep -q \"unable to rename '$WORK/f5.tresor-tmp.[0-9]*' to '$WORK/f5': Is a directory\" '$WORK/err'"
+check "... the directory stays, no temporary beside it" \
+    sh -c "[ -d '$WORK/f5/inside' ] && ! ls -A '$WORK' | grep -q 'tresor-tmp'"
 # A destination without a directory part: the current one.
 mkdir -p "$WORK/cwd"
 check "fetch to a bare name writes it in the current directory" \
