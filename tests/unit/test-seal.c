@@ -5,7 +5,8 @@
  * A signing key file that is missing, too large or unreadable, and key
  * data that is no OpenPGP key, are refused naming the file. A text signed
  * by a signing subkey verifies as its primary key's; one signed by two
- * keys, or by a key revoked since, is refused.
+ * keys, or by a key revoked since, is refused; a signing key with a
+ * passphrase cannot sign, and the message says so.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -391,6 +392,7 @@ test_sigcheck(void)
 	char		*text = NULL, *plain = NULL, *fpr = NULL, *cause = NULL;
 	size_t		 len, alen, blen, plainlen = 0;
 	struct sigcheck	*k = NULL;
+	struct signer	*s;
 	int		 rc;
 
 	if (mkdtemp(dir) == NULL) {
@@ -422,6 +424,10 @@ test_sigcheck(void)
 	    "sed 's/^:-----/-----/' g/openpgp-revocs.d/$(cat b.fpr).rev | "
 	    "gpg --batch --import; "
 	    "gpg --armor --export b@t.invalid > b.asc; "
+	    "gpg --batch --passphrase p --quick-gen-key 'c <c@t.invalid>' "
+	    "ed25519 sign never; "
+	    "gpg --batch --pinentry-mode loopback --passphrase p --armor "
+	    "--export-secret-keys c@t.invalid > c.sec; "
 	    "gpgconf --homedir g --kill all", dir);
 	if (!sh(cmd)) {
 		tap_ok(0, "sigcheck: gpg makes the keys and signatures");
@@ -500,6 +506,21 @@ test_sigcheck(void)
 	    cause != NULL ? cause : "(accepted)");
 	free(cause);
 	free(text);
+	free(path);
+	cause = NULL;
+
+	/* A signing key with a passphrase: signing says what it needs. */
+	path = xasprintf("%s/c.sec", dir);
+	s = signer_new(path, NULL, 0, &cause);
+	rc = s != NULL ? signer_sign(s, "text\n", &text, &len, &cause) : -1;
+	tap_ok(rc == -1 && cause != NULL && strstr(cause, "(the signing key "
+	    "must have no passphrase)") != NULL, "signer: a key with a "
+	    "passphrase cannot sign, and it says why: %s",
+	    cause != NULL ? cause : "(signed)");
+	if (rc == 0)
+		free(text);
+	signer_free(s);
+	free(cause);
 	free(path);
 	cause = NULL;
 	path = NULL;
