@@ -217,6 +217,13 @@ restore_db() {
 }
 check "restore-db works" restore_db --dbname whole
 check "... complete" rows whole
+# Without --quiet it says what it restored, and where.
+"$TRESOR" restore-db --from "$T" --key-file "$WORK/k.sec.asc" \
+    --pg-dump-path dumps/app.pgdump --dbname loud >"$WORK/out" 2>"$WORK/err" ||
+    diag "restore-db --dbname loud: $(cat "$WORK/err")"
+check "restore-db without --quiet: one line saying which database, on which server" \
+    sh -c "[ \$(wc -l <'$WORK/out') -eq 1 ] && grep -q \"^restore-db: database 'loud' on .* restored\$\" '$WORK/out'"
+check "... complete" rows loud
 
 signal_at restoredb-created INT restore-db $KEYS --pg-dump-path dumps/app.pgdump --dbname copy
 check "restore-db: SIGINT after CREATE DATABASE exits 130, one line" stopped_by 130 SIGINT
