@@ -224,6 +224,15 @@ check "... complete" rows whole
 check "restore-db without --quiet: one line saying which database, on which server" \
     sh -c "[ \$(wc -l <'$WORK/out') -eq 1 ] && grep -q \"^restore-db: database 'loud' on .* restored\$\" '$WORK/out'"
 check "... complete" rows loud
+# A user who may not create databases: the server's refusal of CREATE
+# DATABASE, in one line naming the database (restore-db does not ask
+# first; recover-from-backup does, see recover.sh).
+pg_sql "CREATE ROLE weak LOGIN" || bail "CREATE ROLE weak"
+expect_fail "$WORK/err" restore_db --pg-user weak --dbname weakdb
+check "restore-db as a user without CREATEDB: one line, the server's refusal" \
+    sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] &&
+        grep -q \"unable to create database 'weakdb' on .*: ERROR: *permission denied to create database\" '$WORK/err'"
+check "... and no database is made" no_db weakdb
 
 signal_at restoredb-created INT restore-db $KEYS --pg-dump-path dumps/app.pgdump --dbname copy
 check "restore-db: SIGINT after CREATE DATABASE exits 130, one line" stopped_by 130 SIGINT

@@ -274,6 +274,15 @@ refused p recp "--only-restore without --yes-i-am-sure" \
     --key-file "$WORK/k.sec.asc" --vault "$WORK/p/vault" \
     --dump-dir "$WORK/p/dump" --database recp $LOCALE_OPT
 
+# A user who may not create databases is told so before anything is made.
+pg_sql "CREATE ROLE weak LOGIN" || bail "CREATE ROLE weak"
+fresh p
+refused p recp "a user without CREATEDB" \
+    "may not create databases \\(it needs CREATEDB\\): see --pg-user" \
+    "$TRESOR" recover-from-backup --yes-i-am-sure --from "$T" \
+    --key-file "$WORK/k.sec.asc" --vault "$WORK/p/vault" \
+    --dump-dir "$WORK/p/dump" --database recp --pg-user weak $LOCALE_OPT
+
 fresh p
 pg_sql "CREATE DATABASE existing" && pg_sql_in existing "CREATE TABLE keep (v text); INSERT INTO keep VALUES ('mine')" ||
     bail "CREATE DATABASE existing"
