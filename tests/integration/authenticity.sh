@@ -196,6 +196,15 @@ check "backup refuses a rolled-back target in one line" one_line_error "$WORK/er
 check "... saying rollback" grep -q "rollback: the newest seal .* is sequence 2" "$WORK/err"
 cp_state "$WORK/good-target" "$D"
 cp_state "$WORK/good-cache" "$WORK/cache"
+# ... and on one emptied of all its sets, which its cache saw sealed.
+rm -f "$D"/tresor.*
+expect_fail "$WORK/err" b 4 --sign-key "$S"
+check "backup refuses an emptied target in one line" one_line_error "$WORK/err"
+check "... saying the cache saw sequence 3 and what to remove if on purpose" \
+    grep -q "has no seals, but this host's cache saw sequence 3 .*: its sets were deleted or replaced (if the target was emptied on purpose, remove " "$WORK/err"
+check "... and writes nothing there" sh -c "! ls '$D' | grep -q '^tresor\.'"
+cp_state "$WORK/good-target" "$D"
+cp_state "$WORK/good-cache" "$WORK/cache"
 
 # Usage: the signing key is required and must be a secret signing key.
 expect_fail "$WORK/err" b 5
