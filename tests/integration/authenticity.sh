@@ -205,6 +205,23 @@ check "... saying the cache saw sequence 3 and what to remove if on purpose" \
 check "... and writes nothing there" sh -c "! ls '$D' | grep -q '^tresor\.'"
 cp_state "$WORK/good-target" "$D"
 cp_state "$WORK/good-cache" "$WORK/cache"
+# ... and on one whose sets were replaced by another target's, sealed with
+# the same key.
+mkdir -p "$WORK/other-target"
+TRESOR_NOW=$(at 3) TRESOR_CACHE_DIR="$WORK/other-cache" "$X" backup --quiet \
+    --to "file://$WORK/other-target" --key-file "$WORK/k.pub.asc" \
+    --sign-key "$S" "$V" || bail "the other target's set"
+rm -f "$D"/tresor.*
+cp "$WORK/other-target"/tresor.* "$D"/
+[ -z "$NET" ] || chown -R "$TEST_USER" "$D"
+ls "$D" >"$WORK/before"
+expect_fail "$WORK/err" b 4 --sign-key "$S"
+check "backup refuses a target replaced by another one in one line" one_line_error "$WORK/err"
+check "... naming both targets" \
+    grep -q "the newest seal in .* is of target [0-9a-f]*, but this host's cache knows target [0-9a-f]*: the target was replaced" "$WORK/err"
+check "... and writes nothing there" sh -c "ls '$D' | cmp -s - '$WORK/before'"
+cp_state "$WORK/good-target" "$D"
+cp_state "$WORK/good-cache" "$WORK/cache"
 
 # Usage: the signing key is required and must be a secret signing key.
 expect_fail "$WORK/err" b 5
