@@ -222,6 +222,20 @@ check "... naming both targets" \
 check "... and writes nothing there" sh -c "ls '$D' | cmp -s - '$WORK/before'"
 cp_state "$WORK/good-target" "$D"
 cp_state "$WORK/good-cache" "$WORK/cache"
+# ... and on one whose newest set was replaced by another of the same
+# sequence (day 2's dropped, another host's full set sealed on day 1's).
+cp_state "$WORK/day1-state" "$D"
+TRESOR_NOW=$(at 3) TRESOR_CACHE_DIR="$WORK/fork-cache" "$X" backup --quiet \
+    $NET --full --to "$T" --key-file "$WORK/k.pub.asc" --sign-key "$S" "$V" \
+    2>"$WORK/err" || bail "the forking set: $(cat "$WORK/err")"
+ls "$D" >"$WORK/before"
+expect_fail "$WORK/err" b 4 --sign-key "$S"
+check "backup refuses a rewritten chain in one line" one_line_error "$WORK/err"
+check "... naming the sequence and the set the cache saw" \
+    grep -q "seal sequence 3 in .* is .*, but this host's cache saw $day2 there: the chain was rewritten" "$WORK/err"
+check "... and writes nothing there" sh -c "ls '$D' | cmp -s - '$WORK/before'"
+cp_state "$WORK/good-target" "$D"
+cp_state "$WORK/good-cache" "$WORK/cache"
 
 # Usage: the signing key is required and must be a secret signing key.
 expect_fail "$WORK/err" b 5
