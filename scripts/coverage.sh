@@ -38,7 +38,7 @@ default_tests="tests/unit/test-record tests/unit/test-text tests/unit/test-url
 	tests/unit/test-calendar tests/unit/test-metrics
 	tests/unit/test-format-errors tests/unit/test-repo-errors
 	tests/unit/test-rindex tests/unit/test-blocklen tests/unit/test-seal
-	tests/unit/test-scratch
+	tests/unit/test-scratch tests/unit/test-pgpdec tests/unit/test-sigcheck
 	tests/integration/roundtrip.sh tests/integration/errors.sh
 	tests/integration/integrity.sh tests/integration/fds.sh
 	tests/integration/privacy.sh tests/integration/secrets.sh

@@ -196,6 +196,46 @@ check "backup refuses a rolled-back target in one line" one_line_error "$WORK/er
 check "... saying rollback" grep -q "rollback: the newest seal .* is sequence 2" "$WORK/err"
 cp_state "$WORK/good-target" "$D"
 cp_state "$WORK/good-cache" "$WORK/cache"
+# ... and on one emptied of all its sets, which its cache saw sealed.
+rm -f "$D"/tresor.*
+expect_fail "$WORK/err" b 4 --sign-key "$S"
+check "backup refuses an emptied target in one line" one_line_error "$WORK/err"
+check "... saying the cache saw sequence 3 and what to remove if on purpose" \
+    grep -q "has no seals, but this host's cache saw sequence 3 .*: its sets were deleted or replaced (if the target was emptied on purpose, remove " "$WORK/err"
+check "... and writes nothing there" sh -c "! ls '$D' | grep -q '^tresor\.'"
+cp_state "$WORK/good-target" "$D"
+cp_state "$WORK/good-cache" "$WORK/cache"
+# ... and on one whose sets were replaced by another target's, sealed with
+# the same key.
+mkdir -p "$WORK/other-target"
+TRESOR_NOW=$(at 3) TRESOR_CACHE_DIR="$WORK/other-cache" "$X" backup --quiet \
+    --to "file://$WORK/other-target" --key-file "$WORK/k.pub.asc" \
+    --sign-key "$S" "$V" || bail "the other target's set"
+rm -f "$D"/tresor.*
+cp "$WORK/other-target"/tresor.* "$D"/
+[ -z "$NET" ] || chown -R "$TEST_USER" "$D"
+ls "$D" >"$WORK/before"
+expect_fail "$WORK/err" b 4 --sign-key "$S"
+check "backup refuses a target replaced by another one in one line" one_line_error "$WORK/err"
+check "... naming both targets" \
+    grep -q "the newest seal in .* is of target [0-9a-f]*, but this host's cache knows target [0-9a-f]*: the target was replaced" "$WORK/err"
+check "... and writes nothing there" sh -c "ls '$D' | cmp -s - '$WORK/before'"
+cp_state "$WORK/good-target" "$D"
+cp_state "$WORK/good-cache" "$WORK/cache"
+# ... and on one whose newest set was replaced by another of the same
+# sequence (day 2's dropped, another host's full set sealed on day 1's).
+cp_state "$WORK/day1-state" "$D"
+TRESOR_NOW=$(at 3) TRESOR_CACHE_DIR="$WORK/fork-cache" "$X" backup --quiet \
+    $NET --full --to "$T" --key-file "$WORK/k.pub.asc" --sign-key "$S" "$V" \
+    2>"$WORK/err" || bail "the forking set: $(cat "$WORK/err")"
+ls "$D" >"$WORK/before"
+expect_fail "$WORK/err" b 4 --sign-key "$S"
+check "backup refuses a rewritten chain in one line" one_line_error "$WORK/err"
+check "... naming the sequence and the set the cache saw" \
+    grep -q "seal sequence 3 in .* is .*, but this host's cache saw $day2 there: the chain was rewritten" "$WORK/err"
+check "... and writes nothing there" sh -c "ls '$D' | cmp -s - '$WORK/before'"
+cp_state "$WORK/good-target" "$D"
+cp_state "$WORK/good-cache" "$WORK/cache"
 
 # Usage: the signing key is required and must be a secret signing key.
 expect_fail "$WORK/err" b 5
@@ -334,6 +374,40 @@ expect_fail "$WORK/err" "$X" status --from "file://$WORK/never-seen" --head \
     --cache-dir "$WORK/empty-cache2"
 check "status --head with no head kept: one line saying so" sh -c "
     [ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'no head in the cache' '$WORK/err'"
+
+# Key and head options that name nothing usable: one line naming the
+# option and the file, before any seal is read. A file that is no key, the
+# only key source (an empty cache), fails the import of all the keys at
+# once; each source is then imported alone, so the line names it.
+printf 'no key here\n' >"$WORK/nokey.asc"
+# opt_fails TEXT OPTION...: verify --seals-only with OPTION... fails in one
+# line holding TEXT.
+opt_fails() {
+	want=$1
+	shift
+	"$X" verify --seals-only $NET --from "$T" "$@" >"$WORK/out" 2>"$WORK/err" &&
+	    { diag "verify $* passed"; return 1; }
+	[ "$(wc -l <"$WORK/err")" -eq 1 ] && grep -qF -- "$want" "$WORK/err" &&
+	    return 0
+	diag "want: $want"
+	diag "got:  $(cat "$WORK/err")"
+	return 1
+}
+check "--head naming no file and no head line: one line saying so" \
+    opt_fails "--head '$WORK/missing-head': neither a head line nor a file" \
+    --sign-pubkey "$P" --head "$WORK/missing-head"
+check "--head naming a file that holds no head: one line naming it" \
+    opt_fails "--head '$WORK/nokey.asc': not a tresor head" \
+    --sign-pubkey "$P" --head "$WORK/nokey.asc"
+check "--sign-pubkey naming no file: one line naming it" \
+    opt_fails "--sign-pubkey '$WORK/missing.asc' does not exist" \
+    --sign-pubkey "$WORK/missing.asc"
+check "--previous-sign-key naming no file: one line naming it" \
+    opt_fails "--previous-sign-key '$WORK/missing.asc' does not exist" \
+    --sign-pubkey "$P" --previous-sign-key "$WORK/missing.asc"
+check "a --sign-pubkey that is no key: one line naming it" \
+    opt_fails "--sign-pubkey '$WORK/nokey.asc': no OpenPGP key in it" \
+    --sign-pubkey "$WORK/nokey.asc" --cache-dir "$WORK/empty-cache3"
 
 # The signing key's gpg-agent is stopped by KILLAGENT on its socket, not
 # by gpgconf --kill (four more programs after the seal): a gpgconf first

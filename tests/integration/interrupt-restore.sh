@@ -149,6 +149,20 @@ check "a plain restore removes them too" sh -c \
     _ "$WORK/r3" "$TRESOR" "$T" "$WORK/k.sec.asc"
 check "... nothing in \$TMPDIR" tmp_empty
 
+# Scratch named for a pid that runs (this shell's) may be a live restore's:
+# left alone, with a warning naming the pid. Scratch that cannot be removed
+# (not flat: a directory inside) is named with the reason, and the restore
+# goes on.
+mkdir -p "$WORK/r3/.tresor-scratch.$$.Lv78Lv" "$WORK/r3/.tresor-scratch.Nf90Nf/sub"
+check "a restore beside other runs' scratch succeeds" \
+    restore --force --to "$WORK/r3" 2>"$WORK/err"
+check "... leaves a running pid's scratch alone, naming the pid" sh -c \
+    'grep -q "^tresor: warning: leaving .*/\.tresor-scratch\.$2\.Lv78Lv. alone: pid $2, which may be a restore using it, is running" "$1" &&
+    [ -d "$3/.tresor-scratch.$2.Lv78Lv" ]' _ "$WORK/err" "$$" "$WORK/r3"
+check "... and names scratch it cannot remove, with the reason" \
+    grep -q "^tresor: warning: unable to remove .*/\.tresor-scratch\.Nf90Nf', left by an interrupted restore: Directory not empty" "$WORK/err"
+rm -rf "$WORK/r3/.tresor-scratch.$$.Lv78Lv" "$WORK/r3/.tresor-scratch.Nf90Nf"
+
 # SIGKILL while a file is half written under --to: no .tresor-part.
 signal_at restore-data:4 KILL restore $KEYS --to "$WORK/r4"
 after_kill
@@ -203,6 +217,22 @@ restore_db() {
 }
 check "restore-db works" restore_db --dbname whole
 check "... complete" rows whole
+# Without --quiet it says what it restored, and where.
+"$TRESOR" restore-db --from "$T" --key-file "$WORK/k.sec.asc" \
+    --pg-dump-path dumps/app.pgdump --dbname loud >"$WORK/out" 2>"$WORK/err" ||
+    diag "restore-db --dbname loud: $(cat "$WORK/err")"
+check "restore-db without --quiet: one line saying which database, on which server" \
+    sh -c "[ \$(wc -l <'$WORK/out') -eq 1 ] && grep -q \"^restore-db: database 'loud' on .* restored\$\" '$WORK/out'"
+check "... complete" rows loud
+# A user who may not create databases: the server's refusal of CREATE
+# DATABASE, in one line naming the database (restore-db does not ask
+# first; recover-from-backup does, see recover.sh).
+pg_sql "CREATE ROLE weak LOGIN" || bail "CREATE ROLE weak"
+expect_fail "$WORK/err" restore_db --pg-user weak --dbname weakdb
+check "restore-db as a user without CREATEDB: one line, the server's refusal" \
+    sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] &&
+        grep -q \"unable to create database 'weakdb' on .*: ERROR: *permission denied to create database\" '$WORK/err'"
+check "... and no database is made" no_db weakdb
 
 signal_at restoredb-created INT restore-db $KEYS --pg-dump-path dumps/app.pgdump --dbname copy
 check "restore-db: SIGINT after CREATE DATABASE exits 130, one line" stopped_by 130 SIGINT

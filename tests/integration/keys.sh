@@ -38,6 +38,23 @@ check "... and incrementals follow it" \
 check "... restorable with the new secret key alone" \
     sh -c "'$TRESOR' restore --quiet --from '$T' --to '$WORK/out' --key-file '$WORK/k2.sec.asc' && '$TREEDIFF' '$V' '$WORK/out/vault'"
 
+# A key file holding two public keys: the set is encrypted to both, the
+# end line names both in sorted order, and either secret key alone
+# restores it.
+cat "$WORK/k.pub.asc" "$WORK/k2.pub.asc" >"$WORK/both.pub.asc"
+mkdir -p "$WORK/target-two"
+TRESOR_NOW=$(at 1) "$TRESOR" backup --quiet --to "file://$WORK/target-two" \
+    --key-file "$WORK/both.pub.asc" "$V" || bail "backup to two keys"
+both=$(printf '%s\n%s\n' "$K1" "$K2" | LC_ALL=C sort | paste -s -d, -)
+man=$(ls "$WORK"/target-two/tresor.*.manifest.gpg)
+GNUPGHOME="$WORK/gnupg-k2" gpg --batch --quiet --decrypt "$man" 2>/dev/null | zstd -dc >"$WORK/manifest-two.txt"
+check "a key file with two keys: the end line names both, sorted" \
+    grep -q "^end entries=.* keys=$both\$" "$WORK/manifest-two.txt"
+for k in k k2; do
+	check "... and the secret key $k alone restores it" \
+	    sh -c "'$TRESOR' restore --quiet --from 'file://$WORK/target-two' --to '$WORK/out-$k' --key-file '$WORK/$k.sec.asc' && '$TREEDIFF' '$V' '$WORK/out-$k/vault'"
+done
+
 printf 'pass\n' >"$WORK/pw"
 TRESOR_NOW=$(at 1) "$TRESOR" backup --quiet --to "file://$WORK/target-sym" --passphrase-file "$WORK/pw" "$V" || bail "symmetric backup"
 expect_fail "$WORK/err" env TRESOR_NOW=$(at 2) "$TRESOR" backup --to "file://$WORK/target-sym" --key-file "$WORK/k.pub.asc" "$V"

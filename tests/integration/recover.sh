@@ -256,6 +256,33 @@ check "... naming it" grep -q "the dump directory '$WORK/p/dump' does not exist"
 check "... touching nothing" sh -c "empty_dir() { [ -d \"\$1\" ] && [ -z \"\$(ls -A \"\$1\")\" ]; }; empty_dir '$WORK/p/vault' && test ! -e '$WORK/p/dump'"
 check "... and creating no database" no_db recp
 
+# A vault path that is a file is no directory to fill.
+fresh p
+rmdir "$WORK/p/vault"
+printf 'a file\n' >"$WORK/p/vault"
+recover p recp </dev/null >"$WORK/out" 2>"$WORK/err"
+check "a vault path that is a file: refused" test $? -ne 0
+check "... with one line" one_line_error "$WORK/err"
+check "... naming it and why" grep -q "unable to read the vault directory '$WORK/p/vault': Not a directory" "$WORK/err"
+check "... touching nothing" sh -c "[ \"\$(cat '$WORK/p/vault')\" = 'a file' ] && [ -z \"\$(ls -A '$WORK/p/dump')\" ]"
+check "... and creating no database" no_db recp
+
+fresh p
+refused p recp "--only-restore without --yes-i-am-sure" \
+    "fills '$WORK/p/vault' and '$WORK/p/dump': give --yes-i-am-sure" \
+    "$TRESOR" recover-from-backup --only-restore --from "$T" \
+    --key-file "$WORK/k.sec.asc" --vault "$WORK/p/vault" \
+    --dump-dir "$WORK/p/dump" --database recp $LOCALE_OPT
+
+# A user who may not create databases is told so before anything is made.
+pg_sql "CREATE ROLE weak LOGIN" || bail "CREATE ROLE weak"
+fresh p
+refused p recp "a user without CREATEDB" \
+    "may not create databases \\(it needs CREATEDB\\): see --pg-user" \
+    "$TRESOR" recover-from-backup --yes-i-am-sure --from "$T" \
+    --key-file "$WORK/k.sec.asc" --vault "$WORK/p/vault" \
+    --dump-dir "$WORK/p/dump" --database recp --pg-user weak $LOCALE_OPT
+
 fresh p
 pg_sql "CREATE DATABASE existing" && pg_sql_in existing "CREATE TABLE keep (v text); INSERT INTO keep VALUES ('mine')" ||
     bail "CREATE DATABASE existing"

@@ -66,6 +66,15 @@ check "fetch --force replaces it" \
     sh -c "'$TRESOR' fetch --quiet --force --key-file '$WORK/k.sec.asc' --from '$T0' src/alpha '$WORK/f4' && cmp -s '$WORK/f4' '$WORK/src/alpha'"
 check "... leaving no temporary beside it" \
     sh -c "! ls -A '$WORK' | grep -q 'tresor-tmp'"
+# --force does not make a directory into a file: the rename fails, named,
+# and the temporary goes.
+mkdir -p "$WORK/f5/inside"
+expect_fail "$WORK/err" fetch_ --force --from "$T0" src/alpha "$WORK/f5"
+check "fetch --force onto a directory: one line naming both names" \
+    sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] &&
+        grep -q \"unable to rename '$WORK/f5.tresor-tmp.[0-9]*' to '$WORK/f5': Is a directory\" '$WORK/err'"
+check "... the directory stays, no temporary beside it" \
+    sh -c "[ -d '$WORK/f5/inside' ] && ! ls -A '$WORK' | grep -q 'tresor-tmp'"
 # A destination without a directory part: the current one.
 mkdir -p "$WORK/cwd"
 check "fetch to a bare name writes it in the current directory" \
@@ -110,6 +119,65 @@ craft 4 --line '^(d path=src/dir/sub .*)$' '\1\n\1' \
 expect_fail "$WORK/err" restore_unsigned_ --from "file://$WORK/t4" --to "$WORK/r4"
 check "a path listed twice: refused in one line naming it" \
     unsigned_fails_with "$WORK/err" "path 'src/dir/sub' is listed twice"
+
+# A file whose manifest entry is smaller than what its volume holds
+# ("alpha\n" is 6 bytes, the entry says 2): refused when its data goes past
+# the entry's size, before anything is written under its name.
+craft 5 --line '^(f path=src/alpha .*) size=6 ' '\1 size=2 '
+expect_fail "$WORK/err" restore_unsigned_ --from "file://$WORK/t5" --to "$WORK/r5"
+check "a file holding more data than its entry says: one line naming it" \
+    sh -c "grep -qF \"'src/alpha' holds more data than its manifest entry\" '$WORK/err'"
+check "... and it does not appear" test ! -e "$WORK/r5/src/alpha"
+
+# A file whose manifest hash is not its data's (64 zeros): the data is
+# read to its end record, then refused by hash.
+craft 6 --line '^(f path=src/bravo .* sha256=)[0-9a-f]{64}' \
+    '\g<1>0000000000000000000000000000000000000000000000000000000000000000'
+expect_fail "$WORK/err" restore_unsigned_ --from "file://$WORK/t6" --to "$WORK/r6"
+check "a file whose data does not match its manifest hash: one line naming it" \
+    sh -c "grep -qF \"'src/bravo' does not match its manifest hash\" '$WORK/err'"
+check "... and it does not appear" test ! -e "$WORK/r6/src/bravo"
+
+# Restoring only the hard link of set t3 (its target renamed away): the
+# selection needs the target first, and says it is not in the set.
+expect_fail "$WORK/err" restore_unsigned_ --from "file://$WORK/t3" \
+    --to "$WORK/r7" src/hardlink
+check "restoring a hard link whose target is not in the set: one line naming it" \
+    unsigned_fails_with "$WORK/err" "hard link target of 'src/hardlink' is not in the set"
+check "... and nothing is restored" test ! -e "$WORK/r7/src/hardlink"
+
+# --- restore onto what is there ------------------------------------------
+# A file in the way is not replaced without --force; a directory where a
+# file goes is not replaced even with it. One line naming the path.
+mkdir -p "$WORK/r8/src"
+printf 'old\n' >"$WORK/r8/src/alpha"
+expect_fail "$WORK/err" "$TRESOR" restore --quiet --from "$T0" \
+    --to "$WORK/r8" --key-file "$WORK/k.sec.asc" src/alpha
+check "restore onto an existing file: one line naming it and --force" \
+    fails_with "$WORK/err" "refusing to overwrite '$WORK/r8/src/alpha' (use --force)"
+check "... and the file is unchanged" grep -qx old "$WORK/r8/src/alpha"
+mkdir -p "$WORK/r9/src/alpha/inside"
+expect_fail "$WORK/err" "$TRESOR" restore --quiet --force --from "$T0" \
+    --to "$WORK/r9" --key-file "$WORK/k.sec.asc" src/alpha
+check "restore --force of a file onto a directory: one line naming it" \
+    fails_with "$WORK/err" "unable to replace directory '$WORK/r9/src/alpha'"
+check "... and the directory is left as it was" test -d "$WORK/r9/src/alpha/inside"
+
+# A file where the set has a directory is not replaced, even with
+# --force; a --to that is a file is no place to restore to.
+mkdir -p "$WORK/r10/src/dir"
+printf 'x\n' >"$WORK/r10/src/dir/sub"
+expect_fail "$WORK/err" "$TRESOR" restore --quiet --force --from "$T0" \
+    --to "$WORK/r10" --key-file "$WORK/k.sec.asc"
+check "restore --force of a directory onto a file: one line naming it" \
+    fails_with "$WORK/err" "unable to create directory '$WORK/r10/src/dir/sub': File exists"
+check "... and the file is unchanged" grep -qx x "$WORK/r10/src/dir/sub"
+printf 'x\n' >"$WORK/r11"
+expect_fail "$WORK/err" "$TRESOR" restore --quiet --force --from "$T0" \
+    --to "$WORK/r11" --key-file "$WORK/k.sec.asc"
+check "restore --to a regular file: one line naming it" \
+    fails_with "$WORK/err" "unable to open restore directory '$WORK/r11': Not a directory"
+check "... and the file is unchanged" grep -qx x "$WORK/r11"
 
 # --- verify of several sets: a line per bad set, then the summary ---------
 make_key other

@@ -9,7 +9,9 @@
  * signatures plaintext (format/sigs.c) that is cut, altered or asked for
  * at the wrong offset or path is refused, naming the file and the offset.
  * The manifest writer fails with its sink's message wherever the sink
- * fails, and names a local copy it cannot write.
+ * fails, and names a local copy it cannot write. crypto_new refuses
+ * contradictory or missing key options and unreadable or empty passphrase
+ * files; text that is no key has no public part to export.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -864,8 +866,13 @@ test_crypto_options(void)
 	struct crypto_options	 co;
 	struct crypto		*c;
 	char			 dir[] = "/tmp/tresor-test-copts.XXXXXX";
-	char			*cause = NULL;
+	char			*cause = NULL, *pw, *want, *out = NULL;
 	const char		*key = "/nonexistent/key.asc";
+	const char		*nokey = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n"
+				    "\nbm90IGEga2V5Cg==\n=AAAA\n"
+				    "-----END PGP PUBLIC KEY BLOCK-----\n";
+	size_t			 outlen = 0;
+	int			 fd, rc, secret = 0;
 
 	memset(&co, 0, sizeof co);
 	co.encrypt_key = "0123456789ABCDEF";
@@ -899,8 +906,41 @@ test_crypto_options(void)
 		crypto_free(c);
 		free(cause);
 		cause = NULL;
+
+		/* An empty passphrase file: no passphrase, said as such. */
+		pw = xasprintf("%s/pw", dir);
+		if ((fd = open(pw, O_WRONLY | O_CREAT | O_EXCL, 0600)) != -1)
+			close(fd);
+		co.passphrase_file = pw;
+		c = crypto_new(&co, 0, &cause);
+		want = xasprintf("passphrase file '%s' is empty", pw);
+		tap_ok(c == NULL && cause != NULL && strcmp(cause, want) == 0,
+		    "crypto: an empty passphrase file: %s",
+		    cause != NULL ? cause : "(accepted)");
+		crypto_free(c);
+		free(cause);
+		cause = NULL;
+		free(want);
+		unlink(pw);
+		free(pw);
 		rmdir(dir);
 	}
+
+	/* Text that is no OpenPGP key has no public part to export. */
+	if (crypto_library_init(&cause) != 0) {
+		tap_ok(0, "crypto: gpgme starts: %s", cause);
+		free(cause);
+		return;
+	}
+	rc = crypto_export_public(nokey, strlen(nokey), &out, &outlen,
+	    &secret, &cause);
+	tap_ok(rc != 0 && out == NULL && outlen == 0 && secret == 0 &&
+	    cause != NULL && strncmp(cause, "not an OpenPGP key: ", 20) == 0,
+	    "crypto: exporting the public part of no key: %s",
+	    cause != NULL ? cause : "(exported)");
+	free(out);
+	free(cause);
+	cause = NULL;
 }
 
 int

@@ -8,7 +8,9 @@
  * missing MDC and a bad quick check are damage, found in process. A
  * compressed or symmetric message falls back to gpg and still decrypts; a
  * wrong key and a wrong passphrase get gpg's own messages, word for word.
- * No cause ever holds the session key.
+ * No cause ever holds the session key. pgpdec itself makes no decryptor
+ * for an unknown cipher or a short key, leaves shapes it does not handle
+ * untouched, and once failed says so on every later call.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -679,6 +681,100 @@ test_started_sticky(void)
 	free(data);
 }
 
+/*
+ * pgpdec's own contract, with a real message and its session key: an
+ * unknown cipher or a key of the wrong length makes no decryptor; a
+ * message without a PKESK, a packet other than SEIPD first, or a SEIPD of
+ * another version is not handled (nothing written, so gpg can take it);
+ * data after the message is damage, and a decryptor that failed says so
+ * on every later call instead of going on.
+ */
+static void
+test_contract(void)
+{
+	size_t			 len = 5000, clen = 0, klen = 0, i;
+	uint8_t			*data = random_data(len, 23), *cipher = NULL;
+	uint8_t			*bad = NULL, key[PGPDEC_KEY_MAX];
+	struct pgpdec_head	 h = { 0, 0, 0 }, h2;
+	struct pgpdec		*d = NULL;
+	struct mem_sink		 m;
+	char			*cause = NULL;
+	int			 algo = 0, rc;
+
+	mem_init(&m, 0);
+	cipher = gpg_encrypt(data, len, "--compress-algo none", 1, &clen);
+	if (cipher != NULL)
+		klen = session_key(cipher, clen, &algo, key);
+	if (klen == 0 || pgpdec_head(cipher, clen, &h) != 0) {
+		tap_ok(0, "pgpdec contract: a message and its session key");
+		goto out;
+	}
+
+	d = pgpdec_new("object 'c'", 1, key, klen, &m.sink);
+	tap_ok(d == NULL, "pgpdec: an unknown cipher (IDEA, 1) makes no "
+	    "decryptor");
+	pgpdec_free(d);
+	d = pgpdec_new("object 'c'", algo, key, klen - 1, &m.sink);
+	tap_ok(d == NULL, "pgpdec: a key one octet short makes no decryptor");
+	pgpdec_free(d);
+	d = NULL;
+
+	tap_ok(pgpdec_head(cipher + h.seipd, clen - h.seipd, &h2) ==
+	    PGPDEC_NOT_HANDLED, "pgpdec: a SEIPD with no PKESK before it is "
+	    "not handled");
+
+	/* The PKESK fed as if it were the SEIPD: not tag 18. */
+	d = pgpdec_new("object 'c'", algo, key, klen, &m.sink);
+	rc = pgpdec_write(d, cipher, h.seipd, &cause);
+	tap_ok(rc == PGPDEC_NOT_HANDLED && cause == NULL && m.buf.len == 0 &&
+	    !pgpdec_started(d), "pgpdec: a packet other than SEIPD is not "
+	    "handled, nothing written");
+	pgpdec_free(d);
+
+	/* A SEIPD of version 2 (AEAD): gpg's, not handled here. */
+	bad = xmalloc(clen);
+	memcpy(bad, cipher, clen);
+	bad[h.body] = 2;
+	d = pgpdec_new("object 'c'", algo, key, klen, &m.sink);
+	rc = pgpdec_write(d, bad + h.seipd, clen - h.seipd, &cause);
+	tap_ok(rc == PGPDEC_NOT_HANDLED && cause == NULL && m.buf.len == 0,
+	    "pgpdec: a SEIPD of version 2 is not handled, nothing written");
+	pgpdec_free(d);
+
+	/* The whole message, then one octet more: damage, then sticky. */
+	d = pgpdec_new("object 'c'", algo, key, klen, &m.sink);
+	rc = pgpdec_write(d, cipher + h.seipd, clen - h.seipd, &cause);
+	tap_ok(rc == 0 && m.buf.len == len && memcmp(m.buf.data, data, len)
+	    == 0, "pgpdec: the message decrypts (%s)", cause ? cause : "ok");
+	free(cause);
+	cause = NULL;
+	rc = pgpdec_write(d, "x", 1, &cause);
+	tap_ok(rc == -1 && cause != NULL && strcmp(cause, "object 'c' is "
+	    "corrupt: data follows the end of its OpenPGP message") == 0 &&
+	    pgpdec_failure(d) == CRYPTO_DAMAGED, "pgpdec: an octet after the "
+	    "message is damage: %s", cause != NULL ? cause : "(taken)");
+	free(cause);
+	cause = NULL;
+	for (i = 0; i < 2; i++) {
+		rc = i == 0 ? pgpdec_write(d, "y", 1, &cause) :
+		    pgpdec_finish(d, &cause);
+		tap_ok(rc == -1 && cause != NULL && strcmp(cause, "unable to "
+		    "decrypt object 'c': it already failed") == 0,
+		    "pgpdec: %s after the failure says it already failed: %s",
+		    i == 0 ? "a write" : "the finish",
+		    cause != NULL ? cause : "(taken)");
+		free(cause);
+		cause = NULL;
+	}
+	tap_ok(m.buf.len == len, "pgpdec: ... and nothing more is written");
+out:
+	pgpdec_free(d);
+	recbuf_free(&m.buf);
+	free(bad);
+	free(cipher);
+	free(data);
+}
+
 static int
 make_keys(void)
 {
@@ -735,6 +831,7 @@ main(void)
 	test_keys();
 	test_tresor_writer(c);
 	test_started_sticky();
+	test_contract();
 	test_secrets(c);
 	crypto_free(c);
 	rc = tap_done();

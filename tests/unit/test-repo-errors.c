@@ -36,6 +36,7 @@
 #include "transports/transport.intern.h"
 #include "tests/tap.h"
 
+#define HEX0 "0000000000000000000000000000000000000000000000000000000000000000"
 static char			 dir[] = "/tmp/tresor-test-repo.XXXXXX";
 static struct transport_ops	 fake;
 static const struct transport_ops *real;
@@ -521,6 +522,52 @@ test_manifest(struct transport *t, struct crypto *c)
 		    "... and no local copy is left, whole or partial");
 		unlink(tmp);
 		free(tmp);
+	}
+
+	/*
+	 * The record of a pending manifest's stored size and SHA-256
+	 * ("<copy>.stored"): none is 1; one that is not "SIZE HEX" is
+	 * corrupt, named; one for an object the target does not hold fails.
+	 */
+	{
+		char		*rec = xasprintf("%s.stored", copy), *want;
+		uint8_t		 digest[HASH_LEN];
+		uint64_t	 size = 0;
+		int		 fd, rc;
+
+		unlink(rec);
+		rc = manifest_check_stored(t, h.set_id, copy, &size, digest,
+		    &cause);
+		tap_ok(rc == 1 && cause == NULL, "no stored record: 1, no "
+		    "error (%s)", cause != NULL ? cause : "ok");
+		free(cause);
+		cause = NULL;
+		if ((fd = open(rec, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1) {
+			if (write(fd, "12 not-hex\n", 11) != 11)
+				tap_diag("write failed");
+			close(fd);
+		}
+		want = xasprintf("the cache's record '%s' is corrupt", rec);
+		says(manifest_check_stored(t, h.set_id, copy, &size, digest,
+		    &cause), &cause, want, "a stored record that is not SIZE "
+		    "HEX is corrupt, named");
+		free(want);
+		if ((fd = open(rec, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1) {
+			if (write(fd, "12 " HEX0 "\n", 68) != 68)
+				tap_diag("write failed");
+			close(fd);
+		}
+		rc = manifest_check_stored(t, h.set_id, copy, &size, digest,
+		    &cause);
+		tap_ok(rc == -1 && cause != NULL && strstr(cause, h.set_id) !=
+		    NULL && strstr(cause, ".manifest.gpg' is missing from") !=
+		    NULL, "a stored record of a manifest the target does not "
+		    "hold fails, naming it: %s", cause != NULL ? cause :
+		    "(passed)");
+		free(cause);
+		cause = NULL;
+		unlink(rec);
+		free(rec);
 	}
 	free(copy);
 }

@@ -499,6 +499,41 @@ test_bad_deltas(void)
 	recbuf_free(&pm.buf);
 	recbuf_free(&dm.buf);
 
+	/*
+	 * A delta whose end command is the last byte of a 64 KiB read
+	 * (rsync_patch's buffer), then one more byte: the byte comes in
+	 * the next read, after librsync said it was done. A literal of
+	 * 65536 - 10 bytes: magic (4), LITERAL_N4 (1), its length (4), the
+	 * bytes, END (1).
+	 */
+	{
+		size_t	 lit = 65536 - 10, dl = 65536 + 1;
+		uint8_t	*d = xmalloc(dl);
+
+		memcpy(d, "rs\x02\x36\x43", 5);
+		d[5] = (uint8_t)(lit >> 24);
+		d[6] = (uint8_t)(lit >> 16);
+		d[7] = (uint8_t)(lit >> 8);
+		d[8] = (uint8_t)lit;
+		memset(d + 9, 'L', lit);
+		d[65535] = 0;
+		d[65536] = 'x';
+		CHECK(patch_mem(bpath, d, dl - 1, len, &pm, &cause) == 0 &&
+		    pm.buf.len == lit, "a delta ending at its 64 KiB read "
+		    "patches (%s)", str(cause));
+		free(cause);
+		cause = NULL;
+		recbuf_free(&pm.buf);
+		CHECK(patch_mem(bpath, d, dl, len, &pm, &cause) != 0 &&
+		    strcmp(str(cause), "malformed delta: data after its end")
+		    == 0, "... and a byte after it, in the next read, is "
+		    "refused: %s", str(cause));
+		free(cause);
+		cause = NULL;
+		recbuf_free(&pm.buf);
+		free(d);
+	}
+
 	/* Not a delta. */
 	CHECK(patch_mem(bpath, "rs\x01\x37garbage", 11, len, &pm,
 	    &cause) != 0 && strncmp(str(cause), "malformed delta: ", 17) == 0,

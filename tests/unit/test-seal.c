@@ -3,13 +3,17 @@
  * (format/names.c): what is printed parses back to the same seal, and
  * every malformed or unknown text is refused with a cause, never half read.
  * A signing key file that is missing, too large or unreadable, and key
- * data that is no OpenPGP key, are refused naming the file.
+ * data that is no OpenPGP key, are refused naming the file. A text signed
+ * by a signing subkey verifies as its primary key's; one signed by two
+ * keys, or by a key revoked since, is refused; a signing key with a
+ * passphrase cannot sign, and the message says so.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/hash.h"
@@ -344,6 +348,192 @@ test_signer_input(void)
 	rmdir(dir);
 }
 
+/* Run a shell command; 1 if it exited 0. */
+static int
+sh(const char *cmd)
+{
+	int	st = system(cmd);
+
+	return st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* A whole file, NUL-terminated (malloc'd), or NULL. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE	*f = fopen(path, "r");
+	char	*buf = NULL;
+	long	 n;
+
+	*len = 0;
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0) {
+		buf = xmalloc((size_t)n + 1);
+		*len = fread(buf, 1, (size_t)n, f);
+		buf[*len] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * sigcheck_verify against what gpg makes: a text signed by a signing
+ * subkey is the primary key's (its fingerprint is what seals name); a
+ * text signed by two keys at once is refused, as is one signed by a key
+ * revoked since.
+ */
+static void
+test_sigcheck(void)
+{
+	char		 dir[] = "/tmp/tresor-test-sigcheck.XXXXXX";
+	char		*cmd = NULL, *path = NULL, *pa = NULL, *pb = NULL;
+	char		*text = NULL, *plain = NULL, *fpr = NULL, *cause = NULL;
+	size_t		 len, alen, blen, plainlen = 0;
+	struct sigcheck	*k = NULL;
+	struct signer	*s;
+	int		 rc;
+
+	if (mkdtemp(dir) == NULL) {
+		tap_ok(0, "sigcheck: a temporary directory");
+		return;
+	}
+	/*
+	 * Key a: a certify-only primary with a signing subkey; key b: one
+	 * that signs with its primary. Their fingerprints, public keys, and
+	 * texts signed by a, by a and b, and by b before its revocation.
+	 */
+	cmd = xasprintf("set -e; exec 2>/dev/null; cd '%s'; mkdir -m 700 g; "
+	    "export GNUPGHOME=$PWD/g; "
+	    "gpg --batch --passphrase '' --quick-gen-key 'a <a@t.invalid>' "
+	    "ed25519 cert never; "
+	    "gpg --with-colons --list-keys a@t.invalid | awk -F: "
+	    "'/^fpr/ { print $10; exit }' > a.fpr; "
+	    "gpg --batch --passphrase '' --quick-add-key $(cat a.fpr) ed25519 "
+	    "sign never; "
+	    "gpg --batch --passphrase '' --quick-gen-key 'b <b@t.invalid>' "
+	    "ed25519 sign never; "
+	    "gpg --with-colons --list-keys b@t.invalid | awk -F: "
+	    "'/^fpr/ { print $10; exit }' > b.fpr; "
+	    "echo 'signed text' > t; "
+	    "gpg --batch --clearsign -u a@t.invalid -o a.sig t; "
+	    "gpg --batch --clearsign -u a@t.invalid -u b@t.invalid -o ab.sig t; "
+	    "gpg --batch --clearsign -u b@t.invalid -o b.sig t; "
+	    "gpg --armor --export a@t.invalid > a.asc; "
+	    "sed 's/^:-----/-----/' g/openpgp-revocs.d/$(cat b.fpr).rev | "
+	    "gpg --batch --import; "
+	    "gpg --armor --export b@t.invalid > b.asc; "
+	    "gpg --batch --passphrase p --quick-gen-key 'c <c@t.invalid>' "
+	    "ed25519 sign never; "
+	    "gpg --batch --pinentry-mode loopback --passphrase p --armor "
+	    "--export-secret-keys c@t.invalid > c.sec; "
+	    "gpgconf --homedir g --kill all", dir);
+	if (!sh(cmd)) {
+		tap_ok(0, "sigcheck: gpg makes the keys and signatures");
+		goto out;
+	}
+	path = xasprintf("%s/a.fpr", dir);
+	pa = slurp(path, &len);
+	free(path);
+	path = xasprintf("%s/b.fpr", dir);
+	pb = slurp(path, &len);
+	free(path);
+	path = NULL;
+	if (pa == NULL || pb == NULL || strlen(pa) < 41 || strlen(pb) < 41) {
+		tap_ok(0, "sigcheck: the fingerprints");
+		goto out;
+	}
+	pa[40] = pb[40] = '\0';
+	if ((k = sigcheck_new(&cause)) == NULL) {
+		tap_ok(0, "sigcheck: a checker (%s)", cause);
+		goto out;
+	}
+	path = xasprintf("%s/a.asc", dir);
+	text = slurp(path, &alen);
+	free(path);
+	rc = text != NULL ? sigcheck_add(k, text, alen, "key a", &cause) : -1;
+	free(text);
+	path = xasprintf("%s/b.asc", dir);
+	text = slurp(path, &blen);
+	free(path);
+	path = NULL;
+	if (rc == 0 && text != NULL)
+		rc = sigcheck_add(k, text, blen, "key b", &cause);
+	free(text);
+	text = NULL;
+	if (rc != 0) {
+		tap_ok(0, "sigcheck: both keys are trusted (%s)", cause);
+		goto out;
+	}
+
+	path = xasprintf("%s/a.sig", dir);
+	text = slurp(path, &len);
+	rc = text != NULL ? sigcheck_verify(k, text, len, &plain, &plainlen,
+	    &fpr, &cause) : -1;
+	tap_ok(rc == 0 && fpr != NULL && strcmp(fpr, pa) == 0 &&
+	    plainlen == 12 && memcmp(plain, "signed text\n", 12) == 0,
+	    "sigcheck: signed by a subkey, the text is the primary key's "
+	    "(%s): %s", pa, cause != NULL ? cause : fpr);
+	free(plain);
+	free(fpr);
+	free(cause);
+	free(text);
+	free(path);
+	plain = fpr = cause = NULL;
+
+	path = xasprintf("%s/ab.sig", dir);
+	text = slurp(path, &len);
+	rc = text != NULL ? sigcheck_verify(k, text, len, &plain, &plainlen,
+	    &fpr, &cause) : 0;
+	tap_ok(rc == -1 && plain == NULL && fpr == NULL && cause != NULL &&
+	    strcmp(cause, "more than one signature") == 0,
+	    "sigcheck: a text signed by two keys is refused: %s",
+	    cause != NULL ? cause : "(accepted)");
+	free(cause);
+	free(text);
+	free(path);
+	cause = NULL;
+
+	path = xasprintf("%s/b.sig", dir);
+	text = slurp(path, &len);
+	rc = text != NULL ? sigcheck_verify(k, text, len, &plain, &plainlen,
+	    &fpr, &cause) : 0;
+	/* A revoked key is named as such (test-sigcheck.c has the rest). */
+	tap_ok(rc == -1 && plain == NULL && fpr == NULL && cause != NULL &&
+	    strstr(cause, ", which is revoked") != NULL,
+	    "sigcheck: a text signed by a key revoked since is refused: %s",
+	    cause != NULL ? cause : "(accepted)");
+	free(cause);
+	free(text);
+	free(path);
+	cause = NULL;
+
+	/* A signing key with a passphrase: signing says what it needs. */
+	path = xasprintf("%s/c.sec", dir);
+	s = signer_new(path, NULL, 0, &cause);
+	rc = s != NULL ? signer_sign(s, "text\n", &text, &len, &cause) : -1;
+	tap_ok(rc == -1 && cause != NULL && strstr(cause, "(the signing key "
+	    "must have no passphrase)") != NULL, "signer: a key with a "
+	    "passphrase cannot sign, and it says why: %s",
+	    cause != NULL ? cause : "(signed)");
+	if (rc == 0)
+		free(text);
+	signer_free(s);
+	free(cause);
+	free(path);
+	cause = NULL;
+	path = NULL;
+out:
+	sigcheck_free(k);
+	free(pa);
+	free(pb);
+	free(cmd);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	sh(cmd);
+	free(cmd);
+}
+
 int
 main(void)
 {
@@ -355,5 +545,6 @@ main(void)
 	if (crypto_library_init(NULL) != 0)
 		tap_ok(0, "gpgme starts");
 	test_signer_input();
+	test_sigcheck();
 	return tap_done();
 }
