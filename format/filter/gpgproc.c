@@ -78,6 +78,7 @@ struct gpg_status {
 	int	 bad_passphrase; /* BAD_PASSPHRASE, or ERROR ... 11 */
 	int	 no_passphrase;	/* MISSING_PASSPHRASE, or ERROR ... 177 */
 	int	 inv_recp;	/* INV_RECP */
+	int	 encrypted;	/* END_ENCRYPTION */
 	char	 nokey[GPGPROC_KEYIDS * 18]; /* NO_SECKEY key IDs, ", " */
 	size_t	 n_nokey;
 
@@ -194,6 +195,8 @@ gpg_status_line(struct gpg_status *st, const char *line)
 		st->no_passphrase = 1;
 	else if (gpg_status_is(line, "INV_RECP") != NULL)
 		st->inv_recp = 1;
+	else if (gpg_status_is(line, "END_ENCRYPTION") != NULL)
+		st->encrypted = 1;
 	else if ((a = gpg_status_is(line, "ERROR")) != NULL)
 		gpg_status_error(st, a);
 	else if (st->sk != NULL &&
@@ -519,6 +522,10 @@ gpgproc_finish(struct child *child, struct gpg_status *st, const char *what,
 		else if (rc != 0)
 			error_set(cause, "unable to encrypt %s: %s", what,
 			    child_cause);
+		/* gpg says END_ENCRYPTION once its output is complete. */
+		else if (!st->encrypted)
+			rc = error_set(cause, "unable to encrypt %s: gpg "
+			    "exited without finishing it", what);
 		f = rc != 0 ? CRYPTO_FAILED : CRYPTO_OK;
 		goto out;
 	}

@@ -432,7 +432,7 @@ signer_sign(struct signer *s, const char *text, char **out, size_t *outlen,
 	    (err = gpgme_data_new_from_mem(&in, text, strlen(text), 0)) != 0 ||
 	    (err = gpgme_data_new(&sig)) != 0 ||
 	    (err = gpgme_op_sign(s->ctx, in, sig, GPGME_SIG_MODE_CLEAR)) != 0) {
-		error_set(cause, "unable to sign with key %s: %s%s",
+		error_set(cause, "gpg was unable to sign with key %s: %s%s",
 		    s->key->fpr, gpgme_strerror(err),
 		    gpg_err_code(err) == GPG_ERR_BAD_PASSPHRASE ? " (the "
 		    "signing key must have no passphrase)" : "");
@@ -918,6 +918,15 @@ sigcheck_verify(struct sigcheck *k, const char *signed_text, size_t len,
 	if (gpgrun_run(gpgv, args, signed_text, len, SIGN_RUN_MAX, &r,
 	    cause) != 0)
 		goto out;
+	/*
+	 * gpgv says something of any input, if only NODATA: no status line
+	 * at all is gpgv failing (killed, broken), not a forged seal.
+	 */
+	if (r.status == NULL || r.status[0] == '\0') {
+		error_set(cause, "%s did not check it (it %s without a status "
+		    "line)", gpgv, r.exited_ok ? "exited" : "failed");
+		goto out;
+	}
 	sigcheck_read_status(r.status, &w);
 	if (sigcheck_judge(k, &w, r.exited_ok, &primary, cause) != 0)
 		goto out;

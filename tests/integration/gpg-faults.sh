@@ -1,0 +1,142 @@
+#!/bin/sh
+# gpg-faults.sh: gpg misbehaving. A fake gpg (and gpgv) first in PATH runs
+# the real one, except for the run whose arguments hold $FAKE_GPG_ON: that
+# run exits 2, dies by SIGKILL, prints garbage and exits 0, or says
+# nothing and exits 0 ($FAKE_GPG_DO). Backup (encryption, seal signing),
+# restore (session-key extraction and the pgpdec path, TRESOR_DECRYPT=gpg's
+# gpg decryption, the seal's gpgv check) must each fail with one line that
+# names gpg, never call the data damaged, never publish a set and leave no
+# temporary file. Every case runs in CI (about a minute).
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+
+REAL_GPG=$(command -v gpg) || bail "gpg is missing (Debian package gnupg)"
+REAL_GPGV=$(command -v gpgv) || bail "gpgv is missing (Debian package gpgv)"
+FAKE="$WORK/fakebin"
+mkdir -p "$FAKE" || bail "mkdir"
+for prog in gpg gpgv; do
+	real=$REAL_GPG
+	[ $prog = gpgv ] && real=$REAL_GPGV
+	cat >"$FAKE/$prog" <<FAKEGPG || bail "fake $prog"
+#!/bin/sh
+# Fake $prog (tests/integration/gpg-faults.sh).
+on=\${FAKE_${prog}_ON:-}
+case " \$* " in
+*" --version "*) exec "$real" "\$@" ;;
+esac
+if [ -n "\$on" ]; then
+	case " \$* " in
+	*" \$on"*)
+		case \${FAKE_GPG_DO:-exit} in
+		exit) echo "fake $prog: failing" >&2; exit 2 ;;
+		kill) kill -KILL \$\$ ;;
+		garbage) echo "[GNUPG:] GARBAGE \$\$"; echo 'not OpenPGP at all'
+			exit 0 ;;
+		silent) exit 0 ;;
+		esac ;;
+	esac
+fi
+exec "$real" "\$@"
+FAKEGPG
+	chmod 755 "$FAKE/$prog"
+done
+# The fake is found by name on PATH (gpgme's and tresor's gpg, gpgv from
+# gpg's own directory).
+PATH="$FAKE:$PATH"
+export PATH
+
+make_key k
+V="$WORK/vault"
+mkdir -p "$V/d" "$WORK/t"
+head -c 200000 /dev/urandom >"$V/d/random.bin"
+printf 'hello\n' >"$V/hello.txt"
+T="file://$WORK/t"
+
+TRESOR_NOW=$(at 1) "$TRESOR" backup --quiet --to "$T" --key-file "$WORK/k.pub.asc" "$V" ||
+    bail "backup through the fake gpg, not failing"
+"$TRESOR" restore --quiet --from "$T" --to "$WORK/ok" --key-file "$WORK/k.sec.asc" &&
+    "$TREEDIFF" "$V" "$WORK/ok/vault" || bail "restore through the fake gpg"
+check "the fake gpg, passing every run through, backs up and restores" true
+
+printf 'changed\n' >"$V/hello.txt"
+
+# gpg_failed WHAT ERRFILE: one line, naming gpg, not calling data damaged.
+gpg_failed() {
+	one_line_error "$2" && grep -qi 'gpg' "$2" &&
+	    ! grep -qi 'damaged\|corrupt' "$2" || { sed 's/^/# /' "$2"; return 1; }
+}
+
+# one_line_only ERRFILE: for gpg runs through gpgme that fail without a
+# word (importing a key file): gpgme reports no error, tresor sees no key.
+one_line_only() {
+	one_line_error "$1" && ! grep -qi 'damaged\|corrupt' "$1" ||
+	    { sed 's/^/# /' "$1"; return 1; }
+}
+
+# backup_case ON DO [TARGET]: a backup whose gpg run with ON in its
+# arguments misbehaves as DO.
+backup_case() {
+	bt=${3:-$WORK/t}
+	ls -A "$bt" >"$WORK/before-b"
+	expect_fail "$WORK/err" env FAKE_gpg_ON="$1" FAKE_GPG_DO="$2" \
+	    TRESOR_NOW=$(at 2) "$TRESOR" backup ${3:+--full} --to "file://$bt" --key-file "$WORK/k.pub.asc" "$V"
+	rc=$?
+	check "backup, gpg $1 $2: fails" test $rc -eq 0
+	if [ "$1" = --import ]; then
+		check "... with one line" one_line_only "$WORK/err"
+	else
+		check "... with one line naming gpg" gpg_failed "$1" "$WORK/err"
+	fi
+	[ "$1" = --clearsign ] && return 0
+	check "... publishing nothing, leaving nothing" \
+	    sh -c "ls -A '$bt' | cmp -s - '$WORK/before-b'"
+}
+for how in exit kill garbage silent; do
+	backup_case --encrypt $how
+done
+backup_case --import exit
+# Signing the seal comes after the set is published (backup/): the run
+# fails naming gpg and the published set, on a copy of the target.
+for how in exit kill; do
+	rm -rf "$WORK/ts" && cp -r "$WORK/t" "$WORK/ts" || bail "copy"
+	backup_case --clearsign $how "$WORK/ts"
+	check "... saying the set was published unsealed" \
+	    sh -c "grep -q 'was published.*tresor verify' '$WORK/err' || sed 's/^/# /' '$WORK/err'"
+done
+
+# restore_case ON DO [ENV...]: a restore whose gpg run with ON misbehaves.
+restore_case() {
+	on=$1 how=$2
+	shift 2
+	rm -rf "$WORK/out"
+	expect_fail "$WORK/err" env FAKE_gpg_ON="$on" FAKE_gpgv_ON="${GPGV_ON:-}" \
+	    FAKE_GPG_DO="$how" "$@" \
+	    "$TRESOR" restore --from "$T" --to "$WORK/out" --key-file "$WORK/k.sec.asc"
+	rc=$?
+	check "restore, gpg${GPGV_ON:+v} $on $how $*: fails" test $rc -eq 0
+	if [ "$on" = --import ] || { [ "$how" = garbage ] && [ -n "${GPGV_ON:-}" ]; }; then
+		check "... with one line" one_line_only "$WORK/err"
+	else
+		check "... with one line naming gpg" gpg_failed "$on" "$WORK/err"
+	fi
+	check "... restoring no file" \
+	    sh -c "! find '$WORK/out' -type f 2>/dev/null | grep -q ."
+}
+# The session key's gpg run failing: restore falls back to gpg decrypting
+# the whole object (gpgproc.c) and succeeds, byte-identical.
+for how in exit kill garbage silent; do
+	rm -rf "$WORK/out"
+	check "restore, gpg --show-session-key $how: falls back, same data" \
+	    sh -c "FAKE_gpg_ON=--show-session-key FAKE_GPG_DO=$how '$TRESOR' restore --quiet --from '$T' --to '$WORK/out' --key-file '$WORK/k.sec.asc' && '$TREEDIFF' '$WORK/ok/vault' '$WORK/out/vault'"
+done
+# Both failing (the fake matches --decrypt in the fallback's run too).
+for how in exit kill silent; do
+	restore_case --decrypt $how
+	restore_case --decrypt $how TRESOR_DECRYPT=gpg
+done
+restore_case --import kill
+GPGV_ON=--keyring
+for how in exit kill garbage silent; do
+	restore_case __none__ $how
+done
+
+done_testing
