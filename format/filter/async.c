@@ -39,6 +39,7 @@ struct async {
 	struct sink		*next;
 	pthread_t		 thread;
 	int			 running;
+	int			 sync;		/* no worker: inline */
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 cond;
 	struct async_slot	 slots[ASYNC_SLOTS];
@@ -127,6 +128,8 @@ async_write(struct sink *s, const void *buf, size_t len, char **cause)
 	int			 rc = 0;
 
 	a->bytes_in += len;
+	if (a->sync)
+		return sink_write(a->next, buf, len, cause);
 	pthread_mutex_lock(&a->lock);
 	while (len > 0 && !a->failed) {
 		/* Top up the newest slot, else take a free one. */
@@ -182,6 +185,8 @@ async_finish(struct sink *s, char **cause)
 	struct async	*a = (struct async *)s;
 	int		 rc = 0;
 
+	if (a->sync)
+		return sink_finish(a->next, cause);
 	async_stop(a, 1);
 	pthread_mutex_lock(&a->lock);
 	if (a->failed)
@@ -229,8 +234,14 @@ async_sink_new(struct sink *next)
 	pthread_cond_init(&a->cond, NULL);
 	for (i = 0; i < ASYNC_SLOTS; i++)
 		a->slots[i].data = xmalloc(ASYNC_SLOT_SIZE);
-	if (pthread_create(&a->thread, NULL, async_main, a) != 0)
-		abort();
+	/*
+	 * No thread (EAGAIN: a process or memory limit): the rest of the
+	 * chain runs in the caller's thread instead, slower but the same.
+	 */
+	if (pthread_create(&a->thread, NULL, async_main, a) != 0) {
+		a->sync = 1;
+		return &a->sink;
+	}
 	a->running = 1;
 	return &a->sink;
 }
