@@ -8,7 +8,9 @@
 # names gpg, never call the data damaged, never publish a set and leave no
 # temporary file. Then the shim (tests/helpers/faultshim.so) fails the Nth
 # pthread_create and the Nth write into a pipe; FAULT_MAX (default 8)
-# bounds N, FAULT_MAX=100 sweeps every one.
+# bounds N, FAULT_MAX=100 sweeps every one. Before it, gpg's status lines (a
+# passphrase missing, a recipient unusable, no MDC, an overlong or
+# unterminated line) must give their own one-line messages.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 REAL_GPG=$(command -v gpg) || bail "gpg is missing (Debian package gnupg)"
@@ -34,6 +36,13 @@ if [ -n "\$on" ]; then
 		garbage) echo "[GNUPG:] GARBAGE \$\$"; echo 'not OpenPGP at all'
 			exit 0 ;;
 		silent) exit 0 ;;
+		status) # FAKE_GPG_STATUS (printf format) on the status fd
+			for a; do
+				case \$a in --status-fd=*) fd=\${a#--status-fd=} ;; esac
+			done
+			cat >/dev/null
+			printf "\$FAKE_GPG_STATUS" >/dev/fd/\$fd
+			exit \${FAKE_GPG_RC:-2} ;;
 		esac ;;
 	esac
 fi
@@ -136,6 +145,39 @@ for how in exit kill silent; do
 	restore_case --decrypt $how TRESOR_DECRYPT=gpg
 done
 restore_case --import kill
+
+# status_case ON RC STATUS WORDS [ENV...]: gpg's run with ON says STATUS
+# (printf format, "[GNUPG:] " added to each line) on its status fd and
+# exits RC: the run fails with one line holding WORDS.
+status_case() {
+	on=$1 src=$2 st=$3 raw=$3 words=$4
+	shift 4
+	rm -rf "$WORK/out"
+	st=$(printf '%s' "$st" | sed 's/^/[GNUPG:] /; s/\\n/\\n[GNUPG:] /g; s/\[GNUPG:\] $//')
+	if [ "$on" = --encrypt ]; then
+		DAY=$((${DAY:-20} + 1))
+		expect_fail "$WORK/err" env FAKE_gpg_ON=$on FAKE_GPG_DO=status \
+		    FAKE_GPG_STATUS="$st" FAKE_GPG_RC=$src TRESOR_NOW=$(at 40) \
+		    "$TRESOR" backup --to "$T" --key-file "$WORK/k.pub.asc" "$V"
+	else
+		expect_fail "$WORK/err" env FAKE_gpg_ON=$on FAKE_GPG_DO=status \
+		    FAKE_GPG_STATUS="$st" FAKE_GPG_RC=$src TRESOR_DECRYPT=gpg "$@" \
+		    "$TRESOR" restore --from "$T" --to "$WORK/out" --key-file "$WORK/k.sec.asc"
+	fi
+	rc=$?
+	check "gpg $on, status lines for \"$words\", exit $src: fails" test $rc -eq 0
+	check "... with one line: $words" \
+	    sh -c "one_line() { [ \$(wc -l <'$WORK/err') -eq 1 ]; }; one_line && grep -q '$words' '$WORK/err' || { sed 's/^/# /' '$WORK/err'; exit 1; }"
+}
+status_case --decrypt 2 'MISSING_PASSPHRASE\n' 'a passphrase is needed'
+status_case --decrypt 2 'ERROR pkdecrypt_failed 177\n' 'a passphrase is needed'
+status_case --decrypt 2 'BAD_PASSPHRASE 0123456789ABCDEF\n' 'unable to decrypt'
+status_case --decrypt 2 'ERROR pkdecrypt_failed 11\n' 'unable to decrypt'
+status_case --decrypt 2 'NODATA 1' 'not an OpenPGP message'
+status_case --decrypt 2 "NODATA $(head -c 3000 /dev/zero | tr '\0' x)\n" 'not an OpenPGP message'
+status_case --decrypt 2 'BEGIN_DECRYPTION\nPLAINTEXT 62 0\nDECRYPTION_FAILED\n' 'decryption failed after it'
+status_case --decrypt 0 'BEGIN_DECRYPTION\nPLAINTEXT 62 0\nDECRYPTION_OKAY\n' 'not integrity protected'
+status_case --encrypt 2 'INV_RECP 0 x\n' 'a recipient key is not usable'
 GPGV_ON=--keyring
 for how in exit kill garbage silent; do
 	restore_case __none__ $how
