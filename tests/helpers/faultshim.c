@@ -17,7 +17,8 @@
  *
  *   open openat (only opens that create a file: O_CREAT or O_TMPFILE)
  *   tmpfile (only O_TMPFILE opens)  write pwrite  fsync fdatasync
- *   ftruncate  rename renameat (and renameat2; the old path)  linkat (the new path)
+ *   ftruncate  close  mkostemp (the template)
+ *   rename renameat (and renameat2; the old path)  linkat (the new path)
  *   unlinkat unlink  mkdir mkdirat  fchmod fchmodat  fchown fchownat
  *   futimens utimensat  symlinkat  pthread_create (no path)
  *
@@ -332,6 +333,30 @@ fsync(int fd)
 	if (fault_fd_hits("fsync", fd))
 		return fault_fail();
 	return real_fsync(fd);
+}
+
+/* close: the descriptor is closed all the same, as the kernel does. */
+int
+close(int fd)
+{
+	REAL(int, close, (int));
+
+	if (fault_fd_hits("close", fd)) {
+		real_close(fd);
+		return fault_fail();
+	}
+	return real_close(fd);
+}
+
+/* mkostemp: libc's own open inside it does not pass through here. */
+int
+mkostemp(char *template, int flags)
+{
+	REAL(int, mkostemp, (char *, int));
+
+	if (fault_at_hits("mkostemp", AT_FDCWD, template))
+		return fault_fail();
+	return real_mkostemp(template, flags);
 }
 
 int
