@@ -57,7 +57,8 @@ default_tests="tests/unit/test-record tests/unit/test-text tests/unit/test-url
 	tests/integration/restore-scratch.sh tests/integration/authenticity.sh
 	tests/integration/corrupt.sh tests/integration/crash.sh
 	tests/integration/cache-crash.sh tests/integration/faults.sh
-	tests/integration/restore-rss.sh tests/integration/dump-blocklen.sh"
+	tests/integration/restore-rss.sh tests/integration/dump-blocklen.sh
+	tests/integration/repo-faults.sh"
 tests=${COVERAGE_TESTS:-$default_tests}
 
 for tool in lcov gcov git; do

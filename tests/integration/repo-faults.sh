@@ -1,0 +1,180 @@
+#!/bin/sh
+# repo-faults.sh: system-call failures inside repo/ (issue 17), through
+# tests/helpers/faultshim.so on a file:// target:
+#   1. the local cache (TRESOR_CACHE_DIR): write, fsync, rename, create,
+#      unlink and mkdir failures during a full backup, an incremental, a
+#      purge and a restore. The run succeeds or fails with one line; the
+#      next run without a fault succeeds, and verify --read-data passes at
+#      the end with the data byte-identical.
+#   2. pthread_create failing (EAGAIN) for the volume uploader and the
+#      seal writer's threads: the fallbacks give a set that verifies.
+#   3. the lock object on the target: its write or rename failing is one
+#      line, and the next run takes the lock.
+# REPO_FAULTS_FULL=1 sweeps N = 1..12 for each call (default: 1..3).
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+
+SHIM="$TESTS_BUILDDIR/helpers/faultshim.so"
+[ -f "$SHIM" ] || bail "no $SHIM (make check builds it)"
+[ -n "${SANITIZED:-}" ] &&
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" &&
+    export ASAN_OPTIONS
+MAXN=3
+[ -n "${REPO_FAULTS_FULL:-}" ] && MAXN=12
+
+make_key k
+V="$WORK/src/vault"
+make_tree "$V"
+head -c 2500000 /dev/urandom >"$V/big.bin"
+T="file://$WORK/target"
+mkdir -p "$WORK/target"
+FLOG="$WORK/fault.log"
+day=0
+
+# f FAULT CMD...: CMD with the shim failing FAULT; 0 if the fault happened.
+f() {
+	fault=$1
+	shift
+	: >"$FLOG"
+	LD_PRELOAD="$SHIM" TRESOR_FAULT="$fault" TRESOR_FAULT_LOG="$FLOG" "$@"
+}
+b() {
+	day=$((day + 1))
+	echo "$day" >>"$V/docs/hello.txt"
+	TRESOR_NOW=$(at "$day") "$TRESOR" backup --quiet --to "$T" \
+	    --key-file "$WORK/k.pub.asc" "$@" "$V"
+}
+ver() {
+	"$TRESOR" verify --quiet --read-data --from "$T" \
+	    --key-file "$WORK/k.sec.asc"
+}
+rst() {
+	rm -rf "$1"
+	"$TRESOR" restore --quiet --from "$T" --to "$1" \
+	    --key-file "$WORK/k.sec.asc"
+}
+# outcome WHAT RC: the run passed, or failed with one line.
+outcome() {
+	if [ "$2" -eq 0 ]; then
+		check "$1: succeeds" true
+	else
+		check "$1: fails with one line (exit $2)" one_line_error "$WORK/err"
+		one_line_error "$WORK/err" || diag "$(cat "$WORK/err")"
+	fi
+	check "$1: no temporary file left in the target" \
+	    sh -c "! ls -a '$WORK/target' | grep -q '\.tmp\|\.part'"
+}
+# recovered WHAT: a backup without fault succeeds afterwards.
+recovered() {
+	b 2>"$WORK/next.err"
+	rc=$?
+	check "$1: the next backup succeeds (exit $rc)" [ $rc -eq 0 ]
+	[ $rc -eq 0 ] || diag "$(cat "$WORK/next.err")"
+}
+
+# --- 1. the local cache ----------------------------------------------------
+for call in write fsync renameat openat unlinkat mkdirat; do
+	for err in ENOSPC EIO; do
+		n=1
+		while [ $n -le $MAXN ]; do
+			# A full backup from an empty cache (mkdirat then fails).
+			rm -rf "$WORK/cache"
+			day=$((day + 1))
+			echo "$day" >>"$V/docs/hello.txt"
+			f "$call:$n:$err:$WORK/cache" env TRESOR_NOW=$(at "$day") \
+			    "$TRESOR" backup --quiet --to "$T" --full \
+			    --key-file "$WORK/k.pub.asc" "$V" 2>"$WORK/err"
+			rc=$?
+			[ -s "$FLOG" ] || break
+			outcome "full, cache $call #$n $err" $rc
+			recovered "full, cache $call #$n $err"
+			# An incremental.
+			day=$((day + 1))
+			echo "$day" >>"$V/docs/hello.txt"
+			f "$call:$n:$err:$WORK/cache" env TRESOR_NOW=$(at "$day") \
+			    "$TRESOR" backup --quiet --to "$T" \
+			    --key-file "$WORK/k.pub.asc" "$V" 2>"$WORK/err"
+			rc=$?
+			if [ -s "$FLOG" ]; then
+				outcome "incremental, cache $call #$n $err" $rc
+				recovered "incremental, cache $call #$n $err"
+			fi
+			# A restore.
+			rm -rf "$WORK/r"
+			f "$call:$n:$err:$WORK/cache" "$TRESOR" restore --quiet \
+			    --from "$T" --to "$WORK/r" \
+			    --key-file "$WORK/k.sec.asc" 2>"$WORK/err"
+			rc=$?
+			if [ -s "$FLOG" ]; then
+				outcome "restore, cache $call #$n $err" $rc
+				[ $rc -ne 0 ] || check "restore, cache $call #$n $err: data identical" \
+				    "$TREEDIFF" "$V" "$WORK/r/vault"
+			fi
+			n=$((n + 1))
+		done
+	done
+done
+# A purge (forced) with the cache failing, of chains older than 2 days.
+for call in write renameat unlinkat openat; do
+	b --full 2>/dev/null || bail "a full before the purge"
+	b --full 2>/dev/null || bail "a full before the purge"
+	day=$((day + 5))
+	f "$call:1:EIO:$WORK/cache" env TRESOR_NOW=$(at "$day") "$TRESOR" purge \
+	    --from "$T" --older-than 2D --force >/dev/null 2>"$WORK/err"
+	rc=$?
+	if [ -s "$FLOG" ]; then
+		outcome "purge, cache $call EIO" $rc
+	fi
+	recovered "purge, cache $call EIO"
+done
+ver >"$WORK/ver.out" 2>&1
+rc=$?
+check "after the cache faults, verify --read-data passes (exit $rc)" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || diag "$(head -5 "$WORK/ver.out")"
+check "... and the newest set restores byte-identical" \
+    sh -c "rst() { rm -rf '$WORK/r'; '$TRESOR' restore --quiet --from '$T' \
+    --to '$WORK/r' --key-file '$WORK/k.sec.asc'; }; rst && '$TREEDIFF' '$V' '$WORK/r/vault'"
+
+# --- 2. no thread ----------------------------------------------------------
+for n in 0 1 2 3; do
+	day=$((day + 1))
+	echo "$day" >>"$V/docs/hello.txt"
+	f "pthread_create:$n:EAGAIN" env TRESOR_NOW=$(at "$day") "$TRESOR" \
+	    backup --quiet --to "$T" --volsize 1 \
+	    --key-file "$WORK/k.pub.asc" "$V" 2>"$WORK/err"
+	rc=$?
+	check "no thread #$n: the backup succeeds all the same (exit $rc)" [ $rc -eq 0 ]
+	[ $rc -eq 0 ] || diag "$(cat "$WORK/err")"
+	check "no thread #$n: the fault happened" test -s "$FLOG"
+	ver >"$WORK/ver.out" 2>&1
+	rc=$?
+	check "no thread #$n: verify --read-data passes (exit $rc)" [ $rc -eq 0 ]
+done
+check "without threads, the newest set restores byte-identical" \
+    sh -c "rm -rf '$WORK/r' && '$TRESOR' restore --quiet --from '$T' \
+    --to '$WORK/r' --key-file '$WORK/k.sec.asc' && '$TREEDIFF' '$V' '$WORK/r/vault'"
+
+# --- 3. the lock object on the target --------------------------------------
+for call in write fsync renameat openat unlinkat; do
+	for n in 1 2; do
+		day=$((day + 1))
+		echo "$day" >>"$V/docs/hello.txt"
+		f "$call:$n:EIO:lock" env TRESOR_NOW=$(at "$day") "$TRESOR" \
+		    backup --quiet --to "$T" --key-file "$WORK/k.pub.asc" \
+		    "$V" 2>"$WORK/err"
+		rc=$?
+		[ -s "$FLOG" ] || break
+		outcome "lock $call #$n EIO" $rc
+		[ $rc -eq 0 ] || check "lock $call #$n EIO: the message names the lock" \
+		    grep -qi 'lock' "$WORK/err"
+		recovered "lock $call #$n EIO"
+	done
+done
+ver >"$WORK/ver.out" 2>&1
+rc=$?
+check "after the lock faults, verify --read-data passes (exit $rc)" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || diag "$(head -5 "$WORK/ver.out")"
+check "... and the newest set restores byte-identical" \
+    sh -c "rm -rf '$WORK/r' && '$TRESOR' restore --quiet --from '$T' \
+    --to '$WORK/r' --key-file '$WORK/k.sec.asc' && '$TREEDIFF' '$V' '$WORK/r/vault'"
+
+done_testing
