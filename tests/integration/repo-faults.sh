@@ -85,7 +85,7 @@ recovered() {
 }
 
 # --- 1. the local cache ----------------------------------------------------
-for call in write fsync renameat openat unlinkat mkdirat; do
+for call in write fsync rename renameat open openat unlink unlinkat mkdir mkdirat; do
 	for err in ENOSPC EIO; do
 		n=1
 		while [ $n -le $MAXN ]; do
@@ -127,7 +127,7 @@ for call in write fsync renameat openat unlinkat mkdirat; do
 	done
 done
 # A purge (forced) with the cache failing, of chains older than 2 days.
-for call in write renameat unlinkat openat; do
+for call in write rename unlink unlinkat open openat; do
 	b --full 2>/dev/null || bail "a full before the purge"
 	b --full 2>/dev/null || bail "a full before the purge"
 	day=$((day + 5))
@@ -139,6 +139,22 @@ for call in write renameat unlinkat openat; do
 	fi
 	recovered "purge, cache $call EIO"
 done
+# cache_claims_only_target_sets: every set the cache has a manifest of
+# (pending ones aside) is on the target.
+cache_claims_only_target_sets() {
+	for m in "$WORK"/cache/*/manifest.*; do
+		[ -e "$m" ] || continue
+		set=$(basename "$m" | sed -n 's/^manifest\.\([0-9TZ]*\.\(full\|inc\)\)$/\1/p')
+		[ -n "$set" ] || continue
+		[ -e "$WORK/target/tresor.$set.manifest.gpg" ] || {
+			diag "the cache claims $set, not on the target"
+			return 1
+		}
+	done
+	return 0
+}
+check "after the cache faults, no cache entry claims a set the target lacks" \
+    cache_claims_only_target_sets
 ver >"$WORK/ver.out" 2>&1
 rc=$?
 check "after the cache faults, verify --read-data passes (exit $rc)" [ $rc -eq 0 ]
@@ -185,7 +201,7 @@ check "without threads, the newest set restores byte-identical" \
     --to '$WORK/r' --key-file '$WORK/k.sec.asc' && '$TREEDIFF' '$V' '$WORK/r/vault'"
 
 # --- 3. the lock object on the target --------------------------------------
-for call in write fsync renameat openat unlinkat; do
+for call in write fsync rename renameat open openat unlink unlinkat; do
 	for n in 1 2; do
 		day=$((day + 1))
 		echo "$day" >>"$V/docs/hello.txt"
