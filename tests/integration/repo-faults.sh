@@ -139,6 +139,18 @@ for call in write rename unlink unlinkat open openat; do
 	fi
 	recovered "purge, cache $call EIO"
 done
+# The cache's copy of the newest manifest altered, then its SHA-256 file:
+# the next backup (with the secret key) fetches the copy again, saying so.
+newest=$(ls "$WORK"/cache/*/manifest.*[lc] | sort | tail -n 1)
+printf 'X' | dd of="$newest" bs=1 seek=10 conv=notrunc 2>/dev/null
+recovered "an altered cache copy"
+check "... one warning naming the corrupt copy" \
+    sh -c "[ \$(grep -c \"warning: the cache's copy '.*' is corrupt: sha256 .*; fetching it again\" '$WORK/next.err') -eq 1 ]"
+newest=$(ls "$WORK"/cache/*/manifest.*[lc] | sort | tail -n 1)
+echo junk >"$newest.sha256"
+recovered "a cache copy's SHA-256 file altered"
+check "... the run says its sum is not a SHA-256" \
+    grep -q "does not hold its SHA-256" "$WORK/next.err"
 # cache_claims_only_target_sets: every set the cache has a manifest of
 # (pending ones aside) is on the target.
 cache_claims_only_target_sets() {
