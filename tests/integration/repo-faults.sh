@@ -151,6 +151,25 @@ echo junk >"$newest.sha256"
 recovered "a cache copy's SHA-256 file altered"
 check "... the run says its sum is not a SHA-256" \
     grep -q "does not hold its SHA-256" "$WORK/next.err"
+# A restore that cannot make its cache, then one that cannot store the
+# head it learnt: each a warning, and the data restored all the same.
+rm -rf "$WORK/cache" "$WORK/r"
+f "mkdir:0:EACCES:$WORK/cache" "$day" restore $SP --quiet --from "$T" \
+    --to "$WORK/r" --key-file "$WORK/k.sec.asc" 2>"$WORK/err"
+rc=$?
+check "restore without a cache directory: succeeds (exit $rc)" [ $rc -eq 0 ]
+check "... warning that the rollback check has only --head" \
+    grep -q "warning: no local cache (unable to create cache directory '$WORK/cache': Permission denied" "$WORK/err"
+check "... the data identical" "$TREEDIFF" "$V" "$WORK/r/vault"
+rm -rf "$WORK/cache" "$WORK/r"
+f "open:0:EIO:head" "$day" restore $SP --quiet --from "$T" \
+    --to "$WORK/r" --key-file "$WORK/k.sec.asc" 2>"$WORK/err"
+rc=$?
+check "restore unable to store the learnt head: succeeds (exit $rc)" [ $rc -eq 0 ]
+check "... warning that the head could not be written" \
+    grep -q "warning: unable to write '.*/head.tmp': Input/output error" "$WORK/err"
+check "... leaving no head.tmp" sh -c "! ls '$WORK'/cache/*/head.tmp 2>/dev/null"
+check "... the data identical" "$TREEDIFF" "$V" "$WORK/r/vault"
 # cache_claims_only_target_sets: every set the cache has a manifest of
 # (pending ones aside) is on the target.
 cache_claims_only_target_sets() {
@@ -186,7 +205,7 @@ for n in 1 2 3 4 5 6 7 8; do
 	echo "$day" >>"$V/docs/hello.txt"
 	f "pthread_create:$n:EAGAIN" "$day" \
 	    backup $SK --quiet --to "$T" --volsize 1 \
-	    --key-file "$WORK/k.pub.asc" "$V" 2>"$WORK/err"
+	    --key-file "$WORK/k.sec.asc" "$V" 2>"$WORK/err"
 	rc=$?
 	[ -s "$FLOG" ] || break
 	if [ $rc -ge 128 ]; then
