@@ -704,7 +704,7 @@ crypto_encrypt_sink_new(struct crypto *c, const char *what, struct sink *next,
 	if (g->child == NULL)
 		goto fail;
 	if (pthread_create(&g->thread, NULL, gpg_encrypt_main, g) != 0) {
-		error_set(cause, "unable to encrypt %s: no thread", what);
+		error_set(cause, "no thread could be started for gpg");
 		goto fail;
 	}
 	g->running = 1;
