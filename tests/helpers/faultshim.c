@@ -137,13 +137,20 @@ fault_log(const char *call, unsigned long n, const char *path)
 	syscall(SYS_close, fd);
 }
 
+/* Whether TRESOR_FAULT names CALL: checked before a path is resolved. */
+static int
+fault_wants(const char *call)
+{
+	return fault.active && strcmp(call, fault.call) == 0;
+}
+
 /* Whether this call of CALL on PATH is the one to fail. */
 static int
 fault_hits(const char *call, const char *path)
 {
 	unsigned long	n;
 
-	if (!fault.active || strcmp(call, fault.call) != 0)
+	if (!fault_wants(call))
 		return 0;
 	if (fault.part[0] != '\0' &&
 	    (path == NULL || strstr(path, fault.part) == NULL))
@@ -191,7 +198,7 @@ fault_fd_hits(const char *call, int fd)
 {
 	char	path[PATH_MAX];
 
-	if (!fault.active || strcmp(call, fault.call) != 0)
+	if (!fault_wants(call))
 		return 0;
 	return fault_hits(call, fault_fd_path(fd, path, sizeof path));
 }
@@ -202,7 +209,7 @@ fault_at_hits(const char *call, int dirfd, const char *path)
 {
 	char	full[PATH_MAX * 2];
 
-	if (!fault.active || strcmp(call, fault.call) != 0)
+	if (!fault_wants(call))
 		return 0;
 	return fault_hits(call, fault_at_path(dirfd, path, full,
 	    sizeof full));
