@@ -9,13 +9,17 @@
  *    and volumes that hold their content: only those are fetched. Each
  *    set's manifest supplies its volumes' sizes and SHA-256.
  * 3. Create directories, symlinks and special files from the manifest.
- * 4. Stream the needed volumes, oldest set first, through hash -> gpg ->
+ * 4. Stream the needed volumes, newest set first, through hash -> gpg ->
  *    zstd -> record reader. A whole file is written to a temporary name and
- *    renamed once its SHA-256 matches. A delta's base is written to a
- *    scratch file and checked; the delta is spooled and its own SHA-256
- *    checked before librsync applies it (output bounded by the recorded
- *    size); the result is checked like a whole file. So the newest version
- *    of any file costs at most two passes, however long the chain.
+ *    renamed once its SHA-256 matches. A delta comes first (its set is
+ *    newer than its base's): it is spooled to a scratch file and its own
+ *    SHA-256 checked before librsync ever sees it. When its base streams
+ *    in later, librsync applies the delta to it as it arrives, if the
+ *    delta's copies run forward (a dry run tells); otherwise the base is
+ *    written to a scratch file, checked, and patched from there. Output is
+ *    bounded by the recorded size, and the result is checked like a whole
+ *    file. So the newest version of any file costs at most two passes,
+ *    however long the chain, and mostly one.
  * 5. Hard links, then directory modes and times.
  */
 #include <dirent.h>
@@ -70,6 +74,14 @@ enum restore_mode {
 	MODE_DELTA,	/* a wanted file stored as a delta */
 };
 
+/* Patch output: into the restored file (if any) and its hash. */
+struct restore_out {
+	struct sink	 sink;
+	struct restore	*r;
+	struct hash	*hash;
+	uint64_t	 bytes;
+};
+
 struct restore {
 	const struct restore_options	*opts;
 	struct transport		*transport;
@@ -79,17 +91,17 @@ struct restore {
 	struct applyq			*applyq;	/* apply's files, in a thread */
 	const char			*set_id;
 	struct rindex			*ix;		/* the set's entries */
-	struct rset			*sets;		/* oldest first */
+	struct rset			*sets;		/* newest first */
 	size_t				 nsets;
 	/*
-	 * Bases and deltas are nameless files in scratch_where (nothing
-	 * outlives the process). Bases wait for their deltas; past
-	 * base_fds_max open ones, they get names in the directory scratch.
+	 * Deltas and bases are nameless files in scratch_where (nothing
+	 * outlives the process). Deltas wait for their bases; past
+	 * spool_fds_max open ones, they get names in the directory scratch.
 	 */
 	const char			*scratch_where;
 	char				*scratch_tmpdir;
-	size_t				 base_fds;
-	size_t				 base_fds_max;
+	size_t				 spool_fds;
+	size_t				 spool_fds_max;
 	char				*scratch;
 	unsigned			 scratch_n;
 	/* Record stream state. */
@@ -103,6 +115,10 @@ struct restore {
 	struct hash			*cur_hash;
 	int				 cur_fd;	/* base or delta spool */
 	char				*cur_tmp;
+	/* A base being read: its delta, and the patch it streams into. */
+	int				 delta_fd;
+	struct sink			*stream;
+	struct restore_out		*stream_out;
 	/* One file to a caller's output (fetch, restore-db). */
 	struct rentry			*out_entry;
 	int				 out_fd;
@@ -123,13 +139,6 @@ struct restore {
 	unsigned			 fetched_vols;
 };
 
-/* Patch output: into the restored file (if any) and its hash. */
-struct restore_out {
-	struct sink	 sink;
-	struct restore	*r;
-	struct hash	*hash;
-	uint64_t	 bytes;
-};
 
 static int
 restore_manifest_entry(void *arg, struct manifest_entry *me, char **cause)
@@ -301,8 +310,9 @@ restore_find_set(struct restore *r, const char *id)
 static int
 restore_set_compare(const void *a, const void *b)
 {
-	return strcmp(((const struct rset *)a)->id,
-	    ((const struct rset *)b)->id);
+	/* Newest first: IDs sort by time. */
+	return strcmp(((const struct rset *)b)->id,
+	    ((const struct rset *)a)->id);
 }
 
 static int
@@ -482,13 +492,16 @@ restore_corrupt(char **cause, const char *fmt, const char *p)
 
 static int	restore_make_scratch(struct restore *, char **);
 
-/* A scratch file for a base or a delta: nameless, unless too many wait. */
+/*
+ * A scratch file for a delta (which waits for its base) or a base (which
+ * does not): nameless, unless too many wait.
+ */
 static int
-restore_scratch_open(struct restore *r, int base, char **cause)
+restore_scratch_open(struct restore *r, int waits, char **cause)
 {
 	free(r->cur_tmp);
 	r->cur_tmp = NULL;
-	if (!base || r->base_fds < r->base_fds_max) {
+	if (!waits || r->spool_fds < r->spool_fds_max) {
 		r->cur_fd = scratch_open(r->scratch_where, cause);
 		return r->cur_fd == -1 ? -1 : 0;
 	}
@@ -594,6 +607,118 @@ restore_file_abort(struct restore *r)
 }
 
 static int
+restore_out_write(struct sink *s, const void *buf, size_t len, char **cause)
+{
+	struct restore_out	*o = (struct restore_out *)s;
+
+	hash_update(o->hash, buf, len);
+	o->bytes += len;
+	progress_update(o->r->progress, o->r->bytes + o->bytes, o->r->files);
+	return restore_file_data(o->r, buf, len, cause);
+}
+
+static int
+restore_out_finish(struct sink *s, char **cause)
+{
+	(void)s;
+	(void)cause;
+	return 0;
+}
+
+static void
+restore_out_free(struct sink *s)
+{
+	(void)s;
+}
+
+static const struct sink_ops restore_out_ops = {
+	.name = "restore-out",
+	.write = restore_out_write,
+	.finish = restore_out_finish,
+	.free = restore_out_free,
+};
+
+static struct restore_out *
+restore_out_new(struct restore *r)
+{
+	struct restore_out	*o = xcalloc(1, sizeof *o);
+
+	o->sink.ops = &restore_out_ops;
+	o->r = r;
+	o->hash = hash_new();
+	return o;
+}
+
+static void
+restore_out_drop(struct restore_out *o)
+{
+	if (o == NULL)
+		return;
+	hash_free(o->hash);
+	free(o);
+}
+
+/* Stop the patch a base streams into, if any, and drop its delta. */
+static void
+restore_base_end(struct restore *r)
+{
+	sink_free(r->stream);		/* stops its thread */
+	r->stream = NULL;
+	restore_out_drop(r->stream_out);
+	r->stream_out = NULL;
+	if (r->delta_fd != -1)
+		close(r->delta_fd);
+	r->delta_fd = -1;
+}
+
+/*
+ * A base begins. Its delta was read first and waits: when its copies run
+ * forward, the base streams straight into the patch, and the restored
+ * file's only pass is the patch's output. Otherwise (or with no thread to
+ * patch in) the base goes to a scratch file, to be patched at its end.
+ */
+static int
+restore_base_begin(struct restore *r, struct rentry *re, char **cause)
+{
+	struct rdelta	*d = re->delta;
+	char		*why = NULL;
+
+	if (d->spool_fd != -1) {
+		r->delta_fd = d->spool_fd;
+		d->spool_fd = -1;
+		r->spool_fds--;
+	} else if (d->spool_tmp == NULL)
+		return restore_corrupt(cause, "the delta of '%s' was not found "
+		    "before its base", re->path);
+	else {
+		r->delta_fd = open(d->spool_tmp, O_RDONLY | O_CLOEXEC);
+		if (r->delta_fd == -1)
+			return error_sys(cause, "unable to read '%s'",
+			    d->spool_tmp);
+		unlink(d->spool_tmp);
+		free(d->spool_tmp);
+		d->spool_tmp = NULL;
+	}
+	if (lseek(r->delta_fd, 0, SEEK_SET) != 0)
+		return error_sys(cause, "unable to read the delta of a file");
+	if (!d->forward)
+		return restore_scratch_open(r, 0, cause);
+	if (restore_file_begin(r, re, cause) != 0)
+		return -1;
+	r->stream_out = restore_out_new(r);
+	r->stream = rsync_patch_stream_new(r->delta_fd, d->base_size,
+	    re->size, &r->stream_out->sink, &why);
+	if (r->stream != NULL)
+		return 0;
+	/* No thread: patch from a scratch file, slower but the same. */
+	free(why);
+	restore_file_abort(r);
+	restore_out_drop(r->stream_out);
+	r->stream_out = NULL;
+	return restore_scratch_open(r, 0, cause);
+}
+
+static int
 restore_entry_record(struct restore *r, uint64_t offset, const uint8_t *p,
     size_t len, char **cause)
 {
@@ -637,19 +762,36 @@ restore_entry_record(struct restore *r, uint64_t offset, const uint8_t *p,
 	r->cur_hash = hash_new();
 	if (r->mode == MODE_WHOLE)
 		rc = restore_file_begin(r, re, cause);
+	else if (r->mode == MODE_DELTA)
+		rc = restore_scratch_open(r, 1, cause);
 	else
-		rc = restore_scratch_open(r, r->mode == MODE_BASE, cause);
+		rc = restore_base_begin(r, re, cause);
 out:
 	entry_clear(&e);
 	return rc;
+}
+
+/* Base bytes into the patch they stream into. */
+static int
+restore_stream_data(struct restore *r, const void *p, size_t len,
+    char **cause)
+{
+	char	*q;
+
+	if (sink_write(r->stream, p, len, cause) == 0)
+		return 0;
+	q = log_quote(r->cur->path);
+	error_prefix(cause, "patching '%s'", q);
+	free(q);
+	return -1;
 }
 
 static int
 restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
     char **cause)
 {
-	uint8_t		zeros[65536];
-	uint64_t	n, hole = 0, left;
+	static const uint8_t	zeros[65536];
+	uint64_t		n, hole = 0, left;
 
 	if (r->mode == MODE_NONE)
 		return error_set(cause, "file data outside any file");
@@ -666,8 +808,14 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 		    "its manifest entry", r->cur->path);
 	r->cur_pos += n;
 	if (type != RECORD_HOLE) {
-		hash_update(r->cur_hash, p, len);
 		testpoint("restore-data");
+		/*
+		 * A streamed base is not hashed: the patch's output is,
+		 * and a base that differs cannot give the right output.
+		 */
+		if (r->stream != NULL)
+			return restore_stream_data(r, p, len, cause);
+		hash_update(r->cur_hash, p, len);
 		if (r->mode == MODE_WHOLE) {
 			r->bytes += len;
 			progress_update(r->progress, r->bytes, r->files);
@@ -676,15 +824,24 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 		return restore_write_fd(r->cur_fd, p, len,
 		    restore_scratch_name(r), cause);
 	}
-	memset(zeros, 0, sizeof zeros);
-	for (left = hole; left > 0; left -= n) {
+	for (left = hole; left > 0 && r->mode != MODE_WHOLE; left -= n) {
 		n = left < sizeof zeros ? left : sizeof zeros;
+		if (r->stream != NULL) {
+			if (restore_stream_data(r, zeros, (size_t)n,
+			    cause) != 0)
+				return -1;
+			continue;
+		}
 		hash_update(r->cur_hash, zeros, (size_t)n);
 		if (r->mode == MODE_BASE && restore_write_fd(r->cur_fd, zeros,
 		    (size_t)n, restore_scratch_name(r), cause) != 0)
 			return -1;
 	}
 	if (r->mode == MODE_WHOLE) {
+		for (left = hole; left > 0; left -= n) {
+			n = left < sizeof zeros ? left : sizeof zeros;
+			hash_update(r->cur_hash, zeros, (size_t)n);
+		}
 		r->bytes += hole;
 		progress_update(r->progress, r->bytes, r->files);
 		return restore_file_hole(r, hole, cause);
@@ -692,66 +849,20 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 	return 0;
 }
 
-static int
-restore_out_write(struct sink *s, const void *buf, size_t len, char **cause)
-{
-	struct restore_out	*o = (struct restore_out *)s;
-
-	hash_update(o->hash, buf, len);
-	o->bytes += len;
-	progress_update(o->r->progress, o->r->bytes + o->bytes, o->r->files);
-	return restore_file_data(o->r, buf, len, cause);
-}
-
-static int
-restore_out_finish(struct sink *s, char **cause)
-{
-	(void)s;
-	(void)cause;
-	return 0;
-}
-
-static void
-restore_out_free(struct sink *s)
-{
-	(void)s;
-}
-
-static const struct sink_ops restore_out_ops = {
-	.name = "restore-out",
-	.write = restore_out_write,
-	.finish = restore_out_finish,
-	.free = restore_out_free,
-};
-
-/* Apply a checked delta to its checked base, into the restored file. */
+/*
+ * Apply the delta waiting in r->delta_fd to the checked base in r->cur_fd,
+ * into the restored file: for a delta whose copies do not run forward.
+ */
 static int
 restore_patch(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
     char **cause)
 {
-	struct restore_out	out = { { &restore_out_ops }, r, hash_new(), 0 };
-	int			base = -1, rc = -1;
+	struct restore_out	*out = restore_out_new(r);
+	int			 rc = -1;
 
-	if (re->delta->base_fd != -1) {
-		base = re->delta->base_fd;
-		re->delta->base_fd = -1;
-		r->base_fds--;
-	} else if (re->delta->base_tmp == NULL) {
-		restore_corrupt(cause, "the base of '%s' was not found before "
-		    "its delta", re->path);
-		goto out;
-	} else if ((base = open(re->delta->base_tmp, O_RDONLY |
-	    O_CLOEXEC)) == -1) {
-		error_sys(cause, "unable to read '%s'", re->delta->base_tmp);
-		goto out;
-	}
-	if (lseek(r->cur_fd, 0, SEEK_SET) != 0) {
-		error_sys(cause, "unable to read %s", restore_scratch_name(r));
-		goto out;
-	}
 	if (restore_file_begin(r, re, cause) != 0)
 		goto out;
-	if (rsync_patch(base, r->cur_fd, re->size, &out.sink,
+	if (rsync_patch(r->cur_fd, r->delta_fd, re->size, &out->sink,
 	    cause) != 0) {
 		char	*q = log_quote(re->path);
 
@@ -759,9 +870,9 @@ restore_patch(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
 		free(q);
 		goto out;
 	}
-	hash_final(out.hash, got);
-	r->bytes += out.bytes;
-	if (out.bytes != re->size) {
+	hash_final(out->hash, got);
+	r->bytes += out->bytes;
+	if (out->bytes != re->size) {
 		restore_corrupt(cause, "'%s' patched to the wrong size",
 		    re->path);
 		goto out;
@@ -770,13 +881,38 @@ restore_patch(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
 out:
 	if (rc != 0)
 		restore_file_abort(r);
-	if (base != -1)
-		close(base);
-	if (re->delta->base_tmp != NULL)
-		unlink(re->delta->base_tmp);
-	free(re->delta->base_tmp);
-	re->delta->base_tmp = NULL;
-	hash_free(out.hash);
+	restore_out_drop(out);
+	return rc;
+}
+
+/* The streamed base has all arrived: let the patch finish. */
+static int
+restore_stream_end(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
+    char **cause)
+{
+	struct sink	*stream = r->stream;
+	char		*q;
+	int		 rc = -1;
+
+	r->stream = NULL;
+	if (sink_finish(stream, cause) != 0) {
+		q = log_quote(re->path);
+		error_prefix(cause, "patching '%s'", q);
+		free(q);
+		goto out;
+	}
+	hash_final(r->stream_out->hash, got);
+	r->bytes += r->stream_out->bytes;
+	if (r->stream_out->bytes != re->size) {
+		restore_corrupt(cause, "'%s' patched to the wrong size",
+		    re->path);
+		goto out;
+	}
+	rc = 0;
+out:
+	sink_free(stream);
+	if (rc != 0)
+		restore_file_abort(r);
 	return rc;
 }
 
@@ -788,6 +924,7 @@ restore_entry_end(struct restore *r, const uint8_t *p, size_t len,
 	enum restore_mode mode = r->mode;
 	uint8_t		 stored[HASH_LEN], got[HASH_LEN];
 	uint64_t	 size;
+	int		 streamed = r->stream != NULL, rc;
 
 	if (mode == MODE_NONE)
 		return error_set(cause, "file end outside any file");
@@ -808,42 +945,65 @@ restore_entry_end(struct restore *r, const uint8_t *p, size_t len,
 		if (restore_file_commit(r, size, cause) != 0)
 			return -1;
 		break;
-	case MODE_BASE:
-		if (size != re->delta->base_size || r->cur_pos != size ||
-		    memcmp(stored, re->delta->base_sha256, HASH_LEN) != 0 ||
-		    memcmp(got, re->delta->base_sha256, HASH_LEN) != 0) {
-			restore_scratch_close(r, 1);
-			return restore_corrupt(cause, "the base of '%s' does "
-			    "not match its manifest hash", re->path);
-		}
-		/* Holes were written as zeros: the scratch file is whole. */
-		if (r->cur_tmp == NULL) {
-			re->delta->base_fd = r->cur_fd;
-			r->cur_fd = -1;
-			r->base_fds++;
-		}
-		re->delta->base_tmp = r->cur_tmp;
-		r->cur_tmp = NULL;
-		restore_scratch_close(r, 0);
-		return 0;
 	case MODE_DELTA:
 		/* The delta is checked before librsync ever sees it. */
-		if (r->cur_pos != re->delta->size ||
+		if (size != re->size || memcmp(stored, re->sha256,
+		    HASH_LEN) != 0 || r->cur_pos != re->delta->size ||
 		    memcmp(got, re->delta->sha256, HASH_LEN) != 0) {
 			restore_scratch_close(r, 1);
 			return restore_corrupt(cause, "the delta of '%s' does "
 			    "not match its manifest hash", re->path);
 		}
-		if (restore_patch(r, re, got, cause) != 0) {
+		if (lseek(r->cur_fd, 0, SEEK_SET) != 0) {
 			restore_scratch_close(r, 1);
+			return error_sys(cause, "unable to read %s",
+			    restore_scratch_name(r));
+		}
+		rc = rsync_delta_runs_forward(r->cur_fd, re->delta->base_size,
+		    re->size, cause);
+		if (rc == -1) {
+			char	*q = log_quote(re->path);
+
+			restore_scratch_close(r, 1);
+			error_prefix(cause, "patching '%s'", q);
+			free(q);
 			return -1;
 		}
+		re->delta->forward = rc == 1;
+		/* It waits for its base, in an older set. */
+		if (r->cur_tmp == NULL) {
+			re->delta->spool_fd = r->cur_fd;
+			r->cur_fd = -1;
+			r->spool_fds++;
+		}
+		re->delta->spool_tmp = r->cur_tmp;
+		r->cur_tmp = NULL;
+		restore_scratch_close(r, 0);
+		return 0;
+	case MODE_BASE:
+		/* The stored hash, and (unless it streamed) the bytes'. */
+		rc = size != re->delta->base_size || r->cur_pos != size ||
+		    memcmp(stored, re->delta->base_sha256, HASH_LEN) != 0 ||
+		    (!streamed && memcmp(got, re->delta->base_sha256,
+		    HASH_LEN) != 0);
+		if (rc) {
+			restore_base_end(r);
+			if (streamed)
+				restore_file_abort(r);
+			restore_scratch_close(r, 1);
+			return restore_corrupt(cause, "the base of '%s' does "
+			    "not match its manifest hash", re->path);
+		}
+		rc = streamed ? restore_stream_end(r, re, got, cause) :
+		    restore_patch(r, re, got, cause);
+		restore_base_end(r);
 		restore_scratch_close(r, 1);
-		if (size != re->size || memcmp(stored, re->sha256,
-		    HASH_LEN) != 0 || memcmp(got, re->sha256, HASH_LEN))
+		if (rc != 0)
+			return -1;
+		if (memcmp(got, re->sha256, HASH_LEN) != 0)
 			return restore_corrupt(cause, "'%s' does not match its "
 			    "manifest hash after patching", re->path);
-		if (restore_file_commit(r, size, cause) != 0)
+		if (restore_file_commit(r, re->size, cause) != 0)
 			return -1;
 		break;
 	default:
@@ -927,7 +1087,10 @@ restore_record(void *arg, uint64_t offset, uint8_t type, const uint8_t *p,
 static void
 restore_drop_current(struct restore *r)
 {
-	if (r->mode == MODE_WHOLE)
+	int	streamed = r->stream != NULL;
+
+	restore_base_end(r);	/* first: its thread writes the file */
+	if (r->mode == MODE_WHOLE || streamed)
 		restore_file_abort(r);
 	if (r->mode == MODE_BASE || r->mode == MODE_DELTA)
 		restore_scratch_close(r, 1);
@@ -1077,7 +1240,7 @@ restore_name_lost(struct restore *r, char **cause)
 /*
  * Where scratch files go: under dest (its filesystem, and the operator
  * chose it for the data), else beside fetch's DEST, else $TMPDIR or /tmp.
- * Also how many bases may wait as open nameless files.
+ * Also how many deltas may wait as open nameless files.
  */
 static void
 restore_scratch_where(struct restore *r)
@@ -1094,13 +1257,13 @@ restore_scratch_where(struct restore *r)
 		    tmp : "/tmp");
 		r->scratch_where = r->scratch_tmpdir;
 	}
-	r->base_fds_max = 8;
+	r->spool_fds_max = 8;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur / 2 > 64 + r->base_fds_max)
-		r->base_fds_max = rl.rlim_cur / 2 - 64;
+	    rl.rlim_cur / 2 > 64 + r->spool_fds_max)
+		r->spool_fds_max = rl.rlim_cur / 2 - 64;
 }
 
-/* The directory for named bases, made only when they are needed. */
+/* The directory for named deltas, made only when they are needed. */
 static int
 restore_make_scratch(struct restore *r, char **cause)
 {
@@ -1116,7 +1279,7 @@ restore_make_scratch(struct restore *r, char **cause)
 	return 0;
 }
 
-/* Remove a scratch directory (flat: bases named 0, 1, ...) or file. */
+/* Remove a scratch directory (flat: deltas named 0, 1, ...) or file. */
 static int
 restore_sweep_one(int parent, const char *name)
 {
@@ -1239,6 +1402,7 @@ restore_run(const struct restore_options *o, char **cause)
 	memset(&r, 0, sizeof r);
 	memset(&cat, 0, sizeof cat);
 	r.cur_fd = -1;
+	r.delta_fd = -1;
 	r.out_fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r.opts = o;
@@ -1368,6 +1532,11 @@ out:
 	    strstr(*cause, r.set_id) == NULL)
 		error_prefix(cause, "%s of set %s failed", o->output != NULL ?
 		    o->output->verb : o->dest != NULL ? "restore" : "verify", r.set_id);
+	if (r.stream != NULL) {
+		restore_base_end(&r);
+		restore_file_abort(&r);
+	}
+	restore_base_end(&r);
 	restore_scratch_close(&r, 1);
 	hash_free(r.cur_hash);
 	applyq_free(r.applyq);	/* finishes what is queued, before apply goes */

@@ -193,7 +193,7 @@ rindex_add(struct rindex *ix, struct manifest_entry *me, char **cause)
 		goto out;
 	if (me->is_delta) {
 		re->delta = xcalloc(1, sizeof *re->delta);
-		re->delta->base_fd = -1;
+		re->delta->spool_fd = -1;
 		re->delta->size = me->delta_size;
 		memcpy(re->delta->sha256, me->delta_sha256, HASH_LEN);
 		re->delta->base_size = me->base_size;
@@ -270,11 +270,11 @@ rindex_free(struct rindex *ix)
 		re = rindex_at(ix, i);
 		if (re->delta == NULL)
 			continue;
-		if (re->delta->base_fd != -1)
-			close(re->delta->base_fd);
-		if (re->delta->base_tmp != NULL)
-			unlink(re->delta->base_tmp);
-		free(re->delta->base_tmp);
+		if (re->delta->spool_fd != -1)
+			close(re->delta->spool_fd);
+		if (re->delta->spool_tmp != NULL)
+			unlink(re->delta->spool_tmp);
+		free(re->delta->spool_tmp);
 		free(re->delta);
 	}
 	for (i = 0; i < ix->nchunks; i++)

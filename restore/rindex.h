@@ -34,8 +34,10 @@ struct rdelta {
 	struct rloc	 base;			/* the whole version it needs */
 	uint64_t	 base_size;
 	uint8_t		 base_sha256[HASH_LEN];
-	int		 base_fd;	/* checked base, nameless; or -1 */
-	char		*base_tmp;	/* or named, in a scratch directory */
+	/* The checked delta, read first, waiting for its base: */
+	int		 spool_fd;	/* nameless; or -1 */
+	char		*spool_tmp;	/* or named, in a scratch directory */
+	uint8_t		 forward;	/* its copies run forward */
 };
 
 struct rentry {

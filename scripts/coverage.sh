@@ -54,7 +54,8 @@ default_tests="tests/unit/test-record tests/unit/test-text tests/unit/test-url
 	tests/integration/recover.sh tests/integration/backupd.sh
 	tests/integration/progress.sh tests/integration/bad-input.sh
 	tests/integration/restore-errors.sh tests/integration/ls-names.sh
-	tests/integration/restore-scratch.sh tests/integration/authenticity.sh
+	tests/integration/restore-scratch.sh tests/integration/restore-stream.sh
+	tests/integration/authenticity.sh
 	tests/integration/corrupt.sh tests/integration/crash.sh
 	tests/integration/cache-crash.sh tests/integration/faults.sh
 	tests/integration/syscall-faults.sh

@@ -70,10 +70,17 @@ struct loader {
 };
 
 struct patch {
-	int		 basis_fd;
+	rsync_basis_fn	*read;
+	void		*read_arg;
 	int64_t		 basis_size;
 	struct sink	*out;
 	char		**cause;
+};
+
+/* A dry run's basis: where its copies start and end. */
+struct forward {
+	uint64_t	 end;		/* of the copy before */
+	int		 backward;	/* a copy started before it */
 };
 
 static pthread_once_t	rsync_quiet_once = PTHREAD_ONCE_INIT;
@@ -499,12 +506,11 @@ rsync_signature_free(struct rsync_signature *rsig)
 	free(rsig);
 }
 
-/* librsync's rs_copy_cb: read basis bytes straight into its output. */
+/* librsync's rs_copy_cb: basis bytes, from whatever serves them. */
 static rs_result
 patch_copy(void *arg, rs_long_t pos, size_t *len, void **buf)
 {
 	struct patch	*pa = arg;
-	ssize_t		 n;
 	rs_result	 r = RS_CORRUPT;
 
 	if (*len == 0) {
@@ -523,25 +529,55 @@ patch_copy(void *arg, rs_long_t pos, size_t *len, void **buf)
 	}
 	if ((uint64_t)(pa->basis_size - pos) < *len)
 		*len = (size_t)(pa->basis_size - pos);
-	do
-		n = pread(pa->basis_fd, *buf, *len, (off_t)pos);
-	while (n == -1 && errno == EINTR);
-	if (n == -1) {
-		error_sys(pa->cause, "unable to read the basis at offset %jd",
-		    (intmax_t)pos);
+	if (pa->read(pa->read_arg, (uint64_t)pos, len, buf, pa->cause) != 0) {
 		r = RS_IO_ERROR;
 		goto out;
 	}
-	if (n == 0) {
-		error_set(pa->cause, "the basis ends at offset %jd: it shrank "
-		    "while being patched", (intmax_t)pos);
-		r = RS_INPUT_ENDED;
-		goto out;
-	}
-	*len = (size_t)n;
-	r = RS_DONE;
+	r = *len > 0 ? RS_DONE : RS_INPUT_ENDED;
 out:
 	return r;
+}
+
+/* A basis in a file: pread straight into librsync's output. */
+static int
+patch_read_fd(void *arg, uint64_t pos, size_t *len, void **buf, char **cause)
+{
+	int	fd = *(int *)arg;
+	ssize_t	n;
+
+	do
+		n = pread(fd, *buf, *len, (off_t)pos);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return error_sys(cause, "unable to read the basis at offset "
+		    "%" PRIu64, pos);
+	if (n == 0)
+		return error_set(cause, "the basis ends at offset %" PRIu64
+		    ": it shrank while being patched", pos);
+	*len = (size_t)n;
+	return 0;
+}
+
+/*
+ * A dry run's basis: zeros, noting whether each copy starts at or after
+ * the end of the one before. A backward copy stops the run.
+ */
+static int
+patch_read_forward(void *arg, uint64_t pos, size_t *len, void **buf,
+    char **cause)
+{
+	static const uint8_t	 zeros[RSYNC_BUF_SIZE];
+	struct forward		*f = arg;
+
+	if (pos < f->end) {
+		f->backward = 1;
+		return error_set(cause, "a copy runs backward");
+	}
+	if (*len > sizeof zeros)
+		*len = sizeof zeros;
+	*buf = (void *)zeros;	/* librsync only reads it */
+	f->end = pos + *len;
+	return 0;
 }
 
 static int
@@ -549,16 +585,17 @@ patch_emit(void *arg, const void *buf, size_t len, char **cause)
 {
 	struct patch	*pa = arg;
 
+	if (pa->out == NULL)
+		return 0;	/* a dry run */
 	return sink_write(pa->out, buf, len, cause);
 }
 
 int
-rsync_patch(int basis_fd, int delta_fd, uint64_t max_output,
-    struct sink *out, char **cause)
+rsync_patch_from(rsync_basis_fn *read_basis, void *arg, int64_t basis_size,
+    int delta_fd, uint64_t max_output, struct sink *out, char **cause)
 {
 	struct patch	 pa;
 	struct pump	 pump;
-	struct stat	 sb;
 	uint8_t		*buf = NULL;
 	ssize_t		 n;
 	size_t		 left;
@@ -566,16 +603,11 @@ rsync_patch(int basis_fd, int delta_fd, uint64_t max_output,
 
 	memset(&pump, 0, sizeof pump);
 	memset(&pa, 0, sizeof pa);
-	pa.basis_fd = basis_fd;
+	pa.read = read_basis;
+	pa.read_arg = arg;
+	pa.basis_size = basis_size;
 	pa.out = out;
 	pa.cause = cause;
-	if (basis_fd != -1) {
-		if (fstat(basis_fd, &sb) != 0) {
-			error_sys(cause, "unable to stat the basis");
-			goto out;
-		}
-		pa.basis_size = (int64_t)sb.st_size;
-	}
 	pump_init(&pump, rs_patch_begin(patch_copy, &pa), "malformed delta",
 	    RSYNC_BUF_SIZE, patch_emit, &pa);
 	pump.max_out = max_output;
@@ -611,4 +643,42 @@ out:
 	pump_free(&pump);
 	free(buf);
 	return rc;
+}
+
+int
+rsync_patch(int basis_fd, int delta_fd, uint64_t max_output,
+    struct sink *out, char **cause)
+{
+	struct stat	sb;
+	int64_t		basis_size = 0;
+
+	if (basis_fd != -1) {
+		if (fstat(basis_fd, &sb) != 0)
+			return error_sys(cause, "unable to stat the basis");
+		basis_size = (int64_t)sb.st_size;
+	}
+	return rsync_patch_from(patch_read_fd, &basis_fd, basis_size, delta_fd,
+	    max_output, out, cause);
+}
+
+int
+rsync_delta_runs_forward(int delta_fd, uint64_t basis_size,
+    uint64_t max_output, char **cause)
+{
+	struct forward	 f = { 0, 0 };
+	char		*why = NULL;
+
+	if (basis_size > INT64_MAX)
+		return error_set(cause, "a basis of %" PRIu64 " bytes is too "
+		    "large", basis_size);
+	if (rsync_patch_from(patch_read_forward, &f, (int64_t)basis_size,
+	    delta_fd, max_output, NULL, &why) == 0)
+		return 1;
+	if (f.backward) {
+		free(why);
+		return 0;
+	}
+	error_set(cause, "%s", why);
+	free(why);
+	return -1;
 }

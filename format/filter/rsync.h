@@ -79,4 +79,43 @@ struct sink	*rsync_delta_sink_new(const struct rsync_signature *sig,
 int		 rsync_patch(int basis_fd, int delta_fd, uint64_t max_output,
 		     struct sink *out, char **cause);
 
+/*
+ * Where rsync_patch_from reads the basis: up to *len bytes at pos, either
+ * read into *buf or pointed at by setting *buf (librsync's rs_copy_cb
+ * contract; the bytes must stay put until the next call). Sets *len to
+ * what it gave, at least 1; 0, or -1 with cause set.
+ */
+typedef int	 rsync_basis_fn(void *arg, uint64_t pos, size_t *len,
+		     void **buf, char **cause);
+
+/* rsync_patch with a basis of basis_size bytes served by read_basis. */
+int		 rsync_patch_from(rsync_basis_fn *read_basis, void *arg,
+		     int64_t basis_size, int delta_fd, uint64_t max_output,
+		     struct sink *out, char **cause);
+
+/*
+ * Does the delta read from delta_fd (from its current position) copy from
+ * its basis only forward: each copy starting at or after the end of the
+ * one before? Then it can be applied while the basis streams in, with
+ * rsync_patch_stream_new. A dry run of the patch over zeros: 1 yes, 0 no,
+ * -1 (cause set) if the delta is malformed for a basis of that size.
+ */
+int		 rsync_delta_runs_forward(int delta_fd, uint64_t basis_size,
+		     uint64_t max_output, char **cause);
+
+/*
+ * A sink that takes the basis as a stream and applies the delta read from
+ * delta_fd (from its current position; borrowed) as it arrives, writing
+ * the result into `out` (borrowed, not finished). For a delta that
+ * rsync_delta_runs_forward accepted; one that copies backward fails.
+ * librsync runs in a thread of its own, which calls `out`: until
+ * sink_finish returns, nothing else may use `out`. The basis waits in a
+ * ring of fixed size, so memory stays bounded; basis bytes the delta does
+ * not copy are dropped. Finishing checks the patch completed (output
+ * bounded by max_output, as rsync_patch); freeing an unfinished one stops
+ * it. NULL with cause set if no thread can be started.
+ */
+struct sink	*rsync_patch_stream_new(int delta_fd, uint64_t basis_size,
+		     uint64_t max_output, struct sink *out, char **cause);
+
 #endif

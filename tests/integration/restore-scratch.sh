@@ -1,10 +1,10 @@
 #!/bin/sh
-# restore-scratch.sh: a restore holds each delta's base in a nameless
-# scratch file until its delta comes; past a share of the open-file limit
-# it gives them names, in a scratch directory of its own beside --to. With
-# the limit low (ulimit -n 80: at most 8 nameless bases), an incremental of
-# 20 changed files restores identical, and no scratch directory or file is
-# left behind.
+# restore-scratch.sh: a restore reads the newest set first and holds each
+# delta in a nameless scratch file until its base comes; past a share of
+# the open-file limit it gives them names, in a scratch directory of its
+# own beside --to. With the limit low (ulimit -n 80: at most 8 nameless
+# deltas), an incremental of 20 changed files restores identical, and no
+# scratch directory or file is left behind.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 make_key k
@@ -38,7 +38,7 @@ under_strace -f -e trace=mkdir,mkdirat -o "$WORK/strace" sh -c \
     2>"$WORK/err"
 rc=$?
 check "restore under ulimit -n 80 exits 0" test "$rc" -eq 0
-check "... bases got names in a scratch directory (there were too many)" \
+check "... deltas got names in a scratch directory (there were too many)" \
     grep -q 'mkdir.*\.tresor-scratch\.' "$WORK/strace"
 
 [ "$rc" -eq 0 ] || diag "$(cat "$WORK/err")"

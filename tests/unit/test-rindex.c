@@ -102,7 +102,7 @@ main(void)
 	    re->delta->sha256[5] == 0xd1 && re->delta->base_size == 999 &&
 	    re->delta->base_sha256[31] == 0xb5 && re->delta->base.vol == 9 &&
 	    re->delta->base.off == 65536 && re->delta->base.last == 12 &&
-	    re->delta->base_fd == -1 && re->delta->base_tmp == NULL &&
+	    re->delta->spool_fd == -1 && re->delta->spool_tmp == NULL &&
 	    strcmp(rindex_set_id(ix, re->delta->base.set),
 	    "20251101T010000Z.full") == 0 &&
 	    strcmp(rindex_set_id(ix, re->loc.set), OLD_SET) == 0,

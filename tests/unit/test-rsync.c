@@ -807,6 +807,209 @@ test_io_errors(void)
 	free(dpath);
 }
 
+/*
+ * Write the delta of `new` against `basis` to a file and open it: -1 on
+ * failure. `block` > 0 picks the signature's block length.
+ */
+static int
+delta_fd_of(const uint8_t *basis, size_t blen, const uint8_t *new,
+    size_t nlen, const char *name)
+{
+	struct mem_sink		 sm, dm;
+	struct rsync_signature	*rsig = NULL;
+	char			*cause = NULL, *path = tmp_path(name);
+	int			 fd = -1;
+
+	if (make_sig(basis, blen, 1 << 20, &sm, &cause) != 0 ||
+	    (rsig = rsync_signature_load(sm.buf.data, sm.buf.len,
+	    &cause)) == NULL || make_delta(rsig, new, nlen, 1 << 20, &dm,
+	    &cause) != 0)
+		goto out;
+	write_file(path, dm.buf.data, dm.buf.len);
+	fd = open(path, O_RDONLY);
+out:
+	if (cause != NULL)
+		tap_diag("%s", cause);
+	free(cause);
+	rsync_signature_free(rsig);
+	recbuf_free(&sm.buf);
+	recbuf_free(&dm.buf);
+	free(path);
+	return fd;
+}
+
+/*
+ * Stream `len` bytes of basis (in `step`-byte writes; all of it, or only
+ * `give`) into a patch of the delta in dfd: 0 with the output in m (which
+ * fails past `limit` bytes, if not 0), or -1.
+ */
+static int
+stream_patch(int dfd, const uint8_t *basis, size_t len, size_t give,
+    size_t step, uint64_t max_output, size_t limit, struct mem_sink *m,
+    char **cause)
+{
+	struct sink	*ps;
+	size_t		 off, n;
+	int		 rc = -1;
+
+	mem_init(m, limit);
+	lseek(dfd, 0, SEEK_SET);
+	if ((ps = rsync_patch_stream_new(dfd, len, max_output, &m->sink,
+	    cause)) == NULL)
+		return -1;
+	for (off = 0; off < give; off += n) {
+		n = give - off < step ? give - off : step;
+		if (sink_write(ps, basis + off, n, cause) != 0)
+			goto out;
+	}
+	rc = sink_finish(ps, cause);
+out:
+	sink_free(ps);
+	return rc;
+}
+
+static int
+runs_forward(int dfd, uint64_t basis_size, uint64_t max_output, char **cause)
+{
+	lseek(dfd, 0, SEEK_SET);
+	return rsync_delta_runs_forward(dfd, basis_size, max_output, cause);
+}
+
+/*
+ * A delta applied while its basis streams in: the same output as from a
+ * file, whatever the write sizes, with a basis larger than the ring (so
+ * the writer waits, and bytes no copy wants are skipped); backward copies
+ * found by the dry run, and refused by the stream, never hanging; a basis
+ * that ends early, output past the bound, a stream freed unfinished.
+ */
+static void
+test_stream(void)
+{
+	size_t		 len = 20 * 1024 * 1024 + 4093, half = len / 2, i;
+	uint8_t		*basis = random_data(len), *fwd, *swap, *other;
+	size_t		 fwd_len = len + 70000;
+	static const size_t steps[] = { 1 << 20, 65536, 4093, 777 };
+	struct mem_sink	 m;
+	struct sink	*ps;
+	char		*cause = NULL;
+	int		 dfwd, dswap, dother, rc;
+
+	/* Forward: rewritten in three places, a hole punched, appended. */
+	fwd = xmalloc(fwd_len);
+	memcpy(fwd, basis, len);
+	memset(fwd + 1000, 'x', 5000);
+	memset(fwd + 9 * 1024 * 1024, 0, 3 * 1024 * 1024);
+	memcpy(fwd + 15 * 1024 * 1024, "changed", 7);
+	memset(fwd + len, 'y', fwd_len - len);
+	/* Backward: the halves swapped. */
+	swap = xmalloc(len);
+	memcpy(swap, basis + half, len - half);
+	memcpy(swap + (len - half), basis, half);
+	/* Nothing in common: literals only, trivially forward. */
+	other = random_data(len / 4);
+
+	dfwd = delta_fd_of(basis, len, fwd, fwd_len, "s-fwd.delta");
+	dswap = delta_fd_of(basis, len, swap, len, "s-swap.delta");
+	dother = delta_fd_of(basis, len, other, len / 4, "s-other.delta");
+	if (dfwd == -1 || dswap == -1 || dother == -1) {
+		tap_ok(0, "stream: make the deltas");
+		goto out;
+	}
+
+	CHECK(runs_forward(dfwd, len, fwd_len, &cause) == 1,
+	    "dry run: a delta of changes in place runs forward: %s",
+	    str(cause));
+	CHECK(runs_forward(dswap, len, len, &cause) == 0 && cause == NULL,
+	    "dry run: swapped halves copy backward");
+	CHECK(runs_forward(dother, len, len / 4, &cause) == 1,
+	    "dry run: a delta of literals only runs forward: %s", str(cause));
+	CHECK(runs_forward(dfwd, len, fwd_len - 1, &cause) == -1 &&
+	    cause != NULL && strstr(cause, "exceeds") != NULL,
+	    "dry run: output past the bound is an error: %s", str(cause));
+	free(cause);
+	cause = NULL;
+	CHECK(runs_forward(dfwd, len / 2, fwd_len, &cause) == -1 &&
+	    cause != NULL && strstr(cause, "past the end") != NULL,
+	    "dry run: a copy past the basis's end is an error: %s",
+	    str(cause));
+	free(cause);
+	cause = NULL;
+
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		rc = stream_patch(dfwd, basis, len, len, steps[i], fwd_len, 0, &m,
+		    &cause);
+		CHECK(rc == 0 && same(m.buf.data, m.buf.len, fwd, fwd_len),
+		    "stream: %zu-byte basis in %zu-byte writes patches "
+		    "right: %s", len, steps[i], str(cause));
+		recbuf_free(&m.buf);
+		free(cause);
+		cause = NULL;
+	}
+	rc = stream_patch(dother, basis, len, len, 65536, len / 4, 0, &m,
+	    &cause);
+	CHECK(rc == 0 && same(m.buf.data, m.buf.len, other, len / 4),
+	    "stream: literals only, the basis dropped: %s", str(cause));
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+
+	rc = stream_patch(dswap, basis, len, len, 65536, len, 0, &m, &cause);
+	CHECK(rc == -1 && cause != NULL && strstr(cause, "backward") != NULL,
+	    "stream: a backward copy fails, without hanging: %s", str(cause));
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+
+	rc = stream_patch(dfwd, basis, len, len / 3, 65536, fwd_len, 0, &m,
+	    &cause);
+	CHECK(rc == -1 && cause != NULL && strstr(cause, "basis ends") !=
+	    NULL, "stream: a basis that ends early fails: %s", str(cause));
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+
+	rc = stream_patch(dfwd, basis, len, len, 65536, fwd_len - 1, 0, &m,
+	    &cause);
+	CHECK(rc == -1 && cause != NULL && strstr(cause, "exceeds") != NULL &&
+	    m.buf.len <= fwd_len - 1,
+	    "stream: output past the bound fails, bounded (%zu bytes): %s",
+	    m.buf.len, str(cause));
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+
+	/* Freed halfway, with the ring full and the thread waiting. */
+	mem_init(&m, 0);
+	lseek(dfwd, 0, SEEK_SET);
+	ps = rsync_patch_stream_new(dfwd, len, fwd_len, &m.sink, &cause);
+	rc = ps != NULL && sink_write(ps, basis, len / 2, &cause) == 0;
+	sink_free(ps);
+	CHECK(rc, "stream: freed unfinished, it stops: %s", str(cause));
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+
+	/* The output failing (a full disk) fails the stream. */
+	rc = stream_patch(dfwd, basis, len, len, 65536, fwd_len, 1 << 20, &m,
+	    &cause);
+	CHECK(rc == -1 && cause != NULL && strstr(cause, "disk full") != NULL,
+	    "stream: a failing output fails it: %s", str(cause));
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+out:
+	if (dfwd != -1)
+		close(dfwd);
+	if (dswap != -1)
+		close(dswap);
+	if (dother != -1)
+		close(dother);
+	free(basis);
+	free(fwd);
+	free(swap);
+	free(other);
+}
+
 int
 main(void)
 {
@@ -825,6 +1028,7 @@ main(void)
 	test_bad_deltas();
 	test_bad_signatures();
 	test_io_errors();
+	test_stream();
 	rc = tap_done();
 	cmd = xasprintf("rm -rf '%s'", tmpdir);
 	run(cmd);
