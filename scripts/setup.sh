@@ -85,12 +85,14 @@ build() {
 # restore's writer thread (restore/applyq.c, any restore), the volume
 # finisher thread (repo/volume.c, a multi-volume backup in volumes.sh), the
 # progress reporter, which the restore updates from its record thread
-# while any thread's message may clear its live line (progress.sh).
+# while any thread's message may clear its live line (progress.sh), and
+# the patch thread a delta's base streams into (restore-stream.sh; its
+# ring alone: test-rsync).
 # (backupd's deadline thread is not in this list yet: backupd.sh waits on
 # a fake clock with timeouts that ThreadSanitizer's slowdown would break.)
 TSAN_TESTS="tests/unit/test-filters tests/unit/test-rsync
 	tests/integration/roundtrip.sh tests/integration/volumes.sh
-	tests/integration/progress.sh"
+	tests/integration/progress.sh tests/integration/restore-stream.sh"
 
 # summarize DIR LABEL: one pass's line from automake's log in DIR; adds its
 # counts to the totals. A pass that left no log counts as one failure.
