@@ -128,7 +128,22 @@ check "gpg dash-escapes a line that starts with a dash" \
     grep -q '^- - dashed line$' "$seal2"
 refused "a well signed text that is no seal (a dash-escaped line)" \
     "seal of $day2 (tresor.$day2.seal.asc in .*): "
+text_of "$seal2" | sed "s/^sequence .*/sequence x/" >"$WORK/t"
+sign sign "$WORK/t" "$seal2"
+refused "a well signed text that is no seal (sequence x)" \
+    "seal of $day2 (tresor.$day2.seal.asc in .*): .*sequence"
+
+# 2. Armour that gpg accepts, or a seal that is no clear-signed message,
+# from the good newest seal.
 cp "$seal2" "$WORK/seal2"
+sed 's/^end$/end  /' "$WORK/seal2" >"$seal2"
+refused "blanks after the text's last line" \
+    "its text is not the text signed: an altered seal"
+
+sed -n '1,2p' "$WORK/seal2" >"$seal2"
+refused "a seal cut after its Hash line" "seal of $day2 .*: .*forged or altered seal"
+sed -n '/^-----BEGIN PGP SIGNATURE-----$/q; p' "$WORK/seal2" >"$seal2"
+refused "a seal cut before its signature" "seal of $day2 .*: .*forged or altered seal"
 { echo "leading text"; cat "$WORK/seal2"; } >"$seal2"
 refused "a line before the armour" \
     "its first lines are not a clear-signed message's: an altered seal"
@@ -150,7 +165,7 @@ refused "a blank after a base64 line" \
 : >"$seal2"
 refused "an empty seal" "seal of $day2 .*: an altered seal\|seal of $day2 .*forged or altered seal"
 
-# 2. The cache's head, or --head, against the target.
+# 3. The cache's head, or --head, against the target.
 # sethead FIELD VALUE: the cache head with one field (3: target, 4:
 # sequence, 5: hash, 6: set) replaced.
 sethead() {
@@ -194,7 +209,7 @@ check "... warning that the rollback check has only --head" \
 expect_fail "$WORK/err" "$X" status --from "$T" --head --cache-dir "$WORK/not-a-dir"
 check "... status --head there: refused in one line" says "$WORK/err" "not-a-dir"
 
-# 3. A writer's keys and cache.
+# 4. A writer's keys and cache.
 expect_fail "$WORK/err" b 3 --sign-key "$S" --sign-pubkey "$WORK/missing.asc"
 check "backup with a --sign-pubkey naming no file: one line naming it" \
     says "$WORK/err" "--sign-pubkey '$WORK/missing.asc' does not exist"
@@ -220,7 +235,7 @@ check "backup, newest seal by an unknown key, cache keys damaged: one line" \
     says "$WORK/err" "$(dirname "$HEADF")/signkeys.asc"
 restore_good
 
-# 4. Purge of a chain some of whose seals are gone or altered.
+# 5. Purge of a chain some of whose seals are gone or altered.
 b 40 --sign-key "$S" --full || bail "backup day 40"
 cp_state "$D" "$WORK/good-target"
 cp_state "$C" "$WORK/good-cache"
@@ -246,5 +261,49 @@ check "verify after it passes, the old --head a seal the purge removed" \
 expect_fail "$WORK/err" ver --head "$WORK/head0"
 check "... but a --head of the seal deleted before: refused in one line" \
     says "$WORK/err" "seal sequence 1 ($day0), which --head saw, is gone from .* and no purge removed it: a set was deleted"
+
+# 6. The seal writer's cache files failing to be written (faultshim, on
+# a fresh cache, so --full: its signing keys are written with the head,
+# after the seal is published). The run
+# fails with one line naming the file and leaves no temporary file; the
+# next run passes.
+SHIM="$TESTS_BUILDDIR/helpers/faultshim.so"
+[ -f "$SHIM" ] || bail "no $SHIM (make check builds it)"
+[ -n "${SANITIZED:-}" ] &&
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" &&
+    export ASAN_OPTIONS
+FC="$WORK/fault-cache"
+# fb DAY FAULT: a backup on day DAY into a fresh cache dir, FAULT failing.
+fb() {
+	echo "$1" >>"$V/b.txt"
+	: >"$WORK/fault.log"
+	LD_PRELOAD="$SHIM" TRESOR_FAULT="$2" TRESOR_FAULT_LOG="$WORK/fault.log" \
+	    TRESOR_CACHE_DIR="$FC" TRESOR_NOW=$(at "$1") "$X" backup --quiet \
+	    --full --to "$T" --key-file "$WORK/k.pub.asc" --sign-key "$S" "$V"
+}
+day=80
+for fault in open:1:EIO:signkeys.asc.tmp open:1:EIO:signkeys.fpr.tmp \
+    close:1:EIO:/head.tmp; do
+	day=$((day + 1))
+	file=${fault##*:}
+	file=${file#/}
+	expect_fail "$WORK/err" fb "$day" "$fault"
+	check "$file not written: the backup fails" test $? -eq 0
+	check "... the fault happened" test -s "$WORK/fault.log"
+	check "... one line: the set is published, the file not written" says \
+	    "$WORK/err" "was published in .*, but the run then failed (check it with tresor verify): unable to write '$FC/.*/$file'"
+	check "... no temporary file left in the cache" \
+	    sh -c "! ls -a '$FC'/*/ | grep -q '\.tmp\$'"
+done
+day=$((day + 1))
+fb "$day" "" 2>"$WORK/err"
+check "the next backup passes" test $? -eq 0
+check "... the cache's head is its seal, sequence 9" sh -c \
+    "'$X' status --from '$T' --head --cache-dir '$FC' | grep -q '^tresor-head 1 [0-9a-f]* 9 '"
+check "verify of the whole chain passes" ver --sign-pubkey "$P" --cache-dir "$FC"
+rm -rf "$WORK/out"
+"$X" restore --quiet --from "$T" --to "$WORK/out" --key-file "$WORK/k.sec.asc" \
+    --cache-dir "$FC"
+check "... restore passes, byte-identical" "$TREEDIFF" "$V" "$WORK/out/vault"
 
 done_testing
