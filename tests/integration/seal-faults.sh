@@ -234,6 +234,18 @@ expect_fail "$WORK/err" b 3 --sign-key "$S"
 check "backup, newest seal by an unknown key, cache keys damaged: one line" \
     says "$WORK/err" "$(dirname "$HEADF")/signkeys.asc"
 restore_good
+# Two seals of the same second (a backup and a purge may share one): the
+# writer follows the higher sequence, whichever name sorts first.
+sha=$(sha256sum "$seal2" | cut -d' ' -f1)
+twin="${day2%.inc}.full"
+text_of "$seal2" | sed "s/^set .*/set $twin/; s/^sequence .*/sequence 4/;
+    s/^previous .*/previous $sha/" >"$WORK/t"
+sign sign "$WORK/t" "$D/tresor.$twin.seal.asc"
+b 3 --sign-key "$S" 2>"$WORK/err"
+check "two newest seals of one second: the backup passes" test $? -eq 0
+check "... its seal follows the higher sequence (5)" \
+    grep -q '^sequence 5$' "$D/tresor.$(date -u -d @"$(at 3)" +%Y%m%dT%H%M%SZ).inc.seal.asc"
+restore_good
 
 # 5. Purge of a chain some of whose seals are gone or altered.
 b 40 --sign-key "$S" --full || bail "backup day 40"
