@@ -318,4 +318,38 @@ rm -rf "$WORK/out"
     --cache-dir "$FC"
 check "... restore passes, byte-identical" "$TREEDIFF" "$V" "$WORK/out/vault"
 
+# 7. The signing key from env.yml (recover-from-backup --config): the
+# seals are checked against it. The newest set holds no database dump, so
+# recover stops there, after the seals passed; nothing is written. With
+# the cache's keys a damaged key block, the one line names the file.
+mkdir -p "$WORK/rv" "$WORK/rd" "$WORK/state"
+{
+	echo "appliance:"
+	echo "  backup:"
+	echo "    url: $T"
+	echo "    sources: [$V]"
+	echo "    state_dir: $WORK/state"
+	echo "    deadline: none"
+	echo "    encrypt: |"
+	sed 's/^/      /' "$WORK/k.sec.asc"
+	echo "    sign: |"
+	sed 's/^/      /' "$S"
+} >"$WORK/env.yml"
+RC="$WORK/recover-cache"
+rec() {
+	TRESOR_CACHE_DIR="$RC" "$X" recover-from-backup --yes-i-am-sure \
+	    --only-restore --config "$WORK/env.yml" --vault "$WORK/rv" \
+	    --dump-dir "$WORK/rd"
+}
+expect_fail "$WORK/err" rec
+check "recover, the signing key from env.yml: the seals pass, the set has no dump" \
+    says "$WORK/err" "set .* holds no database dump"
+check "... and nothing is written" sh -c "[ -z \"\$(ls -A '$WORK/rv')\$(ls -A '$WORK/rd')\" ]"
+printf -- '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nAAAAAAAA\n-----END PGP PUBLIC KEY BLOCK-----\n' \
+    >"$(ls -d "$RC"/*/)signkeys.asc"
+expect_fail "$WORK/err" rec
+check "... with the cache's keys a damaged key block: one line naming the file" \
+    says "$WORK/err" "$RC/.*/signkeys.asc"
+check "... and nothing is written" sh -c "[ -z \"\$(ls -A '$WORK/rv')\$(ls -A '$WORK/rd')\" ]"
+
 done_testing
