@@ -1,16 +1,26 @@
 #!/bin/sh
 # seal-faults.sh: the seal checks of repo/seals.c that authenticity.sh does
-# not reach (issue 17). An attacker who holds the signing key (or a bug)
-# can make seals whose signature is good but whose chain is not: a fork
-# (two seals of one sequence), a rewritten chain, a key change with no
-# rotation recorded, a text that is no seal, a seal naming another signing
-# key than its signer's; and armour that gpg accepts but tresor does not
-# write (a leading line, two Hash headers, a Version header, a stray byte).
-# A cache head (or --head) that disagrees with the target, a cache whose
-# files are unreadable or damaged, key and head options that name no
-# usable file, and the purge of sets without seals. Every refusal is one
-# line naming the fault, with a non-zero exit, and restore writes nothing;
-# every legitimate case passes.
+# not reach (issue 17), on a file:// target.
+#   1. Seals whose signature is good but whose chain is not (made with the
+#      signing key, as by an attacker who holds it, or a bug): a fork (two
+#      seals of one sequence), a rewritten chain, a key change with no
+#      rotation recorded, a seal naming another key than its signer's, a
+#      signed text that is no seal.
+#   2. Armour that gpg accepts but tresor does not write (blanks after the
+#      text, a leading line, two Hash headers, a Version header, a stray
+#      byte), a seal cut short, an empty one.
+#   3. A cache head or --head that disagrees with the target; a damaged
+#      cache head; --head and the cache's keys unreadable; no cache dir.
+#   4. A writer's key options naming no file, its cache's keys damaged,
+#      two newest seals of one second.
+#   5. Purge of a chain with a seal altered (refused) or already gone (its
+#      record lists what was there; a --head of the lost seal is caught).
+#   6. The seal writer's cache files (keys, their list, the head) failing
+#      to be written, through tests/helpers/faultshim.so.
+#   7. recover-from-backup checking the seals with env.yml's signing key.
+# Every refusal: a non-zero exit and one line naming the fault; restore
+# and recover write nothing. Every legitimate case passes, and the last
+# restore is byte-identical. About 10 s (15 s under ASan).
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 X=$TRESOR_REAL		# every option spelt out: no wrapper
@@ -126,6 +136,10 @@ text_of "$seal2" | sed "s/^sequence .*/- dashed line/" >"$WORK/t"
 sign sign "$WORK/t" "$seal2"
 check "gpg dash-escapes a line that starts with a dash" \
     grep -q '^- - dashed line$' "$seal2"
+# Refused by the armour's check, before the text is parsed: it measures the
+# text in the object as long as the signed text, which a dash-escape
+# lengthens ("the signature does not follow the text"). tresor writes no
+# line that starts with a dash, so such a seal is refused either way.
 refused "a well signed text that is no seal (a dash-escaped line)" \
     "seal of $day2 (tresor.$day2.seal.asc in .*): "
 text_of "$seal2" | sed "s/^sequence .*/sequence x/" >"$WORK/t"
@@ -163,7 +177,7 @@ refused "a blank after a base64 line" \
 
 # An empty seal object: no clear-signed message at all.
 : >"$seal2"
-refused "an empty seal" "seal of $day2 .*: an altered seal\|seal of $day2 .*forged or altered seal"
+refused "an empty seal" "seal of $day2 .*no valid OpenPGP signature: a forged or altered seal"
 
 # 3. The cache's head, or --head, against the target.
 # sethead FIELD VALUE: the cache head with one field (3: target, 4:
@@ -276,9 +290,8 @@ check "... but a --head of the seal deleted before: refused in one line" \
 
 # 6. The seal writer's cache files failing to be written (faultshim, on
 # a fresh cache, so --full: its signing keys are written with the head,
-# after the seal is published). The run
-# fails with one line naming the file and leaves no temporary file; the
-# next run passes.
+# after the seal is published). The run fails with one line naming the
+# file and leaves no temporary file; the next run passes.
 SHIM="$TESTS_BUILDDIR/helpers/faultshim.so"
 [ -f "$SHIM" ] || bail "no $SHIM (make check builds it)"
 [ -n "${SANITIZED:-}" ] &&
@@ -310,8 +323,10 @@ done
 day=$((day + 1))
 fb "$day" "" 2>"$WORK/err"
 check "the next backup passes" test $? -eq 0
+newest="$D/tresor.$(date -u -d @"$(at "$day")" +%Y%m%dT%H%M%SZ).full.seal.asc"
 check "... the cache's head is its seal, sequence 9" sh -c \
-    "'$X' status --from '$T' --head --cache-dir '$FC' | grep -q '^tresor-head 1 [0-9a-f]* 9 '"
+    "'$X' status --from '$T' --head --cache-dir '$FC' |
+     grep -q \"^tresor-head 1 [0-9a-f]* 9 \$(sha256sum '$newest' | cut -d' ' -f1) \""
 check "verify of the whole chain passes" ver --sign-pubkey "$P" --cache-dir "$FC"
 rm -rf "$WORK/out"
 "$X" restore --quiet --from "$T" --to "$WORK/out" --key-file "$WORK/k.sec.asc" \
