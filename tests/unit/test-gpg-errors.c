@@ -30,6 +30,9 @@
 #include "format/filter/crypto.h"
 #include "format/filter/crypto.intern.h"
 #include "format/filter/sign.h"
+#include "common/error.h"
+#include "common/sink.h"
+#include "format/record.h"
 #include "tests/tap.h"
 
 #define TEXT	"tresor-seal 1\nsequence 7\n"
@@ -72,8 +75,8 @@ slurp(const char *name, size_t *len)
 	free(path);
 	if (f == NULL)
 		return NULL;
-	buf = xmalloc(1024 * 1024);
-	n = fread(buf, 1, 1024 * 1024 - 1, f);
+	buf = xmalloc(8 * 1024 * 1024);
+	n = fread(buf, 1, 8 * 1024 * 1024 - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	*len = n;
@@ -206,6 +209,190 @@ write_fake(const char *name, const char *real, const char *on_var)
 	free(path);
 }
 
+/* A sink collecting into memory. */
+struct mem_sink {
+	struct sink	sink;
+	struct recbuf	buf;
+};
+
+static int
+mem_write(struct sink *s, const void *p, size_t len, char **cause)
+{
+	(void)cause;
+	recbuf_bytes(&((struct mem_sink *)s)->buf, p, len);
+	return 0;
+}
+
+static int
+mem_finish(struct sink *s, char **cause)
+{
+	(void)s;
+	(void)cause;
+	return 0;
+}
+
+static void
+mem_free(struct sink *s)
+{
+	(void)s;	/* the test's */
+}
+
+static const struct sink_ops mem_ops = { "mem", mem_write, mem_finish,
+	mem_free };
+
+static void
+mem_init(struct mem_sink *m)
+{
+	memset(m, 0, sizeof *m);
+	m->sink.ops = &mem_ops;
+}
+
+/* A reader of a buffer that fails once `fail_at` octets are read. */
+struct reader {
+	const char	*p;
+	size_t		 len, off, fail_at;
+	int		 say;		/* the failure has a cause */
+};
+
+static ssize_t
+reader_read(void *arg, void *buf, size_t len, char **cause)
+{
+	struct reader	*r = arg;
+	size_t		 n = r->len - r->off;
+
+	if (r->off >= r->fail_at) {
+		if (r->say)
+			error_set(cause, "the test's reader failed");
+		return -1;
+	}
+	if (n > r->fail_at - r->off)
+		n = r->fail_at - r->off;
+	if (n > len)
+		n = len;
+	memcpy(buf, r->p + r->off, n);
+	r->off += n;
+	return (ssize_t)n;
+}
+
+/* Decrypt msg (len octets) with c; the reader fails at fail_at. */
+static int
+decrypt(struct crypto *c, const char *msg, size_t len, size_t fail_at,
+    int say, struct mem_sink *m, enum crypto_failure *f, char **cause)
+{
+	struct reader	r = { msg, len, 0, fail_at, say };
+
+	mem_init(m);
+	return crypto_decrypt(c, "object 't'", reader_read, &r, &m->sink, f,
+	    cause);
+}
+
+static void
+test_decrypt(void)
+{
+	struct crypto_options	 o;
+	struct crypto		*c;
+	struct mem_sink		 m;
+	enum crypto_failure	 f;
+	char			*cause = NULL, *msg, *plain, *big, *bigplain;
+	size_t			 len, plen, blen, bplen;
+	int			 rc;
+
+	tap_ok(run("head -c 300000 /dev/urandom >plain && gpg --batch "
+	    "--trust-model always --compress-algo none -r =e -o msg.gpg "
+	    "--encrypt plain && head -c 3000000 /dev/urandom >bigplain && "
+	    "gpg --batch --trust-model always --compress-algo none -r =e "
+	    "-o big.gpg --encrypt bigplain") == 0, "messages encrypted");
+	msg = slurp("msg.gpg", &len);
+	plain = slurp("plain", &plen);
+	big = slurp("big.gpg", &blen);
+	bigplain = slurp("bigplain", &bplen);
+	memset(&o, 0, sizeof o);
+	o.key_file = path_of("e.sec");
+	c = crypto_new(&o, 1, &cause);
+	free((char *)o.key_file);
+	tap_ok(c != NULL && msg != NULL && plain != NULL && big != NULL &&
+	    bigplain != NULL, "the secret key imports: %s", SHOW(cause));
+	if (c == NULL || msg == NULL || plain == NULL || big == NULL ||
+	    bigplain == NULL)
+		goto out;
+
+	rc = decrypt(c, msg, len, (size_t)-1, 0, &m, &f, &cause);
+	tap_ok(rc == 0 && f == CRYPTO_OK && m.buf.len == plen &&
+	    memcmp(m.buf.data, plain, plen) == 0, "the message decrypts: %s",
+	    SHOW(cause));
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+
+	/* The reader failing: in its head, after it, under gpg. */
+	rc = decrypt(c, msg, len, 0, 0, &m, &f, &cause);
+	tap_ok(said(rc == -1, cause, "unable to decrypt object 't'") &&
+	    f == CRYPTO_FAILED && m.buf.len == 0, "a reader failing at once "
+	    "without a word: %s", SHOW(cause));
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+	rc = decrypt(c, msg, len, 200000, 1, &m, &f, &cause);
+	tap_ok(said(rc == -1, cause, "the test's reader failed") &&
+	    f == CRYPTO_FAILED, "a reader failing after the head: %s",
+	    SHOW(cause));
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+	setenv("TRESOR_DECRYPT", "gpg", 1);
+	rc = decrypt(c, msg, len, 200000, 1, &m, &f, &cause);
+	tap_ok(said(rc == -1, cause, "the test's reader failed") &&
+	    f == CRYPTO_FAILED, "a reader failing under gpg: %s",
+	    SHOW(cause));
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+
+	/* gpg --decrypt: no integrity protection said; failing at once. */
+	fake("--decrypt", NULL, "status", "[GNUPG:] BEGIN_DECRYPTION\n"
+	    "[GNUPG:] DECRYPTION_INFO 0 9 0\n[GNUPG:] PLAINTEXT 62 0\n"
+	    "[GNUPG:] DECRYPTION_OKAY\n[GNUPG:] END_DECRYPTION\n", "0", NULL);
+	rc = decrypt(c, msg, len, (size_t)-1, 0, &m, &f, &cause);
+	tap_ok(said(rc == -1, cause, "not integrity protected") &&
+	    f == CRYPTO_DAMAGED, "gpg says no MDC, no AEAD: %s",
+	    SHOW(cause));
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+	fake("--decrypt", NULL, "exit", NULL, NULL, NULL);
+	rc = decrypt(c, big, blen, (size_t)-1, 0, &m, &f, &cause);
+	tap_ok(said(rc == -1, cause, "unable to decrypt object 't'") &&
+	    f == CRYPTO_FAILED && m.buf.len == 0, "gpg failing without "
+	    "reading 3 MB: %s", SHOW(cause));
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+	unsetenv("TRESOR_DECRYPT");
+
+	/* The session key's run saying nonsense: gpg decrypts it all. */
+	fake("--show-session-key", NULL, "status", "not a status line\n"
+	    "[GNUPG:] SESSION_KEYS x\n"
+	    "[GNUPG:] ERROR nocode\n[GNUPG:] SESSION_KEY 9\n"
+	    "[GNUPG:] SESSION_KEY 6:00\n[GNUPG:] SESSION_KEY 7:0011\n"
+	    "[GNUPG:] SESSION_KEY 7:0123456789abcdef0123456789abcdeX\n", "2",
+	    NULL);
+	rc = decrypt(c, msg, len, (size_t)-1, 0, &m, &f, &cause);
+	tap_ok(rc == 0 && f == CRYPTO_OK && m.buf.len == plen &&
+	    memcmp(m.buf.data, plain, plen) == 0, "session key lines gpg "
+	    "would not write: gpg decrypts it, the same bytes: %s",
+	    SHOW(cause));
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+	fake(NULL, NULL, NULL, NULL, NULL, NULL);
+out:
+	crypto_free(c);
+	free(msg);
+	free(plain);
+	free(big);
+	free(bigplain);
+}
+
 /* A hard stop (a second signal) removes the private homes. */
 static void
 hard_stop_hook(void)
@@ -332,7 +519,7 @@ test_homes(void)
 	crypto_free(c);
 
 	/* An empty passphrase file. */
-	run(": >empty.pw");
+	run("printf '\\r\\n' >empty.pw");
 	memset(&o, 0, sizeof o);
 	o.passphrase_file = pw;
 	c = crypto_new(&o, 0, &cause);
@@ -499,8 +686,8 @@ test_signer(const char *sfpr)
 	    "BLOCK") != NULL, "its export is an armoured public key");
 	free(out);
 	out = NULL;
-	fake("--export", NULL, "status", "[GNUPG:] FAILURE export 1\n", "2",
-	    NULL);
+	fake("--export", NULL, "status", "[GNUPG:] ERROR keyserver_send "
+	    "33554433\n[GNUPG:] FAILURE export 33554433\n", "2", NULL);
 	rc = k != NULL ? sigcheck_export(k, &out, &outlen, &cause) : -2;
 	tap_ok(said(rc == -1, cause, "unable to export the signing keys"),
 	    "... which fails when gpg does: %s", SHOW(cause));
@@ -697,6 +884,7 @@ main(void)
 	test_homes();
 	test_keys();
 	test_signer(sfpr);
+	test_decrypt();
 	test_hard_stop();
 
 	free(sfpr);
