@@ -861,6 +861,7 @@ test_crafted(void)
 	static const uint8_t	 lit_cut[] = { 0xcb, 0x03, 'b', 0x05, 'a' };
 	static const uint8_t	 lit_open[] = { 0xcb, 0x20, 'b', 0x05, 'a' };
 	static const uint8_t	 old_indet[] = { 0xaf, 'b', 0, 0, 0, 0, 0 };
+	static const uint8_t	 packed[] = { 0xc8, 0x02, 0x00, 0x00 };
 	static const uint8_t	 text[] = { 0xcb, 0x08, 't', 0, 0, 0, 0, 0,
 				     'h', 'i' };
 	static const uint8_t	 good[] = { 0xcb, 0x08, 'b', 0, 0, 0, 0, 0,
@@ -906,6 +907,7 @@ test_crafted(void)
 	NOT_HANDLED(old_indet, "an old-format literal packet of "
 	    "indeterminate length");
 	NOT_HANDLED(text, "a text-mode literal packet");
+	NOT_HANDLED(packed, "a new-format compressed packet");
 #undef NOT_HANDLED
 	/* The message ends inside the literal header: no MDC to blame. */
 	rc = crafted_run(lit_open, sizeof lit_open, 0, NULL, 0, &m, &cause);
