@@ -489,7 +489,8 @@ test_agent(void)
 			waitpid(pid, &status, 0);
 		tap_ok(sg != NULL && pid != -1 && no_home_left(), "an agent "
 		    "socket that is %s: the signer's home is removed all the "
-		    "same%s%s", hows[i], cause != NULL ? ": " : "", SHOW(cause));
+		    "same%s%s", hows[i], cause != NULL ? ": " : "",
+		    cause != NULL ? cause : "");
 		free(home);
 		free(cause);
 		cause = NULL;
