@@ -9,7 +9,8 @@
  * signatures plaintext (format/sigs.c) that is cut, altered or asked for
  * at the wrong offset or path is refused, naming the file and the offset.
  * The manifest writer fails with its sink's message wherever the sink
- * fails, and names a local copy it cannot write. crypto_new refuses
+ * fails, and names a local copy it cannot write; under a file size limit
+ * its spool file and a signatures record fail, named. crypto_new refuses
  * contradictory or missing key options and unreadable or empty passphrase
  * files; text that is no key has no public part to export.
  */

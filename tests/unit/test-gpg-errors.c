@@ -1,40 +1,43 @@
 /*
- * test-gpg-errors.c: the failure paths of format/filter/gpg.c and sign.c
- * (keys and seal signatures through gpgme, gpg and gpgv), called directly.
- * A fake gpg and gpgv first in PATH (written here, like the ones of
- * tests/integration/gpg-faults.sh) run the real ones, except for the run
- * whose arguments hold $FAKE_GPG_ON (gpg) or $FAKE_GPGV_ON (gpgv), the
- * $FAKE_NTH-th such run when that is set: that run exits 2 ($FAKE_DO
- * exit), prints $FAKE_STATUS on its status descriptor and exits $FAKE_RC
- * (status), or writes 5 MB (big). So gpgv's every verdict is met with
- * status lines gpg would not write for a real key (an unknown primary
- * key, no primary in VALIDSIG, a time past the end of the calendar), and
- * gpgme meets a failing gpg. Besides: a private home that cannot be made
- * (TMPDIR not there), a gpg.conf that cannot be written or removed, an
- * empty passphrase file, a protected secret key (the passphrase callback),
- * an ambiguous --encrypt-key, a key that cannot sign, a hard stop removing
- * the private homes. Every failure must be one line with its words.
+ * test-gpg-errors.c: the failure paths of format/filter/gpg.c, sign.c and
+ * gpgproc.c (keys, seal signatures and decryption through gpgme, gpg and
+ * gpgv), called directly. A fake gpg and gpgv first in PATH (written here,
+ * like the ones of tests/integration/gpg-faults.sh) run the real ones,
+ * except for the run whose arguments hold $FAKE_GPG_ON (gpg) or
+ * $FAKE_GPGV_ON (gpgv), the $FAKE_NTH-th such run when that is set: that
+ * run exits 2 ($FAKE_DO exit), prints $FAKE_STATUS on its status
+ * descriptor and exits $FAKE_RC (status), or writes 5 MB (big). So gpgv's
+ * every verdict is met with status lines gpg would not write for a real
+ * key (an unknown primary key, no primary in VALIDSIG, a time past the
+ * end of the calendar), gpgme meets a gpg that fails or says nonsense,
+ * and the session key's run gives keys that are no keys. Besides: a
+ * private home that cannot be made (TMPDIR not there), a gpg.conf that
+ * cannot be written or removed, a passphrase file holding an empty line,
+ * an ambiguous --encrypt-key, a key that cannot sign, a reader failing
+ * under crypto_decrypt, an agent socket that does not answer KILLAGENT,
+ * and a hard stop removing the private homes. Every failure must be one
+ * line with its words, and no private home may be left.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/error.h"
 #include "common/interrupt.h"
+#include "common/sink.h"
 #include "common/xmalloc.h"
 #include "format/filter/crypto.h"
 #include "format/filter/crypto.intern.h"
 #include "format/filter/sign.h"
-#include "common/error.h"
-#include "common/sink.h"
 #include "format/record.h"
 #include "tests/tap.h"
 

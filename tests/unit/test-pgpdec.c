@@ -10,7 +10,10 @@
  * wrong key and a wrong passphrase get gpg's own messages, word for word.
  * No cause ever holds the session key. pgpdec itself makes no decryptor
  * for an unknown cipher or a short key, leaves shapes it does not handle
- * untouched, and once failed says so on every later call.
+ * untouched, and once failed says so on every later call. Packets made
+ * here (a head cut short, a literal packet cut in its header, of
+ * indeterminate length or in text mode, a compressed packet, data after
+ * the MDC) are left to gpg or called damage.
  */
 #include <ctype.h>
 #include <gcrypt.h>
