@@ -786,7 +786,7 @@ test_signer(const char *sfpr)
 	cause = NULL;
 	rc = k != NULL ? sigcheck_fingerprints(k, &out, &cause) : -2;
 	tap_ok(rc == 0 && out != NULL && strstr(out, sfpr) != NULL,
-	    "its fingerprint is listed: %s", SHOW(out));
+	    "its fingerprint is listed: %.40s", SHOW(out));
 	free(out);
 	out = NULL;
 	rc = k != NULL ? sigcheck_export(k, &out, &outlen, &cause) : -2;

@@ -807,7 +807,8 @@ crafted(const uint8_t *inner, size_t ilen, int mdc, const uint8_t *tail,
 		gcry_md_hash_buffer(GCRY_MD_SHA1, plain + plen, plain, plen);
 		plen += 20;
 	}
-	memcpy(plain + plen, tail, tlen);
+	if (tlen > 0)
+		memcpy(plain + plen, tail, tlen);
 	plen += tlen;
 	body = 1 + plen;
 	pkt = xmalloc(6 + body);
