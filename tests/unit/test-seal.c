@@ -299,6 +299,8 @@ test_names(void)
 	    &id) != 0 && names_parse_seal("tresor.20260101T003000Z.diff."
 	    "seal.asc", &id) != 0 && names_parse_seal("x.20260101T003000Z."
 	    "full.seal.asc", &id) != 0, "other names are not seals");
+	tap_ok(names_parse_seal("tresor.1767225600000000.full.seal.asc",
+	    &id) != 0, "a time in seconds, not a compact date, is no seal's");
 }
 
 /* signer_new's refusals of what it is given as a signing key. */
