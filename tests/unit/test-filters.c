@@ -505,6 +505,14 @@ test_failing_outputs(void)
 	mem_init(&m, 0);
 	z = zstd_compress_sink_new(3, &m.sink);
 	push(z, data, 300000, 65536, &cause);
+	{
+		uint64_t	before = zstd_compress_sink_bytes_out(z);
+
+		rc = sink_write(z, data, 0, &cause);
+		tap_ok(rc == 0 && cause == NULL &&
+		    zstd_compress_sink_bytes_out(z) == before,
+		    "zstd: an empty write is taken and adds nothing");
+	}
 	sink_free(z);
 	mem_init(&d, 1000);
 	z = zstd_decompress_sink_new("volume 'y'", &d.sink);

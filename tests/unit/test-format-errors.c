@@ -9,11 +9,13 @@
  * signatures plaintext (format/sigs.c) that is cut, altered or asked for
  * at the wrong offset or path is refused, naming the file and the offset.
  * The manifest writer fails with its sink's message wherever the sink
- * fails, and names a local copy it cannot write. crypto_new refuses
+ * fails, and names a local copy it cannot write; under a file size limit
+ * its spool file and a signatures record fail, named. crypto_new refuses
  * contradictory or missing key options and unreadable or empty passphrase
  * files; text that is no key has no public part to export.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -943,6 +945,95 @@ test_crypto_options(void)
 	cause = NULL;
 }
 
+/*
+ * Files that cannot grow (RLIMIT_FSIZE, as a full disk): the manifest's
+ * spool file fails an entry and then the write, naming the spool; the
+ * signatures object fails a record and leaves neither its temporary
+ * file nor its final name.
+ */
+static void
+test_file_limit(void)
+{
+	struct rlimit		 old, low;
+	struct manifest_writer	*mw;
+	struct manifest_entry	 me;
+	struct manifest_header	 h;
+	struct volume_info	 vol, sigs;
+	struct sigs_writer	*sw;
+	struct cap_sink		 k;
+	struct sink		*sk;
+	char			*cause = NULL, *cause2 = NULL, *long_path;
+	char			*spath, *stmp, *cause3, *want;
+	uint64_t		 off;
+	int			 i, rc = 0, rc2;
+
+	memset(&k, 0, sizeof k);
+	k.sink.ops = &cap_ops;
+	k.limit = (size_t)-1;
+	long_path = xmalloc(20001);
+	memset(long_path, 'p', 20000);
+	long_path[20000] = '\0';
+	signal(SIGXFSZ, SIG_IGN);
+	if (getrlimit(RLIMIT_FSIZE, &old) != 0) {
+		tap_ok(0, "file limit: getrlimit");
+		free(long_path);
+		return;
+	}
+	low = old;
+	low.rlim_cur = 10000;
+	mw = manifest_writer_new(&cause);
+	spath = xasprintf("%s.sigs", path);
+	stmp = xasprintf("%s.tmp", spath);
+	sw = sigs_writer_new(spath, SET, &cause2);
+	if (mw == NULL || sw == NULL || setrlimit(RLIMIT_FSIZE, &low) != 0) {
+		tap_ok(0, "file limit: a writer, a limit (%s, %s)",
+		    cause != NULL ? cause : "-", cause2 != NULL ? cause2 : "-");
+		goto out;
+	}
+	memset(&me, 0, sizeof me);
+	me.e.kind = 'f';
+	me.e.mode = 0644;
+	me.e.path = "vault/a-file-with-a-long-enough-name-to-fill-the-spool";
+	for (i = 0; i < 100000 && rc == 0; i++)
+		rc = manifest_writer_add(mw, &me, &cause);
+	memset(&h, 0, sizeof h);
+	h.set_id = SET;
+	h.full = 1;
+	h.keys = "symmetric";
+	memset(&vol, 0, sizeof vol);
+	memset(&sigs, 0, sizeof sigs);
+	rc2 = manifest_writer_write(mw, &k.sink, NULL, &h, &vol, 0, &sigs,
+	    &cause2);
+	cause3 = NULL;
+	sk = sigs_writer_begin(sw, long_path, &off, &cause3);
+	setrlimit(RLIMIT_FSIZE, &old);
+	tap_ok(rc == -1 && cause != NULL && strcmp(cause, "unable to write "
+	    "the manifest spool file: File too large") == 0, "file limit: a "
+	    "manifest entry that cannot be spooled is refused: %s",
+	    cause != NULL ? cause : "(none)");
+	tap_ok(rc2 == -1 && k.len == 0 && cause2 != NULL && strcmp(cause2,
+	    "unable to write the manifest spool file: File too large") == 0,
+	    "file limit: ... and the manifest is not written: %s",
+	    cause2 != NULL ? cause2 : "(none)");
+	want = xasprintf("unable to write '%s': File too large", stmp);
+	tap_ok(sk == NULL && cause3 != NULL && strcmp(cause3, want) == 0,
+	    "file limit: a signature record that cannot be written: %s",
+	    cause3 != NULL ? cause3 : "(none)");
+	free(want);
+	free(cause3);
+out:
+	sigs_writer_free(sw);
+	tap_ok(access(stmp, F_OK) != 0 && access(spath, F_OK) != 0,
+	    "file limit: no signatures file is left, temporary or final");
+	manifest_writer_free(mw);
+	free(k.buf);
+	free(cause);
+	free(cause2);
+	free(spath);
+	free(stmp);
+	free(long_path);
+}
+
 int
 main(void)
 {
@@ -1078,6 +1169,7 @@ main(void)
 	test_records();
 	test_crypto_no_fds();
 	test_writer();
+	test_file_limit();
 	test_crypto_options();
 	return tap_done();
 }

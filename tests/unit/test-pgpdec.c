@@ -10,9 +10,13 @@
  * wrong key and a wrong passphrase get gpg's own messages, word for word.
  * No cause ever holds the session key. pgpdec itself makes no decryptor
  * for an unknown cipher or a short key, leaves shapes it does not handle
- * untouched, and once failed says so on every later call.
+ * untouched, and once failed says so on every later call. Packets made
+ * here (a head cut short, a literal packet cut in its header, of
+ * indeterminate length or in text mode, a compressed packet, data after
+ * the MDC) are left to gpg or called damage.
  */
 #include <ctype.h>
+#include <gcrypt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -775,6 +779,149 @@ out:
 	free(data);
 }
 
+/*
+ * A SEIPD packet made here (AES-128, OpenPGP CFB), around plaintext that
+ * gpg would not write: its prefix and quick check, `inner`, then the MDC
+ * packet (if mdc) and `tail`. *len gets its length. Allocated.
+ */
+static const uint8_t	crafted_key[16] = "0123456789abcdef";
+
+static uint8_t *
+crafted(const uint8_t *inner, size_t ilen, int mdc, const uint8_t *tail,
+    size_t tlen, size_t *len)
+{
+	gcry_cipher_hd_t	 h;
+	uint8_t			 iv[16] = { 0 }, *plain, *pkt;
+	size_t			 plen = 0, body;
+
+	plain = xmalloc(18 + ilen + 22 + tlen);
+	memset(plain, 0x5a, 16);
+	plain[16] = plain[14];
+	plain[17] = plain[15];
+	plen = 18;
+	memcpy(plain + plen, inner, ilen);
+	plen += ilen;
+	if (mdc) {
+		plain[plen++] = 0xd3;
+		plain[plen++] = 0x14;
+		gcry_md_hash_buffer(GCRY_MD_SHA1, plain + plen, plain, plen);
+		plen += 20;
+	}
+	if (tlen > 0)
+		memcpy(plain + plen, tail, tlen);
+	plen += tlen;
+	body = 1 + plen;
+	pkt = xmalloc(6 + body);
+	pkt[0] = 0xd2;		/* new format, tag 18, 5-octet length */
+	pkt[1] = 0xff;
+	pkt[2] = (uint8_t)(body >> 24);
+	pkt[3] = (uint8_t)(body >> 16);
+	pkt[4] = (uint8_t)(body >> 8);
+	pkt[5] = (uint8_t)body;
+	pkt[6] = 1;
+	if (gcry_cipher_open(&h, GCRY_CIPHER_AES128, GCRY_CIPHER_MODE_CFB,
+	    0) != 0 || gcry_cipher_setkey(h, crafted_key, 16) != 0 ||
+	    gcry_cipher_setiv(h, iv, 16) != 0 ||
+	    gcry_cipher_encrypt(h, pkt + 7, plen, plain, plen) != 0)
+		abort();
+	gcry_cipher_close(h);
+	free(plain);
+	*len = 6 + body;
+	return pkt;
+}
+
+/* A crafted packet through pgpdec in one write and its finish. */
+static int
+crafted_run(const uint8_t *inner, size_t ilen, int mdc, const uint8_t *tail,
+    size_t tlen, struct mem_sink *m, char **cause)
+{
+	struct pgpdec	*d;
+	uint8_t		*pkt;
+	size_t		 len;
+	int		 rc;
+
+	pkt = crafted(inner, ilen, mdc, tail, tlen, &len);
+	mem_init(m, 0);
+	d = pgpdec_new("object 'x'", 7, crafted_key, 16, &m->sink);
+	rc = d == NULL ? -2 : pgpdec_write(d, pkt, len, cause);
+	if (rc == 0)
+		rc = pgpdec_finish(d, cause);
+	pgpdec_free(d);
+	free(pkt);
+	return rc;
+}
+
+/*
+ * Shapes gpg does not write, and pgpdec leaves to gpg (nothing written)
+ * or calls damage: headers cut short, an indeterminate or non-binary
+ * literal packet, one cut in its own header, data after the MDC.
+ */
+static void
+test_crafted(void)
+{
+	static const uint8_t	 cut_new[] = { 0xc1 };	/* no length */
+	static const uint8_t	 indet[] = { 0x87, 0x00 };
+	static const uint8_t	 cut_old[] = { 0x86, 0x00 };
+	static const uint8_t	 lit_cut[] = { 0xcb, 0x03, 'b', 0x05, 'a' };
+	static const uint8_t	 lit_open[] = { 0xcb, 0x20, 'b', 0x05, 'a' };
+	static const uint8_t	 old_indet[] = { 0xaf, 'b', 0, 0, 0, 0, 0 };
+	static const uint8_t	 packed[] = { 0xc8, 0x02, 0x00, 0x00 };
+	static const uint8_t	 text[] = { 0xcb, 0x08, 't', 0, 0, 0, 0, 0,
+				     'h', 'i' };
+	static const uint8_t	 good[] = { 0xcb, 0x08, 'b', 0, 0, 0, 0, 0,
+				     'h', 'i' };
+	struct pgpdec_head	 h;
+	struct mem_sink		 m;
+	char			*cause = NULL;
+	int			 rc;
+
+	tap_ok(pgpdec_head(cut_new, sizeof cut_new, &h) ==
+	    PGPDEC_NOT_HANDLED && pgpdec_head(indet, sizeof indet, &h) ==
+	    PGPDEC_NOT_HANDLED && pgpdec_head(cut_old, sizeof cut_old, &h) ==
+	    PGPDEC_NOT_HANDLED, "pgpdec: a head with a packet header cut "
+	    "short or of indeterminate length is not handled");
+
+	rc = crafted_run(good, sizeof good, 1, NULL, 0, &m, &cause);
+	tap_ok(rc == 0 && m.buf.len == 2 && memcmp(m.buf.data, "hi", 2) == 0,
+	    "pgpdec: a message made here decrypts (%s)", cause != NULL ?
+	    cause : "ok");
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+	rc = crafted_run(good, sizeof good, 1, (const uint8_t *)"xyz", 3, &m,
+	    &cause);
+	tap_ok(rc == -1 && cause != NULL && strcmp(cause, "object 'x' is "
+	    "corrupt: data follows its OpenPGP integrity check (MDC)") == 0,
+	    "pgpdec: plaintext after the MDC is damage: %s",
+	    cause != NULL ? cause : "(none)");
+	recbuf_free(&m.buf);
+	free(cause);
+	cause = NULL;
+
+#define NOT_HANDLED(inner, what) do {					\
+	rc = crafted_run((inner), sizeof (inner), 1, NULL, 0, &m, &cause); \
+	tap_ok(rc == PGPDEC_NOT_HANDLED && cause == NULL &&		\
+	    m.buf.len == 0, "pgpdec: %s is not handled, nothing written "	\
+	    "(%d)", (what), rc);					\
+	recbuf_free(&m.buf);						\
+	free(cause);							\
+	cause = NULL;							\
+} while (0)
+	NOT_HANDLED(lit_cut, "a literal packet cut in its own header");
+	NOT_HANDLED(old_indet, "an old-format literal packet of "
+	    "indeterminate length");
+	NOT_HANDLED(text, "a text-mode literal packet");
+	NOT_HANDLED(packed, "a new-format compressed packet");
+#undef NOT_HANDLED
+	/* The message ends inside the literal header: no MDC to blame. */
+	rc = crafted_run(lit_open, sizeof lit_open, 0, NULL, 0, &m, &cause);
+	tap_ok(rc == PGPDEC_NOT_HANDLED && cause == NULL && m.buf.len == 0,
+	    "pgpdec: a message ending in the literal header is not handled, "
+	    "nothing written (%d)", rc);
+	recbuf_free(&m.buf);
+	free(cause);
+}
+
 static int
 make_keys(void)
 {
@@ -832,6 +979,7 @@ main(void)
 	test_tresor_writer(c);
 	test_started_sticky();
 	test_contract();
+	test_crafted();
 	test_secrets(c);
 	crypto_free(c);
 	rc = tap_done();

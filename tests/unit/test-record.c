@@ -197,6 +197,19 @@ test_reader(void)
 	tap_ok(cause != NULL && strstr(cause, "bad magic") != NULL,
 	    "bad magic is named: %s", cause ? cause : "(none)");
 	free(cause);
+	{
+		struct recbuf	after = { NULL, 0, 0 };
+
+		make_volume(&after);
+		add_record(&after, RECORD_DATA, "x", 1);
+		cause = parse(after.data, after.len, 3, &one);
+		tap_ok(cause != NULL && strstr(cause, "volume 'test' is "
+		    "corrupt: data after the volume end") != NULL,
+		    "a record after the volume end is refused: %s",
+		    cause ? cause : "(none)");
+		free(cause);
+		recbuf_free(&after);
+	}
 
 	for (i = 0; i < sizeof damage / sizeof *damage; i++) {
 		memcpy(copy, v.data, v.len);

@@ -212,6 +212,15 @@ test_refused(void)
 	    "encrypt-keys \n" L_SIGN L_END, "bad encrypt-keys");
 	refused("a line without value", L_HEAD L_TGT L_SEQ L_SET L_MAN L_PREV
 	    "encrypt-keys\n" L_SIGN L_END, "has no value");
+	refused("a previous hash that is not hex", L_HEAD L_TGT L_SEQ L_SET
+	    L_MAN "previous " "g234567890123456789012345678901234567890"
+	    "123456789012345678901234\n" L_KEYS L_SIGN L_END, "bad previous");
+	refused("a removed set's hash that is not hex", L_HEAD L_TGT L_SEQ
+	    "set 20261202T084804Z.purge\n" L_PREV L_KEYS L_SIGN
+	    "removed 20261101T003000Z.full 1 z23456789012345678901234567890123"
+	    "2345678901234567890123456789012\n" L_END, "bad removed");
+	refused("an end line with a value", L_HEAD L_TGT L_SEQ L_SET L_MAN
+	    L_PREV L_KEYS L_SIGN "end now\n", "bad end line");
 	{
 		char text[] = GOOD;
 		char *cause = NULL;
@@ -290,6 +299,8 @@ test_names(void)
 	    &id) != 0 && names_parse_seal("tresor.20260101T003000Z.diff."
 	    "seal.asc", &id) != 0 && names_parse_seal("x.20260101T003000Z."
 	    "full.seal.asc", &id) != 0, "other names are not seals");
+	tap_ok(names_parse_seal("tresor.1767225600000000.full.seal.asc",
+	    &id) != 0, "a time in seconds, not a compact date, is no seal's");
 }
 
 /* signer_new's refusals of what it is given as a signing key. */
