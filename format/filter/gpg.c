@@ -135,9 +135,14 @@ static void
 crypto_run_quietly(char *const argv[])
 {
 	pid_t	pid = fork();
-	int	status;
+	int	status, fd;
 
 	if (pid == 0) {
+		/* Its complaints are not the run's one line. */
+		if ((fd = open("/dev/null", O_RDWR)) != -1) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
 		execve(argv[0], argv, environ);
 		_exit(127);
 	}
@@ -588,18 +593,29 @@ crypto_remove_entry(const char *path, const struct stat *st, int type,
 	return 0;	/* remove what can be removed */
 }
 
-/* Stop the agent of a private home and remove the home. */
+/*
+ * Stop the agent of a private home and remove the home. Best effort:
+ * gpgconf's complaints (an agent that is already gone, gpg-connect-agent
+ * failing under load) go to /dev/null, not under the run's one line.
+ */
 static void
 crypto_remove_home(const char *home, int no_agent)
 {
-	char	*argv[] = { "gpgconf", "--homedir", (char *)home, "--kill",
-		    "all", NULL };
-	pid_t	 pid;
-	int	 status;
+	char			*argv[] = { "gpgconf", "--homedir",
+				    (char *)home, "--kill", "all", NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t			 pid;
+	int			 status;
 
-	if (!no_agent &&
-	    posix_spawnp(&pid, "gpgconf", NULL, NULL, argv, environ) == 0)
+	if (no_agent || posix_spawn_file_actions_init(&fa) != 0)
+		goto remove;
+	if (posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
+	    O_WRONLY, 0) == 0 && posix_spawn_file_actions_adddup2(&fa,
+	    STDOUT_FILENO, STDERR_FILENO) == 0 &&
+	    posix_spawnp(&pid, "gpgconf", &fa, NULL, argv, environ) == 0)
 		waitpid(pid, &status, 0);
+	posix_spawn_file_actions_destroy(&fa);
+remove:
 	/* Depth first, never following a link out of the home. */
 	nftw(home, crypto_remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }

@@ -259,4 +259,24 @@ for verb in restore backup; do
 	done
 done
 
+# gpgconf --kill, which stops a private home's agent at the end of every
+# run, complaining (as it does when gpg-connect-agent fails under load):
+# its words must not reach the user. A fake gpgconf first in PATH runs the
+# real one and then complains and fails.
+cat >"$FAKE/gpgconf" <<FAKECONF || bail "fake gpgconf"
+#!/bin/sh
+"$(command -v gpgconf)" "\$@" >/dev/null 2>&1
+echo "gpgconf: error running '/usr/bin/gpg-connect-agent': exit status 1" >&2
+exit 1
+FAKECONF
+chmod 755 "$FAKE/gpgconf"
+"$TRESOR" restore --quiet --from "$T" --to "$WORK/conf" \
+    --key-file "$WORK/k.sec.asc" 2>"$WORK/err-conf"
+check "a complaining gpgconf --kill: restore still exits 0" test $? -eq 0
+check "... and says nothing" test ! -s "$WORK/err-conf"
+"$TRESOR" verify --quiet --from "$T" --key-file "$WORK/k.sec.asc" \
+    2>"$WORK/err-conf2" >/dev/null
+check "... nor does verify" test ! -s "$WORK/err-conf2"
+rm -f "$FAKE/gpgconf"
+
 done_testing
