@@ -151,7 +151,13 @@ wait $other 2>/dev/null
 mkdir -p "$WORK/fake" && cp "$(command -v sleep)" "$WORK/fake/tresor"
 "$WORK/fake/tresor" 30 &
 live=$!
-sleep 0.3
+# Until it has exec'd: before that its name is the shell's, and the lock
+# would name another program (under load 0.3 s was not always enough).
+n=0
+while [ "$(cat /proc/$live/comm 2>/dev/null)" != tresor ] && [ $n -lt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
 printf 'tresor-lock 1\nhost %s\nboot %s\npid %s\nprog %s\ntime %s\nop backup\n' "$(hostname)" \
     "$(cat /proc/sys/kernel/random/boot_id)" "$live" "$(cat /proc/$live/comm)" "$(date -u -d @$(at 10) +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/target/tresor.lock"
 expect_fail "$WORK/err" env TRESOR_NOW=$(at 20) "$TRESOR" backup --delta-min-size 8K --to "$T" --key-file "$WORK/k.sec.asc" "$V"
