@@ -1,0 +1,298 @@
+#!/bin/sh
+# restore-stream-faults.sh: the failure paths of a delta whose base streams
+# into its patch (restore.c, format/filter/patchstream.c), and a few more of
+# restore/'s error branches. Over a full set and an incremental whose
+# newest state of two files is a forward delta:
+#
+#  - the base's volume damaged mid-stream, the delta's volume damaged (its
+#    base then comes with no delta), the base's volume missing (the delta
+#    waits for a base that never comes): the file is named as not restored,
+#    the run fails, nothing is left under its final name, no scratch file;
+#  - the disk full under the patch's output (faultshim write ENOSPC), and
+#    the patch thread that cannot start (pthread_create EAGAIN: restore
+#    falls back to a scratch base, identical): failure in one line, or an
+#    identical file;
+#  - restore --force over an entry whose old one cannot be removed, fetch
+#    --force whose temporary cannot be linked or closed, ls into a full
+#    stdout, verify of a set whose chain lost its full set's manifest,
+#    status --json listing an incomplete set.
+#
+# The write and pthread_create sweeps fail the Nth call for N in 1 2 3
+# (CI); with TRESOR_FAULT_SWEEP=full they go on until the shim logs no
+# failure.
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+
+SHIM=$TESTS_BUILDDIR/helpers/faultshim.so
+[ -f "$SHIM" ] || bail "$SHIM not built (make check builds it)"
+if [ -n "${SANITIZED:-}" ]; then
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+	export ASAN_OPTIONS
+fi
+
+make_key k
+V=$WORK/vault
+mkdir -p "$V/sub" "$WORK/t"
+T=file://$WORK/t
+head -c 3000000 /dev/urandom >"$V/fwd"
+head -c 200000 /dev/urandom >"$V/sub/small"
+printf 'plain\n' >"$V/sub/plain"
+ln -s plain "$V/sub/link"
+backup() {
+	"$TRESOR" backup --quiet --delta-min-size 8K --to "$T" \
+	    --key-file "$WORK/k.pub.asc" "$V"
+}
+TRESOR_NOW=$(at 0) backup || bail "full backup"
+printf 'CHANGED' | dd of="$V/fwd" bs=1 seek=1500000 conv=notrunc 2>/dev/null
+printf 'changed' | dd of="$V/sub/small" bs=1 seek=100000 conv=notrunc 2>/dev/null
+TRESOR_NOW=$(at 1) backup || bail "incremental"
+full=$(ls "$WORK/t" | sed -n 's/^tresor\.\(.*\.full\)\.manifest\.gpg$/\1/p')
+inc=$(ls "$WORK/t" | sed -n 's/^tresor\.\(.*\.inc\)\.manifest\.gpg$/\1/p')
+[ -n "$full" ] && [ -n "$inc" ] || bail "no full and incremental set"
+check "the incremental holds deltas (its volume is small)" \
+    test "$(wc -c <"$WORK/t/tresor.$inc.vol000001.gpg")" -lt 100000
+
+REAL=$WORK/bin/.real/tresor
+[ -x "$REAL" ] || bail "$REAL: no copy of tresor (lib.sh makes it)"
+# no_leftovers DIR: no temporary or scratch name under DIR.
+no_leftovers() {
+	! find "$1" \( -name '*tresor-tmp*' -o -name '*tresor-scratch*' \
+	    -o -name '.tresor*' \) 2>/dev/null | grep -q .
+}
+# no_wrong_bytes DEST: every regular file under DEST/vault is the source's.
+no_wrong_bytes() {
+	[ -d "$1/vault" ] || return 0
+	(cd "$1/vault" && find . -type f) | while IFS= read -r f; do
+		cmp -s "$1/vault/$f" "$V/$f" ||
+		    { diag "wrong bytes under a final name: $f"; echo bad; }
+	done | { ! grep -q bad; }
+}
+# copy_target NAME: $WORK/NAME, a copy of the target.
+copy_target() {
+	rm -rf "${WORK:?}/$1"
+	cp -a "$WORK/t" "$WORK/$1" || bail "copy of the target"
+}
+# damage FILE: four bytes in its middle flipped.
+damage() {
+	size=$(wc -c <"$1")
+	printf '\377\377\377\377' |
+	    dd of="$1" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+}
+restore_() {
+	rm -rf "$WORK/out"
+	mkdir -p "$WORK/out"
+	"$TRESOR" restore --quiet --from "file://$WORK/$1" --to "$WORK/out/r" \
+	    --key-file "$WORK/k.sec.asc" 2>"$WORK/err"
+}
+
+# --- 1. the base's volume damaged mid-stream ----------------------------------
+copy_target tdmg
+damage "$WORK/tdmg/tresor.$full.vol000001.gpg"
+restore_ tdmg
+check "base damaged mid-stream: restore fails" test $? -ne 0
+check "... names fwd as not restored" \
+    grep -q "not restored: 'vault/fwd'" "$WORK/err"
+check "... its last line says an object could not be read" \
+    sh -c "tail -n 1 '$WORK/err' | grep -q 'could not be read'"
+check "... fwd is not under its final name" test ! -e "$WORK/out/r/vault/fwd"
+check "... no wrong bytes under a final name" no_wrong_bytes "$WORK/out/r"
+check "... no temporary or scratch file left" no_leftovers "$WORK/out"
+rm -rf "$WORK/out"
+mkdir -p "$WORK/out"
+"$TRESOR" fetch --quiet --from "file://$WORK/tdmg" --key-file "$WORK/k.sec.asc" \
+    vault/fwd "$WORK/out/fwd" 2>"$WORK/err"
+check "fetch of the damaged base: fails" test $? -ne 0
+check "... nothing at the target, no temporary" \
+    sh -c "[ ! -e '$WORK/out/fwd' ] && ! ls -A '$WORK/out' | grep -q ."
+
+# --- 2. the delta's volume damaged: its base comes without it -----------------
+copy_target tdel
+damage "$WORK/tdel/tresor.$inc.vol000001.gpg"
+restore_ tdel
+check "delta damaged: restore fails" test $? -ne 0
+check "... names fwd as not restored" \
+    grep -q "not restored: 'vault/fwd'" "$WORK/err"
+check "... no wrong bytes under a final name" no_wrong_bytes "$WORK/out/r"
+check "... no temporary or scratch file left" no_leftovers "$WORK/out"
+
+# --- 3. the base's volume missing: the delta waits for nothing ----------------
+copy_target tgone
+rm -f "$WORK/tgone/tresor.$full.vol000001.gpg"
+restore_ tgone
+check "base volume missing: restore fails" test $? -ne 0
+check "... names fwd as not restored" \
+    grep -q "not restored: 'vault/fwd'" "$WORK/err"
+check "... no wrong bytes under a final name" no_wrong_bytes "$WORK/out/r"
+check "... no temporary or scratch file left" no_leftovers "$WORK/out"
+
+# --- 4. the disk fills under the patch's output; no patch thread -------------
+LOG=$WORK/fault.log
+# faulty CALL N ERRNO PART COMMAND...: COMMAND under the shim; its stderr
+# in $WORK/err, its status in $rc; $hit says whether the fault happened.
+faulty() {
+	fcall=$1 fn=$2 ferr=$3 fpart=$4
+	shift 4
+	: >"$LOG"
+	LD_PRELOAD=$SHIM TRESOR_FAULT="$fcall:$fn:$ferr${fpart:+:$fpart}" \
+	    TRESOR_FAULT_LOG="$LOG" "$@" >/dev/null 2>"$WORK/err"
+	rc=$?
+	hit=no
+	[ -s "$LOG" ] && hit=yes
+}
+rrestore() {
+	"$REAL" restore --quiet --sign-pubkey "$WORK/sign.pub.asc" \
+	    --from "$T" --to "$WORK/out/r" --key-file "$WORK/k.sec.asc" "$@"
+}
+sweep_ns() {
+	if [ "${TRESOR_FAULT_SWEEP:-}" = full ]; then
+		seq 1 100000
+	else
+		echo 1 2 3
+	fi
+}
+for path in vault/fwd vault/sub/small; do
+	bad= hits=0
+	for n in $(sweep_ns); do
+		rm -rf "$WORK/out"
+		mkdir -p "$WORK/out"
+		faulty write $n ENOSPC "$WORK/out" rrestore "$path"
+		[ $hit = yes ] || break
+		hits=$((hits + 1))
+		if [ $rc -eq 0 ] || ! one_line_error "$WORK/err"; then
+			bad="$bad $n(rc=$rc)"
+			diag "write:$n $path: $(cat "$WORK/err")"
+		fi
+		no_wrong_bytes "$WORK/out/r" || bad="$bad $n(wrong)"
+		no_leftovers "$WORK/out" || bad="$bad $n(left)"
+	done
+	diag "$path write: $hits failing runs"
+	check "$path, disk full under the patch: every run fails in one line, nothing wrong or left${bad:+ (not:$bad)}" \
+	    test -z "$bad" -a $hits -gt 0
+done
+# The patch's thread is not the first one restore starts: every N, until
+# the shim fails none (a dozen runs of a second each).
+bad= hits=0 inline=0
+for n in $(seq 1 40); do
+	rm -rf "$WORK/out"
+	mkdir -p "$WORK/out"
+	faulty pthread_create $n EAGAIN "" rrestore vault/fwd
+	[ $hit = yes ] || break
+	hits=$((hits + 1))
+	if [ $rc -eq 0 ]; then
+		cmp -s "$V/fwd" "$WORK/out/r/vault/fwd" || bad="$bad $n(wrong)"
+		inline=$((inline + 1))
+	elif ! one_line_error "$WORK/err"; then
+		bad="$bad $n(rc=$rc)"
+		diag "pthread_create:$n: $(cat "$WORK/err")"
+	fi
+	no_wrong_bytes "$WORK/out/r" || bad="$bad $n(wrong)"
+	no_leftovers "$WORK/out" || bad="$bad $n(left)"
+done
+diag "pthread_create: $hits failing runs, $inline of them whole"
+check "no thread: identical or one line, nothing wrong or left${bad:+ (not:$bad)}" \
+    test -z "$bad" -a $hits -gt 0
+check "... some run without a thread still restores (the scratch fallback)" \
+    test $inline -gt 0
+
+# --- 5. a manifest that lies about the delta or its base --------------------
+# edit_manifest NAME SET REGEX REPLACEMENT: in target $WORK/NAME (a copy of
+# the target without its seals: read with --allow-unsigned), set SET's
+# manifest with every line passed through re.sub (craft-set.py's wrapping).
+edit_manifest() {
+	copy_target "$1"
+	rm -f "$WORK/$1"/*.seal.asc
+	"${PYTHON:-python3}" - "$TOP_SRCDIR/tests/integration/craft-set.py" \
+	    "$WORK/$1/tresor.$2.manifest.gpg" "$WORK/gnupg-k" "$3" "$4" <<'PY' ||
+import importlib.util, re, sys
+spec = importlib.util.spec_from_file_location("craft", sys.argv[1])
+craft = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(craft)
+path, home, regex, repl = sys.argv[2:6]
+text = craft.unwrap(path, home).decode()
+new = "\n".join(re.sub(regex, repl, line) for line in text.split("\n"))
+if new == text:
+    sys.exit("edit_manifest: %s matched nothing" % regex)
+craft.wrap(new.encode(), path, home, "k@tresor.invalid")
+PY
+	    bail "edit_manifest $*"
+}
+# lied NAME WORDS: restore from $WORK/NAME fails, fwd is named, the cause
+# has WORDS, nothing wrong or left behind.
+lied() {
+	rm -rf "$WORK/out"
+	mkdir -p "$WORK/out"
+	"$TRESOR" restore --quiet --allow-unsigned --from "file://$WORK/$1" \
+	    --to "$WORK/out/r" --key-file "$WORK/k.sec.asc" 2>"$WORK/err"
+	rc=$?
+	diag "$1: $(tail -n 1 "$WORK/err")"
+	check "$1: restore fails" test $rc -ne 0
+	check "... saying that $2" grep -q "$2" "$WORK/err"
+	check "... fwd is not under its final name" test ! -e "$WORK/out/r/vault/fwd"
+	check "... no wrong bytes under a final name" no_wrong_bytes "$WORK/out/r"
+	check "... no temporary or scratch file left" no_leftovers "$WORK/out"
+}
+H0=0000000000000000000000000000000000000000000000000000000000000000
+edit_manifest tbsha "$inc" '^(f path=vault/fwd .* bsha256=)[0-9a-f]{64}' "\\g<1>$H0"
+lied tbsha "the base of 'vault/fwd' does not match its manifest hash"
+edit_manifest tdsha "$inc" '^(f path=vault/fwd .* dsha256=)[0-9a-f]{64}' "\\g<1>$H0"
+lied tdsha "the delta of 'vault/fwd' does not match its manifest hash"
+edit_manifest tbsize "$inc" '^(f path=vault/fwd .* bsize=)[0-9]+' '\g<1>1000'
+lied tbsize "patching .vault/fwd.: malformed delta: it copies from offset 1000, past the end"
+
+# --- 6. --force over entries that cannot be removed or replaced ---------------
+rm -rf "$WORK/out"
+mkdir -p "$WORK/out"
+rrestore >/dev/null 2>&1 || bail "restore"
+faulty unlinkat 1 EACCES "$WORK/out" rrestore --force
+check "restore --force, the old entry cannot be removed: fails" test $rc -ne 0 -a $hit = yes
+check "... in one line saying what" \
+    sh -c "one_line() { [ \$(wc -l <'$WORK/err') -eq 1 ]; }; one_line && grep -q 'unable to replace' '$WORK/err'"
+check "... the files there are still the source's" no_wrong_bytes "$WORK/out/r"
+rm -rf "$WORK/out"
+mkdir -p "$WORK/out"
+printf 'old\n' >"$WORK/out/f"
+rfetch() {
+	"$REAL" fetch --quiet --sign-pubkey "$WORK/sign.pub.asc" --force \
+	    --from "$T" --key-file "$WORK/k.sec.asc" vault/sub/small "$WORK/out/f"
+}
+faulty linkat 1 ENOSPC "$WORK/out" rfetch
+check "fetch --force, the temporary cannot be named: fails in one line" \
+    sh -c "[ $rc -ne 0 ] && [ $hit = yes ] && [ \$(wc -l <'$WORK/err') -eq 1 ]"
+check "... the old file is untouched, no temporary" \
+    sh -c "[ \"\$(cat '$WORK/out/f')\" = old ] && [ \$(ls -A '$WORK/out' | wc -l) -eq 1 ]"
+bad= hits=0
+for n in $(sweep_ns); do
+	# The nameless temporary: its descriptor names DIR/#INODE (deleted).
+	faulty close $n EIO "$WORK/out/#" rfetch
+	[ $hit = yes ] || break
+	hits=$((hits + 1))
+	if [ $rc -eq 0 ]; then
+		cmp -s "$WORK/out/f" "$V/sub/small" || bad="$bad $n(wrong)"
+	elif [ "$(wc -l <"$WORK/err")" -ne 1 ]; then
+		bad="$bad $n(lines)"
+	fi
+	[ "$(ls -A "$WORK/out" | wc -l)" -eq 1 ] || bad="$bad $n(left)"
+	printf 'old\n' >"$WORK/out/f"
+done
+check "fetch --force, close fails: one line, old or new file, no temporary${bad:+ (not:$bad)}" \
+    test -z "$bad" -a $hits -gt 0
+
+# --- 7. ls, verify, status ------------------------------------------------------
+"$TRESOR" ls --from "$T" --key-file "$WORK/k.sec.asc" >/dev/full 2>"$WORK/err"
+check "ls into a full stdout: fails" test $? -ne 0
+check "... in one line" one_line_error "$WORK/err"
+check "... saying so" grep -q 'unable to write the listing' "$WORK/err"
+copy_target tnofull
+# Without the seals (which would name the deleted set first): unsigned.
+rm -f "$WORK/tnofull/tresor.$full.manifest.gpg" "$WORK"/tnofull/*.seal.asc
+"$TRESOR" verify --quiet --from "file://$WORK/tnofull" --key-file "$WORK/k.sec.asc" \
+    --set "$inc" --allow-unsigned >/dev/null 2>"$WORK/err"
+check "verify of an incremental whose full set lost its manifest: fails" \
+    test $? -ne 0
+check "... its last line names the missing manifest" \
+    sh -c "tail -n 1 '$WORK/err' | grep -q \"it needs set $full, whose manifest 'tresor.$full.manifest.gpg' is missing\""
+"$TRESOR" status --json --from "file://$WORK/tnofull" >"$WORK/status.json" 2>"$WORK/err"
+check "status --json with an incomplete set: exit 0" test $? -eq 0
+check "... lists it as incomplete" \
+    sh -c "grep -q '\"incomplete\":\\[{[^]]*$full' '$WORK/status.json'"
+
+done_testing
