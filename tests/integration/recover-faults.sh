@@ -1,0 +1,88 @@
+#!/bin/sh
+# recover-faults.sh: recover-from-backup --only-restore meets failing
+# system calls (tests/helpers/faultshim.so) after it has started: moving the
+# staged vault up without RENAME_NOREPLACE (EINVAL: the plain rename is
+# used, identical), a move that fails (EXDEV), and a dump directory on a
+# full disk. A failing run exits non-zero in one line that says what was
+# left; nothing half-written sits in the dump directory, no staging
+# directory is left in the vault. A throwaway PostgreSQL cluster
+# (pglib.sh) makes the set's dump; no database is created.
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+. "$TOP_SRCDIR/tests/integration/pglib.sh"
+
+SHIM=$TESTS_BUILDDIR/helpers/faultshim.so
+[ -f "$SHIM" ] || bail "$SHIM not built (make check builds it)"
+if [ -n "${SANITIZED:-}" ]; then
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+	export ASAN_OPTIONS
+fi
+
+make_key k
+mkdir -p "$WORK/target" "$WORK/data"
+T="file://$WORK/target"
+V="$WORK/data/ecs-storage-vault"
+pg_sql "CREATE DATABASE ecs_src" || bail "CREATE DATABASE"
+pg_sql_in ecs_src "CREATE TABLE t (id integer PRIMARY KEY, body text);
+INSERT INTO t SELECT i, md5(i::text) FROM generate_series(1, 2000) i" ||
+    bail "filling ecs_src"
+make_tree "$V"
+env TRESOR_NOW="$(at 0)" "$TRESOR" backup --quiet --to "$T" \
+    --key-file "$WORK/k.pub.asc" --pg-database ecs_src "$V" || bail "backup"
+
+REAL=$WORK/bin/.real/tresor
+[ -x "$REAL" ] || bail "$REAL: no copy of tresor (lib.sh makes it)"
+LOG=$WORK/fault.log
+# recover_faulty NAME CALL N ERRNO PART: recover --only-restore into fresh
+# $WORK/NAME/{vault,dump} with CALL's Nth call failing; stderr in
+# $WORK/err, status in $rc, $hit whether the fault happened.
+recover_faulty() {
+	rm -rf "${WORK:?}/$1"
+	mkdir -p "$WORK/$1/vault" "$WORK/$1/dump"
+	: >"$LOG"
+	LD_PRELOAD=$SHIM TRESOR_FAULT="$2:$3:$4${5:+:$5}" TRESOR_FAULT_LOG="$LOG" \
+	    "$REAL" recover-from-backup --yes-i-am-sure --only-restore --quiet \
+	    --sign-pubkey "$WORK/sign.pub.asc" --from "$T" \
+	    --key-file "$WORK/k.sec.asc" --vault "$WORK/$1/vault" \
+	    --dump-dir "$WORK/$1/dump" --database recdb </dev/null \
+	    >/dev/null 2>"$WORK/err"
+	rc=$?
+	hit=no
+	[ -s "$LOG" ] && hit=yes
+}
+no_stage() {
+	! ls -A "$WORK/$1/vault" | grep -q '^\.tresor'
+}
+
+# The vault is staged under VAULT/.tresor-recover.XXXXXX/ecs-storage-vault
+# and its top-level names moved up; only that move renames empty-dir (an
+# empty directory is made in place). EINVAL is 22, EXDEV 18.
+# No RENAME_NOREPLACE (renameat2 EINVAL): the plain rename, identical.
+recover_faulty r1 renameat 1 22 ecs-storage-vault/empty-dir
+check "renameat2 EINVAL: recover exits 0" test $rc -eq 0 -a $hit = yes
+[ $rc -eq 0 ] || diag "$(cat "$WORK/err")"
+check "... the vault is identical" "$TREEDIFF" "$V" "$WORK/r1/vault"
+check "... no staging directory left" no_stage r1
+check "... the dump is there" test -s "$WORK/r1/dump/ecs_src.pgdump"
+
+# Every move fails: the vault is not restored, the dump not written.
+recover_faulty r2 renameat 0 18 ecs-storage-vault/empty-dir
+check "every move fails (EXDEV): recover fails" test $rc -ne 0 -a $hit = yes
+check "... in one line" one_line_error "$WORK/err"
+check "... saying which move and what was left" \
+    sh -c "grep -q 'unable to move' '$WORK/err' && grep -q 'were not touched' '$WORK/err'"
+check "... the dump directory is still empty" \
+    test -z "$(ls -A "$WORK/r2/dump")"
+
+# The dump directory on a full disk: the vault is restored, no dump.
+recover_faulty r3 write 0 ENOSPC "$WORK/r3/dump"
+check "dump directory full: recover fails" test $rc -ne 0 -a $hit = yes
+check "... in one line" one_line_error "$WORK/err"
+check "... saying the vault was restored and the dump directory is empty" \
+    grep -q "the vault was restored into '$WORK/r3/vault'; the dump directory '$WORK/r3/dump' is still empty" "$WORK/err"
+check "... the vault is identical, no staging left" \
+    sh -c "'$TREEDIFF' '$V' '$WORK/r3/vault' && ! ls -A '$WORK/r3/vault' | grep -q '^\\.tresor'"
+check "... nothing in the dump directory" test -z "$(ls -A "$WORK/r3/dump")"
+check "... no database was created" \
+    test "$(pg_value postgres "SELECT count(*) FROM pg_database WHERE datname = 'recdb'")" = 0
+
+done_testing
