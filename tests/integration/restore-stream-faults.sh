@@ -31,7 +31,7 @@ fi
 
 make_key k
 V=$WORK/vault
-mkdir -p "$V/sub" "$WORK/t"
+mkdir -p "$V/sub" "$V/emptydir" "$WORK/t"
 T=file://$WORK/t
 head -c 3000000 /dev/urandom >"$V/fwd"
 head -c 200000 /dev/urandom >"$V/sub/small"
@@ -276,7 +276,36 @@ done
 check "fetch --force, close fails: one line, old or new file, no temporary${bad:+ (not:$bad)}" \
     test -z "$bad" -a $hits -gt 0
 
-# --- 7. ls, verify, status ------------------------------------------------------
+# --- 7. the destination refuses a file or a directory's metadata -------------
+# Every create in vault/sub fails, nameless or named.
+rm -rf "$WORK/out"
+mkdir -p "$WORK/out"
+faulty openat 0 EACCES "$WORK/out/r/vault/sub" rrestore
+check "no file can be created in a directory: restore fails" \
+    test $rc -ne 0 -a $hit = yes
+check "... in one line naming the file" \
+    sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q \"unable to create '$WORK/out/r/vault/sub/\" '$WORK/err'"
+check "... no wrong bytes under a final name" no_wrong_bytes "$WORK/out/r"
+check "... no temporary left" no_leftovers "$WORK/out"
+# The restored file's close (its descriptor names DIR/#INODE (deleted)).
+rm -rf "$WORK/out"
+mkdir -p "$WORK/out"
+faulty close 1 EIO "$WORK/out/r/vault/sub/#" rrestore
+check "a restored file's close fails: restore fails in one line" \
+    sh -c "[ $rc -ne 0 ] && [ $hit = yes ] && [ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'unable to write' '$WORK/err'"
+check "... no wrong bytes under a final name" no_wrong_bytes "$WORK/out/r"
+check "... no temporary left" no_leftovers "$WORK/out"
+# A directory's times, set at the end (emptydir has no entries of its own).
+rm -rf "$WORK/out"
+mkdir -p "$WORK/out"
+faulty utimensat 1 EPERM "vault/emptydir" rrestore
+check "a directory's times cannot be set: restore fails in one line" \
+    sh -c "[ $rc -ne 0 ] && [ $hit = yes ] && [ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'emptydir' '$WORK/err'"
+check "... the files restored are the source's" \
+    sh -c "cmp -s '$V/fwd' '$WORK/out/r/vault/fwd' && cmp -s '$V/sub/small' '$WORK/out/r/vault/sub/small'"
+check "... no temporary left" no_leftovers "$WORK/out"
+
+# --- 8. ls, verify, status ------------------------------------------------------
 "$TRESOR" ls --from "$T" --key-file "$WORK/k.sec.asc" >/dev/full 2>"$WORK/err"
 check "ls into a full stdout: fails" test $? -ne 0
 check "... in one line" one_line_error "$WORK/err"
