@@ -6,7 +6,12 @@
 # full disk. A failing run exits non-zero in one line that says what was
 # left; nothing half-written sits in the dump directory, no staging
 # directory is left in the vault. A throwaway PostgreSQL cluster
-# (pglib.sh) makes the set's dump; no database is created.
+# (pglib.sh) makes the set's dump; recover creates no database.
+#
+# Then restore-db with a pg_restore (a wrapper in a --pg-bindir) that reads
+# the whole dump and fails: the database is dropped again, and the cause is
+# pg_restore's; and with a session left in the new database, which then
+# cannot be dropped: the last line says it was left half-restored.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 . "$TOP_SRCDIR/tests/integration/pglib.sh"
 
@@ -84,5 +89,59 @@ check "... the vault is identical, no staging left" \
 check "... nothing in the dump directory" test -z "$(ls -A "$WORK/r3/dump")"
 check "... no database was created" \
     test "$(pg_value postgres "SELECT count(*) FROM pg_database WHERE datname = 'recdb'")" = 0
+
+# --- restore-db whose pg_restore, or what comes after it, fails -------------
+# bindir NAME: $WORK/NAME, the server's tools but pg_restore, a wrapper
+# with BODY (REAL is the real one; DB the --dbname it was given).
+bindir() {
+	mkdir -p "$WORK/$1"
+	for f in "$PG_BINDIR"/*; do
+		[ "${f##*/}" = pg_restore ] || ln -s "$f" "$WORK/$1/"
+	done
+	printf '#!/bin/sh\nREAL=%s/pg_restore\nfor a; do case $a in --dbname=*) DB=${a#--dbname=} ;; esac; done\n%s\n' \
+	    "$PG_BINDIR" "$2" >"$WORK/$1/pg_restore"
+	chmod 755 "$WORK/$1/pg_restore"
+}
+restore_db() {
+	"$TRESOR" restore-db --quiet --from "$T" --key-file "$WORK/k.sec.asc" "$@" \
+	    >/dev/null 2>"$WORK/err"
+}
+no_db() {
+	[ "$(pg_value postgres "SELECT count(*) FROM pg_database WHERE datname = '$1'")" = 0 ]
+}
+
+# pg_restore reads the whole dump, then fails: its status is the cause.
+bindir bin-fail 'case "$1" in --version) exec "$REAL" "$@" ;; esac
+cat >/dev/null
+echo "pg_restore: error: could not execute query: ERROR:  role \"ghost\" does not exist" >&2
+exit 1'
+restore_db --dbname rfail --pg-bindir "$WORK/bin-fail"
+check "pg_restore fails after the whole dump: restore-db fails" test $? -ne 0
+check "... in one line" one_line_error "$WORK/err"
+diag "$(cat "$WORK/err")"
+check "... with pg_restore's status, and the database dropped again" \
+    sh -c "grep -q 'pg_restore exited with status 1' '$WORK/err' && grep -q \"database 'rfail' was dropped again\" '$WORK/err'"
+check "... it is gone" no_db rfail
+
+# pg_restore fails and a session (in a session of its own, which outlives
+# pg_restore's process group) stays in the new database: it cannot be
+# dropped again (DROP DATABASE waits 5 s for other sessions, and restore-db
+# tries twice), and the message says it was left half-restored.
+bindir bin-busy 'case "$1" in --version) exec "$REAL" "$@" ;; esac
+cat >/dev/null
+setsid psql -q -d "$DB" -c "SELECT pg_sleep(15)" >/dev/null 2>&1 </dev/null &
+sleep 1
+exit 1'
+restore_db --dbname rbusy --pg-bindir "$WORK/bin-busy"
+check "pg_restore fails and the database cannot be dropped: restore-db fails" \
+    test $? -ne 0
+diag "$(cat "$WORK/err")"
+check "... its last line says the database was left half-restored" \
+    sh -c "tail -n 1 '$WORK/err' | grep -q \"database 'rbusy' was left half-restored\""
+check "... and a warning says why it was not dropped" \
+    grep -q 'drop the half-restored database' "$WORK/err"
+check "... it is there" test "$(pg_value postgres "SELECT count(*) FROM pg_database WHERE datname = 'rbusy'")" = 1
+pg_sql "DROP DATABASE IF EXISTS rbusy" >/dev/null 2>&1 ||
+    { sleep 5; pg_sql "DROP DATABASE IF EXISTS rbusy" >/dev/null 2>&1; }
 
 done_testing
