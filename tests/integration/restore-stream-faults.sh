@@ -31,12 +31,24 @@ fi
 
 make_key k
 V=$WORK/vault
-mkdir -p "$V/sub" "$V/emptydir" "$WORK/t"
+mkdir -p "$V/sub" "$V/emptydir" "$V/many" "$WORK/t"
+# More deltas than wait open (8 when the descriptors are few, as below):
+# the others wait under a name in a scratch directory.
+i=0
+while [ $i -lt 12 ]; do
+	head -c 20000 /dev/urandom >"$V/many/m$i"
+	i=$((i + 1))
+done
 T=file://$WORK/t
 head -c 3000000 /dev/urandom >"$V/fwd"
 head -c 200000 /dev/urandom >"$V/sub/small"
 printf 'plain\n' >"$V/sub/plain"
 ln -s plain "$V/sub/link"
+ln "$V/sub/plain" "$V/sub/hard"
+truncate -s 2M "$V/holes"
+printf 'x' | dd of="$V/holes" bs=1 seek=1048576 conv=notrunc 2>/dev/null
+mkdir -p "$V/back"
+head -c 300000 /dev/urandom >"$V/back/swap"
 backup() {
 	"$TRESOR" backup --quiet --delta-min-size 8K --to "$T" \
 	    --key-file "$WORK/k.pub.asc" "$V"
@@ -44,6 +56,14 @@ backup() {
 TRESOR_NOW=$(at 0) backup || bail "full backup"
 printf 'CHANGED' | dd of="$V/fwd" bs=1 seek=1500000 conv=notrunc 2>/dev/null
 printf 'changed' | dd of="$V/sub/small" bs=1 seek=100000 conv=notrunc 2>/dev/null
+# Halves swapped: a delta whose copies run backward (a scratch base).
+{ tail -c 150000 "$V/back/swap"; head -c 150000 "$V/back/swap"; } >"$WORK/swapped"
+cat "$WORK/swapped" >"$V/back/swap"
+i=0
+while [ $i -lt 12 ]; do
+	printf 'changed' | dd of="$V/many/m$i" bs=1 seek=10000 conv=notrunc 2>/dev/null
+	i=$((i + 1))
+done
 TRESOR_NOW=$(at 1) backup || bail "incremental"
 full=$(ls "$WORK/t" | sed -n 's/^tresor\.\(.*\.full\)\.manifest\.gpg$/\1/p')
 inc=$(ls "$WORK/t" | sed -n 's/^tresor\.\(.*\.inc\)\.manifest\.gpg$/\1/p')
@@ -117,10 +137,11 @@ check "... no temporary or scratch file left" no_leftovers "$WORK/out"
 # --- 3. the base's volume missing: the delta waits for nothing ----------------
 copy_target tgone
 rm -f "$WORK/tgone/tresor.$full.vol000001.gpg"
-restore_ tgone
+(ulimit -n 128 && restore_ tgone)
 check "base volume missing: restore fails" test $? -ne 0
-check "... names fwd as not restored" \
-    grep -q "not restored: 'vault/fwd'" "$WORK/err"
+check "... names fwd and the twelve others as not restored" \
+    sh -c "grep -q \"not restored: 'vault/fwd'\" '$WORK/err' &&
+    [ \$(grep -c \"not restored: 'vault/many/\" '$WORK/err') -eq 12 ]"
 check "... no wrong bytes under a final name" no_wrong_bytes "$WORK/out/r"
 check "... no temporary or scratch file left" no_leftovers "$WORK/out"
 
@@ -287,6 +308,13 @@ check "... in one line naming the file" \
     sh -c "[ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q \"unable to create '$WORK/out/r/vault/sub/\" '$WORK/err'"
 check "... no wrong bytes under a final name" no_wrong_bytes "$WORK/out/r"
 check "... no temporary left" no_leftovers "$WORK/out"
+# The same for a delta patched from a scratch base.
+rm -rf "$WORK/out"
+mkdir -p "$WORK/out"
+faulty openat 0 EACCES "$WORK/out/r/vault/back" rrestore vault/back/swap
+check "a backward delta's file cannot be created: restore fails in one line" \
+    sh -c "[ $rc -ne 0 ] && [ $hit = yes ] && [ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q \"unable to create '$WORK/out/r/vault/back/\" '$WORK/err'"
+check "... no temporary left" no_leftovers "$WORK/out"
 # The restored file's close (its descriptor names DIR/#INODE (deleted)).
 rm -rf "$WORK/out"
 mkdir -p "$WORK/out"
@@ -319,9 +347,45 @@ check "verify of an incremental whose full set lost its manifest: fails" \
     test $? -ne 0
 check "... its last line names the missing manifest" \
     sh -c "tail -n 1 '$WORK/err' | grep -q \"it needs set $full, whose manifest 'tresor.$full.manifest.gpg' is missing\""
+rm -rf "$WORK/out"
+mkdir -p "$WORK/out"
+"$TRESOR" restore --quiet --allow-unsigned --from "file://$WORK/tnofull" \
+    --to "$WORK/out/r" --key-file "$WORK/k.sec.asc" 2>"$WORK/err"
+check "restore of that incremental: fails" test $? -ne 0
+check "... its last line names the missing set" \
+    sh -c "tail -n 1 '$WORK/err' | grep -q \"set $full, which $inc needs, is not in\""
+check "... and names what is lost with it" \
+    grep -q "not restored: 'vault/sub/plain'" "$WORK/err"
+check "... no wrong bytes under a final name" no_wrong_bytes "$WORK/out/r"
+check "... no temporary left" no_leftovers "$WORK/out"
 "$TRESOR" status --json --from "file://$WORK/tnofull" >"$WORK/status.json" 2>"$WORK/err"
 check "status --json with an incomplete set: exit 0" test $? -eq 0
 check "... lists it as incomplete" \
     sh -c "grep -q '\"incomplete\":\\[{[^]]*$full' '$WORK/status.json'"
 
+# fetch: a hard link (its first name's data), a sparse file (holes written
+# as zeros into a plain file).
+rm -rf "$WORK/out"
+mkdir -p "$WORK/out"
+"$TRESOR" fetch --quiet --from "$T" --key-file "$WORK/k.sec.asc" vault/sub/hard \
+    "$WORK/out/hard" 2>"$WORK/err"
+check "fetch of a hard link: exit 0, its data" \
+    sh -c "[ $? -eq 0 ] && cmp -s '$V/sub/plain' '$WORK/out/hard'"
+"$TRESOR" fetch --quiet --from "$T" --key-file "$WORK/k.sec.asc" vault/holes - \
+    2>"$WORK/err" | cmp -s - "$V/holes"
+check "fetch of a sparse file to stdout: identical" test $? -eq 0
+
+# A key file that is no key: verify fails before reading a manifest (with
+# a cache that has none), and before reading data (with one that has).
+printf 'not a key\n' >"$WORK/nokey.asc"
+TRESOR_CACHE_DIR=$WORK/fresh-cache "$TRESOR" verify --quiet --from "$T" \
+    --key-file "$WORK/nokey.asc" >/dev/null 2>"$WORK/err"
+check "verify with a key file that is no key: fails" test $? -ne 0
+check "... in one line" one_line_error "$WORK/err"
+diag "$(cat "$WORK/err")"
+"$TRESOR" verify --quiet --read-data --from "$T" \
+    --key-file "$WORK/nokey.asc" >/dev/null 2>"$WORK/err"
+check "verify --read-data with a key file that is no key: fails" test $? -ne 0
+check "... in one line" one_line_error "$WORK/err"
+diag "$(cat "$WORK/err")"
 done_testing
