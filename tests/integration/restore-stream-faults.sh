@@ -124,6 +124,11 @@ check "fetch of the damaged base: fails" test $? -ne 0
 check "... nothing at the target, no temporary" \
     sh -c "[ ! -e '$WORK/out/fwd' ] && ! ls -A '$WORK/out' | grep -q ."
 
+# The whole tree restores, identical.
+restore_ t
+check "without a fault the whole vault restores (exit 0)" test $? -eq 0
+check "... identical" "$TREEDIFF" "$V" "$WORK/out/r/vault"
+
 # --- 2. the delta's volume damaged: its base comes without it -----------------
 copy_target tdel
 damage "$WORK/tdel/tresor.$inc.vol000001.gpg"
@@ -367,10 +372,12 @@ check "... lists it as incomplete" \
 # as zeros into a plain file).
 rm -rf "$WORK/out"
 mkdir -p "$WORK/out"
-"$TRESOR" fetch --quiet --from "$T" --key-file "$WORK/k.sec.asc" vault/sub/hard \
-    "$WORK/out/hard" 2>"$WORK/err"
-check "fetch of a hard link: exit 0, its data" \
-    sh -c "[ $? -eq 0 ] && cmp -s '$V/sub/plain' '$WORK/out/hard'"
+for name in hard plain; do
+	"$TRESOR" fetch --quiet --from "$T" --key-file "$WORK/k.sec.asc" \
+	    "vault/sub/$name" "$WORK/out/$name" 2>"$WORK/err"
+	check "fetch of either name of a hard link ($name): exit 0, its data" \
+	    sh -c "[ $? -eq 0 ] && cmp -s '$V/sub/plain' '$WORK/out/$name'"
+done
 "$TRESOR" fetch --quiet --from "$T" --key-file "$WORK/k.sec.asc" vault/holes - \
     2>"$WORK/err" | cmp -s - "$V/holes"
 check "fetch of a sparse file to stdout: identical" test $? -eq 0
