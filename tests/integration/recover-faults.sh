@@ -11,7 +11,9 @@
 # Then restore-db with a pg_restore (a wrapper in a --pg-bindir) that reads
 # the whole dump and fails: the database is dropped again, and the cause is
 # pg_restore's; and with a session left in the new database, which then
-# cannot be dropped: the last line says it was left half-restored.
+# cannot be dropped: the last line says it was left half-restored. And
+# restore-db's refusals before it connects; recover from a set whose vault
+# is a file (refused), and of a vault of six bytes (its size in bytes).
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 . "$TOP_SRCDIR/tests/integration/pglib.sh"
 
@@ -143,5 +145,52 @@ check "... and a warning says why it was not dropped" \
 check "... it is there" test "$(pg_value postgres "SELECT count(*) FROM pg_database WHERE datname = 'rbusy'")" = 1
 pg_sql "DROP DATABASE IF EXISTS rbusy" >/dev/null 2>&1 ||
     { sleep 5; pg_sql "DROP DATABASE IF EXISTS rbusy" >/dev/null 2>&1; }
+
+# restore-db refuses before it connects: a connection string for a name, a
+# pg_restore whose version cannot be read.
+restore_db --dbname 'host=elsewhere dbname=x'
+check "restore-db --dbname with a connection string: fails" test $? -ne 0
+check "... in one line" one_line_error "$WORK/err"
+check "... saying so" grep -q 'the database name is a connection string' "$WORK/err"
+bindir bin-noversion 'echo "not a version"'
+restore_db --dbname rnover --pg-bindir "$WORK/bin-noversion"
+check "restore-db with a pg_restore of no version: fails" test $? -ne 0
+check "... in one line" one_line_error "$WORK/err"
+diag "$(cat "$WORK/err")"
+check "... no database was created" no_db rnover
+
+# --- recover: a set whose vault is a file; a vault of a few bytes ---------
+mkdir -p "$WORK/t-file" "$WORK/t-tiny" "$WORK/tiny/ecs-storage-vault"
+printf 'a file\n' >"$WORK/tiny/lone"
+env TRESOR_NOW="$(at 0)" "$TRESOR" backup --quiet --to "file://$WORK/t-file" \
+    --key-file "$WORK/k.pub.asc" --pg-database ecs_src "$WORK/tiny/lone" ||
+    bail "backup of a file"
+printf 'six b\n' >"$WORK/tiny/ecs-storage-vault/small"
+env TRESOR_NOW="$(at 0)" "$TRESOR" backup --quiet --to "file://$WORK/t-tiny" \
+    --key-file "$WORK/k.pub.asc" --pg-database ecs_src "$WORK/tiny/ecs-storage-vault" ||
+    bail "backup of a tiny vault"
+# recover_from NAME TARGET [OPTION...]: recover --only-restore from TARGET
+# into fresh $WORK/NAME/{vault,dump}; stdout in $WORK/out.
+recover_from() {
+	rm -rf "${WORK:?}/$1"
+	mkdir -p "$WORK/$1/vault" "$WORK/$1/dump"
+	"$TRESOR" recover-from-backup --yes-i-am-sure --only-restore \
+	    --from "file://$WORK/$2" --key-file "$WORK/k.sec.asc" \
+	    --vault "$WORK/$1/vault" --dump-dir "$WORK/$1/dump" \
+	    --database recdb </dev/null >"$WORK/out" 2>"$WORK/err"
+}
+recover_from r4 t-file
+check "recover from a set whose vault is a file: fails" test $? -ne 0
+check "... in one line" one_line_error "$WORK/err"
+check "... saying it is not a directory" grep -q "'lone' in set .* is not a directory" "$WORK/err"
+check "... nothing was touched" \
+    test -z "$(find "$WORK/r4/vault" "$WORK/r4/dump" -mindepth 1)"
+diag "$(cat "$WORK/err")"
+recover_from r5 t-tiny
+check "recover of a vault of six bytes: exit 0" test $? -eq 0
+check "... the summary gives its size in bytes" \
+    grep -q "^  vault: *$WORK/r5/vault: 1 entries, 1 files, 6 B$" "$WORK/out"
+diag "$(grep vault: "$WORK/out")"
+check "... identical" cmp -s "$WORK/tiny/ecs-storage-vault/small" "$WORK/r5/vault/small"
 
 done_testing
