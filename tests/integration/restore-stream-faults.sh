@@ -219,6 +219,21 @@ check "no thread: identical or one line, nothing wrong or left${bad:+ (not:$bad)
 check "... some run without a thread still restores (the scratch fallback)" \
     test $inline -gt 0
 
+# The deltas past the 8th wait under names in a scratch directory (with
+# few descriptors): one cannot be created, one cannot be written.
+for call in open write; do
+	rm -rf "$WORK/out"
+	mkdir -p "$WORK/out"
+	(ulimit -n 128 && faulty $call 1 ENOSPC .tresor-scratch. rrestore; exit $rc)
+	rc=$?
+	[ -s "$LOG" ] && hit=yes || hit=no
+	check "a named delta spool, $call fails: restore fails in one line" \
+	    sh -c "[ $rc -ne 0 ] && [ $hit = yes ] && [ \$(wc -l <'$WORK/err') -eq 1 ] && grep -q 'No space left on device' '$WORK/err' && grep -q '/.tresor-scratch.' '$WORK/err'"
+	diag "$(cat "$WORK/err")"
+	check "... no wrong bytes under a final name" no_wrong_bytes "$WORK/out/r"
+	check "... no temporary or scratch file left" no_leftovers "$WORK/out"
+done
+
 # --- 5. a manifest that lies about the delta or its base --------------------
 # edit_manifest NAME SET REGEX REPLACEMENT: in target $WORK/NAME (a copy of
 # the target without its seals: read with --allow-unsigned), set SET's
