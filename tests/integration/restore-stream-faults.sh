@@ -1,25 +1,31 @@
 #!/bin/sh
 # restore-stream-faults.sh: the failure paths of a delta whose base streams
-# into its patch (restore.c, format/filter/patchstream.c), and a few more of
+# into its patch (restore.c, format/filter/patchstream.c), and more of
 # restore/'s error branches. Over a full set and an incremental whose
-# newest state of two files is a forward delta:
+# newest state of most files is a delta (forward ones, one backward, and
+# twelve small ones, more than wait open when descriptors are few):
 #
 #  - the base's volume damaged mid-stream, the delta's volume damaged (its
-#    base then comes with no delta), the base's volume missing (the delta
-#    waits for a base that never comes): the file is named as not restored,
-#    the run fails, nothing is left under its final name, no scratch file;
-#  - the disk full under the patch's output (faultshim write ENOSPC), and
-#    the patch thread that cannot start (pthread_create EAGAIN: restore
-#    falls back to a scratch base, identical): failure in one line, or an
-#    identical file;
-#  - restore --force over an entry whose old one cannot be removed, fetch
-#    --force whose temporary cannot be linked or closed, ls into a full
-#    stdout, verify of a set whose chain lost its full set's manifest,
-#    status --json listing an incomplete set.
+#    base then comes with no delta), the base's volume missing (the deltas
+#    wait for bases that never come, some under names): each file is named
+#    as not restored, the run fails, nothing wrong is under a final name,
+#    no scratch file is left;
+#  - the disk full under the patch's output and under a named delta spool
+#    (faultshim write/open ENOSPC), and the patch thread that cannot start
+#    (pthread_create EAGAIN: restore falls back to a scratch base,
+#    identical): failure in one line, or an identical file;
+#  - manifests that lie about a delta's hash, its base's hash or size;
+#  - a destination where nothing can be created, a restored file whose
+#    close fails, a directory whose times cannot be set; restore --force
+#    over an entry that cannot be removed; fetch --force whose temporary
+#    cannot be linked or closed; fetch of a hard link and a sparse file;
+#  - ls into a full stdout, verify and restore of an incremental whose full
+#    set lost its manifest, status --json listing an incomplete set,
+#    verify with a key file that holds no key.
 #
-# The write and pthread_create sweeps fail the Nth call for N in 1 2 3
-# (CI); with TRESOR_FAULT_SWEEP=full they go on until the shim logs no
-# failure.
+# The write sweeps fail the Nth call for N in 1 2 3 (CI); with
+# TRESOR_FAULT_SWEEP=full they go on until the shim logs no failure. The
+# pthread_create sweep always goes on until then (a handful of runs).
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
 SHIM=$TESTS_BUILDDIR/helpers/faultshim.so
