@@ -241,23 +241,28 @@ for call in open write; do
 done
 
 # --- 5. a manifest that lies about the delta or its base --------------------
-# edit_manifest NAME SET REGEX REPLACEMENT: in target $WORK/NAME (a copy of
-# the target without its seals: read with --allow-unsigned), set SET's
-# manifest with every line passed through re.sub (craft-set.py's wrapping).
+# edit_manifest NAME SET REGEX REPLACEMENT...: in target $WORK/NAME (a copy
+# of the target without its seals: read with --allow-unsigned), set SET's
+# manifest passed through re.sub(REGEX, REPLACEMENT, flags=re.M), each pair
+# in turn
+# (craft-set.py's unwrapping and wrapping).
 edit_manifest() {
 	copy_target "$1"
 	rm -f "$WORK/$1"/*.seal.asc
+	em_name=$1 em_set=$2
+	shift 2
 	"${PYTHON:-python3}" - "$TOP_SRCDIR/tests/integration/craft-set.py" \
-	    "$WORK/$1/tresor.$2.manifest.gpg" "$WORK/gnupg-k" "$3" "$4" <<'PY' ||
+	    "$WORK/$em_name/tresor.$em_set.manifest.gpg" "$WORK/gnupg-k" "$@" <<'PY' ||
 import importlib.util, re, sys
 spec = importlib.util.spec_from_file_location("craft", sys.argv[1])
 craft = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(craft)
-path, home, regex, repl = sys.argv[2:6]
-text = craft.unwrap(path, home).decode()
-new = "\n".join(re.sub(regex, repl, line) for line in text.split("\n"))
-if new == text:
-    sys.exit("edit_manifest: %s matched nothing" % regex)
+path, home = sys.argv[2:4]
+new = text = craft.unwrap(path, home).decode()
+for regex, repl in zip(sys.argv[4::2], sys.argv[5::2]):
+    old, new = new, re.sub(regex, repl, new, flags=re.M)
+    if new == old:
+        sys.exit("edit_manifest: %s matched nothing" % regex)
 craft.wrap(new.encode(), path, home, "k@tresor.invalid")
 PY
 	    bail "edit_manifest $*"
@@ -284,6 +289,31 @@ edit_manifest tdsha "$inc" '^(f path=vault/fwd .* dsha256=)[0-9a-f]{64}' "\\g<1>
 lied tdsha "the delta of 'vault/fwd' does not match its manifest hash"
 edit_manifest tbsize "$inc" '^(f path=vault/fwd .* bsize=)[0-9]+' '\g<1>1000'
 lied tbsize "patching .vault/fwd.: malformed delta: it copies from offset 1000, past the end"
+
+# A directory missing from the manifest: restore makes it for its file; or
+# cannot (mkdirat EACCES), and says so in one line.
+# (The end line counts the entries: one fewer.)
+edit_manifest tnodir "$inc" '^d path=vault/back .*\n' '' \
+    '^end entries=24 ' 'end entries=23 '
+rm -rf "$WORK/out"
+mkdir -p "$WORK/out"
+"$TRESOR" restore --quiet --allow-unsigned --from "file://$WORK/tnodir" \
+    --to "$WORK/out/r" --key-file "$WORK/k.sec.asc" 2>"$WORK/err"
+check "a directory missing from the manifest: restore exits 0" test $? -eq 0
+diag "$(cat "$WORK/err")"
+check "... its file is restored into it, identical" cmp -s "$V/back/swap" "$WORK/out/r/vault/back/swap"
+rm -rf "$WORK/out"
+mkdir -p "$WORK/out"
+faulty mkdirat 1 EACCES "$WORK/out/r/vault/back" "$REAL" restore --quiet --allow-unsigned \
+    --sign-pubkey "$WORK/sign.pub.asc" --from "file://$WORK/tnodir" \
+    --to "$WORK/out/r" --key-file "$WORK/k.sec.asc"
+# (Its line follows --allow-unsigned's warning.)
+check "... and when it cannot be made: fails in one line" \
+    sh -c "[ $rc -ne 0 ] && [ $hit = yes ] && [ \$(grep -vc '^tresor: warning: ' '$WORK/err') -eq 1 ] &&
+    tail -n 1 '$WORK/err' | grep -q \"unable to create directory for '$WORK/out/r/vault/back/swap'\""
+diag "$(tail -n 1 "$WORK/err")"
+check "... no wrong bytes under a final name" no_wrong_bytes "$WORK/out/r"
+check "... no temporary left" no_leftovers "$WORK/out"
 
 # --- 6. --force over entries that cannot be removed or replaced ---------------
 rm -rf "$WORK/out"
