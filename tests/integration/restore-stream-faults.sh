@@ -311,6 +311,8 @@ faulty mkdirat 1 EACCES "$WORK/out/r/vault/back" "$REAL" restore --quiet --allow
 check "... and when it cannot be made: fails in one line" \
     sh -c "[ $rc -ne 0 ] && [ $hit = yes ] && [ \$(grep -vc '^tresor: warning: ' '$WORK/err') -eq 1 ] &&
     tail -n 1 '$WORK/err' | grep -q \"unable to create directory for '$WORK/out/r/vault/back/swap'\""
+check "... not blamed on the delta being patched when it came to light" \
+    sh -c "! grep -q 'patching' '$WORK/err'"
 diag "$(tail -n 1 "$WORK/err")"
 check "... no wrong bytes under a final name" no_wrong_bytes "$WORK/out/r"
 check "... no temporary left" no_leftovers "$WORK/out"
