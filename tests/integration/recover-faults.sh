@@ -11,7 +11,8 @@
 # Then restore-db with a pg_restore (a wrapper in a --pg-bindir) that reads
 # the whole dump and fails: the database is dropped again, and the cause is
 # pg_restore's; and with a session left in the new database, which then
-# cannot be dropped: the last line says it was left half-restored. And
+# cannot be dropped, or with its own connection cut after pg_restore (the
+# mark cannot be cleared): the last line says it was left half-restored. And
 # restore-db's refusals before it connects; recover from a set whose vault
 # is a file (refused), and of a vault of six bytes (its size in bytes).
 . "$TOP_SRCDIR/tests/integration/lib.sh"
@@ -145,6 +146,21 @@ check "... and a warning says why it was not dropped" \
 check "... it is there" test "$(pg_value postgres "SELECT count(*) FROM pg_database WHERE datname = 'rbusy'")" = 1
 pg_sql "DROP DATABASE IF EXISTS rbusy" >/dev/null 2>&1 ||
     { sleep 5; pg_sql "DROP DATABASE IF EXISTS rbusy" >/dev/null 2>&1; }
+
+# pg_restore succeeds, then restore-db's own connection is cut (its
+# backend terminated): the mark cannot be cleared nor the database dropped.
+bindir bin-cut 'case "$1" in --version) exec "$REAL" "$@" ;; esac
+"$REAL" "$@" || exit
+psql -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+WHERE datname = '"'"'postgres'"'"' AND pid <> pg_backend_pid() AND backend_type = '"'"'client backend'"'"'" >/dev/null'
+restore_db --dbname rcutconn --pg-bindir "$WORK/bin-cut"
+check "restore-db whose connection is cut after pg_restore: fails" test $? -ne 0
+diag "$(cat "$WORK/err")"
+check "... its last line says the database was left half-restored" \
+    sh -c "tail -n 1 '$WORK/err' | grep -q \"database 'rcutconn' was left half-restored\""
+check "... and says why: the restore mark could not be cleared" \
+    sh -c "tail -n 1 '$WORK/err' | grep -q \"clear the database's restore mark\""
+pg_sql "DROP DATABASE IF EXISTS rcutconn" >/dev/null 2>&1
 
 # restore-db refuses before it connects: a connection string for a name, a
 # pg_restore whose version cannot be read.
