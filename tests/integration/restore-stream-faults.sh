@@ -19,6 +19,8 @@
 #    close fails, a directory whose times cannot be set; restore --force
 #    over an entry that cannot be removed; fetch --force whose temporary
 #    cannot be linked or closed; fetch of a hard link and a sparse file;
+#  - a selective restore that skips a middle volume; a killed restore's
+#    scratch that cannot be removed (a warning);
 #  - ls into a full stdout, verify and restore of an incremental whose full
 #    set lost its manifest, status --json listing an incomplete set,
 #    verify with a key file that holds no key.
@@ -434,6 +436,40 @@ done
 "$TRESOR" fetch --quiet --from "$T" --key-file "$WORK/k.sec.asc" vault/holes - \
     2>"$WORK/err" | cmp -s - "$V/holes"
 check "fetch of a sparse file to stdout: identical" test $? -eq 0
+
+# --- 9. volumes skipped; stale scratch that cannot be removed --------------
+# Three 1 MiB volumes: a-w1 in the first, b-big across all three, c-w3 in
+# the last. Restoring a-w1 and c-w3 reads volumes 1 and 3: the first ends
+# inside b-big (skipped), and the third starts without the second.
+mkdir -p "$WORK/mv/v" "$WORK/tmv"
+printf 'one\n' >"$WORK/mv/v/a-w1"
+head -c 2600000 /dev/urandom >"$WORK/mv/v/b-big"
+printf 'three\n' >"$WORK/mv/v/c-w3"
+"$TRESOR" backup --quiet --volsize 1 --to "file://$WORK/tmv" \
+    --key-file "$WORK/k.pub.asc" "$WORK/mv/v" || bail "backup in 1 MiB volumes"
+check "three volumes" test "$(ls "$WORK/tmv" | grep -c '\.vol0000')" -eq 3
+rm -rf "$WORK/out"
+mkdir -p "$WORK/out"
+"$TRESOR" restore --quiet --from "file://$WORK/tmv" --to "$WORK/out/r" \
+    --key-file "$WORK/k.sec.asc" v/a-w1 v/c-w3 2>"$WORK/err"
+check "the first and last volume's files, the middle volume skipped: exit 0" \
+    test $? -eq 0
+check "... both identical, the big one not restored" \
+    sh -c "cmp -s '$WORK/mv/v/a-w1' '$WORK/out/r/v/a-w1' &&
+    cmp -s '$WORK/mv/v/c-w3' '$WORK/out/r/v/c-w3' && [ ! -e '$WORK/out/r/v/b-big' ]"
+# A killed restore's scratch in the destination (its pid is not running),
+# which cannot be removed: a warning, and the restore goes on.
+rm -rf "$WORK/out"
+mkdir -p "$WORK/out/r"
+: >"$WORK/out/r/.tresor-scratch.999999.abcdef"
+faulty unlinkat 1 EIO .tresor-scratch.999999 "$REAL" restore --quiet \
+    --sign-pubkey "$WORK/sign.pub.asc" --from "file://$WORK/tmv" \
+    --to "$WORK/out/r" --key-file "$WORK/k.sec.asc" v/a-w1
+check "stale scratch that cannot be removed: restore exits 0" \
+    test $rc -eq 0 -a $hit = yes
+check "... with a warning saying so" \
+    grep -q "warning: unable to remove '$WORK/out/r/.tresor-scratch.999999.abcdef', left by an interrupted restore" "$WORK/err"
+check "... the file is restored" cmp -s "$WORK/mv/v/a-w1" "$WORK/out/r/v/a-w1"
 
 # A key file that is no key: verify fails before reading a manifest (with
 # a cache that has none), and before reading data (with one that has).
