@@ -1,8 +1,8 @@
 #!/bin/sh
 # recover-faults.sh: recover-from-backup --only-restore meets failing
-# system calls (tests/helpers/faultshim.so) after it has started: moving the
-# staged vault up without RENAME_NOREPLACE (EINVAL: the plain rename is
-# used, identical), a move that fails (EXDEV), and a dump directory on a
+# system calls (tests/helpers/faultshim.so) after it has started: no
+# staging directory (mkdtemp), moving the staged vault up without
+# RENAME_NOREPLACE (EINVAL: the plain rename is used, identical), a move that fails (EXDEV), and a dump directory on a
 # full disk. A failing run exits non-zero in one line that says what was
 # left; nothing half-written sits in the dump directory, no staging
 # directory is left in the vault. A throwaway PostgreSQL cluster
@@ -64,6 +64,16 @@ no_stage() {
 # The vault is staged under VAULT/.tresor-recover.XXXXXX/ecs-storage-vault
 # and its top-level names moved up; only that move renames empty-dir (an
 # empty directory is made in place). EINVAL is 22, EXDEV 18.
+# The staging directory cannot be made: nothing was changed.
+recover_faulty r0 mkdtemp 1 ENOSPC .tresor-recover.
+check "no staging directory: recover fails" test $rc -ne 0 -a $hit = yes
+check "... in one line" one_line_error "$WORK/err"
+check "... saying nothing was changed" \
+    sh -c "grep -q 'unable to create' '$WORK/err' && grep -q 'nothing was changed' '$WORK/err'"
+diag "$(cat "$WORK/err")"
+check "... nothing was" \
+    test -z "$(find "$WORK/r0/vault" "$WORK/r0/dump" -mindepth 1)"
+
 # No RENAME_NOREPLACE (renameat2 EINVAL): the plain rename, identical.
 recover_faulty r1 renameat 1 22 ecs-storage-vault/empty-dir
 check "renameat2 EINVAL: recover exits 0" test $rc -eq 0 -a $hit = yes

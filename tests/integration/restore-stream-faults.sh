@@ -228,8 +228,9 @@ check "... some run without a thread still restores (the scratch fallback)" \
     test $inline -gt 0
 
 # The deltas past the 8th wait under names in a scratch directory (with
-# few descriptors): one cannot be created, one cannot be written.
-for call in open write; do
+# few descriptors): their directory cannot be made (mkdtemp), one cannot
+# be created, one cannot be written.
+for call in mkdtemp open write; do
 	rm -rf "$WORK/out"
 	mkdir -p "$WORK/out"
 	(ulimit -n 128 && faulty $call 1 ENOSPC .tresor-scratch. rrestore; exit $rc)
