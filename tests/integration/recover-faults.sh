@@ -2,8 +2,8 @@
 # recover-faults.sh: recover-from-backup --only-restore meets failing
 # system calls (tests/helpers/faultshim.so) after it has started: no
 # staging directory (mkdtemp), moving the staged vault up without
-# RENAME_NOREPLACE (EINVAL: the plain rename is used, identical), a move that fails (EXDEV), and a dump directory on a
-# full disk. A failing run exits non-zero in one line that says what was
+# RENAME_NOREPLACE (EINVAL: the plain rename is used, identical), a move
+# that fails (EXDEV), and a dump directory on a full disk. A failing run exits non-zero in one line that says what was
 # left; nothing half-written sits in the dump directory, no staging
 # directory is left in the vault. A throwaway PostgreSQL cluster
 # (pglib.sh) makes the set's dump; recover creates no database.
