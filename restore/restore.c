@@ -80,6 +80,7 @@ struct restore_out {
 	struct restore	*r;
 	struct hash	*hash;
 	uint64_t	 bytes;
+	int		 failed;	/* writing failed: not the patch's fault */
 };
 
 struct restore {
@@ -614,7 +615,15 @@ restore_out_write(struct sink *s, const void *buf, size_t len, char **cause)
 	hash_update(o->hash, buf, len);
 	o->bytes += len;
 	progress_update(o->r->progress, o->r->bytes + o->bytes, o->r->files);
-	return restore_file_data(o->r, buf, len, cause);
+	/*
+	 * Its cause names the file it is about, which may be an earlier
+	 * one (apply's queue reports late): not "patching" this one.
+	 */
+	if (restore_file_data(o->r, buf, len, cause) != 0) {
+		o->failed = 1;
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -780,6 +789,8 @@ restore_stream_data(struct restore *r, const void *p, size_t len,
 
 	if (sink_write(r->stream, p, len, cause) == 0)
 		return 0;
+	if (r->stream_out->failed)
+		return -1;
 	q = log_quote(r->cur->path);
 	error_prefix(cause, "patching '%s'", q);
 	free(q);
@@ -866,7 +877,8 @@ restore_patch(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
 	    cause) != 0) {
 		char	*q = log_quote(re->path);
 
-		error_prefix(cause, "patching '%s'", q);
+		if (!out->failed)
+			error_prefix(cause, "patching '%s'", q);
 		free(q);
 		goto out;
 	}
@@ -897,7 +909,8 @@ restore_stream_end(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
 	r->stream = NULL;
 	if (sink_finish(stream, cause) != 0) {
 		q = log_quote(re->path);
-		error_prefix(cause, "patching '%s'", q);
+		if (!r->stream_out->failed)
+			error_prefix(cause, "patching '%s'", q);
 		free(q);
 		goto out;
 	}

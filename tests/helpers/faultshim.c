@@ -17,7 +17,7 @@
  *
  *   open openat (only opens that create a file: O_CREAT or O_TMPFILE)
  *   tmpfile (only O_TMPFILE opens)  write pwrite  fsync fdatasync
- *   ftruncate  close  mkostemp (the template)
+ *   ftruncate  close  mkostemp mkdtemp (the template)
  *   rename renameat (and renameat2; the old path)  linkat (the new path)
  *   unlinkat unlink  mkdir mkdirat  fchmod fchmodat  fchown fchownat
  *   futimens utimensat  symlinkat  pthread_create (no path)
@@ -364,6 +364,19 @@ mkostemp(char *template, int flags)
 	if (fault_at_hits("mkostemp", AT_FDCWD, template))
 		return fault_fail();
 	return real_mkostemp(template, flags);
+}
+
+/* mkdtemp: likewise, libc's own mkdir inside it does not. */
+char *
+mkdtemp(char *template)
+{
+	REAL(char *, mkdtemp, (char *));
+
+	if (fault_at_hits("mkdtemp", AT_FDCWD, template)) {
+		(void)fault_fail();
+		return NULL;
+	}
+	return real_mkdtemp(template);
 }
 
 int
