@@ -780,20 +780,45 @@ out:
 	return rc;
 }
 
+/*
+ * A patch of path failed: say so, unless its output o failed, whose cause
+ * names the file it is about already (maybe an earlier one: apply's queue
+ * reports late).
+ */
+static void
+restore_patch_failed(const struct restore_out *o, const char *path,
+    char **cause)
+{
+	char	*q;
+
+	if (o != NULL && o->failed)
+		return;
+	q = log_quote(path);
+	error_prefix(cause, "patching '%s'", q);
+	free(q);
+}
+
+/* The patch into o is done: its digest, and the size it must have. */
+static int
+restore_patched(struct restore *r, const struct restore_out *o,
+    const struct rentry *re, uint8_t got[HASH_LEN], char **cause)
+{
+	hash_final(o->hash, got);
+	r->bytes += o->bytes;
+	if (o->bytes != re->size)
+		return restore_corrupt(cause, "'%s' patched to the wrong size",
+		    re->path);
+	return 0;
+}
+
 /* Base bytes into the patch they stream into. */
 static int
 restore_stream_data(struct restore *r, const void *p, size_t len,
     char **cause)
 {
-	char	*q;
-
 	if (sink_write(r->stream, p, len, cause) == 0)
 		return 0;
-	if (r->stream_out->failed)
-		return -1;
-	q = log_quote(r->cur->path);
-	error_prefix(cause, "patching '%s'", q);
-	free(q);
+	restore_patch_failed(r->stream_out, r->cur->path, cause);
 	return -1;
 }
 
@@ -835,7 +860,7 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 		return restore_write_fd(r->cur_fd, p, len,
 		    restore_scratch_name(r), cause);
 	}
-	for (left = hole; left > 0 && r->mode != MODE_WHOLE; left -= n) {
+	for (left = hole; left > 0; left -= n) {
 		n = left < sizeof zeros ? left : sizeof zeros;
 		if (r->stream != NULL) {
 			if (restore_stream_data(r, zeros, (size_t)n,
@@ -849,10 +874,6 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 			return -1;
 	}
 	if (r->mode == MODE_WHOLE) {
-		for (left = hole; left > 0; left -= n) {
-			n = left < sizeof zeros ? left : sizeof zeros;
-			hash_update(r->cur_hash, zeros, (size_t)n);
-		}
 		r->bytes += hole;
 		progress_update(r->progress, r->bytes, r->files);
 		return restore_file_hole(r, hole, cause);
@@ -875,21 +896,10 @@ restore_patch(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
 		goto out;
 	if (rsync_patch(r->cur_fd, r->delta_fd, re->size, &out->sink,
 	    cause) != 0) {
-		char	*q = log_quote(re->path);
-
-		if (!out->failed)
-			error_prefix(cause, "patching '%s'", q);
-		free(q);
+		restore_patch_failed(out, re->path, cause);
 		goto out;
 	}
-	hash_final(out->hash, got);
-	r->bytes += out->bytes;
-	if (out->bytes != re->size) {
-		restore_corrupt(cause, "'%s' patched to the wrong size",
-		    re->path);
-		goto out;
-	}
-	rc = 0;
+	rc = restore_patched(r, out, re, got, cause);
 out:
 	if (rc != 0)
 		restore_file_abort(r);
@@ -903,25 +913,14 @@ restore_stream_end(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
     char **cause)
 {
 	struct sink	*stream = r->stream;
-	char		*q;
 	int		 rc = -1;
 
 	r->stream = NULL;
 	if (sink_finish(stream, cause) != 0) {
-		q = log_quote(re->path);
-		if (!r->stream_out->failed)
-			error_prefix(cause, "patching '%s'", q);
-		free(q);
+		restore_patch_failed(r->stream_out, re->path, cause);
 		goto out;
 	}
-	hash_final(r->stream_out->hash, got);
-	r->bytes += r->stream_out->bytes;
-	if (r->stream_out->bytes != re->size) {
-		restore_corrupt(cause, "'%s' patched to the wrong size",
-		    re->path);
-		goto out;
-	}
-	rc = 0;
+	rc = restore_patched(r, r->stream_out, re, got, cause);
 out:
 	sink_free(stream);
 	if (rc != 0)
@@ -975,11 +974,8 @@ restore_entry_end(struct restore *r, const uint8_t *p, size_t len,
 		rc = rsync_delta_runs_forward(r->cur_fd, re->delta->base_size,
 		    re->size, cause);
 		if (rc == -1) {
-			char	*q = log_quote(re->path);
-
 			restore_scratch_close(r, 1);
-			error_prefix(cause, "patching '%s'", q);
-			free(q);
+			restore_patch_failed(NULL, re->path, cause);
 			return -1;
 		}
 		re->delta->forward = rc == 1;
