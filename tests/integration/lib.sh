@@ -84,6 +84,18 @@ make_key() {
 	GNUPGHOME="$home" gpg --batch --armor --export-secret-keys >"$WORK/$1.sec.asc" || bail "export"
 }
 
+# use_faultshim: sets SHIM to tests/helpers/faultshim.so (a failure if it
+# is not built; its header says how to preload it), and under ASan, which
+# wants its runtime loaded first, lets the shim come before it.
+use_faultshim() {
+	SHIM=$TESTS_BUILDDIR/helpers/faultshim.so
+	[ -f "$SHIM" ] || bail "$SHIM not built (make check builds it)"
+	if [ -n "${SANITIZED:-}" ]; then
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+		export ASAN_OPTIONS
+	fi
+}
+
 # under_strace STRACE-ARGUMENTS...: strace with LeakSanitizer off in what it
 # traces. LeakSanitizer cannot run under ptrace ("LeakSanitizer has
 # encountered a fatal error", exit 1), so in a --enable-sanitizers build every

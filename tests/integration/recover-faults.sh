@@ -18,12 +18,7 @@
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 . "$TOP_SRCDIR/tests/integration/pglib.sh"
 
-SHIM=$TESTS_BUILDDIR/helpers/faultshim.so
-[ -f "$SHIM" ] || bail "$SHIM not built (make check builds it)"
-if [ -n "${SANITIZED:-}" ]; then
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-	export ASAN_OPTIONS
-fi
+use_faultshim
 
 make_key k
 mkdir -p "$WORK/target" "$WORK/data"

@@ -30,12 +30,7 @@
 # pthread_create sweep always goes on until then (a handful of runs).
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 
-SHIM=$TESTS_BUILDDIR/helpers/faultshim.so
-[ -f "$SHIM" ] || bail "$SHIM not built (make check builds it)"
-if [ -n "${SANITIZED:-}" ]; then
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-	export ASAN_OPTIONS
-fi
+use_faultshim
 
 make_key k
 V=$WORK/vault
