@@ -44,10 +44,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libsmbclient.h>
-
 #include "common/error.h"
 #include "common/xmalloc.h"
+#include "smblib.h"
 #include "transport.intern.h"
 
 #define SMB_BUFFER		(4 * 1024 * 1024)
@@ -152,7 +151,7 @@ static void
 smb_auth_cb(SMBCCTX *ctx, const char *server, const char *share, char *wg,
     int wglen, char *un, int unlen, char *pw, int pwlen)
 {
-	struct smb_target	*st = smbc_getOptionUserData(ctx);
+	struct smb_target	*st = smblib()->getOptionUserData(ctx);
 	const char		*password = st->t->url.password;
 
 	(void)server;
@@ -224,7 +223,7 @@ smb_disconnect(struct smb_target *st)
 {
 	if (st->ctx == NULL)
 		return;
-	smbc_free_context(st->ctx, 1);
+	smblib()->free_context(st->ctx, 1);
 	st->ctx = NULL;
 }
 
@@ -239,31 +238,31 @@ smb_connect(struct smb_target *st, char **cause)
 		return 0;
 	st->status[0] = '\0';
 	st->login_failed = 0;
-	if ((ctx = smbc_new_context()) == NULL)
+	if ((ctx = smblib()->new_context()) == NULL)
 		return error_sys(cause, "unable to start libsmbclient for %s",
 		    t->url.display);
-	smbc_setOptionUserData(ctx, st);
-	smbc_setLogCallback(ctx, st, smb_log_cb);
-	smbc_setDebug(ctx, 3);
-	smbc_setFunctionAuthDataWithContext(ctx, smb_auth_cb);
-	smbc_setOptionUseKerberos(ctx, 0);
-	smbc_setOptionFallbackAfterKerberos(ctx, 1);
-	smbc_setOptionUseCCache(ctx, 0);
-	smbc_setOptionNoAutoAnonymousLogin(ctx, 1);
-	smbc_setTimeout(ctx, t->opts.idle_timeout * 1000);
-	smbc_setPort(ctx, (uint16_t)(t->url.port != 0 ? t->url.port : 445));
+	smblib()->setOptionUserData(ctx, st);
+	smblib()->setLogCallback(ctx, st, smb_log_cb);
+	smblib()->setDebug(ctx, 3);
+	smblib()->setFunctionAuthDataWithContext(ctx, smb_auth_cb);
+	smblib()->setOptionUseKerberos(ctx, 0);
+	smblib()->setOptionFallbackAfterKerberos(ctx, 1);
+	smblib()->setOptionUseCCache(ctx, 0);
+	smblib()->setOptionNoAutoAnonymousLogin(ctx, 1);
+	smblib()->setTimeout(ctx, t->opts.idle_timeout * 1000);
+	smblib()->setPort(ctx, (uint16_t)(t->url.port != 0 ? t->url.port : 445));
 	if (st->user != NULL)
-		smbc_setUser(ctx, st->user);
+		smblib()->setUser(ctx, st->user);
 	if (st->domain != NULL)
-		smbc_setWorkgroup(ctx, st->domain);
-	if (smbc_setConfiguration(ctx, st->conf) != 0) {
-		smbc_free_context(ctx, 1);
+		smblib()->setWorkgroup(ctx, st->domain);
+	if (smblib()->setConfiguration(ctx, st->conf) != 0) {
+		smblib()->free_context(ctx, 1);
 		return error_set(cause, "unable to load libsmbclient's "
 		    "configuration %s for %s", st->conf, t->url.display);
 	}
-	smbc_setOptionProtocols(ctx, "SMB2_02", "SMB3");
-	if (smbc_init_context(ctx) == NULL) {
-		smbc_free_context(ctx, 1);
+	smblib()->setOptionProtocols(ctx, "SMB2_02", "SMB3");
+	if (smblib()->init_context(ctx) == NULL) {
+		smblib()->free_context(ctx, 1);
 		return error_sys(cause, "unable to start libsmbclient for %s",
 		    t->url.display);
 	}
@@ -282,7 +281,7 @@ smb_stat_url(struct smb_target *st, const char *url, uint64_t *size,
 
 	if ((rc = smb_connect(st, cause)) != 0)
 		return rc;
-	if (smbc_getFunctionStat(st->ctx)(st->ctx, url, &sb) != 0) {
+	if (smblib()->getFunctionStat(st->ctx)(st->ctx, url, &sb) != 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 1;
 		return smb_error(st, errno, cause, what);
@@ -312,14 +311,14 @@ smb_list_step(struct transport *t, void *arg, char **cause)
 	if ((rc = smb_connect(st, cause)) != 0)
 		return rc;
 	what = xasprintf("unable to list %s", t->url.display);
-	if ((dir = smbc_getFunctionOpendir(st->ctx)(st->ctx, st->base)) ==
+	if ((dir = smblib()->getFunctionOpendir(st->ctx)(st->ctx, st->base)) ==
 	    NULL) {
 		/* No directory yet: put makes it. */
 		rc = errno == ENOENT ? 0 : smb_error(st, errno, cause, what);
 		goto out;
 	}
 	errno = 0;
-	while ((fi = smbc_getFunctionReaddirPlus(st->ctx)(st->ctx, dir)) !=
+	while ((fi = smblib()->getFunctionReaddirPlus(st->ctx)(st->ctx, dir)) !=
 	    NULL) {
 		if (fi->attrs & SMB_ATTR_DIRECTORY)
 			continue;
@@ -330,7 +329,7 @@ smb_list_step(struct transport *t, void *arg, char **cause)
 	if (errno != 0 && errno != ENOENT)
 		rc = smb_error(st, errno, cause, what);
 	if (st->ctx != NULL)
-		smbc_getFunctionClosedir(st->ctx)(st->ctx, dir);
+		smblib()->getFunctionClosedir(st->ctx)(st->ctx, dir);
 out:
 	free(what);
 	return rc;
@@ -389,7 +388,7 @@ smb_remove_step(struct transport *t, void *arg, char **cause)
 	url = smb_url(st, name);
 	what = xasprintf("unable to remove '%s' from %s", name,
 	    t->url.display);
-	if (smbc_getFunctionUnlink(st->ctx)(st->ctx, url) != 0 &&
+	if (smblib()->getFunctionUnlink(st->ctx)(st->ctx, url) != 0 &&
 	    errno != ENOENT)
 		rc = smb_error(st, errno, cause, what);
 	free(what);
@@ -416,7 +415,7 @@ smb_mkdirs(struct smb_target *st, char **cause, const char *what)
 			end = st->dir + strlen(st->dir);
 		url = xasprintf("%s/%.*s", st->share, (int)(end - st->dir),
 		    st->dir);
-		if (smbc_getFunctionMkdir(st->ctx)(st->ctx, url, 0700) != 0 &&
+		if (smblib()->getFunctionMkdir(st->ctx)(st->ctx, url, 0700) != 0 &&
 		    errno != EEXIST)
 			rc = smb_error(st, errno, cause, what);
 		free(url);
@@ -442,14 +441,14 @@ smb_writer_open(struct smb_writer *w, char **cause, const char *what)
 		flags |= O_CREAT | O_EXCL;
 	}
 	url = smb_url(st, w->tmpname);
-	w->file = smbc_getFunctionOpen(st->ctx)(st->ctx, url, flags, 0600);
+	w->file = smblib()->getFunctionOpen(st->ctx)(st->ctx, url, flags, 0600);
 	free(url);
 	if (w->file == NULL)
 		return smb_error(st, errno, cause, what);
 	w->generation = st->generation;
-	if (w->stored > 0 && (smbc_getFunctionFtruncate(st->ctx)(st->ctx,
+	if (w->stored > 0 && (smblib()->getFunctionFtruncate(st->ctx)(st->ctx,
 	    w->file, (off_t)w->stored) != 0 ||
-	    smbc_getFunctionLseek(st->ctx)(st->ctx, w->file,
+	    smblib()->getFunctionLseek(st->ctx)(st->ctx, w->file,
 	    (off_t)w->stored, SEEK_SET) < 0))
 		return smb_error(st, errno, cause, what);
 	return 0;
@@ -482,7 +481,7 @@ smb_flush_step(struct transport *t, void *arg, char **cause)
 	if ((rc = smb_writer_open(w, cause, w->what)) != 0)
 		return rc;
 	while (w->len > 0) {
-		n = smbc_getFunctionWrite(st->ctx)(st->ctx, w->file, w->buf,
+		n = smblib()->getFunctionWrite(st->ctx)(st->ctx, w->file, w->buf,
 		    w->len);
 		if (n <= 0)
 			return smb_error(st, n < 0 ? errno : EIO, cause, w->what);
@@ -523,7 +522,7 @@ smb_publish_step(struct transport *t, void *arg, char **cause)
 	to = smb_url(st, w->name);
 	what = xasprintf("unable to publish '%s' in %s", w->name,
 	    t->url.display);
-	if (smbc_getFunctionRename(st->ctx)(st->ctx, from, st->ctx, to) != 0)
+	if (smblib()->getFunctionRename(st->ctx)(st->ctx, from, st->ctx, to) != 0)
 		rc = smb_error(st, errno, cause, what);
 	free(what);
 	free(to);
@@ -542,7 +541,7 @@ smb_writer_finish(struct sink *s, char **cause)
 	    transport_retry(st->t, smb_flush_step, w, cause) != 0)
 		return -1;
 	if (w->generation == st->generation && st->ctx != NULL &&
-	    smbc_getFunctionClose(st->ctx)(st->ctx, w->file) != 0)
+	    smblib()->getFunctionClose(st->ctx)(st->ctx, w->file) != 0)
 		rc = smb_error(st, errno, cause, w->what);
 	w->file = NULL;
 	if (rc != 0 && rc != TRANSPORT_TRANSIENT)
@@ -565,7 +564,7 @@ smb_writer_free(struct sink *s)
 
 	if (w->file != NULL && w->generation == st->generation &&
 	    st->ctx != NULL)
-		smbc_getFunctionClose(st->ctx)(st->ctx, w->file);
+		smblib()->getFunctionClose(st->ctx)(st->ctx, w->file);
 	/* Best effort: cleanup removes what a lost connection leaves. */
 	if (!w->published) {
 		smb_remove_step(st->t, w->tmpname, &cause);
@@ -619,7 +618,7 @@ smb_reader_open(struct smb_reader *r, char **cause, const char *what)
 	if (r->file != NULL && r->generation == st->generation)
 		return 0;
 	url = smb_url(st, r->name);
-	r->file = smbc_getFunctionOpen(st->ctx)(st->ctx, url, O_RDONLY, 0);
+	r->file = smblib()->getFunctionOpen(st->ctx)(st->ctx, url, O_RDONLY, 0);
 	free(url);
 	if (r->file == NULL) {
 		if (errno == ENOENT)
@@ -628,7 +627,7 @@ smb_reader_open(struct smb_reader *r, char **cause, const char *what)
 		return smb_error(st, errno, cause, what);
 	}
 	r->generation = st->generation;
-	if (r->offset > 0 && smbc_getFunctionLseek(st->ctx)(st->ctx, r->file,
+	if (r->offset > 0 && smblib()->getFunctionLseek(st->ctx)(st->ctx, r->file,
 	    (off_t)r->offset, SEEK_SET) < 0)
 		return smb_error(st, errno, cause, what);
 	return 0;
@@ -660,7 +659,7 @@ smb_fill_step(struct transport *t, void *arg, char **cause)
 	(void)t;
 	if ((rc = smb_reader_open(r, cause, r->what)) != 0)
 		return rc;
-	n = smbc_getFunctionRead(st->ctx)(st->ctx, r->file, r->buf,
+	n = smblib()->getFunctionRead(st->ctx)(st->ctx, r->file, r->buf,
 	    SMB_BUFFER);
 	if (n < 0)
 		return smb_error(st, errno, cause, r->what);
@@ -699,7 +698,7 @@ smb_reader_close(struct transport_reader *tr)
 
 	if (r->file != NULL && r->generation == st->generation &&
 	    st->ctx != NULL)
-		smbc_getFunctionClose(st->ctx)(st->ctx, r->file);
+		smblib()->getFunctionClose(st->ctx)(st->ctx, r->file);
 	free(r->name);
 	free(r->what);
 	free(r->buf);
@@ -745,7 +744,7 @@ smb_share_step(struct transport *t, void *arg, char **cause)
 	if ((rc = smb_connect(st, cause)) != 0)
 		return rc;
 	what = xasprintf("unable to open %s", t->url.display);
-	if (smbc_getFunctionStat(st->ctx)(st->ctx, st->share, &sb) != 0) {
+	if (smblib()->getFunctionStat(st->ctx)(st->ctx, st->share, &sb) != 0) {
 		if (errno == ENOENT || errno == ENODEV)
 			rc = error_set(cause, "%s: no such share on the server",
 			    what);
@@ -834,6 +833,8 @@ smb_open(struct transport *t, char **cause)
 	if (*p == '\0')
 		return error_set(cause, "invalid URL '%s': no share "
 		    "(smb://host/share/path)", t->url.display);
+	if (smblib_load(cause) == NULL)
+		return -1;
 	st = xcalloc(1, sizeof *st);
 	st->t = t;
 	t->driver = st;
