@@ -1131,14 +1131,15 @@ restore_volumes(struct restore *r, char **cause)
 				return -1;
 			what = xasprintf("volume '%s'", vi->name);
 			/*
-			 * This thread reads what gpg decrypts and decompresses
-			 * it; records are parsed and files hashed and written
-			 * (the dearest part: new page cache) in a thread of
-			 * their own. Only that thread touches the restore's
-			 * state.
+			 * Three threads: this one reads the volume, hashes
+			 * and decrypts it; zstd decompresses in the next; in
+			 * the last, records are parsed and files hashed and
+			 * written (the dearest part: new page cache). Only
+			 * that last thread touches the restore's state.
 			 */
-			chain = zstd_decompress_sink_new(what, async_sink_new(
-			    record_reader_new(what, restore_record, r)));
+			chain = async_sink_new(zstd_decompress_sink_new(what,
+			    async_sink_new(record_reader_new(what,
+			    restore_record, r))));
 			rc = object_read(r->transport, r->crypto, vi->name,
 			    &vi->size, vi->sha256, chain, cause);
 			sink_free(chain);	/* the parsing thread is done */
@@ -1389,6 +1390,33 @@ restore_pick_set(const struct catalog *cat, const struct restore_options *o,
 	return set;
 }
 
+/*
+ * The target, its catalog and its seals (checked first: nothing is read
+ * that they do not vouch for), as the options give them or opened here.
+ */
+static int
+restore_open_target(struct restore *r, struct catalog *cat,
+    const struct catalog **cp, char **cause)
+{
+	const struct restore_options	*o = r->opts;
+
+	if (o->open_transport != NULL)
+		r->transport = o->open_transport;
+	else if ((r->transport = target_open(o->url, &o->transport,
+	    cause)) == NULL)
+		return -1;
+	if (o->open_catalog != NULL)
+		*cp = o->open_catalog;
+	else if (catalog_load(r->transport, cat, cause) != 0)
+		return -1;
+	if (o->open_seals != NULL)
+		r->seals = o->open_seals;
+	else if ((r->seals = seals_open(r->transport, *cp, &o->seals,
+	    o->seals.cache_dir, cause)) == NULL)
+		return -1;
+	return 0;
+}
+
 int
 restore_run(const struct restore_options *o, char **cause)
 {
@@ -1403,10 +1431,11 @@ restore_run(const struct restore_options *o, char **cause)
 	struct entry			 out_e;
 	struct rentry			*re;
 	struct timespec			 t0, t1;
+	struct crypto_pending		*pending = NULL;
 	uint64_t			 total = 0;
 	size_t				 i, j;
 	char				*q;
-	int				 rc = EXIT_FAILURE_, out_open = 0;
+	int				 rc = EXIT_FAILURE_, out_open = 0, opened;
 
 	memset(&r, 0, sizeof r);
 	memset(&cat, 0, sizeof cat);
@@ -1415,24 +1444,19 @@ restore_run(const struct restore_options *o, char **cause)
 	r.out_fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r.opts = o;
-	if (o->open_crypto != NULL)
-		r.crypto = o->open_crypto;
-	else if ((r.crypto = crypto_new(&o->crypto, 1, cause)) == NULL)
-		goto out;
-	if (o->open_transport != NULL)
-		r.transport = o->open_transport;
-	else if ((r.transport = target_open(o->url, &o->transport,
+	/*
+	 * The key is imported (a secret key starts its gpg-agent) in a thread
+	 * while the target is opened and its seals are checked. Its failure
+	 * is named first, as when it was read first.
+	 */
+	r.crypto = o->open_crypto;
+	if (o->open_crypto == NULL)
+		pending = crypto_new_begin(&o->crypto, 1);
+	opened = restore_open_target(&r, &cat, &cp, cause);
+	if (pending != NULL && (r.crypto = crypto_new_end(pending,
 	    cause)) == NULL)
 		goto out;
-	if (o->open_catalog != NULL)
-		cp = o->open_catalog;
-	else if (catalog_load(r.transport, &cat, cause) != 0)
-		goto out;
-	/* Seals and chain first: nothing is read that they do not vouch for. */
-	if (o->open_seals != NULL)
-		r.seals = o->open_seals;
-	else if ((r.seals = seals_open(r.transport, cp, &o->seals,
-	    o->seals.cache_dir, cause)) == NULL)
+	if (opened != 0)
 		goto out;
 	if ((set = restore_pick_set(cp, o, target_display(r.transport),
 	    cause)) == NULL)

@@ -36,6 +36,16 @@ struct crypto;
 struct crypto	*crypto_new(const struct crypto_options *, int for_decrypt,
 		     char **cause);
 void		 crypto_free(struct crypto *);
+/*
+ * crypto_new in a thread of its own (inline if none can start), for a
+ * caller with other work to do meanwhile: importing a secret key starts
+ * its gpg-agent, 40-90 ms. crypto_new_end waits for it and gives what
+ * crypto_new would have; the options must live until then.
+ */
+struct crypto_pending;
+struct crypto_pending *crypto_new_begin(const struct crypto_options *,
+		     int for_decrypt);
+struct crypto	*crypto_new_end(struct crypto_pending *, char **cause);
 
 /*
  * The keys objects are encrypted to, as the manifest records them: the

@@ -7,6 +7,7 @@
 
 #include <gpgme.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct crypto {
 	char	 *engine;	/* the gpg program gpgme found */
@@ -36,5 +37,11 @@ int	crypto_set_no_agent(struct crypto *, int on, char **cause);
  * `gpg --version`).
  */
 int	crypto_find_engine(struct crypto *, char **cause);
+/*
+ * Start the home's gpg-agent now (gpg.c says why): its pid, to pass to
+ * crypto_wait_agent once the work done meanwhile is over, or -1.
+ */
+pid_t	crypto_spawn_agent(struct crypto *);
+void	crypto_wait_agent(pid_t);
 
 #endif

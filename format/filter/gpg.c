@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -167,19 +169,28 @@ crypto_hard_stop(void)
 	}
 }
 
+/*
+ * Homes are made and removed by several threads at once (a key imported
+ * while the signing key is checked): the lock keeps two from taking one
+ * slot. The hard stop reads the slots without it, as it must in a signal
+ * handler; it only runs when the process dies.
+ */
 static void
 crypto_track_home(char *home, int add)
 {
-	int	i;
+	static pthread_mutex_t	lock = PTHREAD_MUTEX_INITIALIZER;
+	int			i;
 
+	pthread_mutex_lock(&lock);
 	for (i = 0; i < CRYPTO_HOMES_MAX; i++) {
 		if (add && crypto_homes[i] == NULL) {
 			crypto_homes[i] = home;
-			return;
+			break;
 		}
 		if (!add && crypto_homes[i] == home)
 			crypto_homes[i] = NULL;
 	}
+	pthread_mutex_unlock(&lock);
 }
 
 /*
@@ -292,6 +303,60 @@ crypto_key_data(const struct crypto_options *o, int fd, gpgme_data_t *data)
 	return gpgme_data_new_from_fd(data, fd);
 }
 
+/*
+ * A home's gpg-agent, started by us while gpgme runs its `gpg --version`
+ * for the home: gpg would start it only once an import of a secret key
+ * needs it, and then poll its socket at growing intervals. `gpg-agent
+ * --daemon` returns once its socket is listening. It keeps no descriptor
+ * but /dev/null: a pipe of a gpg run that another thread started
+ * meanwhile would otherwise stay open in the daemon. -1 if it could not
+ * be started (then gpg starts it as usual). gpg-agent is run from gpg's
+ * own directory (the gpg gpgme runs), never looked up in PATH: the agent
+ * holds the secret key, and a PATH search would also try every directory
+ * before it.
+ */
+pid_t
+crypto_spawn_agent(struct crypto *c)
+{
+	char				*argv[] = { "gpg-agent", "--homedir",
+					    c->home, "--daemon", NULL };
+	char				*program = NULL;
+	const char			*slash;
+	posix_spawn_file_actions_t	 fa;
+	pid_t				 pid = -1;
+
+	if (c->home == NULL || c->engine == NULL ||
+	    (slash = strrchr(c->engine, '/')) == NULL)
+		return -1;
+	program = xasprintf("%.*s/gpg-agent", (int)(slash - c->engine),
+	    c->engine);
+	if (access(program, X_OK) != 0 ||
+	    posix_spawn_file_actions_init(&fa) != 0)
+		goto out;
+	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
+	    0) != 0 || posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
+	    O_WRONLY, 0) != 0 || posix_spawn_file_actions_addopen(&fa, 2,
+	    "/dev/null", O_WRONLY, 0) != 0 ||
+	    posix_spawn_file_actions_addclosefrom_np(&fa, 3) != 0 ||
+	    posix_spawn(&pid, program, &fa, NULL, argv, environ) != 0)
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+out:
+	free(program);
+	return pid;
+}
+
+/* Its socket is up once it returned (a failure: gpg starts one). */
+void
+crypto_wait_agent(pid_t agent)
+{
+	int	status;
+
+	if (agent != -1)
+		while (waitpid(agent, &status, 0) == -1 && errno == EINTR)
+			continue;
+}
+
 /* Import a key file into the private home; collect encryption keys. */
 static int
 crypto_import(struct crypto *c, const struct crypto_options *o,
@@ -304,7 +369,8 @@ crypto_import(struct crypto *c, const struct crypto_options *o,
 	gpgme_import_result_t	 res;
 	gpgme_key_t		 key;
 	gpgme_error_t		 err;
-	int			 rc = -1, fd = -1;
+	pid_t			 agent;
+	int			 rc = -1, fd = -1, ctx_rc;
 
 	if (o->key_data == NULL &&
 	    (fd = open(key_file, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -318,7 +384,11 @@ crypto_import(struct crypto *c, const struct crypto_options *o,
 	 */
 	if (!for_decrypt && crypto_set_no_agent(c, 1, cause) != 0)
 		goto out;
-	if (crypto_context(c, &ctx, cause) != 0)
+	/* A secret key to decrypt with: its agent, beside `gpg --version`. */
+	agent = for_decrypt ? crypto_spawn_agent(c) : -1;
+	ctx_rc = crypto_context(c, &ctx, cause);
+	crypto_wait_agent(agent);
+	if (ctx_rc != 0)
 		goto out;
 	if ((err = crypto_key_data(o, fd, &data)) != 0 ||
 	    (err = gpgme_op_import(ctx, data)) != 0) {
@@ -580,6 +650,59 @@ fail:
 	return NULL;
 }
 
+struct crypto_pending {
+	const struct crypto_options	*o;
+	int				 for_decrypt;
+	struct crypto			*c;
+	char				*cause;
+	pthread_t			 thread;
+	int				 threaded;
+};
+
+static void *
+crypto_new_main(void *arg)
+{
+	struct crypto_pending	*p = arg;
+
+	(void)pthread_setname_np(pthread_self(), "crypto-new");
+	p->c = crypto_new(p->o, p->for_decrypt, &p->cause);
+	return NULL;
+}
+
+struct crypto_pending *
+crypto_new_begin(const struct crypto_options *o, int for_decrypt)
+{
+	struct crypto_pending	*p = xcalloc(1, sizeof *p);
+
+	p->o = o;
+	p->for_decrypt = for_decrypt;
+	if (pthread_create(&p->thread, NULL, crypto_new_main, p) == 0)
+		p->threaded = 1;
+	else
+		crypto_new_main(p);
+	return p;
+}
+
+struct crypto *
+crypto_new_end(struct crypto_pending *p, char **cause)
+{
+	struct crypto	*c;
+
+	if (p->threaded)
+		pthread_join(p->thread, NULL);
+	c = p->c;
+	if (c == NULL) {
+		if (cause != NULL) {
+			free(*cause);
+			*cause = p->cause;
+			p->cause = NULL;
+		}
+	}
+	free(p->cause);
+	free(p);
+	return c;
+}
+
 static int
 crypto_remove_entry(const char *path, const struct stat *st, int type,
     struct FTW *ftw)
@@ -594,28 +717,94 @@ crypto_remove_entry(const char *path, const struct stat *st, int type,
 }
 
 /*
- * Stop the agent of a private home and remove the home. Best effort:
- * gpgconf's complaints (an agent that is already gone, gpg-connect-agent
- * failing under load) go to /dev/null, not under the run's one line.
+ * One Assuan line to a gpg-agent on its socket, and its answer: 0 once the
+ * agent said OK to it. Only for KILLAGENT, which is all gpg-connect-agent
+ * would send: gpgme's assuan engine is not there once gpgconf is disabled
+ * (crypto_library_init).
+ */
+static int
+crypto_agent_say(const char *sock, const char *line)
+{
+	struct sockaddr_un	 sa;
+	char			 buf[1024];
+	size_t			 got = 0, len = strlen(line);
+	ssize_t			 n;
+	int			 fd, answers = 0, rc = -1;
+	char			*nl;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (strlen(sock) >= sizeof sa.sun_path)
+		return -1;
+	memcpy(sa.sun_path, sock, strlen(sock));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		goto out;
+	/* Its greeting ("OK Pleased to meet you"), then our line's answer. */
+	while (answers < 2) {
+		if ((nl = memchr(buf, '\n', got)) == NULL) {
+			if (got == sizeof buf || (n = read(fd, buf + got,
+			    sizeof buf - got)) <= 0)
+				goto out;
+			got += (size_t)n;
+			continue;
+		}
+		if (strncmp(buf, "OK", 2) != 0 || (nl - buf > 2 &&
+		    buf[2] != ' '))
+			goto out;
+		answers++;
+		got -= (size_t)(nl + 1 - buf);
+		memmove(buf, nl + 1, got);
+		if (answers == 1 && (send(fd, line, len, MSG_NOSIGNAL) !=
+		    (ssize_t)len || send(fd, "\n", 1, MSG_NOSIGNAL) != 1))
+			goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+/*
+ * Stop the agent of a private home and remove the home. The agent's
+ * socket is in the home unless /run/user/UID exists (GnuPG then puts it
+ * there, under a name derived from the home): KILLAGENT on it directly,
+ * else through gpg-connect-agent, which knows where it is. Not gpgconf
+ * --kill: it sends the same KILLAGENT but starts four programs for it
+ * (asking for a dirmngr and an scdaemon too, which a private home never
+ * has), 30-90 ms of every decrypting run. Best effort: the complaints of
+ * gpg-connect-agent (an agent already gone) go to /dev/null, not under
+ * the run's one line.
  */
 static void
 crypto_remove_home(const char *home, int no_agent)
 {
-	char			*argv[] = { "gpgconf", "--homedir",
-				    (char *)home, "--kill", "all", NULL };
+	char			*argv[] = { "gpg-connect-agent", "--homedir",
+				    (char *)home, "--no-autostart", "KILLAGENT",
+				    "/bye", NULL };
+	char			*sock = NULL;
+	struct stat		 sb;
 	posix_spawn_file_actions_t fa;
 	pid_t			 pid;
 	int			 status;
 
-	if (no_agent || posix_spawn_file_actions_init(&fa) != 0)
+	if (no_agent)
+		goto remove;
+	sock = xasprintf("%s/S.gpg-agent", home);
+	if (lstat(sock, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+	    crypto_agent_say(sock, "KILLAGENT") == 0)
+		goto remove;
+	if (posix_spawn_file_actions_init(&fa) != 0)
 		goto remove;
 	if (posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
 	    O_WRONLY, 0) == 0 && posix_spawn_file_actions_adddup2(&fa,
 	    STDOUT_FILENO, STDERR_FILENO) == 0 &&
-	    posix_spawnp(&pid, "gpgconf", &fa, NULL, argv, environ) == 0)
+	    posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) == 0)
 		waitpid(pid, &status, 0);
 	posix_spawn_file_actions_destroy(&fa);
 remove:
+	free(sock);
 	/* Depth first, never following a link out of the home. */
 	nftw(home, crypto_remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }

@@ -11,9 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -177,67 +175,6 @@ fail:
  * slowest step of signing: the fingerprint comes from the import result
  * and the key from a public listing, which ask the agent nothing.
  */
-/*
- * The home's gpg-agent, started by us while gpgme runs its `gpg --version`
- * for the home: gpg would start it only once the import needs it, and
- * then poll its socket at growing intervals. `gpg-agent --daemon` returns
- * once its socket is listening. It keeps no descriptor but /dev/null: a
- * pipe of a gpg run that another thread started meanwhile would otherwise
- * stay open in the daemon. -1 if it could not be started (then gpg starts
- * it as usual).
- */
-/*
- * gpg-agent is run from gpg's own directory (the gpg gpgme runs), never
- * looked up in PATH: the agent holds the signing key, and a PATH search
- * would also try every directory before it.
- */
-static char *
-signer_agent_program(void)
-{
-	gpgme_engine_info_t	 info;
-	const char		*slash;
-
-	if (gpgme_get_engine_info(&info) != 0)
-		return NULL;
-	for (; info != NULL; info = info->next) {
-		if (info->protocol != GPGME_PROTOCOL_OpenPGP ||
-		    info->file_name == NULL ||
-		    (slash = strrchr(info->file_name, '/')) == NULL)
-			continue;
-		return xasprintf("%.*s/gpg-agent",
-		    (int)(slash - info->file_name), info->file_name);
-	}
-	return NULL;
-}
-
-static pid_t
-signer_spawn_agent(struct signer *s)
-{
-	char				*argv[] = { "gpg-agent", "--homedir",
-					    s->c->home, "--daemon", NULL };
-	char				*program;
-	posix_spawn_file_actions_t	 fa;
-	pid_t				 pid;
-	int				 ok;
-
-	if ((program = signer_agent_program()) == NULL)
-		return -1;
-	if (access(program, X_OK) != 0 ||
-	    posix_spawn_file_actions_init(&fa) != 0) {
-		free(program);
-		return -1;
-	}
-	ok = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
-	    0) == 0 && posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
-	    O_WRONLY, 0) == 0 && posix_spawn_file_actions_addopen(&fa, 2,
-	    "/dev/null", O_WRONLY, 0) == 0 &&
-	    posix_spawn_file_actions_addclosefrom_np(&fa, 3) == 0 &&
-	    posix_spawn(&pid, program, &fa, NULL, argv, environ) == 0;
-	posix_spawn_file_actions_destroy(&fa);
-	free(program);
-	return ok ? pid : -1;
-}
-
 int
 signer_load(struct signer *s, char **cause)
 {
@@ -248,14 +185,11 @@ signer_load(struct signer *s, char **cause)
 	gpgme_subkey_t		 sk;
 	gpgme_error_t		 err;
 	pid_t			 agent;
-	int			 status, rc = -1;
+	int			 rc = -1;
 
-	agent = signer_spawn_agent(s);
+	agent = crypto_spawn_agent(s->c);
 	rc = crypto_context(s->c, &s->ctx, cause);
-	/* Its socket is up once it returns (a failure: gpg's own way). */
-	if (agent != -1)
-		while (waitpid(agent, &status, 0) == -1 && errno == EINTR)
-			continue;
+	crypto_wait_agent(agent);
 	if (rc != 0)
 		goto out;
 	rc = -1;
@@ -316,82 +250,11 @@ signer_new(const char *key_file, const char *key_data, size_t key_len,
 
 static void	sigcheck_clear_map(struct sigcheck *);
 
-/*
- * One Assuan line to the agent and its answer ("OK..." or "ERR..."):
- * KILLAGENT, which is all gpg-connect-agent would send. Said on the
- * socket itself: gpgme's assuan engine is not there once gpgconf is
- * disabled (crypto_library_init), and gpgconf --kill, crypto_free's way,
- * starts three more programs to say the same. 0 once the agent said OK.
- */
-static int
-signer_agent_say(const char *sock, const char *line)
-{
-	struct sockaddr_un	 sa;
-	char			 buf[1024];
-	size_t			 got = 0, len = strlen(line);
-	ssize_t			 n;
-	int			 fd, answers = 0, rc = -1;
-	char			*nl;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	if (strlen(sock) >= sizeof sa.sun_path)
-		return -1;
-	memcpy(sa.sun_path, sock, strlen(sock));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
-		goto out;
-	/* Its greeting ("OK Pleased to meet you"), then our line's answer. */
-	while (answers < 2) {
-		if ((nl = memchr(buf, '\n', got)) == NULL) {
-			if (got == sizeof buf || (n = read(fd, buf + got,
-			    sizeof buf - got)) <= 0)
-				goto out;
-			got += (size_t)n;
-			continue;
-		}
-		if (strncmp(buf, "OK", 2) != 0 || (nl - buf > 2 &&
-		    buf[2] != ' '))
-			goto out;
-		answers++;
-		got -= (size_t)(nl + 1 - buf);
-		memmove(buf, nl + 1, got);
-		if (answers == 1 && (send(fd, line, len, MSG_NOSIGNAL) !=
-		    (ssize_t)len || send(fd, "\n", 1, MSG_NOSIGNAL) != 1))
-			goto out;
-	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
-}
-
-/*
- * Stop the home's gpg-agent by KILLAGENT on its socket. Only where the
- * socket is in the home itself (no /run/user/UID); else crypto_free's way.
- */
-static void
-signer_stop_agent(struct signer *s)
-{
-	struct stat	 sb;
-	char		*sock;
-
-	if (s->c == NULL || s->c->home == NULL || s->c->no_agent)
-		return;
-	sock = xasprintf("%s/S.gpg-agent", s->c->home);
-	if (stat(sock, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
-	    signer_agent_say(sock, "KILLAGENT") == 0)
-		s->c->no_agent = 1;	/* stopped: nothing for gpgconf */
-	free(sock);
-}
-
 void
 signer_free(struct signer *s)
 {
 	if (s == NULL)
 		return;
-	signer_stop_agent(s);
 	if (s->key != NULL)
 		gpgme_key_unref(s->key);
 	if (s->data != NULL) {

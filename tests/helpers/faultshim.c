@@ -21,6 +21,7 @@
  *   rename renameat (and renameat2; the old path)  linkat (the new path)
  *   unlinkat unlink  mkdir mkdirat  fchmod fchmodat  fchown fchownat
  *   futimens utimensat  symlinkat  pthread_create (no path)
+ *   connect (a Unix socket's path; other sockets have none)
  *
  * With TRESOR_FAULT_LOG=FILE, every failure it causes appends a line
  * "CALL N PATH" to FILE, so a test that raises N until a run succeeds
@@ -45,9 +46,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static struct {
@@ -572,4 +575,15 @@ pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	if (fault_hits("pthread_create", NULL))
 		return fault.err;
 	return real_pthread_create(thread, attr, start, arg);
+}
+
+int
+connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	REAL(int, connect, (int, const struct sockaddr *, socklen_t));
+
+	if (fault_hits("connect", sa != NULL && sa->sa_family == AF_UNIX ?
+	    ((const struct sockaddr_un *)(const void *)sa)->sun_path : NULL))
+		return fault_fail();
+	return real_connect(fd, sa, len);
 }

@@ -259,24 +259,61 @@ for verb in restore backup; do
 	done
 done
 
-# gpgconf --kill, which stops a private home's agent at the end of every
-# run, complaining (as it does when gpg-connect-agent fails under load):
-# its words must not reach the user. A fake gpgconf first in PATH runs the
-# real one and then complains and fails.
+# The end of every decrypting run stops its private home's gpg-agent by
+# KILLAGENT on the agent's socket: no gpgconf (four programs for the same
+# line) and no gpg-connect-agent. Where that socket cannot be reached (the
+# shim fails tresor's connect to it, as when /run/user/UID puts it
+# elsewhere), gpg-connect-agent says it, and its complaints must not reach
+# the user. Fakes of both first in PATH note their runs; the fake
+# gpg-connect-agent runs the real one, then complains and fails. A short
+# TMPDIR of its own holds the homes (below 41 bytes they go there):
+# nothing may be left in it, nor an agent of one ([t]: not to match the
+# sh -c that runs pgrep).
+use_faultshim
+AT=$(mktemp -d /tmp/tr-gf.XXXXXX) || bail "mktemp"
 cat >"$FAKE/gpgconf" <<FAKECONF || bail "fake gpgconf"
 #!/bin/sh
-"$(command -v gpgconf)" "\$@" >/dev/null 2>&1
-echo "gpgconf: error running '/usr/bin/gpg-connect-agent': exit status 1" >&2
-exit 1
+echo "\$*" >>"$WORK/gpgconf.calls"
+exec "$(command -v gpgconf)" "\$@"
 FAKECONF
-chmod 755 "$FAKE/gpgconf"
-"$TRESOR" restore --quiet --from "$T" --to "$WORK/conf" \
+cat >"$FAKE/gpg-connect-agent" <<FAKECA || bail "fake gpg-connect-agent"
+#!/bin/sh
+echo "\$*" >>"$WORK/gca.calls"
+"$(command -v gpg-connect-agent)" "\$@" >/dev/null 2>&1
+echo "gpg-connect-agent: no gpg-agent running in this session" >&2
+exit 1
+FAKECA
+chmod 755 "$FAKE/gpgconf" "$FAKE/gpg-connect-agent"
+check "pgrep is installed (procps)" sh -c "command -v pgrep >/dev/null"
+rm -rf "$WORK/conf"
+TMPDIR=$AT "$TRESOR" restore --quiet --from "$T" --to "$WORK/conf" \
     --key-file "$WORK/k.sec.asc" 2>"$WORK/err-conf"
-check "a complaining gpgconf --kill: restore still exits 0" test $? -eq 0
-check "... and says nothing" test ! -s "$WORK/err-conf"
+check "restore with the agent's socket in its home: exits 0" test $? -eq 0
+check "... says nothing" test ! -s "$WORK/err-conf"
+check "... runs neither gpgconf nor gpg-connect-agent" \
+    test ! -e "$WORK/gpgconf.calls" -a ! -e "$WORK/gca.calls"
+check "... leaves no GnuPG home" test -z "$(ls -A "$AT")"
+check "... nor a gpg-agent of one" \
+    sh -c "! pgrep -f 'gpg-agen[t] --homedir $AT/' >/dev/null"
+rm -rf "$WORK/conf"
+LD_PRELOAD="$SHIM" TRESOR_FAULT="connect:0:EACCES:S.gpg-agent" \
+    TRESOR_FAULT_LOG="$WORK/fault-conf.log" TMPDIR=$AT "$TRESOR_REAL" \
+    restore --quiet --sign-pubkey "$WORK/sign.pub.asc" --from "$T" \
+    --to "$WORK/conf" --key-file "$WORK/k.sec.asc" 2>"$WORK/err-conf"
+check "restore that cannot reach the agent's socket: exits 0" test $? -eq 0
+check "... the connect failed (the shim says)" test -s "$WORK/fault-conf.log"
+check "... says nothing of gpg-connect-agent's complaint" \
+    test ! -s "$WORK/err-conf"
+check "... stops the agent through gpg-connect-agent" \
+    grep -q -- "--no-autostart KILLAGENT" "$WORK/gca.calls"
+check "... not gpgconf" test ! -e "$WORK/gpgconf.calls"
+check "... leaves no GnuPG home" test -z "$(ls -A "$AT")"
+check "... nor a gpg-agent of one" \
+    sh -c "! pgrep -f 'gpg-agen[t] --homedir $AT/' >/dev/null"
 "$TRESOR" verify --quiet --from "$T" --key-file "$WORK/k.sec.asc" \
     2>"$WORK/err-conf2" >/dev/null
-check "... nor does verify" test ! -s "$WORK/err-conf2"
-rm -f "$FAKE/gpgconf"
+check "verify says nothing either" test ! -s "$WORK/err-conf2"
+rm -f "$FAKE/gpgconf" "$FAKE/gpg-connect-agent"
+rmdir "$AT"
 
 done_testing
