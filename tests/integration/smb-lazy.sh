@@ -10,6 +10,9 @@
 # library's run goes to a port nobody listens on and must fail as a
 # connection, not as a library.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
+# libsmbclient's own process-wide allocations (see the file).
+LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TOP_SRCDIR/tests/lsan-smb.supp:print_suppressions=0"
+export LSAN_OPTIONS
 
 CC=${CC:-cc}
 command -v "$CC" >/dev/null 2>&1 || bail "no C compiler ($CC) to build the stand-in library"
