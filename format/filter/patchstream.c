@@ -96,6 +96,7 @@ patch_stream_main(void *arg)
 	char			*cause = NULL;
 	int			 rc;
 
+	(void)pthread_setname_np(pthread_self(), "rsync-patch");
 	rc = rsync_patch_from(patch_stream_read, ps, (int64_t)ps->basis_size,
 	    ps->delta_fd, ps->max_output, ps->out, &cause);
 	pthread_mutex_lock(&ps->lock);

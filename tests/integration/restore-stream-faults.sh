@@ -480,4 +480,68 @@ diag "$(cat "$WORK/err")"
 check "verify --read-data with a key file that is no key: fails" test $? -ne 0
 check "... in one line" one_line_error "$WORK/err"
 diag "$(cat "$WORK/err")"
+# --- 10. a base whose bytes are not the ones backed up -----------------------
+# A forged full set, read with --allow-unsigned: one byte of a base
+# flipped inside its volume, which is re-encrypted and given its new size
+# and sha256 in the manifest, so every check of the volume passes. A base
+# is not hashed on its own (restore.c: its size and recorded hash are
+# checked, its bytes only through the patch's output): the output's
+# SHA-256 must catch it, in the streamed path (fwd, whose copies run
+# forward) and in the scratch path (back/swap).
+# forge NAME NEEDLE: $WORK/NAME, the target with the byte after the 10th
+# of NEEDLE (found once in the full set's volumes) flipped.
+forge() {
+	copy_target "$1"
+	rm -f "$WORK/$1"/*.seal.asc
+	"${PYTHON:-python3}" - "$TOP_SRCDIR/tests/integration/craft-set.py" \
+	    "$WORK/$1/tresor.$full.manifest.gpg" "$WORK/gnupg-k" "$2" \
+	    <<'PY' >"$WORK/forge.out" 2>&1
+import importlib.util, os, sys
+spec = importlib.util.spec_from_file_location("craft", sys.argv[1])
+craft = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(craft)
+manifest, home, needle = sys.argv[2], sys.argv[3], open(sys.argv[4], "rb").read()
+found, out = 0, []
+for line in craft.unwrap(manifest, home).decode().split("\n"):
+    if line.startswith("volume "):
+        words = line.split(" ")
+        name = words[2][len("name="):]
+        path = os.path.join(os.path.dirname(manifest), name)
+        vol = bytearray(craft.unwrap(path, home))
+        at = vol.find(needle)
+        if at != -1:
+            vol[at + 10] ^= 0x01
+            found += 1
+            size, sha = craft.wrap(bytes(vol), path, home, "k@tresor.invalid")
+            line = "volume %s name=%s size=%d sha256=%s" % (words[1], name,
+                                                           size, sha)
+    out.append(line)
+craft.wrap("\n".join(out).encode(), manifest, home, "k@tresor.invalid")
+print("found", found)
+PY
+	grep -q "^found 1$" "$WORK/forge.out"
+}
+# 64 bytes each base holds: fwd's unchanged start, swap's first half
+# (now its second).
+dd if="$V/fwd" bs=1 skip=100000 count=64 2>/dev/null >"$WORK/needle-fwd"
+dd if="$V/back/swap" bs=1 skip=151000 count=64 2>/dev/null >"$WORK/needle-swap"
+for f in fwd back/swap; do
+	name=tforge-$(basename "$f")
+	check "$name: one byte of $f's base flipped in a forged full set" \
+	    forge "$name" "$WORK/needle-$(basename "$f")"
+	rm -rf "$WORK/out"
+	mkdir -p "$WORK/out"
+	"$TRESOR" restore --quiet --allow-unsigned --from "file://$WORK/$name" \
+	    --to "$WORK/out/r" --key-file "$WORK/k.sec.asc" 2>"$WORK/err"
+	rc=$?
+	diag "$name: $(tail -n 1 "$WORK/err")"
+	check "$name: restore fails" test $rc -ne 0
+	check "... saying that '$f' does not match its hash after patching" \
+	    grep -q "'vault/$f' does not match its manifest hash after patching" "$WORK/err"
+	check "... not as a damaged base" sh -c "! grep -q 'the base of' '$WORK/err'"
+	check "... $f is not under its final name" test ! -e "$WORK/out/r/vault/$f"
+	check "... no wrong bytes under a final name" no_wrong_bytes "$WORK/out/r"
+	check "... no temporary or scratch file left" no_leftovers "$WORK/out"
+done
+
 done_testing
