@@ -437,16 +437,22 @@ done
 check "fetch of a sparse file to stdout: identical" test $? -eq 0
 
 # --- 9. volumes skipped; stale scratch that cannot be removed --------------
-# Three 1 MiB volumes: a-w1 in the first, b-big across all three, c-w3 in
-# the last. Restoring a-w1 and c-w3 reads volumes 1 and 3: the first ends
-# inside b-big (skipped), and the third starts without the second.
+# 1 MiB volumes: a-w1 in the first, b-big across all, c-w3 in the last.
+# Restoring a-w1 and c-w3 reads the first and the last: the first ends
+# inside b-big (skipped), and the last starts without the ones between.
 mkdir -p "$WORK/mv/v" "$WORK/tmv"
 printf 'one\n' >"$WORK/mv/v/a-w1"
-head -c 2600000 /dev/urandom >"$WORK/mv/v/b-big"
+head -c 3600000 /dev/urandom >"$WORK/mv/v/b-big"
 printf 'three\n' >"$WORK/mv/v/c-w3"
 "$TRESOR" backup --quiet --volsize 1 --to "file://$WORK/tmv" \
     --key-file "$WORK/k.pub.asc" "$WORK/mv/v" || bail "backup in 1 MiB volumes"
-check "three volumes" test "$(ls "$WORK/tmv" | grep -c '\.vol0000')" -eq 3
+# Four, give or take one: volumes are cut on an estimate that counts bytes
+# still queued before zstd (docs/ARCHITECTURE.md), and the queue's fill
+# depends on timing (a sanitizer build cut 2.6 MB into 2, 3 or 4).
+nvol=$(ls "$WORK/tmv" | grep -c '\.vol0000')
+diag "$nvol volumes"
+check "three volumes or more: one between the first and the last" \
+    test "$nvol" -ge 3
 rm -rf "$WORK/out"
 mkdir -p "$WORK/out"
 "$TRESOR" restore --quiet --from "file://$WORK/tmv" --to "$WORK/out/r" \
