@@ -885,8 +885,9 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 }
 
 /*
- * Apply the delta waiting in r->delta_fd to the base in r->cur_fd (its size checked),
- * into the restored file: for a delta whose copies do not run forward.
+ * Apply the delta waiting in r->delta_fd to the base in r->cur_fd (its
+ * size checked), into the restored file: for a delta whose copies do not
+ * run forward.
  */
 static int
 restore_patch(struct restore *r, struct rentry *re, uint8_t got[HASH_LEN],
