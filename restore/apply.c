@@ -10,6 +10,7 @@
 
 #include "apply.h"
 #include "common/error.h"
+#include "common/hash.h"
 #include "common/io.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -19,6 +20,14 @@
 
 struct apply_dir {
 	struct entry	e;
+};
+
+/* A complete regular file held open (apply_hold). */
+struct apply_held {
+	struct entry	e;
+	int		fd;
+	char		*tmp;	/* its temporary name, or NULL: nameless */
+	uint8_t		sha256[HASH_LEN];
 };
 
 struct apply {
@@ -56,6 +65,9 @@ struct apply {
 	/* Directories, in creation order, for apply_finish. */
 	struct apply_dir *dirs;
 	size_t		  ndirs;
+	/* Files held until their volume is checked, in commit order. */
+	struct apply_held *held;
+	size_t		   nheld;
 };
 
 int
@@ -433,51 +445,205 @@ apply_hole(struct apply *a, uint64_t len, char **cause)
 	return 0;
 }
 
+/*
+ * Give a complete file its name: linked under the temporary name tmp in
+ * parent (unless it has it already), its metadata set there, then renamed
+ * to leaf over what is in the way (with --force). fd is closed; tmp never
+ * outlives a failure.
+ */
+static int
+apply_place(struct apply *a, int parent, int fd, const char *tmp, int named,
+    const char *leaf, const struct entry *e, char **cause)
+{
+	struct stat	sb;
+	int		linked = named, rc = -1;
+
+	if (!linked) {
+		if (scratch_link(fd, parent, tmp) != 0) {
+			apply_fail(a, "write", e->path, cause);
+			goto out;
+		}
+		linked = 1;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		apply_fail(a, "write", e->path, cause);
+		goto out;
+	}
+	fd = -1;
+	if (apply_metadata(a, parent, tmp, e, cause) != 0)
+		goto out;
+	if (fstatat(parent, leaf, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (S_ISDIR(sb.st_mode) || apply_replace(a, parent, leaf, e->path,
+	    cause) != 0)) {
+		if (S_ISDIR(sb.st_mode))
+			apply_fail(a, "replace directory", e->path, cause);
+		goto out;
+	}
+	if (renameat(parent, tmp, parent, leaf) != 0) {
+		apply_fail(a, "rename into place", e->path, cause);
+		goto out;
+	}
+	linked = 0;
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (linked)
+		unlinkat(parent, tmp, 0);
+	return rc;
+}
+
 int
 apply_commit(struct apply *a, uint64_t size, char **cause)
 {
-	struct stat	sb;
-	int		rc = -1;
+	int	rc = -1;
 
 	/* A trailing hole is only a seek: set the size explicitly. */
 	if (ftruncate(a->file_fd, (off_t)size) != 0) {
 		apply_fail(a, "write", a->file.path, cause);
 		goto out;
 	}
-	if (!a->file_named) {
-		if (scratch_link(a->file_fd, a->file_parent, a->file_tmp) != 0) {
-			apply_fail(a, "write", a->file.path, cause);
-			goto out;
-		}
-		a->file_named = 1;
-	}
-	if (close(a->file_fd) != 0) {
-		a->file_fd = -1;
+	rc = apply_place(a, a->file_parent, a->file_fd, a->file_tmp,
+	    a->file_named, a->file_leaf, &a->file, cause);
+	a->file_fd = -1;
+	a->file_named = 0;	/* renamed, or removed by apply_place */
+out:
+	apply_abort(a);
+	return rc;
+}
+
+size_t
+apply_held(const struct apply *a)
+{
+	return a->nheld;
+}
+
+int
+apply_hold(struct apply *a, uint64_t size, const uint8_t sha256[HASH_LEN],
+    char **cause)
+{
+	struct apply_held	*h;
+	int			 rc = -1;
+
+	if (ftruncate(a->file_fd, (off_t)size) != 0) {
 		apply_fail(a, "write", a->file.path, cause);
 		goto out;
 	}
+	a->held = xrealloc(a->held, (a->nheld + 1) * sizeof *a->held);
+	h = &a->held[a->nheld++];
+	h->e = a->file;			/* the entry moves to the held file */
+	memset(&a->file, 0, sizeof a->file);
+	h->fd = a->file_fd;
 	a->file_fd = -1;
-	if (apply_metadata(a, a->file_parent, a->file_tmp, &a->file,
-	    cause) != 0)
-		goto out;
-	if (fstatat(a->file_parent, a->file_leaf, &sb, AT_SYMLINK_NOFOLLOW) ==
-	    0 && (S_ISDIR(sb.st_mode) || apply_replace(a, a->file_parent,
-	    a->file_leaf, a->file.path, cause) != 0)) {
-		if (S_ISDIR(sb.st_mode))
-			apply_fail(a, "replace directory", a->file.path, cause);
-		goto out;
-	}
-	if (renameat(a->file_parent, a->file_tmp, a->file_parent,
-	    a->file_leaf) != 0) {
-		apply_fail(a, "rename into place", a->file.path, cause);
-		goto out;
-	}
-	free(a->file_tmp);
-	a->file_tmp = NULL;
+	/* Without O_TMPFILE it has a temporary name already: it keeps it. */
+	h->tmp = a->file_named ? a->file_tmp : NULL;
+	if (a->file_named)
+		a->file_tmp = NULL;
+	a->file_named = 0;
+	memcpy(h->sha256, sha256, HASH_LEN);
 	rc = 0;
 out:
 	apply_abort(a);
 	return rc;
+}
+
+/* Does held file h hash to its sha256? (1 yes, 0 no or unreadable) */
+static int
+apply_held_intact(const struct apply_held *h)
+{
+	const size_t	 len = 1024 * 1024;
+	uint8_t		*buf = xmalloc(len), got[HASH_LEN];
+	struct hash	*hash = hash_new();
+	off_t		 off = 0;
+	ssize_t		 n;
+
+	while ((n = pread(h->fd, buf, len, off)) > 0) {
+		hash_update(hash, buf, (size_t)n);
+		off += n;
+	}
+	hash_final(hash, got);
+	hash_free(hash);
+	free(buf);
+	return n == 0 && memcmp(got, h->sha256, HASH_LEN) == 0;
+}
+
+/* Drop held file h: closed (and its temporary name, if any, removed). */
+static void
+apply_held_drop(struct apply *a, struct apply_held *h)
+{
+	const char	*leaf;
+	int		 parent;
+
+	if (h->fd != -1)
+		close(h->fd);
+	h->fd = -1;
+	if (h->tmp != NULL && (parent = apply_parent(a, h->e.path, 0, &leaf,
+	    NULL)) != -1) {
+		unlinkat(parent, h->tmp, 0);
+		close(parent);
+	}
+	free(h->tmp);
+	h->tmp = NULL;
+	entry_clear(&h->e);
+}
+
+/* Name held file i, or drop it; its slot is emptied either way. */
+static int
+apply_held_place(struct apply *a, size_t i, char **cause)
+{
+	struct apply_held	*h = &a->held[i];
+	const char		*leaf;
+	char			*tmp;
+	int			 parent, rc = -1;
+
+	if ((parent = apply_parent(a, h->e.path, 0, &leaf, cause)) == -1)
+		goto out;
+	tmp = h->tmp != NULL ? h->tmp : xasprintf(".tresor-part.%ld.%u",
+	    a->pid, a->counter++);
+	rc = apply_place(a, parent, h->fd, tmp, h->tmp != NULL, leaf, &h->e,
+	    cause);
+	h->fd = -1;
+	if (tmp != h->tmp)
+		free(tmp);
+	free(h->tmp);
+	h->tmp = NULL;		/* renamed, or removed by apply_place */
+	close(parent);
+out:
+	apply_held_drop(a, h);
+	return rc;
+}
+
+int
+apply_publish(struct apply *a, void (*lost)(void *, const char *),
+    void *arg, char **cause)
+{
+	struct apply_held	*h;
+	size_t			 i;
+	int			 rc = 0;
+
+	for (i = 0; i < a->nheld; i++) {
+		h = &a->held[i];
+		if (rc == 0 && lost != NULL && !apply_held_intact(h)) {
+			lost(arg, h->e.path);
+			apply_held_drop(a, h);
+		} else if (rc == 0)
+			rc = apply_held_place(a, i, cause);
+		else
+			apply_held_drop(a, h);	/* after a failure */
+	}
+	a->nheld = 0;
+	return rc;
+}
+
+void
+apply_discard(struct apply *a)
+{
+	size_t	i;
+
+	for (i = 0; i < a->nheld; i++)
+		apply_held_drop(a, &a->held[i]);
+	a->nheld = 0;
 }
 
 void
@@ -522,6 +688,8 @@ apply_free(struct apply *a)
 	if (a == NULL)
 		return;
 	apply_abort(a);
+	apply_discard(a);
+	free(a->held);
 	apply_parent_forget(a);
 	free(a->cpath);
 	free(a->cend);

@@ -3,10 +3,13 @@
  *
  * Every path is resolved one component at a time with O_NOFOLLOW relative
  * to the destination, so a restored (or pre-existing) symlink can never
- * redirect a later entry outside it. Regular files are written to a
- * temporary name and renamed into place only after the caller has checked
- * their hash: a file under its real name is always complete. Directory
- * modes and times are applied last, deepest first.
+ * redirect a later entry outside it. Regular files are written nameless
+ * (O_TMPFILE, else a temporary name) and named only after the caller has
+ * checked them: a file under its real name is always complete. The check
+ * is the file's own hash (apply_commit), or its volume's digest when the
+ * volume ends: apply_hold keeps complete files open and nameless until
+ * apply_publish names them. Directory modes and times are applied last,
+ * deepest first.
  */
 #ifndef TRESOR_APPLY_H
 #define TRESOR_APPLY_H
@@ -14,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/hash.h"
 #include "format/record.h"
 
 struct apply;
@@ -29,6 +33,25 @@ int		 apply_data(struct apply *, const void *, size_t, char **);
 int		 apply_hole(struct apply *, uint64_t, char **);
 /* Complete the open regular file: size, metadata, rename into place. */
 int		 apply_commit(struct apply *, uint64_t size, char **);
+/*
+ * Complete the open regular file (size, nothing else yet) and hold it, open
+ * and nameless, until apply_publish. sha256 is what its bytes must hash to
+ * if apply_publish is asked to check them.
+ */
+int		 apply_hold(struct apply *, uint64_t size,
+		     const uint8_t sha256[HASH_LEN], char **);
+/* How many files are held. */
+size_t		 apply_held(const struct apply *);
+/*
+ * Name every held file (metadata, rename into place), in the order held.
+ * With lost, each one's bytes are hashed first: one that does not match
+ * its sha256 is dropped and lost(arg, path) called. After a failure the
+ * rest are dropped. Nothing is held afterwards.
+ */
+int		 apply_publish(struct apply *, void (*lost)(void *,
+		     const char *), void *arg, char **);
+/* Drop every held file: none gets a name. */
+void		 apply_discard(struct apply *);
 /* Drop the open regular file's temporary. */
 void		 apply_abort(struct apply *);
 /* Apply directory metadata. */

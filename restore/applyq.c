@@ -17,6 +17,8 @@ enum applyq_kind {
 	APPLYQ_DATA,
 	APPLYQ_HOLE,
 	APPLYQ_COMMIT,
+	APPLYQ_HOLD,
+	APPLYQ_PUBLISH,
 	APPLYQ_ABORT,
 };
 
@@ -25,7 +27,8 @@ struct applyq_op {
 	struct entry		 e;	/* BEGIN: a deep copy */
 	uint8_t			*data;	/* APPLYQ_CHUNK bytes, kept */
 	size_t			 len;	/* DATA: bytes in data */
-	uint64_t		 n;	/* HOLE: length; COMMIT: size */
+	uint64_t		 n;	/* HOLE: length; COMMIT, HOLD: size */
+	uint8_t			 sha256[HASH_LEN];	/* HOLD */
 };
 
 struct applyq {
@@ -57,6 +60,8 @@ applyq_run(struct applyq *q, struct applyq_op *op, int failed, char **cause)
 	if (failed) {
 		if (op->kind == APPLYQ_ABORT || op->kind == APPLYQ_BEGIN)
 			apply_abort(q->apply);
+		if (op->kind == APPLYQ_PUBLISH)
+			apply_discard(q->apply);
 		return;
 	}
 	switch (op->kind) {
@@ -71,6 +76,12 @@ applyq_run(struct applyq *q, struct applyq_op *op, int failed, char **cause)
 		break;
 	case APPLYQ_COMMIT:
 		(void)apply_commit(q->apply, op->n, cause);
+		break;
+	case APPLYQ_HOLD:
+		(void)apply_hold(q->apply, op->n, op->sha256, cause);
+		break;
+	case APPLYQ_PUBLISH:
+		(void)apply_publish(q->apply, NULL, NULL, cause);
 		break;
 	case APPLYQ_ABORT:
 		apply_abort(q->apply);
@@ -163,7 +174,9 @@ applyq_push(struct applyq *q, enum applyq_kind kind, const struct entry *e,
 	op->kind = kind;
 	op->n = n;
 	op->len = len;
-	if (len > 0)
+	if (kind == APPLYQ_HOLD)
+		memcpy(op->sha256, data, HASH_LEN);
+	else if (len > 0)
 		memcpy(op->data, data, len);
 	if (kind == APPLYQ_BEGIN) {
 		op->e = *e;
@@ -212,6 +225,20 @@ int
 applyq_commit(struct applyq *q, uint64_t size, char **cause)
 {
 	return applyq_push(q, APPLYQ_COMMIT, NULL, NULL, 0, size, cause);
+}
+
+int
+applyq_hold(struct applyq *q, uint64_t size, const uint8_t sha256[HASH_LEN],
+    char **cause)
+{
+	return applyq_push(q, APPLYQ_HOLD, NULL, sha256, HASH_LEN, size,
+	    cause);
+}
+
+int
+applyq_publish(struct applyq *q, char **cause)
+{
+	return applyq_push(q, APPLYQ_PUBLISH, NULL, NULL, 0, 0, cause);
 }
 
 int

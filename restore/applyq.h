@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/hash.h"
 #include "format/record.h"
 
 struct apply;
@@ -32,6 +33,10 @@ int		 applyq_begin(struct applyq *, const struct entry *, char **);
 int		 applyq_data(struct applyq *, const void *, size_t, char **);
 int		 applyq_hole(struct applyq *, uint64_t, char **);
 int		 applyq_commit(struct applyq *, uint64_t size, char **);
+int		 applyq_hold(struct applyq *, uint64_t size,
+		     const uint8_t sha256[HASH_LEN], char **);
+/* apply_publish without a check: names every file held so far. */
+int		 applyq_publish(struct applyq *, char **);
 int		 applyq_abort(struct applyq *, char **);
 /* Wait until everything queued is done; then `a` may be used directly. */
 int		 applyq_sync(struct applyq *, char **);

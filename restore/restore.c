@@ -10,10 +10,15 @@
  *    set's manifest supplies its volumes' sizes and SHA-256.
  * 3. Create directories, symlinks and special files from the manifest.
  * 4. Stream the needed volumes, newest set first, through hash -> gpg ->
- *    zstd -> record reader. A whole file is written to a temporary name and
- *    renamed once its SHA-256 matches. A delta comes first (its set is
- *    newer than its base's): it is spooled to a scratch file and its own
- *    SHA-256 checked before librsync ever sees it. When its base streams
+ *    zstd -> record reader. A whole file is written nameless and named
+ *    once its bytes are proven: held until its volume's end, by the
+ *    volume's SHA-256, which every octet of it was hashed against (if the
+ *    volume fails, each held file is hashed on its own and named only if
+ *    it matches); past RESTORE_HELD_MAX held files, or with no tree to
+ *    write (fetch, restore-db, verify), by its own SHA-256 as it is read.
+ *    A delta comes first (its set is newer than its base's): it is
+ *    spooled to a scratch file and its own SHA-256 checked before
+ *    librsync ever sees it. When its base streams
  *    in later, librsync applies the delta to it as it arrives, if the
  *    delta's copies run forward (a dry run tells); otherwise the base is
  *    written to a scratch file, checked, and patched from there. Output is
@@ -57,6 +62,9 @@
 #include "rindex.h"
 #include "scratch.h"
 #include "repo/target.h"
+
+/* At most this many whole files wait for their volume's digest. */
+#define RESTORE_HELD_MAX	1024
 
 /* One set whose volumes hold content we need. */
 struct rset {
@@ -103,6 +111,13 @@ struct restore {
 	char				*scratch_tmpdir;
 	size_t				 spool_fds;
 	size_t				 spool_fds_max;
+	/*
+	 * Whole files held open and nameless until their volume's digest
+	 * is checked (apply_hold), at most held_max a volume; past that,
+	 * a file is hashed on its own, as it is with no tree to write.
+	 */
+	size_t				 held;
+	size_t				 held_max;
 	char				*scratch;
 	unsigned			 scratch_n;
 	/* Record stream state. */
@@ -114,6 +129,7 @@ struct restore {
 	uint64_t			 cur_pos;
 	uint64_t			 cur_limit;
 	struct hash			*cur_hash;
+	int				 cur_held;	/* not hashed: held */
 	int				 cur_fd;	/* base or delta spool */
 	char				*cur_tmp;
 	/* A base being read: its delta, and the patch it streams into. */
@@ -769,6 +785,8 @@ restore_entry_record(struct restore *r, uint64_t offset, const uint8_t *p,
 	r->cur_pos = 0;
 	hash_free(r->cur_hash);
 	r->cur_hash = hash_new();
+	r->cur_held = r->mode == MODE_WHOLE && r->applyq != NULL &&
+	    r->held < r->held_max;
 	if (r->mode == MODE_WHOLE)
 		rc = restore_file_begin(r, re, cause);
 	else if (r->mode == MODE_DELTA)
@@ -852,7 +870,7 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 		 */
 		if (r->stream != NULL)
 			return restore_stream_data(r, p, len, cause);
-		if (r->mode != MODE_BASE)
+		if (r->mode != MODE_BASE && !r->cur_held)
 			hash_update(r->cur_hash, p, len);
 		if (r->mode == MODE_WHOLE) {
 			r->bytes += len;
@@ -870,7 +888,7 @@ restore_content(struct restore *r, uint8_t type, const uint8_t *p, size_t len,
 				return -1;
 			continue;
 		}
-		if (r->mode != MODE_BASE)
+		if (r->mode != MODE_BASE && !r->cur_held)
 			hash_update(r->cur_hash, zeros, (size_t)n);
 		if (r->mode == MODE_BASE && restore_write_fd(r->cur_fd, zeros,
 		    (size_t)n, restore_scratch_name(r), cause) != 0)
@@ -955,11 +973,16 @@ restore_entry_end(struct restore *r, const uint8_t *p, size_t len,
 	case MODE_WHOLE:
 		if (size != re->size || r->cur_pos != size ||
 		    memcmp(stored, re->sha256, HASH_LEN) != 0 ||
-		    memcmp(got, re->sha256, HASH_LEN) != 0)
+		    (!r->cur_held && memcmp(got, re->sha256, HASH_LEN) != 0))
 			return restore_corrupt(cause, "'%s' does not match its "
 			    "manifest hash", re->path);
-		if (restore_file_commit(r, size, cause) != 0)
+		if (!r->cur_held && restore_file_commit(r, size, cause) != 0)
 			return -1;
+		/* Named when its volume's digest is checked. */
+		if (r->cur_held && applyq_hold(r->applyq, size, re->sha256,
+		    cause) != 0)
+			return -1;
+		r->held += r->cur_held;
 		break;
 	case MODE_DELTA:
 		/* The delta is checked before librsync ever sees it. */
@@ -1094,6 +1117,62 @@ restore_record(void *arg, uint64_t offset, uint8_t type, const uint8_t *p,
 	return error_set(cause, "unexpected record type 0x%02x", type);
 }
 
+/* A held file whose own hash is wrong: not done (restore_lose says why). */
+static void
+restore_held_lost(void *arg, const char *path)
+{
+	struct restore	*r = arg;
+	struct rentry	*re = rindex_get(r->ix, path);
+
+	if (re == NULL || !re->done)
+		return;
+	re->done = 0;
+	r->restored--;
+	r->files--;
+}
+
+/*
+ * The volume failed its digest, or could not be read to its end: its held
+ * files are hashed one by one, and only those that match are named. A
+ * failure of the writer thread replaces *cause (it stops the run).
+ */
+static int
+restore_publish_checked(struct restore *r, char **cause)
+{
+	char	*why = NULL;
+
+	if (r->held == 0)
+		return 0;
+	r->held = 0;
+	if (applyq_sync(r->applyq, &why) == 0 && apply_publish(r->apply,
+	    restore_held_lost, r, &why) == 0)
+		return 0;
+	free(*cause);
+	*cause = why;
+	return -1;
+}
+
+/*
+ * A damaged volume's plaintext still queued in the chain (the digest fails
+ * only once every octet was read) is parsed all the same, so that the
+ * files it completes are held, then named if their own hash is right.
+ * parse, the queue in front of the record reader, is finished on its own:
+ * zstd does not finish its next stage after its own failure (a bad frame
+ * checksum, at the end), which would drop what that queue holds. What the
+ * chain says about the rest is beside the point.
+ */
+static void
+restore_parse_rest(struct sink *chain, struct sink *parse)
+{
+	char	*ignored = NULL;
+
+	(void)sink_finish(chain, &ignored);
+	free(ignored);
+	ignored = NULL;
+	(void)sink_finish(parse, &ignored);
+	free(ignored);
+}
+
 /* Drop the file being read, if any: its volume failed. */
 static void
 restore_drop_current(struct restore *r)
@@ -1113,7 +1192,7 @@ static int
 restore_volumes(struct restore *r, char **cause)
 {
 	struct volume_info	*vi;
-	struct sink		*chain;
+	struct sink		*chain, *parse;
 	char			*what;
 	size_t			 i;
 	uint32_t		 v;
@@ -1135,32 +1214,44 @@ restore_volumes(struct restore *r, char **cause)
 			/*
 			 * Three threads: this one reads the volume, hashes
 			 * and decrypts it; zstd decompresses in the next; in
-			 * the last, records are parsed and files hashed and
-			 * written (the dearest part: new page cache). Only
+			 * the last, records are parsed and files queued for
+			 * apply's thread (hashed only if not held). Only
 			 * that last thread touches the restore's state.
 			 */
+			parse = async_sink_new(record_reader_new(what,
+			    restore_record, r));
 			chain = async_sink_new(zstd_decompress_sink_new(what,
-			    async_sink_new(record_reader_new(what,
-			    restore_record, r))));
+			    parse));
 			rc = object_read(r->transport, r->crypto, vi->name,
 			    &vi->size, vi->sha256, chain, cause);
+			if (rc != 0 && !interrupt_received() &&
+			    restore_is_damage(*cause))
+				restore_parse_rest(chain, parse);
 			sink_free(chain);	/* the parsing thread is done */
 			free(what);
 			if (rc != 0 && (interrupt_received() ||
 			    !restore_is_damage(*cause)))
-				return -1;
+				return -1;	/* held files are dropped */
 			if (rc != 0) {
 				/*
 				 * What this volume held is lost; a file
 				 * half written goes (it never had its real
-				 * name), and reading goes on with the next
-				 * volume, which a file split out of this
-				 * one is skipped in.
+				 * name), held files are named only if
+				 * their own hash is right, and reading
+				 * goes on with the next volume, which a
+				 * file split out of this one is skipped in.
 				 */
 				restore_drop_current(r);
+				if (restore_publish_checked(r, cause) != 0)
+					return -1;
 				restore_lose(r, r->set->id, v, vi->name, cause);
 				continue;
 			}
+			/* Every octet as the manifest says: name them. */
+			if (r->held > 0 && applyq_publish(r->applyq,
+			    cause) != 0)
+				return -1;
+			r->held = 0;
 			r->fetched += vi->size;
 			r->fetched_vols++;
 			r->prev_vol = v;
@@ -1270,9 +1361,20 @@ restore_scratch_where(struct restore *r)
 		r->scratch_where = r->scratch_tmpdir;
 	}
 	r->spool_fds_max = 8;
+	r->held_max = 0;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur / 2 > 64 + r->spool_fds_max)
 		r->spool_fds_max = rl.rlim_cur / 2 - 64;
+	/*
+	 * Held files: a quarter of the fds, so that with the spool's half
+	 * and apply's open directories (64) some are left. With few fds,
+	 * none: every file is hashed as it is written.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && (rl.rlim_cur ==
+	    RLIM_INFINITY || rl.rlim_cur / 4 >= 64))
+		r->held_max = rl.rlim_cur == RLIM_INFINITY ||
+		    rl.rlim_cur / 4 > RESTORE_HELD_MAX ? RESTORE_HELD_MAX :
+		    rl.rlim_cur / 4;
 }
 
 /* The directory for named deltas, made only when they are needed. */

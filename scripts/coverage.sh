@@ -62,7 +62,8 @@ default_tests="tests/unit/test-record tests/unit/test-text tests/unit/test-url
 	tests/integration/restore-rss.sh tests/integration/dump-blocklen.sh
 	tests/integration/gpg-faults.sh tests/integration/repo-faults.sh
 	tests/integration/seal-faults.sh tests/unit/test-gpg-errors
-	tests/integration/restore-stream-faults.sh tests/integration/recover-faults.sh"
+	tests/integration/restore-stream-faults.sh tests/integration/recover-faults.sh
+	tests/integration/restore-held.sh"
 tests=${COVERAGE_TESTS:-$default_tests}
 
 for tool in lcov gcov git; do
