@@ -513,12 +513,6 @@ out:
 	return rc;
 }
 
-size_t
-apply_held(const struct apply *a)
-{
-	return a->nheld;
-}
-
 int
 apply_hold(struct apply *a, uint64_t size, const uint8_t sha256[HASH_LEN],
     char **cause)

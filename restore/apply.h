@@ -40,8 +40,6 @@ int		 apply_commit(struct apply *, uint64_t size, char **);
  */
 int		 apply_hold(struct apply *, uint64_t size,
 		     const uint8_t sha256[HASH_LEN], char **);
-/* How many files are held. */
-size_t		 apply_held(const struct apply *);
 /*
  * Name every held file (metadata, rename into place), in the order held.
  * With lost, each one's bytes are hashed first: one that does not match
